@@ -1,0 +1,137 @@
+// parse layer: bytes -> tree-sitter tree + SourceView + problems.
+// Knows nothing of LSP, rules or the file system; never throws on input.
+import Parser = require('tree-sitter');
+import CLanguage = require('tree-sitter-c');
+import { createSourceView, decodeSource, SourceView } from './source-view';
+import { MacroRewrite, ParseProblem, preprocessKernelC } from './preprocess';
+
+export type { MacroRewrite, ParseProblem } from './preprocess';
+export type SyntaxNode = Parser.SyntaxNode;
+export type Tree = Parser.Tree;
+
+export interface ParsedFile {
+  readonly path: string;
+  readonly view: SourceView;
+  /** The text tree-sitter saw: same length and line breaks as view.text, with inactive #if branches and annotations blanked. */
+  readonly parsedText: string;
+  readonly tree: Tree;
+  readonly problems: readonly ParseProblem[];
+  /** Macro invocations rewritten for the parser (iterator loops, SYSCALL_DEFINE), by offset. */
+  readonly rewrites: readonly MacroRewrite[];
+}
+
+export interface ParseOptions {
+  /** Files larger than this are not parsed (a problem is reported). Default 16 MiB. */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+let sharedParser: Parser | undefined;
+
+function parser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(CLanguage as unknown as Parser.Language);
+  }
+  return sharedParser;
+}
+
+export function cLanguage(): Parser.Language {
+  return CLanguage as unknown as Parser.Language;
+}
+
+/** NOTE: node tree-sitter needs an explicit buffer size for inputs over 32 KiB (0.22.4). */
+function parseText(text: string, oldTree?: Tree): Tree {
+  return parser().parse(text, oldTree, { bufferSize: Math.max(64 * 1024, text.length * 2 + 1024) });
+}
+
+export function parseSource(path: string, input: Uint8Array | string, options: ParseOptions = {}): ParsedFile {
+  const problems: ParseProblem[] = [];
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let text: string;
+  let isUtf8 = true;
+  if (typeof input === 'string') {
+    text = input;
+  } else if (input.byteLength > maxBytes) {
+    problems.push({ kind: 'too-large', message: `file is ${input.byteLength} bytes, over the ${maxBytes}-byte limit; not analysed`, offset: 0 });
+    text = '';
+  } else if (looksBinary(input)) {
+    problems.push({ kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', offset: 0 });
+    text = '';
+  } else {
+    ({ text, isUtf8 } = decodeSource(input));
+    if (!isUtf8) problems.push({ kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', offset: 0 });
+  }
+  if (typeof input === 'string' && text.length > maxBytes) {
+    problems.push({ kind: 'too-large', message: `document is ${text.length} characters, over the ${maxBytes} limit; not analysed`, offset: 0 });
+    text = '';
+  }
+  const view = createSourceView(text, isUtf8);
+  const pre = preprocessKernelC(text);
+  problems.push(...pre.problems);
+  const tree = parseText(pre.text);
+  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites };
+}
+
+/**
+ * Incremental reparse: the new document is preprocessed again, the changed
+ * span of the parsed text is found (common prefix and suffix), the old tree is
+ * edited by that span and handed back to tree-sitter so unchanged subtrees are reused.
+ */
+export function reparseSource(previous: ParsedFile, newText: string, options: ParseOptions = {}): ParsedFile {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (newText.length > maxBytes || previous.problems.some((p) => p.kind === 'too-large' || p.kind === 'binary')) {
+    return parseSource(previous.path, newText, options);
+  }
+  const view = createSourceView(newText, true);
+  const pre = preprocessKernelC(newText);
+  const oldText = previous.parsedText;
+  const newParsed = pre.text;
+  let start = 0;
+  const minLen = Math.min(oldText.length, newParsed.length);
+  while (start < minLen && oldText.charCodeAt(start) === newParsed.charCodeAt(start)) start++;
+  let oldEnd = oldText.length;
+  let newEnd = newParsed.length;
+  while (oldEnd > start && newEnd > start && oldText.charCodeAt(oldEnd - 1) === newParsed.charCodeAt(newEnd - 1)) { oldEnd--; newEnd--; }
+  const oldView = previous.view;
+  const tree = previous.tree;
+  tree.edit({
+    startIndex: start,
+    oldEndIndex: oldEnd,
+    newEndIndex: newEnd,
+    startPosition: toPoint(oldView.positionAt(start)),
+    oldEndPosition: toPoint(oldView.positionAt(oldEnd)),
+    newEndPosition: toPoint(view.positionAt(newEnd)),
+  });
+  const newTree = parseText(newParsed, tree);
+  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites };
+}
+
+function toPoint(p: { line: number; character: number }): Parser.Point {
+  return { row: p.line, column: p.character };
+}
+
+function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.byteLength, 8192);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+/** Counts ERROR and MISSING nodes: the parse problems a report shows. */
+export function collectSyntaxErrors(tree: Tree, limit = 50): ParseProblem[] {
+  const out: ParseProblem[] = [];
+  const cursor = tree.walk();
+  let visitedChildren = false;
+  for (;;) {
+    const node = cursor.currentNode;
+    if (!visitedChildren && (node.type === 'ERROR' || node.isMissing)) {
+      if (out.length < limit) out.push({ kind: 'syntax', message: node.isMissing ? `missing ${node.type}` : 'syntax error', offset: node.startIndex });
+      visitedChildren = true;
+    }
+    if (!visitedChildren && node.hasError && cursor.gotoFirstChild()) continue;
+    if (cursor.gotoNextSibling()) { visitedChildren = false; continue; }
+    if (!cursor.gotoParent()) break;
+    visitedChildren = true;
+  }
+  return out;
+}
