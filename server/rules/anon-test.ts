@@ -1,0 +1,24 @@
+// fsdax/anon-test: folio_test_anon / PageAnon (and KSM/movable tests that
+// decode mapping bits) choosing a path for a maybe-FS-DAX page. In 5.19-6.14 a
+// shared FS-DAX page passes the anon test (0x1 == PAGE_MAPPING_ANON).
+import { defineRule } from '../src/analysis/rule-api';
+
+export default defineRule({
+  meta: {
+    id: 'fsdax/anon-test',
+    severity: 'warning',
+    description: 'anon test on a page an FS-DAX page can reach: shared FS-DAX pages pass it in 5.19-6.14',
+    explanation: 'anon-test',
+    messages: {
+      sentinelIsAnon: '{{expr}} is true for a shared FS-DAX page ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON), so an anon-only path runs; page from {{source}}',
+      notAnon: '{{expr}} is false for a shared FS-DAX folio ({{era}}), whose mapping is NULL: a file path runs without a mapping; page from {{source}}',
+    },
+  },
+  check(ctx) {
+    for (const site of ctx.sites('anon-test')) {
+      if (!site.exposure.mayBeShared || !ctx.hasSharedPages) continue;
+      if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon');
+      else ctx.report(site, 'notAnon', { severity: 'info' });
+    }
+  },
+});

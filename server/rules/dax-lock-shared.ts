@@ -1,0 +1,22 @@
+// fsdax/dax-lock-shared: dax_lock_folio()/dax_lock_page() on a page not known
+// to be single-owner. In 5.19-6.14 it reads mapping 0x1 of a shared page and
+// dax_mapping(0x1) dereferences ->host: an oops (fsdax-model.md 3b, S5).
+import { defineRule } from '../src/analysis/rule-api';
+
+export default defineRule({
+  meta: {
+    id: 'fsdax/dax-lock-shared',
+    severity: 'error',
+    description: 'dax_lock_folio/dax_lock_page on a page that may be a shared FS-DAX page',
+    explanation: 'memory-failure-fallback',
+    messages: {
+      sentinelLock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and dereferences it in dax_mapping(); get {mapping, index} from the filesystem instead; page from {{source}}',
+    },
+  },
+  check(ctx) {
+    if (!ctx.hasSentinel) return;
+    for (const site of ctx.sites('dax-lock')) {
+      if (site.exposure.mayBeShared) ctx.report(site, 'sentinelLock');
+    }
+  },
+});

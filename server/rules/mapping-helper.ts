@@ -1,0 +1,24 @@
+// fsdax/mapping-helper: helpers that read page->mapping/index inside
+// (folio_mapping, page_address_in_vma, rmap_walk ...) called on a maybe-FS-DAX
+// page without a filesystem guarantee. folio_mapping masks the sentinel to NULL.
+import { defineRule } from '../src/analysis/rule-api';
+
+export default defineRule({
+  meta: {
+    id: 'fsdax/mapping-helper',
+    severity: 'warning',
+    description: 'mapping/rmap helper called on an FS-DAX page without a filesystem guarantee',
+    explanation: 'page-address-in-vma',
+    messages: {
+      shared: '{{expr}} derives ownership from page fields of a possibly shared FS-DAX page ({{era}}): only the filesystem knows its owners; page from {{source}}',
+      truncateRace: '{{expr}} reads page ownership with nothing stopping truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',
+    },
+  },
+  check(ctx) {
+    for (const site of ctx.sites('mapping-helper')) {
+      const { mayBeShared, guaranteed } = site.exposure;
+      if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'shared');
+      else if (!guaranteed) ctx.report(site, 'truncateRace');
+    }
+  },
+});

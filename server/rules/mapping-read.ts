@@ -1,0 +1,25 @@
+// fsdax/mapping-read: page/folio ->mapping read where an FS-DAX page arrives
+// without a filesystem guarantee. From 5.19 a shared page's mapping is the
+// 0x1 sentinel (6.15+: NULL); without an entry lock truncate can free the inode.
+import { defineRule } from '../src/analysis/rule-api';
+
+export default defineRule({
+  meta: {
+    id: 'fsdax/mapping-read',
+    severity: 'warning',
+    description: 'page/folio ->mapping read reachable by an FS-DAX page without a filesystem guarantee',
+    explanation: 'shared-mapping',
+    messages: {
+      sentinel: '{{expr}} may read the shared-page marker 0x1 (PAGE_MAPPING_DAX_*), not an address_space, for a shared FS-DAX page ({{era}}); page from {{source}}',
+      sharedNull: '{{expr}} reads NULL for a shared FS-DAX folio ({{era}}: the owners are known only to the filesystem); page from {{source}}',
+      truncateRace: '{{expr}} may read a stale or freed address_space: nothing stops truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',
+    },
+  },
+  check(ctx) {
+    for (const site of ctx.sites('mapping-read')) {
+      const { mayBeShared, guaranteed } = site.exposure;
+      if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull');
+      else if (!guaranteed) ctx.report(site, 'truncateRace');
+    }
+  },
+});

@@ -1,0 +1,158 @@
+// analysis layer: the core entry point both front-ends call. Takes file
+// contents (never paths to read), the era and the model; returns sorted,
+// deterministic findings and per-file problems. No IO, no clock.
+import { collectSyntaxErrors, parseSource, ParsedFile, ParseProblem } from '../parse/parser';
+import type { Position } from '../parse/source-view';
+import { defaultModel, indexModel, mergeModel, ModelProblem } from '../model/model';
+import { describeEra, EraDetection } from '../model/era';
+import type { Era, FsdaxModel } from '../model/types';
+import { allRules } from '../../rules/index';
+import { analyzeProgram, ResolvedSite } from './program';
+import type { Rule, RuleContext, Severity } from './rule-api';
+import type { PathStep } from './facts';
+import { applySuppressions } from './suppressions';
+
+export interface SourceFile {
+  /** Path relative to the tree root, with forward slashes. */
+  path: string;
+  content: Uint8Array | string;
+}
+
+export interface AuditOptions {
+  era: EraDetection;
+  /** User model extensions, already parsed from JSON, with where they came from. */
+  modelExtensions?: Array<{ origin: string; value: unknown }>;
+  /** Per-rule severity override, or 'off'. */
+  severities?: Record<string, Severity | 'off'>;
+  isCancelled?: () => boolean;
+}
+
+export interface Range { start: Position; end: Position }
+
+export interface FindingStep {
+  file: string;
+  function: string;
+  range: Range;
+  label: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  messageId: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  range: Range;
+  function: string;
+  expr: string;
+  era: Era;
+  /** Scenario id of the simulator explanation. */
+  explanation: string;
+  /** Source first, this site last. */
+  path: FindingStep[];
+  /** Stable across line shifts: rule, file, function and normalised expression. */
+  fingerprint: string;
+}
+
+export interface FileProblem {
+  file: string;
+  kind: ParseProblem['kind'] | 'model';
+  message: string;
+  line: number;
+}
+
+export interface AuditResult {
+  findings: Finding[];
+  problems: FileProblem[];
+  era: EraDetection;
+  stats: { files: number; functions: number; sites: number };
+}
+
+export function auditFiles(files: readonly SourceFile[], options: AuditOptions): AuditResult {
+  const problems: FileProblem[] = [];
+  let model: FsdaxModel = defaultModel();
+  for (const ext of options.modelExtensions ?? []) {
+    const merged = mergeModel(model, ext.value, ext.origin);
+    model = merged.model;
+    problems.push(...merged.problems.map((p: ModelProblem) => ({ file: ext.origin, kind: 'model' as const, message: p.message, line: 0 })));
+  }
+  const parsed: ParsedFile[] = [];
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const p = parseSource(f.path, f.content);
+    parsed.push(p);
+    for (const problem of p.problems) problems.push({ file: f.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
+  }
+  return auditParsed(parsed, options, model, problems);
+}
+
+export function auditParsed(parsed: readonly ParsedFile[], options: AuditOptions, model: FsdaxModel = defaultModel(), problems: FileProblem[] = []): AuditResult {
+  const index = indexModel(model, options.era.era);
+  const analysis = analyzeProgram(parsed, index, options.isCancelled);
+  const views = new Map(parsed.map((p) => [p.path, p.view] as const));
+  const findings: Finding[] = [];
+  for (const rule of allRules) {
+    const override = options.severities?.[rule.meta.id];
+    if (override === 'off') continue;
+    try {
+      runRule(rule, analysis.sites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
+    } catch (e) {
+      problems.push({ file: '', kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}`, line: 0 });
+    }
+  }
+  const kept = applySuppressions(findings, parsed, options.era.era);
+  kept.sort(compareFindings);
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : 1)));
+  return { findings: dedupe(kept), problems, era: options.era, stats: { files: parsed.length, functions: analysis.functionCount, sites: analysis.sites.length } };
+}
+
+function runRule(rule: Rule, sites: readonly ResolvedSite[], era: Era, hasSharedPages: boolean, hasSentinel: boolean,
+  views: Map<string, import('../parse/source-view').SourceView>, override: Severity | undefined, out: Finding[]): void {
+  const toRange = (file: string, start: number, end: number): Range => {
+    const v = views.get(file);
+    return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  };
+  const toStep = (s: PathStep): FindingStep => ({ file: s.file, function: s.function, range: toRange(s.file, s.start, s.end), label: s.label });
+  const ctx: RuleContext = {
+    era, hasSharedPages, hasSentinel,
+    sites: (...kinds) => sites.filter((s) => kinds.includes(s.kind)),
+    report(site, messageId, opts = {}) {
+      const template = rule.meta.messages[messageId];
+      if (!template) throw new Error(`${rule.meta.id} reports unknown message id "${messageId}"`);
+      const source = site.exposure.path[0];
+      const data: Record<string, string> = {
+        expr: `\`${site.expr}\``, era, function: site.function, eraMeaning: describeEra(era),
+        source: source ? `${source.function}() (${source.file})` : 'a caller', ...opts.data,
+      };
+      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`);
+      out.push({
+        ruleId: rule.meta.id, messageId, severity: override ?? opts.severity ?? rule.meta.severity, message,
+        file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
+        explanation: rule.meta.explanation, path: site.exposure.path.map(toStep),
+        fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
+      });
+    },
+  };
+  rule.check(ctx);
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return cmp(a.file, b.file) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character ||
+    cmp(a.ruleId, b.ruleId) || cmp(a.message, b.message);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The same rule at the same range is one finding (a site reached by two rules' site kinds). */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.ruleId}|${f.file}|${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export { collectSyntaxErrors };

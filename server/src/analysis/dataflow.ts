@@ -1,0 +1,486 @@
+// analysis layer: intraprocedural FS-DAX dataflow over a function's CFG.
+// Tracks which values may be FS-DAX pages (or pfns, mappings, indexes read
+// from them), refines them on guard edges and guarantee regions, and records
+// every site (field read, helper call) together with the fact that reaches it.
+// Pure: no IO; callee return summaries come in through `summaries`.
+import type { SyntaxNode } from '../parse/parser';
+import { callArguments, calleeName, declaratorName, fieldName, fieldReceiver, isNot, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import type { ModelIndex } from '../model/model';
+import type { GuaranteeSpec } from '../model/types';
+import { buildCfg, Cfg } from './cfg';
+import { ConcreteOrigin, Fact, factsEqual, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins } from './facts';
+import type { FunctionUnit } from './functions';
+import type { RawSite, RawSiteKind } from './sites';
+
+export interface CallFact {
+  callee: string;
+  start: number;
+  end: number;
+  argFacts: Array<Fact | undefined>;
+  text: string;
+}
+
+export interface FunctionFacts {
+  unit: FunctionUnit;
+  sites: RawSite[];
+  calls: CallFact[];
+  returnFact?: Fact;
+}
+
+/** What a caller needs to know of a callee: the fact of its return value, in terms of its params. */
+export type ReturnSummaryLookup = (callee: string, fromFile: string) => Fact | undefined;
+
+interface State {
+  vars: Map<string, Fact>;
+  excluded: Set<string>;
+  noFsdaxContext: boolean;
+  locks: Map<string, { subject: string; spec: GuaranteeSpec }>;
+  nonNullProves: Map<string, string>;
+}
+
+const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
+const MAPPING_FIELDS = new Set(['mapping']);
+const INDEX_FIELDS = new Set(['index', 'share']);
+
+export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): FunctionFacts {
+  const facts: FunctionFacts = { unit, sites: [], calls: [] };
+  const body = unit.node.childForFieldName('body');
+  if (!body || model.ownerContexts.has(unit.name)) return facts;
+  const cfg = buildCfg(body);
+  const inStates = solve(cfg, initialState(unit, model), unit, model, summaries);
+  const recorder: Recorder = { facts, unit, model };
+  for (const node of cfg.nodes) {
+    const state = inStates[node.id];
+    if (!state || !node.ast) continue;
+    transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition');
+  }
+  facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
+  return facts;
+}
+
+interface Recorder {
+  facts: FunctionFacts;
+  unit: FunctionUnit;
+  model: ModelIndex;
+}
+
+function initialState(unit: FunctionUnit, model: ModelIndex): State {
+  const vars = new Map<string, Fact>();
+  const entries = model.entryPoints.get(unit.name) ?? [];
+  unit.params.forEach((p, i) => {
+    if (!p.name) return;
+    const entry = entries.find((e) => e.param === i);
+    const kind: ValueKind = entry?.kind ?? p.kind;
+    const origin: Origin = entry
+      ? { concrete: { sourceId: 'entry-point', steps: [step(unit, p.node, `${unit.name}() receives ${p.name}: ${entry.description}`)] } }
+      : { param: i };
+    vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, guaranteed: false });
+  });
+  return { vars, excluded: new Set(), noFsdaxContext: false, locks: new Map(), nonNullProves: new Map() };
+}
+
+function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
+  return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
+}
+
+function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): Array<State | undefined> {
+  const inStates: Array<State | undefined> = new Array(cfg.nodes.length);
+  const visits = new Array<number>(cfg.nodes.length).fill(0);
+  inStates[cfg.entry] = init;
+  const work: number[] = [cfg.entry];
+  const queued = new Set<number>(work);
+  while (work.length > 0) {
+    const id = work.shift()!;
+    queued.delete(id);
+    const node = cfg.nodes[id];
+    const state = cloneState(inStates[id]!);
+    if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition');
+    for (const edge of node.succ) {
+      const out = edge.when === undefined ? state : refine(cloneState(state), node.ast!, edge.when, model);
+      const prev = inStates[edge.to];
+      const next = prev ? joinStates(prev, out) : out;
+      if (prev && statesEqual(prev, next)) continue;
+      // NOTE: a bound on revisits keeps pathological loops finite; facts only grow, so this is rarely reached.
+      if (++visits[edge.to] > 24) continue;
+      inStates[edge.to] = next;
+      if (!queued.has(edge.to)) { work.push(edge.to); queued.add(edge.to); }
+    }
+  }
+  return inStates;
+}
+
+function cloneState(s: State): State {
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves) };
+}
+
+function joinStates(a: State, b: State): State {
+  const vars = new Map(a.vars);
+  for (const [k, f] of b.vars) vars.set(k, joinFacts(vars.get(k), f)!);
+  const locks = new Map(a.locks);
+  for (const [k, v] of b.locks) if (!locks.has(k)) locks.set(k, v);
+  const nonNullProves = new Map(a.nonNullProves);
+  for (const [k, v] of b.nonNullProves) if (!nonNullProves.has(k)) nonNullProves.set(k, v);
+  return {
+    vars,
+    excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
+    noFsdaxContext: a.noFsdaxContext && b.noFsdaxContext,
+    locks,
+    nonNullProves,
+  };
+}
+
+function statesEqual(a: State, b: State): boolean {
+  if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext) return false;
+  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size) return false;
+  for (const [k, f] of a.vars) if (!factsEqual(f, b.vars.get(k))) return false;
+  for (const k of a.excluded) if (!b.excluded.has(k)) return false;
+  return true;
+}
+
+/** The tracked value a page argument stands for: `&folio->page`, `page_folio(p)` and casts reduce to their base. */
+function subjectKey(node: SyntaxNode, model: ModelIndex): string | undefined {
+  let n = unwrap(node);
+  for (;;) {
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') { n = unwrap(n.childForFieldName('argument')!); continue; }
+    if (n.type === 'field_expression' && fieldName(n) === 'page') { n = unwrap(fieldReceiver(n)!); continue; }
+    if (n.type === 'call_expression') {
+      const idx = model.conversions.get(calleeName(n) ?? '');
+      const args = callArguments(n);
+      if (idx !== undefined && idx >= 0 && args[idx]) { n = unwrap(args[idx]); continue; }
+    }
+    return lvalueKey(n);
+  }
+}
+
+function exclude(state: State, key: string | undefined): void {
+  if (!key) return;
+  state.vars.delete(key);
+  state.excluded.add(key);
+}
+
+function updateFact(state: State, key: string | undefined, change: Partial<Fact>): void {
+  const f = key ? state.vars.get(key) : undefined;
+  if (f && key) state.vars.set(key, { ...f, ...change });
+}
+
+/** Applies what a condition's truth value proves on one edge. */
+function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelIndex): State {
+  let c = unwrap(cond);
+  let truth = value;
+  while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+  const op = binaryOperator(c);
+  if (op === '==' || op === '!=') {
+    const left = unwrap(c.childForFieldName('left')!);
+    const right = unwrap(c.childForFieldName('right')!);
+    const isNull = (n: SyntaxNode) => n.text === 'NULL' || n.text === '0';
+    const subject = isNull(right) ? left : isNull(left) ? right : undefined;
+    if (subject) nonNullTest(state, subject, op === '!=' ? truth : !truth, model);
+    return state;
+  }
+  if (c.type === 'call_expression') {
+    refineByCall(state, c, truth, model);
+    return state;
+  }
+  if (c.type === 'identifier' || c.type === 'field_expression') nonNullTest(state, c, truth, model);
+  if (c.type === 'assignment_expression') nonNullTest(state, c.childForFieldName('left')!, truth, model);
+  return state;
+}
+
+function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: ModelIndex): void {
+  const name = calleeName(call) ?? '';
+  const args = callArguments(call);
+  const guard = model.guards.get(name);
+  if (guard && args[guard.arg] && guard.excludesWhen === truth) exclude(state, subjectKey(args[guard.arg], model));
+  const ctx = model.contextGuards.get(name);
+  if (ctx && ctx.excludesWhen === truth) {
+    state.noFsdaxContext = true;
+    for (const [k, f] of state.vars) {
+      if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) state.vars.delete(k);
+    }
+  }
+  const owner = model.singleOwnerTests.get(name);
+  if (owner && args[owner.arg] && owner.singleOwnerWhen === truth) updateFact(state, subjectKey(args[owner.arg], model), { mayBeShared: false });
+  const lock = model.guaranteeByAcquire.get(name);
+  if (lock && truth && args[lock.subjectArg]) acquire(state, subjectKey(args[lock.subjectArg], model), lock, model);
+  const producer = model.cleanProducers.get(name);
+  if (producer?.guardsArg !== undefined && truth && args[producer.guardsArg]) exclude(state, subjectKey(args[producer.guardsArg], model));
+}
+
+function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
+  const shareSafe = spec.shareSafeEras.includes(model.era);
+  updateFact(state, subject, shareSafe ? { guaranteed: true, mayBeShared: false } : { guaranteed: true });
+}
+
+function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model: ModelIndex): void {
+  const key = lvalueKey(subject);
+  if (!key || !nonNull) return;
+  const lock = state.locks.get(key);
+  if (lock) acquire(state, lock.subject, lock.spec, model);
+  const proves = state.nonNullProves.get(key);
+  if (proves) exclude(state, proves);
+  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
+  if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
+    updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });
+  }
+}
+
+function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined, isCondition: boolean): void {
+  const ev = new Evaluator(state, unit, model, summaries, rec);
+  if (isCondition) { ev.eval(ast); return; }
+  switch (ast.type) {
+    case 'declaration':
+      for (const d of ast.namedChildren) {
+        if (d.type === 'init_declarator') {
+          const name = declaratorName(d);
+          const value = d.childForFieldName('value');
+          if (name) ev.assign(name, value);
+        } else {
+          const name = declaratorName(d);
+          if (name) ev.forget(name);
+        }
+      }
+      return;
+    case 'return_statement': {
+      const value = ast.namedChildren.find((c) => c.type !== 'comment');
+      const f = value ? ev.eval(value) : undefined;
+      if (rec && f) rec.facts.returnFact = joinFacts(rec.facts.returnFact, f);
+      return;
+    }
+    default:
+      ev.eval(ast);
+  }
+}
+
+class Evaluator {
+  constructor(
+    private readonly state: State,
+    private readonly unit: FunctionUnit,
+    private readonly model: ModelIndex,
+    private readonly summaries: ReturnSummaryLookup,
+    private readonly rec: Recorder | undefined,
+  ) {}
+
+  forget(key: string): void {
+    this.state.vars.delete(key);
+    this.state.locks.delete(key);
+    this.state.nonNullProves.delete(key);
+  }
+
+  assign(key: string, value: SyntaxNode | null): void {
+    const f = value ? this.eval(value) : undefined;
+    this.forget(key);
+    this.state.excluded.delete(key);
+    if (f) this.state.vars.set(key, f);
+    if (!value) return;
+    const v = unwrap(value);
+    if (v.type !== 'call_expression') return;
+    const name = calleeName(v) ?? '';
+    const args = callArguments(v);
+    const lock = this.model.guaranteeByAcquire.get(name);
+    if (lock && args[lock.subjectArg]) {
+      const subject = subjectKey(args[lock.subjectArg], this.model);
+      if (subject) this.state.locks.set(key, { subject, spec: lock });
+    }
+    const producer = this.model.cleanProducers.get(name);
+    if (producer?.guardsArg !== undefined && args[producer.guardsArg]) {
+      const proved = subjectKey(args[producer.guardsArg], this.model);
+      if (proved) this.state.nonNullProves.set(key, proved);
+    }
+  }
+
+  eval(node: SyntaxNode): Fact | undefined {
+    switch (node.type) {
+      case 'identifier':
+        return this.state.vars.get(node.text);
+      case 'parenthesized_expression':
+      case 'expression_statement': {
+        let last: Fact | undefined;
+        for (const c of node.namedChildren) last = this.eval(c);
+        return last;
+      }
+      case 'cast_expression': {
+        const v = node.childForFieldName('value');
+        return v ? this.eval(v) : undefined;
+      }
+      case 'field_expression':
+        return this.evalField(node);
+      case 'pointer_expression': {
+        const arg = node.childForFieldName('argument');
+        return arg ? this.eval(arg) : undefined;
+      }
+      case 'subscript_expression': {
+        const index = node.childForFieldName('index');
+        if (index) this.eval(index);
+        const arr = node.childForFieldName('argument');
+        return arr ? this.eval(arr) : undefined;
+      }
+      case 'call_expression':
+        return this.evalCall(node);
+      case 'assignment_expression':
+        return this.evalAssignment(node);
+      case 'binary_expression': {
+        const l = this.eval(node.childForFieldName('left')!);
+        const r = this.eval(node.childForFieldName('right')!);
+        const op = binaryOperator(node) ?? '';
+        return ARITHMETIC.has(op) ? l ?? r : undefined;
+      }
+      case 'conditional_expression': {
+        const cond = node.childForFieldName('condition');
+        if (cond) this.eval(cond);
+        const a = node.childForFieldName('consequence');
+        const b = node.childForFieldName('alternative');
+        return joinFacts(a ? this.eval(a) : undefined, b ? this.eval(b) : undefined);
+      }
+      case 'comma_expression': {
+        this.eval(node.childForFieldName('left')!);
+        return this.eval(node.childForFieldName('right')!);
+      }
+      case 'update_expression':
+      case 'unary_expression': {
+        const arg = node.childForFieldName('argument');
+        const f = arg ? this.eval(arg) : undefined;
+        return node.child(0)?.type === '!' ? undefined : f;
+      }
+      case 'sizeof_expression':
+      case 'string_literal':
+      case 'number_literal':
+      case 'char_literal':
+        return undefined;
+      default:
+        for (const c of node.namedChildren) this.eval(c);
+        return undefined;
+    }
+  }
+
+  private evalAssignment(node: SyntaxNode): Fact | undefined {
+    const left = node.childForFieldName('left')!;
+    const right = node.childForFieldName('right')!;
+    const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+    // The left side is a write; only its receiver is read (page->mapping = x reads nothing of interest).
+    if (left.type === 'field_expression') { const recv = fieldReceiver(left); if (recv) this.eval(recv); }
+    else if (left.type === 'subscript_expression' || left.type === 'pointer_expression') this.eval(left);
+    const key = lvalueKey(left);
+    if (op === '=' && key) {
+      this.assign(key, right);
+      return this.state.vars.get(key);
+    }
+    return this.eval(right);
+  }
+
+  private evalField(node: SyntaxNode): Fact | undefined {
+    const recv = fieldReceiver(node);
+    const field = fieldName(node) ?? '';
+    const receiverFact = recv ? this.eval(recv) : undefined;
+    const key = lvalueKey(node);
+    if (key && this.state.vars.has(key)) return this.state.vars.get(key);
+    if (!receiverFact) return undefined;
+    if (receiverFact.kind === 'page') {
+      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return withKind(receiverFact, 'mapping'); }
+      if (INDEX_FIELDS.has(field)) { this.site('index-read', node, receiverFact); return withKind(receiverFact, 'index'); }
+      if (field === 'page') return receiverFact;
+      return undefined;
+    }
+    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) {
+      this.site('mapping-deref', node, receiverFact);
+    }
+    return undefined;
+  }
+
+  private evalCall(node: SyntaxNode): Fact | undefined {
+    const name = calleeName(node);
+    const args = callArguments(node);
+    const argFacts = args.map((a) => this.eval(a));
+    if (!name) return undefined;
+    const m = this.model;
+    const conv = m.conversions.get(name);
+    if (conv !== undefined) return conv >= 0 ? argFacts[conv] : undefined;
+    if (m.pfnToPage.has(name)) return argFacts[0] && withKind(argFacts[0], 'page');
+    if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return argFacts[0] && withKind(argFacts[0], 'pfn');
+    const source = m.sourceByCall.get(name);
+    if (source) return this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns);
+    const producer = m.cleanProducers.get(name);
+    if (producer) {
+      if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
+      return undefined;
+    }
+    const release = m.guaranteeByRelease.get(name);
+    if (release && args[release.subjectArg]) updateFact(this.state, subjectKey(args[release.subjectArg], m), { guaranteed: false });
+    const siteKind = m.siteKindByCall.get(name);
+    if (siteKind) {
+      const i = argFacts.findIndex((f) => f?.kind === 'page');
+      if (i >= 0) {
+        this.site(siteKind, node, argFacts[i]!, name);
+        if (siteKind === 'index-helper') return withKind(argFacts[i]!, 'index');
+        if (siteKind === 'mapping-helper' && /mapping$/.test(name)) return { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
+      }
+      return undefined;
+    }
+    if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
+      const f = argFacts.find((a) => a?.kind === 'mapping');
+      if (f) this.site('mapping-deref', node, f, name);
+      return undefined;
+    }
+    if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
+    if (argFacts.some((f) => f) && this.rec) {
+      this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text });
+    }
+    return this.returnOf(name, node, argFacts);
+  }
+
+  private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
+    if (entryArg !== undefined) {
+      const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
+      if (this.state.noFsdaxContext || (entryKey && (this.state.excluded.has(entryKey) || this.state.excluded.has(entryKey.replace(/^\*/, ''))))) return undefined;
+    }
+    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`);
+    if (pagesArg) {
+      const target = args.find((a) => a.text.includes(pagesArg)) ?? args[args.length - 1];
+      const key = target ? subjectKey(target, this.model) : undefined;
+      if (key) this.state.vars.set(key, fact);
+      return undefined;
+    }
+    return entryArg !== undefined || returns ? fact : undefined;
+  }
+
+  private concrete(node: SyntaxNode, sourceId: string, label: string): Fact {
+    const origin: ConcreteOrigin = { sourceId, steps: [step(this.unit, node, label)] };
+    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, guaranteed: false };
+  }
+
+  /** The caller-side fact of `callee(args)`, from the callee's return summary with its params replaced by the arguments. */
+  private returnOf(callee: string, node: SyntaxNode, argFacts: Array<Fact | undefined>): Fact | undefined {
+    const summary = this.summaries(callee, this.unit.file);
+    if (!summary) return undefined;
+    let result: Fact | undefined;
+    for (const o of summary.origins) {
+      if ('param' in o) {
+        const a = argFacts[o.param];
+        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, mayBeShared: a.mayBeShared && summary.mayBeShared, guaranteed: a.guaranteed || summary.guaranteed });
+      } else {
+        const callStep = step(this.unit, node, `${callee}() returns a maybe-FS-DAX ${summary.kind}`);
+        const origin: ConcreteOrigin = { sourceId: o.concrete.sourceId, steps: [callStep, ...o.concrete.steps] };
+        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, guaranteed: summary.guaranteed });
+      }
+    }
+    return result;
+  }
+
+  private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string): void {
+    if (!this.rec) return;
+    const sinkCall = enclosingSinkCall(node, this.model);
+    this.rec.facts.sites.push({
+      kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
+      expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper, sink: sinkCall,
+    });
+  }
+}
+
+/** The index sink (vma_address, xas_set ...) this expression is passed to directly, if any. */
+function enclosingSinkCall(node: SyntaxNode, model: ModelIndex): string | undefined {
+  let n: SyntaxNode | null = node;
+  while (n?.parent && (n.parent.type === 'parenthesized_expression' || n.parent.type === 'cast_expression')) n = n.parent;
+  const list = n?.parent;
+  if (list?.type !== 'argument_list') return undefined;
+  const name = list.parent ? calleeName(list.parent) : undefined;
+  return name && model.indexSinks.has(name) ? name : undefined;
+}

@@ -1,0 +1,82 @@
+// analysis layer: the abstract values of the FS-DAX dataflow and how they
+// join and compose. A Fact says "this value may be (or be derived from) an
+// FS-DAX page", where it came from, and what is known about it on this path.
+
+export type ValueKind = 'page' | 'pfn' | 'mapping' | 'index';
+
+/** A place in a file, by UTF-16 offsets (the core's only position type). */
+export interface SourceSpan {
+  file: string;
+  start: number;
+  end: number;
+}
+
+/** One step of a path: a source, a call on the way, or the read itself. */
+export interface PathStep extends SourceSpan {
+  function: string;
+  /** What happens here, in words: "pfn_folio(pfn) yields a maybe-FS-DAX folio". */
+  label: string;
+}
+
+/** A concrete origin: the page entered the analysed code here, without a filesystem guarantee. */
+export interface ConcreteOrigin {
+  sourceId: string;
+  /** Steps from the outermost entry to the source call, the source call last. */
+  steps: PathStep[];
+}
+
+export type Origin = { param: number } | { concrete: ConcreteOrigin };
+
+export interface Fact {
+  kind: ValueKind;
+  /** Sorted by originKey, at most MAX_ORIGINS. */
+  origins: Origin[];
+  /** The page may be shared (reflink): mapping/index hold the shared encoding. */
+  mayBeShared: boolean;
+  /** A lifetime guarantee (a DAX entry lock) holds on every path here. */
+  guaranteed: boolean;
+}
+
+const MAX_ORIGINS = 4;
+
+export function originKey(o: Origin): string {
+  if ('param' in o) return `p${o.param}`;
+  const s = o.concrete.steps;
+  return `s${s.length}:${s.map((x) => `${x.file}:${x.start}`).join('>')}`;
+}
+
+export function mergeOrigins(a: readonly Origin[], b: readonly Origin[]): Origin[] {
+  const byKey = new Map<string, Origin>();
+  for (const o of [...a, ...b]) byKey.set(originKey(o), o);
+  return [...byKey.entries()].sort((x, y) => compareKeys(x[0], y[0])).slice(0, MAX_ORIGINS).map(([, o]) => o);
+}
+
+/** Params first, then shorter paths, then by text: deterministic and favours short explanations. */
+function compareKeys(a: string, b: string): number {
+  const rank = (k: string) => (k[0] === 'p' ? 0 : 1);
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  const len = (k: string) => Number(/^s(\d+)/.exec(k)?.[1] ?? 0);
+  return len(a) - len(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    kind: a.kind,
+    origins: mergeOrigins(a.origins, b.origins),
+    mayBeShared: a.mayBeShared || b.mayBeShared,
+    guaranteed: a.guaranteed && b.guaranteed,
+  };
+}
+
+export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed &&
+    a.origins.length === b.origins.length && a.origins.every((o, i) => originKey(o) === originKey(b.origins[i]));
+}
+
+export function withKind(f: Fact, kind: ValueKind): Fact {
+  return f.kind === kind ? f : { ...f, kind };
+}

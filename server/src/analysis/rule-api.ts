@@ -1,0 +1,44 @@
+// analysis layer: what a rule is and what it sees. A rule gets a RuleContext
+// (resolved sites and the era) and reports by message id; the runner turns
+// reports into Findings (ranges, severities, messages, scenario links).
+import type { Era } from '../model/types';
+import type { RawSiteKind } from './sites';
+import type { ResolvedSite } from './program';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface RuleMeta {
+  /** fsdax/<name>; the file name in server/rules/ is <name>.ts. */
+  id: string;
+  severity: Severity;
+  description: string;
+  /** Simulator scenario id that explains the hazard (docs href and SARIF helpUri derive from it). */
+  explanation: string;
+  /** Message templates; {{expr}}, {{era}}, {{function}}, {{source}}, {{eraMeaning}} are filled by the runner. */
+  messages: Record<string, string>;
+}
+
+export interface ReportOptions {
+  /** Overrides meta.severity for this report (e.g. an index fed to vma_address is an error). */
+  severity?: Severity;
+  data?: Record<string, string>;
+}
+
+export interface RuleContext {
+  readonly era: Era;
+  /** Eras with shared FS-DAX pages (5.19 on). */
+  readonly hasSharedPages: boolean;
+  /** Eras whose shared marker is the 0x1 sentinel (5.19-6.14). */
+  readonly hasSentinel: boolean;
+  sites(...kinds: RawSiteKind[]): readonly ResolvedSite[];
+  report(site: ResolvedSite, messageId: string, options?: ReportOptions): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

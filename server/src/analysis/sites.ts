@@ -1,0 +1,22 @@
+// analysis layer: what the dataflow records at each place a maybe-FS-DAX value
+// is used in a way a rule may care about.
+import type { Fact } from './facts';
+import type { SiteKind } from '../model/types';
+
+export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read' | 'mapping-deref';
+
+export interface RawSite {
+  kind: RawSiteKind;
+  file: string;
+  function: string;
+  start: number;
+  end: number;
+  /** Source text of the read or call, shortened. */
+  expr: string;
+  /** The fact of the page (or mapping) at this site, in terms of this function's params and sources. */
+  fact: Fact;
+  /** The helper called, for call sites. */
+  helper?: string;
+  /** The index sink this read feeds directly (vma_address, xas_set ...). */
+  sink?: string;
+}

@@ -1,0 +1,50 @@
+// analysis layer: suppression comments. `/* fsdax-audit: ignore <rule>[, <rule>] -- <reason> */`
+// on the finding's line or the line above silences it. A suppression without a
+// reason, or one that silences nothing, becomes a finding of its own
+// (fsdax/suppression) so stale ignores do not pile up.
+import type { ParsedFile } from '../parse/parser';
+import type { Era } from '../model/types';
+import type { Finding } from './audit';
+
+const SUPPRESSION_RE = /fsdax-audit:\s*ignore\s+([\w/,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/|$)/;
+
+interface Suppression { file: string; line: number; rules: string[]; reason: string; start: number; end: number; used: boolean }
+
+export const SUPPRESSION_RULE_ID = 'fsdax/suppression';
+
+export function applySuppressions(findings: Finding[], files: readonly ParsedFile[], era: Era): Finding[] {
+  const byFile = new Map<string, Suppression[]>();
+  for (const f of files) {
+    if (!f.view.text.includes('fsdax-audit:')) continue;
+    const list: Suppression[] = [];
+    for (let line = 0; line < f.view.lineStarts.length; line++) {
+      const text = f.view.lineText(line);
+      const m = SUPPRESSION_RE.exec(text);
+      if (!m) continue;
+      const rules = m[1].split(/[\s,]+/).filter(Boolean);
+      list.push({ file: f.path, line, rules, reason: (m[2] ?? '').trim(), start: m.index, end: m.index + m[0].length, used: false });
+    }
+    byFile.set(f.path, list);
+  }
+  const kept = findings.filter((finding) => {
+    const s = byFile.get(finding.file)?.find((x) => (x.line === finding.range.start.line || x.line === finding.range.start.line - 1) && x.rules.includes(finding.ruleId) && x.reason);
+    if (!s) return true;
+    s.used = true;
+    return false;
+  });
+  for (const list of byFile.values()) {
+    for (const s of list) {
+      if (s.reason && s.used) continue;
+      const range = { start: { line: s.line, character: s.start }, end: { line: s.line, character: s.end } };
+      const message = !s.reason
+        ? `suppression of ${s.rules.join(', ')} has no reason; write "-- <why this is safe>"`
+        : `suppression of ${s.rules.join(', ')} matches no finding on this line or the next; remove it`;
+      kept.push({
+        ruleId: SUPPRESSION_RULE_ID, messageId: s.reason ? 'unused' : 'noReason', severity: 'warning', message,
+        file: s.file, range, function: '', expr: '', era, explanation: 'suppressions', path: [],
+        fingerprint: `${SUPPRESSION_RULE_ID}|${s.file}|${s.rules.join(',')}`,
+      });
+    }
+  }
+  return kept;
+}

@@ -1,0 +1,78 @@
+// cli front-end: turns path arguments into SourceFiles (reading the disk), finds
+// the kernel tree root and the era marker files. The core never touches the disk.
+import * as fs from 'fs';
+import * as path from 'path';
+import { detectEra, EraDetection, ERA_MARKER_FILES } from '../model/era';
+import { ERAS, Era } from '../model/types';
+import type { SourceFile } from '../analysis/audit';
+
+export class UsageError extends Error {}
+
+/** Walks up from `start` to a directory that looks like a kernel tree (has mm/ and include/linux/). */
+export function findTreeRoot(start: string): string | undefined {
+  let dir = path.resolve(start);
+  if (fs.existsSync(dir) && fs.statSync(dir).isFile()) dir = path.dirname(dir);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'mm')) && fs.existsSync(path.join(dir, 'include', 'linux'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export interface CollectedFiles {
+  files: SourceFile[];
+  unreadable: Array<{ file: string; message: string }>;
+}
+
+/** Every .c/.h under the given paths (sorted), relative to root. Missing paths are a UsageError. */
+export function collectSourceFiles(paths: string[], root: string): CollectedFiles {
+  const found = new Set<string>();
+  const unreadable: CollectedFiles['unreadable'] = [];
+  const walk = (p: string) => {
+    let stat: fs.Stats;
+    try { stat = fs.statSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+    if (stat.isDirectory()) {
+      let entries: string[];
+      try { entries = fs.readdirSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+      for (const e of entries.sort()) walk(path.join(p, e));
+    } else if (stat.isFile() && /\.[ch]$/.test(p)) {
+      found.add(path.resolve(p));
+    }
+  };
+  for (const p of paths) {
+    if (!fs.existsSync(p)) throw new UsageError(`no such path: ${p}`);
+    const stat = fs.statSync(p);
+    if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
+    else walk(p);
+  }
+  const files: SourceFile[] = [];
+  for (const abs of [...found].sort()) {
+    try {
+      files.push({ path: toRelative(root, abs), content: fs.readFileSync(abs) });
+    } catch (e) {
+      unreadable.push({ file: toRelative(root, abs), message: (e as Error).message });
+    }
+  }
+  return { files, unreadable };
+}
+
+export function toRelative(root: string, abs: string): string {
+  const rel = path.relative(root, abs);
+  return (rel.startsWith('..') ? abs : rel).split(path.sep).join('/');
+}
+
+export function detectTreeEra(root: string, requested: string): EraDetection {
+  if (requested !== 'auto') {
+    if (!(ERAS as readonly string[]).includes(requested)) throw new UsageError(`unknown era "${requested}"; use auto or one of ${ERAS.join(', ')}`);
+    return { era: requested as Era, known: true, evidence: 'set with --era' };
+  }
+  const cache = new Map<string, string | undefined>();
+  return detectEra((rel) => {
+    if (!(ERA_MARKER_FILES as readonly string[]).includes(rel)) return undefined;
+    if (!cache.has(rel)) {
+      try { cache.set(rel, fs.readFileSync(path.join(root, rel), 'latin1')); } catch { cache.set(rel, undefined); }
+    }
+    return cache.get(rel);
+  });
+}

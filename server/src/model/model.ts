@@ -1,0 +1,137 @@
+// model layer: loads the bundled FS-DAX model, merges a user's extension into
+// it, validates both, and indexes it for one era. Pure: callers pass parsed JSON.
+import bundledModel from './fsdax-model.json';
+import { ContextGuardSpec, CleanProducerSpec, Era, FsdaxModel, GuaranteeSpec, GuardSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
+
+export interface ModelProblem {
+  message: string;
+}
+
+export interface ModelIndex {
+  readonly era: Era;
+  /** Eras in which a shared FS-DAX page exists and overloads mapping/index. */
+  readonly hasSharedPages: boolean;
+  /** E1/E2: the shared marker is the 0x1 sentinel, equal to PAGE_MAPPING_ANON. */
+  readonly hasSentinel: boolean;
+  readonly conversions: ReadonlyMap<string, number>;
+  readonly pfnToPage: ReadonlySet<string>;
+  readonly pageToPfn: ReadonlySet<string>;
+  readonly pfnConversions: ReadonlySet<string>;
+  readonly sourceByCall: ReadonlyMap<string, SourceSpec>;
+  readonly entryPoints: ReadonlyMap<string, EntryPointSpec[]>;
+  readonly cleanProducers: ReadonlyMap<string, CleanProducerSpec>;
+  readonly guards: ReadonlyMap<string, GuardSpec>;
+  readonly contextGuards: ReadonlyMap<string, ContextGuardSpec>;
+  readonly singleOwnerTests: ReadonlyMap<string, SingleOwnerTestSpec>;
+  readonly guaranteeByAcquire: ReadonlyMap<string, GuaranteeSpec>;
+  readonly guaranteeByRelease: ReadonlyMap<string, GuaranteeSpec>;
+  readonly ownerContexts: ReadonlySet<string>;
+  readonly siteKindByCall: ReadonlyMap<string, SiteKind>;
+  readonly mappingDerefFields: ReadonlySet<string>;
+  readonly mappingDerefCalls: ReadonlySet<string>;
+  readonly indexSinks: ReadonlySet<string>;
+}
+
+export function defaultModel(): FsdaxModel {
+  return structuredClone(bundledModel) as unknown as FsdaxModel;
+}
+
+const LIST_KEYS = ['pfnToPage', 'pageToPfn', 'pfnConversions', 'indexSinks'] as const;
+const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
+  ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
+  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'],
+];
+
+/**
+ * Merges a user model into ours: plain lists are appended, keyed entries with
+ * the same key replace ours, maps are merged. Unknown keys and wrong shapes give
+ * one problem each and are ignored, so a bad file never disables the defaults.
+ */
+export function mergeModel(base: FsdaxModel, extension: unknown, origin: string): { model: FsdaxModel; problems: ModelProblem[] } {
+  const model = structuredClone(base);
+  const problems: ModelProblem[] = [];
+  if (typeof extension !== 'object' || extension === null || Array.isArray(extension)) {
+    return { model, problems: [{ message: `${origin}: a model file must hold a JSON object; using the bundled model` }] };
+  }
+  const ext = extension as Record<string, unknown>;
+  for (const [key, value] of Object.entries(ext)) {
+    if (key.startsWith('$') || key === 'version') continue;
+    const bad = (what: string) => problems.push({ message: `${origin}: "${key}" ${what}; ignored, the bundled value is kept` });
+    if ((LIST_KEYS as readonly string[]).includes(key)) {
+      if (!isStringArray(value)) { bad('must be a list of names'); continue; }
+      (model[key as (typeof LIST_KEYS)[number]] as string[]).push(...value);
+      continue;
+    }
+    const keyed = KEYED_LISTS.find(([k]) => k === key);
+    if (keyed) {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'object' && v && typeof (v as Record<string, unknown>)[keyed[1]] === 'string' || typeof (v as Record<string, unknown>)[keyed[1]] === 'number')) {
+        bad(`must be a list of objects with "${keyed[1]}"`); continue;
+      }
+      const list = model[key as keyof FsdaxModel] as unknown as Array<Record<string, unknown>>;
+      for (const entry of value as Array<Record<string, unknown>>) {
+        const at = list.findIndex((e) => e[keyed[1]] === entry[keyed[1]]);
+        if (at >= 0) list[at] = entry; else list.push(entry);
+      }
+      continue;
+    }
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs') {
+      if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
+      mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
+      continue;
+    }
+    bad('is not a key of the model');
+  }
+  return { model, problems };
+}
+
+function mergeObject(model: Record<string, unknown>, key: string, value: Record<string, unknown>, bad: (w: string) => void): void {
+  const target = model[key] as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.startsWith('$')) continue;
+    const current = target[k];
+    if (Array.isArray(current) && Array.isArray(v)) current.push(...v);
+    else if (current && typeof current === 'object' && v && typeof v === 'object') Object.assign(current, v);
+    else if (current === undefined && key === 'sites') bad(`has unknown site kind "${k}"`);
+    else target[k] = v;
+  }
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function inEra<T extends { eras?: Era[] }>(era: Era) {
+  return (spec: T) => !spec.eras || spec.eras.includes(era);
+}
+
+export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
+  const byName = <T>(items: T[], name: (t: T) => string) => new Map(items.map((t) => [name(t), t] as const));
+  const sourceByCall = new Map<string, SourceSpec>();
+  for (const s of model.sources) for (const c of s.calls) sourceByCall.set(c, s);
+  const entryPoints = new Map<string, EntryPointSpec[]>();
+  for (const e of model.entryPoints) entryPoints.set(e.function, [...(entryPoints.get(e.function) ?? []), e]);
+  const siteKindByCall = new Map<string, SiteKind>();
+  for (const [kind, calls] of Object.entries(model.sites) as Array<[SiteKind, string[]]>) for (const c of calls) siteKindByCall.set(c, kind);
+  return {
+    era,
+    hasSharedPages: era !== '<=5.18',
+    hasSentinel: era === '5.19-6.1' || era === '6.2-6.14',
+    conversions: new Map(Object.entries(model.conversions.calls).filter(([k]) => !k.startsWith('$'))),
+    pfnToPage: new Set(model.pfnToPage),
+    pageToPfn: new Set(model.pageToPfn),
+    pfnConversions: new Set(model.pfnConversions),
+    sourceByCall,
+    entryPoints,
+    cleanProducers: byName(model.cleanProducers.calls.filter(inEra(era)), (c) => c.name),
+    guards: byName(model.guards.filter(inEra(era)), (g) => g.call),
+    contextGuards: byName(model.contextGuards.filter(inEra(era)), (g) => g.call),
+    singleOwnerTests: byName(model.singleOwnerTests.filter(inEra(era)), (g) => g.call),
+    guaranteeByAcquire: byName(model.guarantees, (g) => g.acquire),
+    guaranteeByRelease: byName(model.guarantees, (g) => g.release),
+    ownerContexts: new Set(model.ownerContexts.functions),
+    siteKindByCall,
+    mappingDerefFields: new Set(model.mappingDerefs.fields),
+    mappingDerefCalls: new Set(model.mappingDerefs.calls),
+    indexSinks: new Set(model.indexSinks),
+  };
+}

@@ -1,0 +1,143 @@
+// parse layer: node-type predicates and small accessors over tree-sitter-c
+// nodes, so no other layer spells out grammar details.
+import type { SyntaxNode } from './parser';
+
+/** Calls that only wrap their argument for the compiler: unlikely(x) is x. */
+const TRANSPARENT_CALLS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE',
+  'VM_BUG_ON', 'WARN_ONCE', 'data_race', 'RCU_INITIALIZER', 'rcu_dereference', 'rcu_access_pointer', 'rcu_dereference_protected']);
+
+export function unwrap(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  for (;;) {
+    if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) { n = n.namedChild(0)!; continue; }
+    if (n.type === 'cast_expression') { const v = n.childForFieldName('value'); if (v) { n = v; continue; } }
+    if (n.type === 'call_expression') {
+      const name = calleeName(n);
+      const args = callArguments(n);
+      if (name && TRANSPARENT_CALLS.has(name) && args.length >= 1) { n = args[0]; continue; }
+    }
+    return n;
+  }
+}
+
+export function calleeName(call: SyntaxNode): string | undefined {
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  if (fn.type === 'identifier') return fn.text;
+  if (fn.type === 'parenthesized_expression' && fn.namedChild(0)?.type === 'identifier') return fn.namedChild(0)!.text;
+  return undefined;
+}
+
+export function callArguments(call: SyntaxNode): SyntaxNode[] {
+  const list = call.childForFieldName('arguments');
+  if (!list) return [];
+  return list.namedChildren.filter((c) => c.type !== 'comment');
+}
+
+export function isNot(node: SyntaxNode): boolean {
+  return node.type === 'unary_expression' && node.child(0)?.type === '!';
+}
+
+export function binaryOperator(node: SyntaxNode): string | undefined {
+  if (node.type !== 'binary_expression') return undefined;
+  return node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+}
+
+/** `a->b` / `a.b`: the field name, or undefined. */
+export function fieldName(node: SyntaxNode): string | undefined {
+  if (node.type !== 'field_expression') return undefined;
+  return node.childForFieldName('field')?.text;
+}
+
+export function fieldReceiver(node: SyntaxNode): SyntaxNode | null {
+  return node.childForFieldName('argument');
+}
+
+/**
+ * A stable key for an lvalue the dataflow can track: `x`, `x->f`, `x.f.g`, `*x`.
+ * Whitespace and parentheses are dropped so `(x)->f` and `x -> f` agree.
+ */
+export function lvalueKey(node: SyntaxNode): string | undefined {
+  const n = node.type === 'parenthesized_expression' && node.namedChildCount === 1 ? node.namedChild(0)! : node;
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'field_expression') {
+    const recv = fieldReceiver(n);
+    const field = fieldName(n);
+    const base = recv && lvalueKey(recv);
+    if (!base || !field) return undefined;
+    return `${base}${n.child(1)?.type === '.' ? '.' : '->'}${field}`;
+  }
+  if (n.type === 'pointer_expression' && n.child(0)?.type === '*') {
+    const arg = n.childForFieldName('argument');
+    const base = arg && lvalueKey(arg);
+    return base ? `*${base}` : undefined;
+  }
+  return undefined;
+}
+
+/** Name and declarator of a function definition; undefined for macro-shaped oddities. */
+export function functionDeclarator(def: SyntaxNode): SyntaxNode | undefined {
+  let d = def.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') {
+    d = d.childForFieldName('declarator');
+  }
+  return d ?? undefined;
+}
+
+export function functionName(def: SyntaxNode): string | undefined {
+  const d = functionDeclarator(def);
+  const name = d?.childForFieldName('declarator');
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
+export function isStaticDefinition(def: SyntaxNode): boolean {
+  return def.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
+}
+
+export interface ParameterInfo {
+  name: string;
+  /** The declared type as written, pointer stars included: "struct page *". */
+  type: string;
+  node: SyntaxNode;
+}
+
+export function functionParameters(def: SyntaxNode): ParameterInfo[] {
+  const list = functionDeclarator(def)?.childForFieldName('parameters');
+  if (!list) return [];
+  const out: ParameterInfo[] = [];
+  for (const p of list.namedChildren) {
+    if (p.type !== 'parameter_declaration') continue;
+    const typeNode = p.childForFieldName('type');
+    let declarator = p.childForFieldName('declarator');
+    let stars = '';
+    while (declarator && (declarator.type === 'pointer_declarator' || declarator.type === 'array_declarator')) {
+      stars += '*';
+      declarator = declarator.childForFieldName('declarator');
+    }
+    if (!declarator || declarator.type !== 'identifier') { out.push({ name: '', type: typeNode?.text ?? '', node: p }); continue; }
+    out.push({ name: declarator.text, type: `${typeNode?.text ?? ''} ${stars}`.trim(), node: p });
+  }
+  return out;
+}
+
+/** Declared type text of a declaration's declarator: `struct page *` for `struct page *p = ...`. */
+export function declaredType(declaration: SyntaxNode, declarator: SyntaxNode): string {
+  const typeNode = declaration.childForFieldName('type');
+  let d: SyntaxNode | null = declarator.type === 'init_declarator' ? declarator.childForFieldName('declarator') : declarator;
+  let stars = '';
+  while (d && (d.type === 'pointer_declarator' || d.type === 'array_declarator')) { stars += '*'; d = d.childForFieldName('declarator'); }
+  return `${typeNode?.text ?? ''} ${stars}`.trim();
+}
+
+export function declaratorName(declarator: SyntaxNode): string | undefined {
+  let d: SyntaxNode | null = declarator.type === 'init_declarator' ? declarator.childForFieldName('declarator') : declarator;
+  while (d && (d.type === 'pointer_declarator' || d.type === 'array_declarator' || d.type === 'parenthesized_declarator')) {
+    d = d.childForFieldName('declarator') ?? d.namedChild(0);
+  }
+  return d?.type === 'identifier' ? d.text : undefined;
+}
+
+export function isPageType(type: string): 'page' | 'folio' | undefined {
+  const m = /^(?:const\s+)?struct\s+(page|folio)\s*\*+$/.exec(type.replace(/\s+/g, ' ').trim());
+  return m ? (m[1] as 'page' | 'folio') : undefined;
+}
