@@ -1,5 +1,6 @@
-// fsdax/mapping-deref: an FS-DAX page's ->mapping used as an address_space
-// pointer (->host, ->i_pages, dax_mapping(), i_mmap_lock_read() ...). For a
+// fsdax/mapping-deref: an FS-DAX page's ->mapping read whose value is then used
+// as an address_space pointer (->host, ->i_pages, dax_mapping(),
+// i_mmap_lock_read() ..., here or in a callee). Reported at the read. For a
 // shared page in 5.19-6.14 that pointer is 0x1: an oops (fsdax-model.md 3b).
 import { defineRule } from '../src/analysis/rule-api';
 
@@ -10,17 +11,19 @@ export default defineRule({
     description: 'an FS-DAX page\'s mapping dereferenced as an address_space without a filesystem guarantee',
     explanation: 'shared-mapping',
     messages: {
-      sentinelDeref: '{{expr}} dereferences a mapping that is the 0x1 sentinel for a shared FS-DAX page ({{era}}): a read at address 0x1; page from {{source}}',
-      nullDeref: '{{expr}} dereferences a mapping that is NULL for a shared FS-DAX folio ({{era}}); page from {{source}}',
-      useAfterFree: '{{expr}} dereferences a mapping read without a filesystem guarantee: truncate may have freed the inode ({{era}}); page from {{source}}',
+      sentinelDeref: '{{expr}} is used as an address_space ({{deref}}) but is the 0x1 sentinel for a shared FS-DAX page ({{era}}): a read at address 0x1; page from {{source}}',
+      nullDeref: '{{expr}} is used as an address_space ({{deref}}) but is NULL for a shared FS-DAX folio ({{era}}); page from {{source}}',
+      useAfterFree: '{{expr}} is used as an address_space ({{deref}}) without a filesystem guarantee: truncate may have freed the inode ({{era}}); page from {{source}}',
     },
   },
   check(ctx) {
-    for (const site of ctx.sites('mapping-deref')) {
+    for (const site of ctx.sites('mapping-read')) {
+      if (!site.derefBy) continue;
       const { mayBeShared, guaranteed } = site.exposure;
-      if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error' });
-      else if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'nullDeref');
-      else if (!guaranteed) ctx.report(site, 'useAfterFree');
+      const data = { deref: `\`${site.derefBy}\`` };
+      if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', data });
+      else if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'nullDeref', { data });
+      else if (!guaranteed) ctx.report(site, 'useAfterFree', { data });
     }
   },
 });

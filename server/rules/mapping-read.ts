@@ -17,6 +17,7 @@ export default defineRule({
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {
+      if (site.derefBy) continue; // fsdax/mapping-deref reports it
       const { mayBeShared, guaranteed } = site.exposure;
       if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull');
       else if (!guaranteed) ctx.report(site, 'truncateRace');

@@ -8,7 +8,7 @@ import { callArguments, calleeName, declaratorName, fieldName, fieldReceiver, is
 import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { buildCfg, Cfg } from './cfg';
-import { ConcreteOrigin, Fact, factsEqual, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins } from './facts';
+import { ConcreteOrigin, Fact, factsEqual, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FunctionUnit } from './functions';
 import type { RawSite, RawSiteKind } from './sites';
 
@@ -25,10 +25,20 @@ export interface FunctionFacts {
   sites: RawSite[];
   calls: CallFact[];
   returnFact?: Fact;
+  /** Params (mapping kind) this function or its callees dereference as an address_space. */
+  derefParams: Map<number, string>;
+  /** Params (index kind) this function or its callees feed to an index sink. */
+  sinkParams: Map<number, string>;
 }
 
-/** What a caller needs to know of a callee: the fact of its return value, in terms of its params. */
-export type ReturnSummaryLookup = (callee: string, fromFile: string) => Fact | undefined;
+/** What a caller needs to know of a callee, in terms of the callee's params. */
+export interface CalleeSummary {
+  returnFact?: Fact;
+  derefParams: ReadonlyMap<number, string>;
+  sinkParams: ReadonlyMap<number, string>;
+}
+
+export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;
 
 interface State {
   vars: Map<string, Fact>;
@@ -43,13 +53,15 @@ const MAPPING_FIELDS = new Set(['mapping']);
 const INDEX_FIELDS = new Set(['index', 'share']);
 
 export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): FunctionFacts {
-  const facts: FunctionFacts = { unit, sites: [], calls: [] };
+  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map() };
   const body = unit.node.childForFieldName('body');
   if (!body || model.ownerContexts.has(unit.name)) return facts;
   const cfg = buildCfg(body);
-  const inStates = solve(cfg, initialState(unit, model), unit, model, summaries);
+  const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries);
   const recorder: Recorder = { facts, unit, model };
-  for (const node of cfg.nodes) {
+  // Record in source order, so a read is recorded before the deref that is charged to it.
+  const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);
+  for (const node of ordered) {
     const state = inStates[node.id];
     if (!state || !node.ast) continue;
     transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition');
@@ -64,7 +76,7 @@ interface Recorder {
   model: ModelIndex;
 }
 
-function initialState(unit: FunctionUnit, model: ModelIndex): State {
+function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): State {
   const vars = new Map<string, Fact>();
   const entries = model.entryPoints.get(unit.name) ?? [];
   unit.params.forEach((p, i) => {
@@ -76,7 +88,9 @@ function initialState(unit: FunctionUnit, model: ModelIndex): State {
       : { param: i };
     vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, guaranteed: false });
   });
-  return { vars, excluded: new Set(), noFsdaxContext: false, locks: new Map(), nonNullProves: new Map() };
+  // Page-table sources matter only where a user mapping is walked; hugetlb mappings are never DAX.
+  const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name) || !model.userMappingContext.test(body.text);
+  return { vars, excluded: new Set(), noFsdaxContext, locks: new Map(), nonNullProves: new Map() };
 }
 
 function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
@@ -152,15 +166,32 @@ function subjectKey(node: SyntaxNode, model: ModelIndex): string | undefined {
   }
 }
 
+/**
+ * The keys holding the same page as `key`: a page and its folio (folio = page_folio(page),
+ * &folio->page) carry the same origins, so a guard on one covers the other.
+ */
+function samePageKeys(state: State, key: string): string[] {
+  const f = state.vars.get(key);
+  if (!f || f.kind !== 'page') return [key];
+  const out = [key];
+  for (const [k, g] of state.vars) if (k !== key && g.kind === 'page' && sameOrigins(f, g)) out.push(k);
+  return out;
+}
+
 function exclude(state: State, key: string | undefined): void {
   if (!key) return;
-  state.vars.delete(key);
-  state.excluded.add(key);
+  for (const k of samePageKeys(state, key)) {
+    state.vars.delete(k);
+    state.excluded.add(k);
+  }
 }
 
 function updateFact(state: State, key: string | undefined, change: Partial<Fact>): void {
-  const f = key ? state.vars.get(key) : undefined;
-  if (f && key) state.vars.set(key, { ...f, ...change });
+  if (!key) return;
+  for (const k of samePageKeys(state, key)) {
+    const f = state.vars.get(k);
+    if (f) state.vars.set(k, { ...f, ...change });
+  }
 }
 
 /** Applies what a condition's truth value proves on one edge. */
@@ -273,6 +304,8 @@ class Evaluator {
     if (f) this.state.vars.set(key, f);
     if (!value) return;
     const v = unwrap(value);
+    const copied = lvalueKey(v);
+    if (copied && this.state.excluded.has(copied)) this.state.excluded.add(key); // orig_pmd = *pmd keeps *pmd's guard
     if (v.type !== 'call_expression') return;
     const name = calleeName(v) ?? '';
     const args = callArguments(v);
@@ -375,14 +408,12 @@ class Evaluator {
     if (key && this.state.vars.has(key)) return this.state.vars.get(key);
     if (!receiverFact) return undefined;
     if (receiverFact.kind === 'page') {
-      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return withKind(receiverFact, 'mapping'); }
-      if (INDEX_FIELDS.has(field)) { this.site('index-read', node, receiverFact); return withKind(receiverFact, 'index'); }
+      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return { ...withKind(receiverFact, 'mapping'), readAt: [node.startIndex] }; }
+      if (INDEX_FIELDS.has(field)) { this.site('index-read', node, receiverFact); return { ...withKind(receiverFact, 'index'), readAt: [node.startIndex] }; }
       if (field === 'page') return receiverFact;
       return undefined;
     }
-    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) {
-      this.site('mapping-deref', node, receiverFact);
-    }
+    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, 'deref', node.text);
     return undefined;
   }
 
@@ -406,25 +437,50 @@ class Evaluator {
     const release = m.guaranteeByRelease.get(name);
     if (release && args[release.subjectArg]) updateFact(this.state, subjectKey(args[release.subjectArg], m), { guaranteed: false });
     const siteKind = m.siteKindByCall.get(name);
+    let helperResult: Fact | undefined;
     if (siteKind) {
       const i = argFacts.findIndex((f) => f?.kind === 'page');
       if (i >= 0) {
         this.site(siteKind, node, argFacts[i]!, name);
-        if (siteKind === 'index-helper') return withKind(argFacts[i]!, 'index');
-        if (siteKind === 'mapping-helper' && /mapping$/.test(name)) return { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
+        if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
+        // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
+        if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
       }
-      return undefined;
     }
     if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
-      const f = argFacts.find((a) => a?.kind === 'mapping');
-      if (f) this.site('mapping-deref', node, f, name);
+      for (const f of argFacts) if (f?.kind === 'mapping') this.useValue(f, 'deref', node.text);
       return undefined;
     }
+    if (m.indexSinks.has(name)) for (const f of argFacts) if (f?.kind === 'index') this.useValue(f, 'sink', name);
     if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
+    const summary = this.summaries(name, this.unit.file);
+    argFacts.forEach((f, i) => {
+      if (!f || !summary) return;
+      const deref = summary.derefParams.get(i);
+      if (deref && f.kind === 'mapping') this.useValue(f, 'deref', `${name}() -> ${deref}`);
+      const sink = summary.sinkParams.get(i);
+      if (sink && f.kind === 'index') this.useValue(f, 'sink', `${name}() -> ${sink}`);
+    });
     if (argFacts.some((f) => f) && this.rec) {
       this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text });
     }
-    return this.returnOf(name, node, argFacts);
+    return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
+  }
+
+  /** Charges a deref or sink use of a mapping/index value to the reads it came from (or to this function's params). */
+  private useValue(f: Fact, use: 'deref' | 'sink', how: string): void {
+    if (!this.rec) return;
+    for (const at of f.readAt ?? []) {
+      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper'));
+      if (!site) continue;
+      if (use === 'deref' && !site.derefBy) site.derefBy = how;
+      if (use === 'sink' && !site.sink) site.sink = how;
+    }
+    for (const o of f.origins) {
+      if (!('param' in o) || this.unit.params[o.param]?.kind !== f.kind) continue;
+      const map = use === 'deref' ? this.rec.facts.derefParams : this.rec.facts.sinkParams;
+      if (!map.has(o.param)) map.set(o.param, how);
+    }
   }
 
   private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
@@ -434,7 +490,7 @@ class Evaluator {
     }
     const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`);
     if (pagesArg) {
-      const target = args.find((a) => a.text.includes(pagesArg)) ?? args[args.length - 1];
+      const target = args.find((a) => a.text === pagesArg) ?? args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text));
       const key = target ? subjectKey(target, this.model) : undefined;
       if (key) this.state.vars.set(key, fact);
       return undefined;
@@ -448,8 +504,7 @@ class Evaluator {
   }
 
   /** The caller-side fact of `callee(args)`, from the callee's return summary with its params replaced by the arguments. */
-  private returnOf(callee: string, node: SyntaxNode, argFacts: Array<Fact | undefined>): Fact | undefined {
-    const summary = this.summaries(callee, this.unit.file);
+  private returnOf(callee: string, node: SyntaxNode, summary: Fact | undefined, argFacts: Array<Fact | undefined>): Fact | undefined {
     if (!summary) return undefined;
     let result: Fact | undefined;
     for (const o of summary.origins) {
@@ -467,20 +522,10 @@ class Evaluator {
 
   private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string): void {
     if (!this.rec) return;
-    const sinkCall = enclosingSinkCall(node, this.model);
+    if (this.rec.facts.sites.some((s) => s.start === node.startIndex && s.kind === kind)) return;
     this.rec.facts.sites.push({
       kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
-      expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper, sink: sinkCall,
+      expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
     });
   }
-}
-
-/** The index sink (vma_address, xas_set ...) this expression is passed to directly, if any. */
-function enclosingSinkCall(node: SyntaxNode, model: ModelIndex): string | undefined {
-  let n: SyntaxNode | null = node;
-  while (n?.parent && (n.parent.type === 'parenthesized_expression' || n.parent.type === 'cast_expression')) n = n.parent;
-  const list = n?.parent;
-  if (list?.type !== 'argument_list') return undefined;
-  const name = list.parent ? calleeName(list.parent) : undefined;
-  return name && model.indexSinks.has(name) ? name : undefined;
 }

@@ -35,6 +35,8 @@ export interface Fact {
   mayBeShared: boolean;
   /** A lifetime guarantee (a DAX entry lock) holds on every path here. */
   guaranteed: boolean;
+  /** For mapping/index values: offsets of the reads (in this function) they came from, so a later deref or sink use is charged to the read. */
+  readAt?: number[];
 }
 
 const MAX_ORIGINS = 4;
@@ -67,16 +69,21 @@ export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | unde
     origins: mergeOrigins(a.origins, b.origins),
     mayBeShared: a.mayBeShared || b.mayBeShared,
     guaranteed: a.guaranteed && b.guaranteed,
+    readAt: a.readAt || b.readAt ? [...new Set([...(a.readAt ?? []), ...(b.readAt ?? [])])].sort((x, y) => x - y).slice(0, 8) : undefined,
   };
 }
 
 export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed &&
-    a.origins.length === b.origins.length && a.origins.every((o, i) => originKey(o) === originKey(b.origins[i]));
+  return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed && sameOrigins(a, b) &&
+    (a.readAt ?? []).join() === (b.readAt ?? []).join();
 }
 
 export function withKind(f: Fact, kind: ValueKind): Fact {
-  return f.kind === kind ? f : { ...f, kind };
+  return f.kind === kind ? f : { ...f, kind, readAt: undefined };
+}
+
+export function sameOrigins(a: Fact, b: Fact): boolean {
+  return a.origins.length === b.origins.length && a.origins.every((o, i) => originKey(o) === originKey(b.origins[i]));
 }

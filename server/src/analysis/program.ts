@@ -1,14 +1,13 @@
-// analysis layer: the whole-program step. Orders functions callees-first so
-// return summaries are ready for their callers, runs the dataflow on each, and
-// resolves every site's params back through the call graph to concrete sources,
+// analysis layer: the whole-program step. Runs the dataflow on the functions
+// that can see a maybe-FS-DAX value (demand-driven, to a fixpoint over callee
+// summaries), and resolves every site's params back through the call graph to concrete sources,
 // keeping the worst exposure and the path that shows it. Name resolution
 // respects `static`: a call binds to a static definition in the same file
 // first, then to the non-static definitions of the tree.
 import type { ParsedFile } from '../parse/parser';
-import { calleeName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
-import { analyzeFunction, CallFact, FunctionFacts } from './dataflow';
-import { Fact, joinFacts, PathStep } from './facts';
+import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts } from './dataflow';
+import { Fact, factsEqual, joinFacts, PathStep } from './facts';
 import { collectFunctions, FunctionUnit } from './functions';
 import type { RawSite } from './sites';
 
@@ -55,64 +54,90 @@ export class CallResolver {
 export function analyzeProgram(files: readonly ParsedFile[], model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
   const units = files.flatMap((f) => collectFunctions(f));
   const resolver = new CallResolver(units);
-  const order = calleesFirst(units, resolver);
-  const factsByUnit = new Map<string, FunctionFacts>();
-  const summaries = (callee: string, fromFile: string): Fact | undefined => {
-    let joined: Fact | undefined;
-    for (const u of resolver.resolve(callee, fromFile)) joined = joinFacts(joined, factsByUnit.get(unitKey(u))?.returnFact);
-    return joined;
-  };
-  for (const unit of order) {
-    if (isCancelled()) break;
-    factsByUnit.set(unitKey(unit), analyzeFunction(unit, model, summaries));
-  }
+  const factsByUnit = analyzeOnDemand(units, resolver, model, isCancelled);
   const sites = resolveSites([...factsByUnit.values()], resolver);
   return { sites, functionCount: units.length };
 }
 
-/** Tarjan's SCCs over the syntactic call graph; SCCs come out callees first. */
-function calleesFirst(units: FunctionUnit[], resolver: CallResolver): FunctionUnit[] {
-  const edges = new Map<string, FunctionUnit[]>();
+const MAX_REANALYSIS = 8;
+
+/**
+ * Demand-driven fixpoint. Only functions that can hold a maybe-FS-DAX value are
+ * analysed: those with a source or an entry point, callees that receive such a
+ * value, and callers of functions that return one. A function is analysed again
+ * when the summary of a callee it uses changes. Kernel trees have ~50k functions;
+ * this touches a few hundred, which is what makes whole-tree scans fast.
+ */
+function analyzeOnDemand(units: FunctionUnit[], resolver: CallResolver, model: ModelIndex, isCancelled: () => boolean): Map<string, FunctionFacts> {
+  const factsByUnit = new Map<string, FunctionFacts>();
+  const texts = new Map<string, string>();
+  const textOf = (u: FunctionUnit) => { let t = texts.get(unitKey(u)); if (t === undefined) { t = u.node.text; texts.set(unitKey(u), t); } return t; };
+  const sourceNames = [...model.sourceByCall.keys()];
+  const sourceRe = sourceNames.length ? new RegExp(`\\b(?:${sourceNames.join('|')})\\s*\\(`) : undefined;
+  // Who calls whom, by name (over-approximate: any `name(` in the text).
+  const callersByName = new Map<string, FunctionUnit[]>();
   for (const u of units) {
-    const callees: FunctionUnit[] = [];
-    for (const call of u.node.descendantsOfType('call_expression')) {
-      const name = calleeName(call);
-      if (name) callees.push(...resolver.resolve(name, u.file));
-    }
-    edges.set(unitKey(u), callees);
-  }
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: FunctionUnit[] = [];
-  const out: FunctionUnit[] = [];
-  let counter = 0;
-  // Iterative Tarjan: kernel call chains are deep enough to overflow recursion.
-  for (const root of units) {
-    if (index.has(unitKey(root))) continue;
-    const frames: Array<{ u: FunctionUnit; i: number }> = [{ u: root, i: 0 }];
-    index.set(unitKey(root), counter); low.set(unitKey(root), counter++); stack.push(root); onStack.add(unitKey(root));
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      const k = unitKey(frame.u);
-      const succ = edges.get(k)!;
-      if (frame.i < succ.length) {
-        const v = succ[frame.i++];
-        const vk = unitKey(v);
-        if (!index.has(vk)) {
-          index.set(vk, counter); low.set(vk, counter++); stack.push(v); onStack.add(vk);
-          frames.push({ u: v, i: 0 });
-        } else if (onStack.has(vk)) low.set(k, Math.min(low.get(k)!, index.get(vk)!));
-        continue;
-      }
-      frames.pop();
-      if (frames.length > 0) { const pk = unitKey(frames[frames.length - 1].u); low.set(pk, Math.min(low.get(pk)!, low.get(k)!)); }
-      if (low.get(k) === index.get(k)) {
-        for (;;) { const w = stack.pop()!; onStack.delete(unitKey(w)); out.push(w); if (w === frame.u) break; }
-      }
+    for (const m of textOf(u).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+      const list = callersByName.get(m[1]);
+      if (!list) callersByName.set(m[1], [u]);
+      else if (list[list.length - 1] !== u) list.push(u);
     }
   }
-  return out;
+  const usedBy = new Map<string, Set<FunctionUnit>>(); // callee key -> analysed callers that used its summary
+  const runs = new Map<string, number>();
+  const queue: FunctionUnit[] = [];
+  const queued = new Set<string>();
+  const enqueue = (u: FunctionUnit) => {
+    const k = unitKey(u);
+    if (queued.has(k) || (runs.get(k) ?? 0) >= MAX_REANALYSIS) return;
+    queued.add(k);
+    queue.push(u);
+  };
+  for (const u of units) if (model.entryPoints.has(u.name) || (sourceRe && sourceRe.test(textOf(u)))) enqueue(u);
+  while (queue.length > 0 && !isCancelled()) {
+    const unit = queue.shift()!;
+    const key = unitKey(unit);
+    queued.delete(key);
+    runs.set(key, (runs.get(key) ?? 0) + 1);
+    const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
+      const resolved = resolver.resolve(callee, fromFile);
+      for (const r of resolved) { const set = usedBy.get(unitKey(r)); if (set) set.add(unit); else usedBy.set(unitKey(r), new Set([unit])); }
+      return joinSummaries(resolved.map((u) => factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
+    };
+    const previous = factsByUnit.get(key);
+    const facts = analyzeFunction(unit, model, summaries);
+    factsByUnit.set(key, facts);
+    for (const call of facts.calls) {
+      for (const callee of resolver.resolve(call.callee, unit.file)) if (!factsByUnit.has(unitKey(callee))) enqueue(callee);
+    }
+    if (previous && summaryEqual(previous, facts)) continue;
+    for (const caller of usedBy.get(key) ?? []) enqueue(caller);
+    if (facts.returnFact && !previous?.returnFact) {
+      for (const caller of callersByName.get(unit.name) ?? []) {
+        if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
+      }
+    }
+  }
+  return factsByUnit;
+}
+
+function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
+  if (resolved.length === 0) return undefined;
+  if (resolved.length === 1) return resolved[0];
+  let returnFact: Fact | undefined;
+  const derefParams = new Map<number, string>();
+  const sinkParams = new Map<number, string>();
+  for (const r of resolved) {
+    returnFact = joinFacts(returnFact, r.returnFact);
+    for (const [k, v] of r.derefParams) if (!derefParams.has(k)) derefParams.set(k, v);
+    for (const [k, v] of r.sinkParams) if (!sinkParams.has(k)) sinkParams.set(k, v);
+  }
+  return { returnFact, derefParams, sinkParams };
+}
+
+function summaryEqual(a: CalleeSummary, b: CalleeSummary): boolean {
+  const mapKeys = (m: ReadonlyMap<number, string>) => [...m.keys()].sort().join();
+  return factsEqual(a.returnFact, b.returnFact) && mapKeys(a.derefParams) === mapKeys(b.derefParams) && mapKeys(a.sinkParams) === mapKeys(b.sinkParams);
 }
 
 interface CallerEdge { caller: FunctionFacts; call: CallFact }

@@ -3,7 +3,7 @@
 import type { Fact } from './facts';
 import type { SiteKind } from '../model/types';
 
-export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read' | 'mapping-deref';
+export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read';
 
 export interface RawSite {
   kind: RawSiteKind;
@@ -17,6 +17,8 @@ export interface RawSite {
   fact: Fact;
   /** The helper called, for call sites. */
   helper?: string;
-  /** The index sink this read feeds directly (vma_address, xas_set ...). */
+  /** The index sink this read's value reaches (vma_address, xas_set ..., or a callee that passes it to one). */
   sink?: string;
+  /** For mapping reads: the first place the value is used as an address_space pointer. */
+  derefBy?: string;
 }

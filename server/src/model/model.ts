@@ -25,11 +25,15 @@ export interface ModelIndex {
   readonly singleOwnerTests: ReadonlyMap<string, SingleOwnerTestSpec>;
   readonly guaranteeByAcquire: ReadonlyMap<string, GuaranteeSpec>;
   readonly guaranteeByRelease: ReadonlyMap<string, GuaranteeSpec>;
+  /** Owner contexts and encoding-aware helpers: bodies whose reads are never reported. */
   readonly ownerContexts: ReadonlySet<string>;
   readonly siteKindByCall: ReadonlyMap<string, SiteKind>;
   readonly mappingDerefFields: ReadonlySet<string>;
   readonly mappingDerefCalls: ReadonlySet<string>;
   readonly indexSinks: ReadonlySet<string>;
+  /** Page-table sources count only where this matches the function text (a user mapping is in scope). */
+  readonly userMappingContext: RegExp;
+  isHugetlbContext(file: string, fn: string): boolean;
 }
 
 export function defaultModel(): FsdaxModel {
@@ -74,7 +78,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs') {
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers') {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -125,13 +129,15 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     cleanProducers: byName(model.cleanProducers.calls.filter(inEra(era)), (c) => c.name),
     guards: byName(model.guards.filter(inEra(era)), (g) => g.call),
     contextGuards: byName(model.contextGuards.filter(inEra(era)), (g) => g.call),
-    singleOwnerTests: byName(model.singleOwnerTests.filter(inEra(era)), (g) => g.call),
+    singleOwnerTests: byName(model.singleOwnerTests.filter((g) => g.call).filter(inEra(era)), (g) => g.call),
     guaranteeByAcquire: byName(model.guarantees, (g) => g.acquire),
     guaranteeByRelease: byName(model.guarantees, (g) => g.release),
-    ownerContexts: new Set(model.ownerContexts.functions),
+    ownerContexts: new Set([...model.ownerContexts.functions, ...model.encodingAwareHelpers.functions]),
     siteKindByCall,
     mappingDerefFields: new Set(model.mappingDerefs.fields),
     mappingDerefCalls: new Set(model.mappingDerefs.calls),
     indexSinks: new Set(model.indexSinks),
+    userMappingContext: new RegExp(model.pageTableContext.requires),
+    isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

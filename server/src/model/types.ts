@@ -53,6 +53,7 @@ export interface ContextGuardSpec {
 
 export interface SingleOwnerTestSpec {
   call: string;
+  $comment?: string;
   arg: number;
   singleOwnerWhen: boolean;
   eras?: Era[];
@@ -80,7 +81,9 @@ export interface FsdaxModel {
   singleOwnerTests: SingleOwnerTestSpec[];
   guarantees: GuaranteeSpec[];
   ownerContexts: { functions: string[] };
+  encodingAwareHelpers: { functions: string[] };
   sites: Record<SiteKind, string[]>;
   mappingDerefs: { fields: string[]; calls: string[] };
   indexSinks: string[];
+  pageTableContext: { requires: string; excludeFiles: string[]; excludeFunctionsMatching: string };
 }
