@@ -11,12 +11,13 @@ export default defineRule({
     explanation: 'memory-failure-fallback',
     messages: {
       sentinelLock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and dereferences it in dax_mapping(); get {mapping, index} from the filesystem instead; page from {{source}}',
+      sentinelUnlock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and index (a share count) to find the entry to unlock; page from {{source}}',
     },
   },
   check(ctx) {
     if (!ctx.hasSentinel) return;
     for (const site of ctx.sites('dax-lock')) {
-      if (site.exposure.mayBeShared) ctx.report(site, 'sentinelLock');
+      if (site.exposure.mayBeShared) ctx.report(site, /unlock/.test(site.helper ?? '') ? 'sentinelUnlock' : 'sentinelLock');
     }
   },
 });

@@ -9,7 +9,7 @@ import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { buildCfg, Cfg } from './cfg';
 import { ConcreteOrigin, Fact, factsEqual, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
-import type { FunctionUnit } from './functions';
+import type { FieldMacro, FunctionUnit } from './functions';
 import type { RawSite, RawSiteKind } from './sites';
 
 export interface CallFact {
@@ -170,17 +170,18 @@ function subjectKey(node: SyntaxNode, model: ModelIndex): string | undefined {
  * The keys holding the same page as `key`: a page and its folio (folio = page_folio(page),
  * &folio->page) carry the same origins, so a guard on one covers the other.
  */
-function samePageKeys(state: State, key: string): string[] {
+function samePageKeys(state: State, key: string, anyKind = false): string[] {
   const f = state.vars.get(key);
-  if (!f || f.kind !== 'page') return [key];
+  if (!f || (f.kind !== 'page' && !anyKind)) return [key];
   const out = [key];
-  for (const [k, g] of state.vars) if (k !== key && g.kind === 'page' && sameOrigins(f, g)) out.push(k);
+  for (const [k, g] of state.vars) if (k !== key && (anyKind || g.kind === 'page') && sameOrigins(f, g)) out.push(k);
   return out;
 }
 
+/** Proves a value is not FS-DAX; pages taken from an excluded pfn (same origins) go with it. */
 function exclude(state: State, key: string | undefined): void {
   if (!key) return;
-  for (const k of samePageKeys(state, key)) {
+  for (const k of samePageKeys(state, key, true)) {
     state.vars.delete(k);
     state.excluded.add(k);
   }
@@ -390,7 +391,12 @@ class Evaluator {
     const right = node.childForFieldName('right')!;
     const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
     // The left side is a write; only its receiver is read (page->mapping = x reads nothing of interest).
-    if (left.type === 'field_expression') { const recv = fieldReceiver(left); if (recv) this.eval(recv); }
+    if (left.type === 'field_expression') {
+      const recv = fieldReceiver(left);
+      const recvFact = recv ? this.eval(recv) : undefined;
+      // page->mapping->host = x writes through the mapping pointer: a deref.
+      if (recvFact?.kind === 'mapping' && this.model.mappingDerefFields.has(fieldName(left) ?? '')) this.useValue(recvFact, 'deref', left.text);
+    }
     else if (left.type === 'subscript_expression' || left.type === 'pointer_expression') this.eval(left);
     const key = lvalueKey(left);
     if (op === '=' && key) {
@@ -436,6 +442,8 @@ class Evaluator {
     }
     const release = m.guaranteeByRelease.get(name);
     if (release && args[release.subjectArg]) updateFact(this.state, subjectKey(args[release.subjectArg], m), { guaranteed: false });
+    const macro = this.unit.fieldMacros?.get(name);
+    if (macro && argFacts[macro.arg]?.kind === 'page') return this.macroFieldRead(node, argFacts[macro.arg]!, macro);
     const siteKind = m.siteKindByCall.get(name);
     let helperResult: Fact | undefined;
     if (siteKind) {
@@ -467,6 +475,15 @@ class Evaluator {
     return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
   }
 
+  /** A local `#define OWNER(p) ((p)->mapping)` used as OWNER(page): the read happens at the use. */
+  private macroFieldRead(node: SyntaxNode, page: Fact, macro: FieldMacro): Fact | undefined {
+    const kind = macro.field === 'mapping' ? 'mapping-read' : 'index-read';
+    this.site(kind, node, page);
+    const value: Fact = { ...withKind(page, macro.field === 'mapping' ? 'mapping' : 'index'), readAt: [node.startIndex] };
+    if (macro.derefField && this.model.mappingDerefFields.has(macro.derefField)) { this.useValue(value, 'deref', node.text); return undefined; }
+    return value;
+  }
+
   /** Charges a deref or sink use of a mapping/index value to the reads it came from (or to this function's params). */
   private useValue(f: Fact, use: 'deref' | 'sink', how: string): void {
     if (!this.rec) return;
@@ -490,7 +507,9 @@ class Evaluator {
     }
     const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`);
     if (pagesArg) {
-      const target = args.find((a) => a.text === pagesArg) ?? args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text));
+      const target = args.find((a) => a.text === pagesArg) ??
+        args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text)) ??
+        args.find((a) => /^&\s*\w+$/.test(a.text)); // get_user_pages(addr, 1, flags, &page)
       const key = target ? subjectKey(target, this.model) : undefined;
       if (key) this.state.vars.set(key, fact);
       return undefined;

@@ -17,6 +17,31 @@ export interface FunctionUnit {
   isStatic: boolean;
   node: SyntaxNode;
   params: FunctionParam[];
+  /** Function-like macros of this file that read a page field: `#define OWNER(p) ((p)->mapping)`. */
+  fieldMacros?: ReadonlyMap<string, FieldMacro>;
+}
+
+export interface FieldMacro {
+  arg: number;
+  field: 'mapping' | 'index' | 'share';
+  /** `(p)->mapping->host`: the mapping is dereferenced inside the macro. */
+  derefField?: string;
+}
+
+const FIELD_MACRO_BODY = /^\(*\s*\(?\s*(\w+)\s*\)?\s*->\s*(mapping|index|share)\s*(?:->\s*(\w+))?\s*\)*$/;
+
+/** The file's function-like macros whose whole body is a page field read of one parameter. */
+export function collectFieldMacros(file: ParsedFile): Map<string, FieldMacro> {
+  const out = new Map<string, FieldMacro>();
+  for (const def of file.tree.rootNode.descendantsOfType('preproc_function_def')) {
+    const name = def.childForFieldName('name')?.text;
+    const params = def.childForFieldName('parameters')?.namedChildren.map((p) => p.text) ?? [];
+    const body = def.childForFieldName('value')?.text.trim() ?? '';
+    const m = FIELD_MACRO_BODY.exec(body);
+    if (!name || !m || !params.includes(m[1])) continue;
+    out.set(name, { arg: params.indexOf(m[1]), field: m[2] as FieldMacro['field'], derefField: m[3] });
+  }
+  return out;
 }
 
 /** What a parameter can carry from a caller: a page, a mapping, an index, or (any other scalar) a pfn. */
@@ -29,13 +54,14 @@ export function parameterKind(type: string): ValueKind {
 
 export function collectFunctions(file: ParsedFile): FunctionUnit[] {
   const out: FunctionUnit[] = [];
+  const fieldMacros = /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText) ? collectFieldMacros(file) : undefined;
   const visit = (node: SyntaxNode) => {
     for (const child of node.namedChildren) {
       if (child.type === 'function_definition') {
         const name = functionName(child);
         if (!name) continue;
         const params = functionParameters(child).map((p) => ({ ...p, kind: parameterKind(p.type) }));
-        out.push({ file: file.path, name, isStatic: isStaticDefinition(child), node: child, params });
+        out.push({ file: file.path, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);
       }

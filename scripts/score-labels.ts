@@ -1,0 +1,49 @@
+// npm run score [-- --version 6.12]
+// Audits mm/ and fs/ of a cached kernel tree and scores the findings against our
+// hand-labeled sites (test/labels/linux-<version>.json): precision over the
+// findings in labeled files, recall over the sites labeled unsafe. A finding
+// matches a label on the same file and line. Prints findings per kLOC for mm/+fs/.
+import * as fs from 'fs';
+import * as path from 'path';
+import { auditFiles } from '../server/src/analysis/audit';
+import { collectSourceFiles, detectTreeEra } from '../server/src/cli/files';
+import { requireKernelTree } from './kernel-tree';
+
+interface Label { file: string; line: number; function: string; kind: string; expr: string; verdict: 'safe' | 'unsafe' | 'unclear'; indirect?: boolean }
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const version = arg('version', '6.12');
+const root = requireKernelTree(version);
+const labels: Label[] = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'labels', `linux-${version}.json`), 'utf8')).sites;
+const { files } = collectSourceFiles(['mm', 'fs'].map((d) => path.join(root, d)), root);
+const result = auditFiles(files, { era: detectTreeEra(root, 'auto') });
+const labeledFiles = new Set(labels.map((l) => l.file));
+const at = (file: string, line: number) => labels.filter((l) => l.file === file && l.line === line);
+let tp = 0, fp = 0, unlabeled = 0;
+const fpRows: string[] = [];
+const unlabeledRows: string[] = [];
+const foundLines = new Set<string>();
+for (const f of result.findings) {
+  if (!labeledFiles.has(f.file)) continue;
+  const line = f.range.start.line + 1;
+  const here = at(f.file, line);
+  const row = `${f.file}:${line} ${f.function} ${f.ruleId} ${f.expr}`;
+  if (here.some((l) => l.verdict === 'unsafe')) { tp++; foundLines.add(`${f.file}:${line}`); }
+  else if (here.length > 0) { fp++; fpRows.push(`${row}  (labeled safe: ${here[0].expr})`); }
+  else { unlabeled++; unlabeledRows.push(row); }
+}
+const unsafe = labels.filter((l) => l.verdict === 'unsafe');
+const missed = unsafe.filter((l) => !foundLines.has(`${l.file}:${l.line}`));
+const lines = files.reduce((n, f) => n + (typeof f.content === 'string' ? f.content : Buffer.from(f.content).toString('latin1')).split('\n').length, 0);
+console.log(`linux-${version} (era ${result.era.era}): ${result.findings.length} findings in mm/+fs/ (${files.length} files, ${(lines / 1000).toFixed(0)} kLOC): ${(result.findings.length / (lines / 1000)).toFixed(3)} findings/kLOC`);
+console.log(`labels: ${labels.length} sites (${unsafe.length} unsafe) in ${labeledFiles.size} files`);
+console.log(`in labeled files: ${tp} true positives, ${fp} false positives (labeled safe), ${unlabeled} on unlabeled lines`);
+console.log(`precision (labeled lines): ${(tp / Math.max(1, tp + fp) * 100).toFixed(1)}%; counting unlabeled as false: ${(tp / Math.max(1, tp + fp + unlabeled) * 100).toFixed(1)}%`);
+console.log(`recall: ${unsafe.length - missed.length}/${unsafe.length} unsafe sites = ${((unsafe.length - missed.length) / Math.max(1, unsafe.length) * 100).toFixed(1)}%`);
+for (const r of fpRows) console.log(`  FP       ${r}`);
+for (const r of unlabeledRows) console.log(`  UNLABELED ${r}`);
+for (const l of missed) console.log(`  MISSED   ${l.file}:${l.line} ${l.function} ${l.kind} ${l.expr}${l.indirect ? ' (indirect)' : ''}`);
