@@ -51,7 +51,7 @@ export function createSourceView(text: string, isUtf8 = true): SourceView {
   const lineText = (line: number): string => {
     if (line < 0 || line >= lineStarts.length) return '';
     const end = line + 1 < lineStarts.length ? lineStarts[line + 1] : text.length;
-    return text.slice(lineStarts[line], end).replace(/\r?\n$/, '');
+    return text.slice(lineStarts[line], end).replace(/\r?\n$|\r$/, '');
   };
   return { text, isUtf8, lineStarts, positionAt, offsetAt, lineText };
 }

@@ -1,0 +1,71 @@
+import * as assert from 'assert';
+import { parseSource, reparseSource, collectSyntaxErrors } from '../../server/src/parse/parser';
+import { createSourceView } from '../../server/src/parse/source-view';
+import { preprocessKernelC } from '../../server/src/parse/preprocess';
+import { functionName } from '../../server/src/parse/nodes';
+
+const functionsOf = (text: string) => parseSource('t.c', text).tree.rootNode.descendantsOfType('function_definition').map((d) => functionName(d));
+
+describe('parse layer', () => {
+  it('maps offsets to lines across LF, CRLF and lone CR', () => {
+    const v = createSourceView('a\r\nbb\rccc\nd');
+    assert.deepStrictEqual(v.positionAt(3), { line: 1, character: 0 });
+    assert.deepStrictEqual(v.positionAt(6), { line: 2, character: 0 });
+    assert.deepStrictEqual(v.positionAt(10), { line: 3, character: 0 });
+    assert.strictEqual(v.lineText(1), 'bb');
+    assert.strictEqual(v.offsetAt({ line: 2, character: 1 }), 7);
+  });
+
+  it('keeps a column per byte for non-UTF-8 input and says so', () => {
+    const bytes = Buffer.from([0x69, 0x6e, 0x74, 0x20, 0xff, 0x3b, 0x0a, 0x69, 0x6e, 0x74, 0x20, 0x78, 0x3b]);
+    const p = parseSource('latin.c', bytes);
+    assert.strictEqual(p.view.isUtf8, false);
+    assert.ok(p.problems.some((x) => x.kind === 'non-utf8'));
+    assert.strictEqual(p.view.text.length, bytes.length);
+  });
+
+  it('parses files over 32 KiB completely', () => {
+    const body = Array.from({ length: 3000 }, (_, i) => `static int f${i}(void) { return ${i}; }`).join('\n');
+    assert.ok(body.length > 32 * 1024);
+    assert.strictEqual(functionsOf(body).length, 3000);
+  });
+
+  it('reports binary input instead of parsing it', () => {
+    const p = parseSource('x.o', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]));
+    assert.deepStrictEqual(p.problems.map((x) => x.kind), ['binary']);
+  });
+
+  it('preprocessing keeps every offset and line break', () => {
+    const src = '#ifdef CONFIG_X\nint a;\n#else\nint b;\n#endif\nvoid f(void) __must_hold(&l)\n{\n\tlist_for_each_entry(p, h, m) {\n\t\tg(p);\n\t}\n}\n';
+    const out = preprocessKernelC(src);
+    assert.strictEqual(out.text.length, src.length);
+    assert.deepStrictEqual([...out.text].map((c, i) => (c === '\n') === (src[i] === '\n')).every(Boolean), true);
+    assert.ok(!out.text.includes('int b'), 'the #else branch is blanked');
+    assert.ok(out.text.includes('while'), 'the iterator macro became a loop');
+    assert.deepStrictEqual(out.rewrites.map((r) => r.name), ['list_for_each_entry']);
+  });
+
+  it('recovers functions written with kernel idioms', () => {
+    const src = [
+      'SYSCALL_DEFINE2(truncate, const char __user *, path, long, length)\n{\n\treturn do_sys_truncate(path, length);\n}',
+      'static void walk(struct list_head *h) __must_hold(&lock)\n{\n\tstruct foo *p;\n\tlist_for_each_entry(p, h, list) {\n\t\tif (p->x) break;\n\t}\n}',
+      'static struct foo *of(struct list_head *n)\n{\n\treturn container_of(n, struct foo, list);\n}',
+    ].join('\n');
+    const p = parseSource('k.c', src);
+    assert.deepStrictEqual(collectSyntaxErrors(p.tree), []);
+    assert.deepStrictEqual(functionsOf(src), ['truncate', 'walk', 'of']);
+  });
+
+  it('reports an unterminated #if and still parses', () => {
+    const p = parseSource('u.c', '#ifdef A\nint f(void) { return 0; }\n');
+    assert.ok(p.problems.some((x) => x.kind === 'unbalanced-preprocessor'));
+    assert.strictEqual(functionsOf('#ifdef A\nint f(void) { return 0; }\n').length, 1);
+  });
+
+  it('incremental reparse gives the same tree as a fresh parse', () => {
+    const before = 'int f(struct page *p)\n{\n\treturn p->index;\n}\n';
+    const after = before.replace('index', 'mapping != 0');
+    const incremental = reparseSource(parseSource('a.c', before), after);
+    assert.strictEqual(incremental.tree.rootNode.toString(), parseSource('a.c', after).tree.rootNode.toString());
+  });
+});
