@@ -1,7 +1,9 @@
 // analysis layer: the core entry point both front-ends call. Takes file
 // contents (never paths to read), the era and the model; returns sorted,
 // deterministic findings and per-file problems. No IO, no clock.
-import { collectSyntaxErrors, parseSource, ParsedFile, ParseProblem } from '../parse/parser';
+import { collectSyntaxErrors, parseSource, ParsedFile, ParseProblem, MAX_FILE_BYTES } from '../parse/parser';
+import { decodeSource } from '../parse/source-view';
+import { ProgramFiles, programFilesFromParsed } from './program-files';
 import type { Position } from '../parse/source-view';
 import { defaultModel, indexModel, mergeModel, ModelProblem } from '../model/model';
 import { describeEra, EraDetection } from '../model/era';
@@ -65,7 +67,8 @@ export interface AuditResult {
   findings: Finding[];
   problems: FileProblem[];
   era: EraDetection;
-  stats: { files: number; functions: number; sites: number };
+  /** files: all given; parsedFiles: those the analysis needed; functions: defined in the parsed files. */
+  stats: { files: number; parsedFiles: number; functions: number; sites: number };
 }
 
 export function auditFiles(files: readonly SourceFile[], options: AuditOptions): AuditResult {
@@ -76,18 +79,50 @@ export function auditFiles(files: readonly SourceFile[], options: AuditOptions):
     model = merged.model;
     problems.push(...merged.problems.map((p: ModelProblem) => ({ file: ext.origin, kind: 'model' as const, message: p.message, line: 0 })));
   }
-  const parsed: ParsedFile[] = [];
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const p = parseSource(f.path, f.content);
-    parsed.push(p);
-    for (const problem of p.problems) problems.push({ file: f.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
-  }
-  return auditParsed(parsed, options, model, problems);
+  const parsed = new Map<string, ParsedFile>();
+  const program = new ProgramFiles(files.map((f) => {
+    const decoded = prescan(f, problems);
+    const parse = () => {
+      let p = parsed.get(f.path);
+      if (!p) { p = parseSource(f.path, f.content); parsed.set(f.path, p); }
+      return p;
+    };
+    return { path: f.path, text: decoded, parse };
+  }));
+  // Suppression comments must see their file's findings, or they would look unused.
+  for (const path of program.filesMatching(/fsdax-audit:/)) program.functionsIn(path);
+  return auditProgram(program, () => [...parsed.values()], options, model, problems);
 }
 
-export function auditParsed(parsed: readonly ParsedFile[], options: AuditOptions, model: FsdaxModel = defaultModel(), problems: FileProblem[] = []): AuditResult {
+/** Audits files the caller has parsed already (the language server's documents, tests). */
+export function auditParsed(files: readonly ParsedFile[], options: AuditOptions, model: FsdaxModel = defaultModel(), problems: FileProblem[] = []): AuditResult {
+  for (const p of files) for (const problem of p.problems) problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
+  return auditProgram(programFilesFromParsed(files), () => files, options, model, problems, false);
+}
+
+/** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */
+function prescan(f: SourceFile, problems: FileProblem[]): string {
+  if (typeof f.content === 'string') return f.content;
+  if (f.content.byteLength > MAX_FILE_BYTES) { problems.push({ file: f.path, kind: 'too-large', message: `file is ${f.content.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit; not analysed`, line: 0 }); return ''; }
+  if (f.content.subarray(0, 8192).includes(0)) { problems.push({ file: f.path, kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', line: 0 }); return ''; }
+  const { text, isUtf8 } = decodeSource(f.content);
+  if (!isUtf8) problems.push({ file: f.path, kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', line: 0 });
+  return text;
+}
+
+function auditProgram(program: ProgramFiles, parsedFiles: () => readonly ParsedFile[], options: AuditOptions, model: FsdaxModel,
+  problems: FileProblem[], reportParseProblems = true): AuditResult {
   const index = indexModel(model, options.era.era);
-  const analysis = analyzeProgram(parsed, index, options.isCancelled);
+  const analysis = analyzeProgram(program, index, options.isCancelled);
+  const parsed = parsedFiles();
+  if (reportParseProblems) {
+    for (const p of parsed) {
+      for (const problem of p.problems) {
+        if (problem.kind === 'binary' || problem.kind === 'too-large' || problem.kind === 'non-utf8') continue; // said by prescan
+        problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
+      }
+    }
+  }
   const views = new Map(parsed.map((p) => [p.path, p.view] as const));
   const findings: Finding[] = [];
   for (const rule of allRules) {
@@ -102,7 +137,10 @@ export function auditParsed(parsed: readonly ParsedFile[], options: AuditOptions
   const kept = applySuppressions(findings, parsed, options.era.era);
   kept.sort(compareFindings);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : 1)));
-  return { findings: dedupe(kept), problems, era: options.era, stats: { files: parsed.length, functions: analysis.functionCount, sites: analysis.sites.length } };
+  return {
+    findings: dedupe(kept), problems, era: options.era,
+    stats: { files: program.paths.length, parsedFiles: analysis.parsedFiles, functions: analysis.functionCount, sites: analysis.sites.length },
+  };
 }
 
 function runRule(rule: Rule, sites: readonly ResolvedSite[], era: Era, hasSharedPages: boolean, hasSentinel: boolean,

@@ -4,11 +4,11 @@
 // keeping the worst exposure and the path that shows it. Name resolution
 // respects `static`: a call binds to a static definition in the same file
 // first, then to the non-static definitions of the tree.
-import type { ParsedFile } from '../parse/parser';
 import type { ModelIndex } from '../model/model';
 import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts } from './dataflow';
 import { Fact, factsEqual, joinFacts, PathStep } from './facts';
-import { collectFunctions, FunctionUnit } from './functions';
+import type { FunctionUnit } from './functions';
+import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
 
 export interface Exposure {
@@ -27,36 +27,17 @@ export interface ResolvedSite extends RawSite {
 
 export interface ProgramAnalysis {
   sites: ResolvedSite[];
+  /** Functions in the files that were parsed. */
   functionCount: number;
+  parsedFiles: number;
 }
 
 const unitKey = (u: FunctionUnit) => `${u.file}#${u.name}#${u.node.startIndex}`;
 
-export class CallResolver {
-  private readonly byName = new Map<string, FunctionUnit[]>();
-
-  constructor(units: FunctionUnit[]) {
-    for (const u of units) {
-      const list = this.byName.get(u.name);
-      if (list) list.push(u); else this.byName.set(u.name, [u]);
-    }
-  }
-
-  resolve(name: string, fromFile: string): FunctionUnit[] {
-    const candidates = this.byName.get(name);
-    if (!candidates) return [];
-    const local = candidates.filter((u) => u.isStatic && u.file === fromFile);
-    if (local.length > 0) return local.slice(0, 1);
-    return candidates.filter((u) => !u.isStatic);
-  }
-}
-
-export function analyzeProgram(files: readonly ParsedFile[], model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
-  const units = files.flatMap((f) => collectFunctions(f));
-  const resolver = new CallResolver(units);
-  const factsByUnit = analyzeOnDemand(units, resolver, model, isCancelled);
-  const sites = resolveSites([...factsByUnit.values()], resolver);
-  return { sites, functionCount: units.length };
+export function analyzeProgram(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
+  const factsByUnit = analyzeOnDemand(files, model, isCancelled);
+  const sites = resolveSites([...factsByUnit.values()], files);
+  return { sites, functionCount: files.knownFunctions, parsedFiles: files.parsedFiles };
 }
 
 const MAX_REANALYSIS = 8;
@@ -68,21 +49,18 @@ const MAX_REANALYSIS = 8;
  * when the summary of a callee it uses changes. Kernel trees have ~50k functions;
  * this touches a few hundred, which is what makes whole-tree scans fast.
  */
-function analyzeOnDemand(units: FunctionUnit[], resolver: CallResolver, model: ModelIndex, isCancelled: () => boolean): Map<string, FunctionFacts> {
+function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean): Map<string, FunctionFacts> {
   const factsByUnit = new Map<string, FunctionFacts>();
   const texts = new Map<string, string>();
   const textOf = (u: FunctionUnit) => { let t = texts.get(unitKey(u)); if (t === undefined) { t = u.node.text; texts.set(unitKey(u), t); } return t; };
-  const sourceNames = [...model.sourceByCall.keys()];
-  const sourceRe = sourceNames.length ? new RegExp(`\\b(?:${sourceNames.join('|')})\\s*\\(`) : undefined;
-  // Who calls whom, by name (over-approximate: any `name(` in the text).
-  const callersByName = new Map<string, FunctionUnit[]>();
-  for (const u of units) {
-    for (const m of textOf(u).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
-      const list = callersByName.get(m[1]);
-      if (!list) callersByName.set(m[1], [u]);
-      else if (list[list.length - 1] !== u) list.push(u);
-    }
-  }
+  const resolver = files;
+  const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
+  const seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
+  /** Functions whose text calls `name(`: parses only the files that mention it. */
+  const callersOf = (name: string): FunctionUnit[] => {
+    const call = new RegExp(`\\b${name}\\s*\\(`);
+    return files.filesMatching(call).flatMap((p) => files.functionsIn(p)).filter((u) => call.test(textOf(u)));
+  };
   const usedBy = new Map<string, Set<FunctionUnit>>(); // callee key -> analysed callers that used its summary
   const runs = new Map<string, number>();
   const queue: FunctionUnit[] = [];
@@ -93,7 +71,9 @@ function analyzeOnDemand(units: FunctionUnit[], resolver: CallResolver, model: M
     queued.add(k);
     queue.push(u);
   };
-  for (const u of units) if (model.entryPoints.has(u.name) || (sourceRe && sourceRe.test(textOf(u)))) enqueue(u);
+  for (const path of files.filesMatching(seedRe)) {
+    for (const u of files.functionsIn(path)) if (model.entryPoints.has(u.name) || seedRe.test(textOf(u))) enqueue(u);
+  }
   while (queue.length > 0 && !isCancelled()) {
     const unit = queue.shift()!;
     const key = unitKey(unit);
@@ -113,7 +93,7 @@ function analyzeOnDemand(units: FunctionUnit[], resolver: CallResolver, model: M
     if (previous && summaryEqual(previous, facts)) continue;
     for (const caller of usedBy.get(key) ?? []) enqueue(caller);
     if (facts.returnFact && !previous?.returnFact) {
-      for (const caller of callersByName.get(unit.name) ?? []) {
+      for (const caller of callersOf(unit.name)) {
         if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
       }
     }
@@ -145,7 +125,7 @@ interface CallerEdge { caller: FunctionFacts; call: CallFact }
 const MAX_DEPTH = 12;
 const MAX_ITEMS_PER_SITE = 4000;
 
-function resolveSites(all: FunctionFacts[], resolver: CallResolver): ResolvedSite[] {
+function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): ResolvedSite[] {
   const callers = new Map<string, CallerEdge[]>();
   for (const f of all) {
     for (const call of f.calls) {

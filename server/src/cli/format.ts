@@ -18,7 +18,7 @@ export function formatText(result: AuditResult, withSummary: boolean): string {
   }
   if (withSummary) {
     const bySeverity = (s: string) => result.findings.filter((f) => f.severity === s).length;
-    lines.push(`fsdax-audit: era ${result.era.era} (${result.era.evidence}); ${result.stats.files} files, ${result.stats.functions} functions; ` +
+    lines.push(`fsdax-audit: era ${result.era.era} (${result.era.evidence}); ${result.stats.files} files (${result.stats.parsedFiles} parsed), ${result.stats.functions} functions; ` +
       `${result.findings.length} findings (${bySeverity('error')} errors, ${bySeverity('warning')} warnings, ${bySeverity('info')} info)`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

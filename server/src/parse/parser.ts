@@ -25,7 +25,8 @@ export interface ParseOptions {
   maxBytes?: number;
 }
 
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = MAX_FILE_BYTES;
 let sharedParser: Parser | undefined;
 
 function parser(): Parser {

@@ -1,0 +1,95 @@
+// analysis layer: the files of one audit, parsed lazily. A whole-tree scan
+// needs the trees of only the files whose functions can see a maybe-FS-DAX
+// value (a few percent of mm/+fs/); the rest are read as text for a cheap
+// pre-scan and never parsed. Pure: file contents come in from the front-end.
+import type { ParsedFile } from '../parse/parser';
+import { collectFunctions, FunctionUnit } from './functions';
+
+export interface ProgramFile {
+  path: string;
+  /** The text as decoded; '' for files the parse layer refuses (binary, too large). */
+  text: string;
+  /** Set when the file was parsed up front (the LSP's open documents). */
+  parsed?: ParsedFile;
+  /** Parses on demand; called at most once per file. */
+  parse: () => ParsedFile;
+}
+
+/** Names that start a line followed by `(`: function definitions (kernel style) and declarations. */
+const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
+
+export class ProgramFiles {
+  private readonly byPath = new Map<string, ProgramFile>();
+  private readonly unitsByPath = new Map<string, FunctionUnit[]>();
+  private readonly unitsByName = new Map<string, FunctionUnit[]>();
+  /** name -> paths whose text has a line that may define it. Built once, by text. */
+  private readonly definitionSites = new Map<string, string[]>();
+  private parsedCount = 0;
+
+  constructor(files: readonly ProgramFile[]) {
+    for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      this.byPath.set(f.path, f);
+      for (const m of f.text.matchAll(DEFINITION_RE)) {
+        const list = this.definitionSites.get(m[1]);
+        if (!list) this.definitionSites.set(m[1], [f.path]);
+        else if (list[list.length - 1] !== f.path) list.push(f.path);
+      }
+    }
+  }
+
+  get paths(): string[] {
+    return [...this.byPath.keys()];
+  }
+
+  get parsedFiles(): number {
+    return this.parsedCount;
+  }
+
+  get knownFunctions(): number {
+    let n = 0;
+    for (const list of this.unitsByPath.values()) n += list.length;
+    return n;
+  }
+
+  text(path: string): string {
+    return this.byPath.get(path)?.text ?? '';
+  }
+
+  /** The functions defined in a file, parsing it the first time it is asked for. */
+  functionsIn(path: string): FunctionUnit[] {
+    const known = this.unitsByPath.get(path);
+    if (known) return known;
+    const file = this.byPath.get(path);
+    const units = file ? collectFunctions(file.parsed ?? file.parse()) : [];
+    if (file) this.parsedCount++;
+    this.unitsByPath.set(path, units);
+    for (const u of units) {
+      const list = this.unitsByName.get(u.name);
+      if (list) list.push(u); else this.unitsByName.set(u.name, [u]);
+    }
+    return units;
+  }
+
+  /** Files whose text matches; for seeding the analysis and finding callers. */
+  filesMatching(re: RegExp): string[] {
+    return this.paths.filter((p) => re.test(this.text(p)));
+  }
+
+  /**
+   * Binds a call: a static definition in the calling file first, then the
+   * tree's non-static definitions (parsing the files that may hold them).
+   */
+  resolve(name: string, fromFile: string): FunctionUnit[] {
+    const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
+    if (local.length > 0) return local.slice(0, 1);
+    for (const path of this.definitionSites.get(name) ?? []) this.functionsIn(path);
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic);
+  }
+}
+
+/** Adapts already parsed files (tests, the language server's open documents). */
+export function programFilesFromParsed(parsed: readonly ParsedFile[]): ProgramFiles {
+  return new ProgramFiles(parsed.map((p) => ({ path: p.path, text: p.view.text, parsed: p, parse: () => p })));
+}
+
+
