@@ -29,6 +29,10 @@ export interface FunctionFacts {
   derefParams: Map<number, string>;
   /** Params (index kind) this function or its callees feed to an index sink. */
   sinkParams: Map<number, string>;
+  /** Per callee name: what every call to it here has ruled out ('all' by a context guard, or page-table levels by devmap checks). */
+  callContexts: Map<string, Set<string>>;
+  /** Page-table levels this function takes pages from itself (so its callers' context matters). */
+  pageTableLevels: Set<string>;
 }
 
 /** What a caller needs to know of a callee, in terms of the callee's params. */
@@ -44,6 +48,8 @@ interface State {
   vars: Map<string, Fact>;
   excluded: Set<string>;
   noFsdaxContext: boolean;
+  /** Page-table levels ('pte', 'pmd', 'pud') whose devmap entries this path has ruled out. */
+  excludedLevels: Set<string>;
   locks: Map<string, { subject: string; spec: GuaranteeSpec }>;
   nonNullProves: Map<string, string>;
 }
@@ -53,18 +59,20 @@ const MAPPING_FIELDS = new Set(['mapping']);
 const INDEX_FIELDS = new Set(['index', 'share']);
 
 export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): FunctionFacts {
-  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map() };
+  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
   const body = unit.node.childForFieldName('body');
   if (!body || model.ownerContexts.has(unit.name)) return facts;
   const cfg = buildCfg(body);
-  const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries);
+  // Page-table sources count only where a user mapping is walked (kernel page tables never map FS-DAX).
+  const walksUserMapping = model.userMappingContext.test(body.text);
+  const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
   // Record in source order, so a read is recorded before the deref that is charged to it.
   const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);
   for (const node of ordered) {
     const state = inStates[node.id];
     if (!state || !node.ast) continue;
-    transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition');
+    transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
   }
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
   return facts;
@@ -88,16 +96,16 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
       : { param: i };
     vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, guaranteed: false });
   });
-  // Page-table sources matter only where a user mapping is walked; hugetlb mappings are never DAX.
-  const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name) || !model.userMappingContext.test(body.text);
-  return { vars, excluded: new Set(), noFsdaxContext, locks: new Map(), nonNullProves: new Map() };
+  // Hugetlb mappings are never DAX: a context that holds for the callees too.
+  const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name);
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map() };
 }
 
 function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
   return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
 }
 
-function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): Array<State | undefined> {
+function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, walksUserMapping: boolean): Array<State | undefined> {
   const inStates: Array<State | undefined> = new Array(cfg.nodes.length);
   const visits = new Array<number>(cfg.nodes.length).fill(0);
   inStates[cfg.entry] = init;
@@ -108,7 +116,7 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
     queued.delete(id);
     const node = cfg.nodes[id];
     const state = cloneState(inStates[id]!);
-    if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition');
+    if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition', walksUserMapping);
     for (const edge of node.succ) {
       const out = edge.when === undefined ? state : refine(cloneState(state), node.ast!, edge.when, model);
       const prev = inStates[edge.to];
@@ -124,7 +132,7 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
 }
 
 function cloneState(s: State): State {
-  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves) };
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves) };
 }
 
 function joinStates(a: State, b: State): State {
@@ -138,13 +146,14 @@ function joinStates(a: State, b: State): State {
     vars,
     excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
     noFsdaxContext: a.noFsdaxContext && b.noFsdaxContext,
+    excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
     locks,
     nonNullProves,
   };
 }
 
 function statesEqual(a: State, b: State): boolean {
-  if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext) return false;
+  if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
   if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size) return false;
   for (const [k, f] of a.vars) if (!factsEqual(f, b.vars.get(k))) return false;
   for (const k of a.excluded) if (!b.excluded.has(k)) return false;
@@ -222,7 +231,12 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   const name = calleeName(call) ?? '';
   const args = callArguments(call);
   const guard = model.guards.get(name);
-  if (guard && args[guard.arg] && guard.excludesWhen === truth) exclude(state, subjectKey(args[guard.arg], model));
+  if (guard && args[guard.arg] && guard.excludesWhen === truth) {
+    exclude(state, subjectKey(args[guard.arg], model));
+    // Past `if (pmd_devmap(pmdval)) return ...;` this path walks non-devmap PMDs: callees it hands the walk to inherit that.
+    const level = entryLevel(name);
+    if (guard.subject === 'entry' && level) state.excludedLevels.add(level);
+  }
   const ctx = model.contextGuards.get(name);
   if (ctx && ctx.excludesWhen === truth) {
     state.noFsdaxContext = true;
@@ -236,6 +250,16 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   if (lock && truth && args[lock.subjectArg]) acquire(state, subjectKey(args[lock.subjectArg], model), lock, model);
   const producer = model.cleanProducers.get(name);
   if (producer?.guardsArg !== undefined && truth && args[producer.guardsArg]) exclude(state, subjectKey(args[producer.guardsArg], model));
+}
+
+/** pte_devmap -> 'pte', pmd_page -> 'pmd', pud_folio -> 'pud'. */
+export function entryLevel(call: string): string | undefined {
+  return /^(pte|pmd|pud)_/.exec(call)?.[1];
+}
+
+/** The context a call runs in, for its callee's page-table sources: 'all' or the excluded levels. */
+export function callContext(state: { noFsdaxContext: boolean; excludedLevels: Set<string> }): Set<string> {
+  return state.noFsdaxContext ? new Set(['all']) : new Set(state.excludedLevels);
 }
 
 function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
@@ -256,8 +280,9 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
   }
 }
 
-function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined, isCondition: boolean): void {
-  const ev = new Evaluator(state, unit, model, summaries, rec);
+function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined,
+  isCondition: boolean, walksUserMapping: boolean): void {
+  const ev = new Evaluator(state, unit, model, summaries, rec, walksUserMapping);
   if (isCondition) { ev.eval(ast); return; }
   switch (ast.type) {
     case 'declaration':
@@ -290,6 +315,7 @@ class Evaluator {
     private readonly model: ModelIndex,
     private readonly summaries: ReturnSummaryLookup,
     private readonly rec: Recorder | undefined,
+    private readonly walksUserMapping: boolean,
   ) {}
 
   forget(key: string): void {
@@ -469,6 +495,11 @@ class Evaluator {
       const sink = summary.sinkParams.get(i);
       if (sink && f.kind === 'index') this.useValue(f, 'sink', `${name}() -> ${sink}`);
     });
+    if (this.rec) {
+      const here = callContext(this.state);
+      const prev = this.rec.facts.callContexts.get(name);
+      this.rec.facts.callContexts.set(name, prev ? new Set([...prev].filter((c) => here.has(c))) : here);
+    }
     if (argFacts.some((f) => f) && this.rec) {
       this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text });
     }
@@ -503,9 +534,12 @@ class Evaluator {
   private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
     if (entryArg !== undefined) {
       const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
-      if (this.state.noFsdaxContext || (entryKey && (this.state.excluded.has(entryKey) || this.state.excluded.has(entryKey.replace(/^\*/, ''))))) return undefined;
+      const level = entryLevel(name);
+      if (!this.walksUserMapping || this.state.noFsdaxContext || (level && this.state.excludedLevels.has(level)) || (entryKey && (this.state.excluded.has(entryKey) || this.state.excluded.has(entryKey.replace(/^\*/, ''))))) return undefined;
     }
-    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`);
+    const level = entryLevel(name);
+    if (this.rec && entryArg !== undefined && level) this.rec.facts.pageTableLevels.add(level);
+    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`, entryArg !== undefined ? entryLevel(name) : undefined);
     if (pagesArg) {
       const target = args.find((a) => a.text === pagesArg) ??
         args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text)) ??
@@ -517,8 +551,8 @@ class Evaluator {
     return entryArg !== undefined || returns ? fact : undefined;
   }
 
-  private concrete(node: SyntaxNode, sourceId: string, label: string): Fact {
-    const origin: ConcreteOrigin = { sourceId, steps: [step(this.unit, node, label)] };
+  private concrete(node: SyntaxNode, sourceId: string, label: string, level?: string): Fact {
+    const origin: ConcreteOrigin = { sourceId, steps: [{ ...step(this.unit, node, label), ...(level ? { level } : {}) }] };
     return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, guaranteed: false };
   }
 

@@ -16,6 +16,8 @@ export interface PathStep extends SourceSpan {
   function: string;
   /** What happens here, in words: "pfn_folio(pfn) yields a maybe-FS-DAX folio". */
   label: string;
+  /** For page-table source steps: the level of the entry ('pte', 'pmd', 'pud'). */
+  level?: string;
 }
 
 /** A concrete origin: the page entered the analysed code here, without a filesystem guarantee. */

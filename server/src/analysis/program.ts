@@ -6,7 +6,7 @@
 // first, then to the non-static definitions of the tree.
 import type { ModelIndex } from '../model/model';
 import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts } from './dataflow';
-import { Fact, factsEqual, joinFacts, PathStep } from './facts';
+import { ConcreteOrigin, Fact, factsEqual, joinFacts, PathStep } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
@@ -90,6 +90,10 @@ function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: ()
     for (const call of facts.calls) {
       for (const callee of resolver.resolve(call.callee, unit.file)) if (!factsByUnit.has(unitKey(callee))) enqueue(callee);
     }
+    // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
+    if (facts.pageTableLevels.size > 0 && !previous) {
+      for (const caller of callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
+    }
     if (previous && summaryEqual(previous, facts)) continue;
     for (const caller of usedBy.get(key) ?? []) enqueue(caller);
     if (facts.returnFact && !previous?.returnFact) {
@@ -99,6 +103,17 @@ function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: ()
     }
   }
   return factsByUnit;
+}
+
+/**
+ * A function whose every caller calls it where FS-DAX is already ruled out
+ * (follow_pmd_mask's pmd_devmap() check before follow_huge_pmd(), wp_huge_pmd's
+ * vma_is_anonymous() before do_huge_pmd_wp_page()): its page-table sources do not count.
+ * Callers reached only through function pointers are unknown, so those stay.
+ */
+function contextProtected(fnName: string, file: string, isStatic: boolean, level: string, all: FunctionFacts[]): boolean {
+  const callers = all.filter((f) => f.callContexts.has(fnName) && f.unit.name !== fnName && (!isStatic || f.unit.file === file));
+  return callers.length > 0 && callers.every((f) => { const c = f.callContexts.get(fnName)!; return c.has('all') || c.has(level); });
 }
 
 function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
@@ -136,25 +151,36 @@ function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): ResolvedSit
       }
     }
   }
+  const protectedSources = new Set<string>();
+  for (const f of all) {
+    for (const level of f.pageTableLevels) {
+      if (contextProtected(f.unit.name, f.unit.file, f.unit.isStatic, level, all)) protectedSources.add(`${f.unit.file}#${f.unit.name}#${level}`);
+    }
+  }
+  const keepOrigin = (o: ConcreteOrigin) => {
+    if (o.sourceId !== 'page-table') return true;
+    const src = o.steps[o.steps.length - 1];
+    return !protectedSources.has(`${src.file}#${src.function}#${src.level ?? ''}`);
+  };
   const out: ResolvedSite[] = [];
   for (const f of all) {
     for (const site of f.sites) {
-      const exposure = worstExposure(site, f.unit, callers);
+      const exposure = worstExposure(site, f.unit, callers, keepOrigin);
       if (exposure) out.push({ ...site, exposure });
     }
   }
   return out;
 }
 
-function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>): Exposure | undefined {
+function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>, keepOrigin: (o: ConcreteOrigin) => boolean): Exposure | undefined {
   const siteStep: PathStep = { file: site.file, function: site.function, start: site.start, end: site.end, label: `${site.expr} is used here` };
   let best: Exposure | undefined;
-  const consider = (e: Exposure) => { if (!best || compareExposure(e, best) < 0) best = e; };
+  const consider = (e: Exposure, o: ConcreteOrigin) => { if (keepOrigin(o) && (!best || compareExposure(e, best) < 0)) best = e; };
   const fact = site.fact;
   interface Item { unit: FunctionUnit; param: number; mayBeShared: boolean; guaranteed: boolean; chain: PathStep[] }
   const queue: Item[] = [];
   for (const o of fact.origins) {
-    if ('concrete' in o) consider({ mayBeShared: fact.mayBeShared, guaranteed: fact.guaranteed, path: [...o.concrete.steps, siteStep], sourceId: o.concrete.sourceId });
+    if ('concrete' in o) consider({ mayBeShared: fact.mayBeShared, guaranteed: fact.guaranteed, path: [...o.concrete.steps, siteStep], sourceId: o.concrete.sourceId }, o.concrete);
     else queue.push({ unit, param: o.param, mayBeShared: fact.mayBeShared, guaranteed: fact.guaranteed, chain: [siteStep] });
   }
   const seen = new Set<string>();
@@ -172,7 +198,7 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
       const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
-        if ('concrete' in o) consider({ mayBeShared, guaranteed, path: [...o.concrete.steps, ...chain], sourceId: o.concrete.sourceId });
+        if ('concrete' in o) consider({ mayBeShared, guaranteed, path: [...o.concrete.steps, ...chain], sourceId: o.concrete.sourceId }, o.concrete);
         else queue.push({ unit: caller.unit, param: o.param, mayBeShared, guaranteed, chain });
       }
     }
