@@ -69,3 +69,12 @@ describe('parse layer', () => {
     assert.strictEqual(incremental.tree.rootNode.toString(), parseSource('a.c', after).tree.rootNode.toString());
   });
 });
+
+describe('queries', () => {
+  it('finds every mapping/index/share field access, and nothing else', async () => {
+    const { findFieldAccesses } = await import('../../server/src/parse/queries');
+    const src = 'void f(struct folio *folio, struct file *file)\n{\n\tx = folio->mapping;\n\ty = folio->page.index;\n\tz = file->f_mapping;\n\tfolio->share = 0;\n}\n';
+    const found = findFieldAccesses(parseSource('q.c', src).tree).map((a) => `${a.receiver.text}:${a.field}`);
+    assert.deepStrictEqual(found, ['folio:mapping', 'folio->page:index', 'folio:share']);
+  });
+});
