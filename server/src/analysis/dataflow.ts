@@ -8,7 +8,7 @@ import { callArguments, calleeName, declaratorName, fieldName, fieldReceiver, is
 import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { buildCfg, Cfg } from './cfg';
-import { ConcreteOrigin, Fact, factsEqual, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
+import { composeFlags, ConcreteOrigin, Fact, factsEqual, isExcluded, joinFacts, Origin, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
 import type { RawSite, RawSiteKind } from './sites';
 
@@ -94,7 +94,7 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
     const origin: Origin = entry
       ? { concrete: { sourceId: 'entry-point', steps: [step(unit, p.node, `${unit.name}() receives ${p.name}: ${entry.description}`)] } }
       : { param: i };
-    vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, guaranteed: false });
+    vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false });
   });
   // Hugetlb mappings are never DAX: a context that holds for the callees too.
   const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name);
@@ -197,10 +197,14 @@ function exclude(state: State, key: string | undefined): void {
 }
 
 function updateFact(state: State, key: string | undefined, change: Partial<Fact>): void {
+  updateWith(state, key, (f) => ({ ...f, ...change }));
+}
+
+function updateWith(state: State, key: string | undefined, change: (f: Fact) => Fact): void {
   if (!key) return;
   for (const k of samePageKeys(state, key)) {
     const f = state.vars.get(k);
-    if (f) state.vars.set(k, { ...f, ...change });
+    if (f) state.vars.set(k, change(f));
   }
 }
 
@@ -245,7 +249,14 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
     }
   }
   const owner = model.singleOwnerTests.get(name);
-  if (owner && args[owner.arg] && owner.singleOwnerWhen === truth) updateFact(state, subjectKey(args[owner.arg], model), { mayBeShared: false });
+  if (owner && args[owner.arg]) updateFact(state, subjectKey(args[owner.arg], model), owner.singleOwnerWhen === truth ? { mayBeShared: false } : { mayBeSingleOwner: false });
+  const marker = model.sharedMarkerTests.get(name);
+  if (marker !== undefined && args[marker]) {
+    const key = subjectKey(args[marker], model);
+    if (truth) updateFact(state, key, { mayBeSingleOwner: false });
+    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true }));
+    for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
+  }
   const lock = model.guaranteeByAcquire.get(name);
   if (lock && truth && args[lock.subjectArg]) acquire(state, subjectKey(args[lock.subjectArg], model), lock, model);
   const producer = model.cleanProducers.get(name);
@@ -553,7 +564,7 @@ class Evaluator {
 
   private concrete(node: SyntaxNode, sourceId: string, label: string, level?: string): Fact {
     const origin: ConcreteOrigin = { sourceId, steps: [{ ...step(this.unit, node, label), ...(level ? { level } : {}) }] };
-    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, guaranteed: false };
+    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false };
   }
 
   /** The caller-side fact of `callee(args)`, from the callee's return summary with its params replaced by the arguments. */
@@ -563,11 +574,11 @@ class Evaluator {
     for (const o of summary.origins) {
       if ('param' in o) {
         const a = argFacts[o.param];
-        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, mayBeShared: a.mayBeShared && summary.mayBeShared, guaranteed: a.guaranteed || summary.guaranteed });
+        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, ...composeFlags(summary, a) });
       } else {
         const callStep = step(this.unit, node, `${callee}() returns a maybe-FS-DAX ${summary.kind}`);
         const origin: ConcreteOrigin = { sourceId: o.concrete.sourceId, steps: [callStep, ...o.concrete.steps] };
-        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, guaranteed: summary.guaranteed });
+        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, mayBeSingleOwner: summary.mayBeSingleOwner, guaranteed: summary.guaranteed });
       }
     }
     return result;

@@ -35,6 +35,14 @@ export interface Fact {
   origins: Origin[];
   /** The page may be shared (reflink): mapping/index hold the shared encoding. */
   mayBeShared: boolean;
+  /** The page may be a single-owner FS-DAX page ({address_space, offset} in its fields). */
+  mayBeSingleOwner: boolean;
+  /**
+   * On every path here an anon test answered false. For a page already known
+   * not to be single-owner that proves it is not FS-DAX any more; for a param,
+   * callers decide (see composeFacts).
+   */
+  anonTestFalse?: boolean;
   /** A lifetime guarantee (a DAX entry lock) holds on every path here. */
   guaranteed: boolean;
   /** For mapping/index values: offsets of the reads (in this function) they came from, so a later deref or sink use is charged to the read. */
@@ -70,6 +78,8 @@ export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | unde
     kind: a.kind,
     origins: mergeOrigins(a.origins, b.origins),
     mayBeShared: a.mayBeShared || b.mayBeShared,
+    mayBeSingleOwner: a.mayBeSingleOwner || b.mayBeSingleOwner,
+    anonTestFalse: (a.anonTestFalse && b.anonTestFalse) || undefined,
     guaranteed: a.guaranteed && b.guaranteed,
     readAt: a.readAt || b.readAt ? [...new Set([...(a.readAt ?? []), ...(b.readAt ?? [])])].sort((x, y) => x - y).slice(0, 8) : undefined,
   };
@@ -79,6 +89,7 @@ export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
   return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed && sameOrigins(a, b) &&
+    a.mayBeSingleOwner === b.mayBeSingleOwner && !!a.anonTestFalse === !!b.anonTestFalse &&
     (a.readAt ?? []).join() === (b.readAt ?? []).join();
 }
 
@@ -88,4 +99,21 @@ export function withKind(f: Fact, kind: ValueKind): Fact {
 
 export function sameOrigins(a: Fact, b: Fact): boolean {
   return a.origins.length === b.origins.length && a.origins.every((o, i) => originKey(o) === originKey(b.origins[i]));
+}
+
+/** What a callee learned about its param (`local`), applied to what a caller passes (`arg`). */
+export function composeFlags(local: FactFlags, arg: FactFlags): FactFlags {
+  return {
+    mayBeShared: local.mayBeShared && arg.mayBeShared && (!local.anonTestFalse || arg.mayBeSingleOwner),
+    mayBeSingleOwner: local.mayBeSingleOwner && arg.mayBeSingleOwner,
+    guaranteed: local.guaranteed || arg.guaranteed,
+    anonTestFalse: arg.anonTestFalse,
+  };
+}
+
+export type FactFlags = Pick<Fact, 'mayBeShared' | 'mayBeSingleOwner' | 'guaranteed' | 'anonTestFalse'>;
+
+/** No FS-DAX page is left: neither a shared nor a single-owner one. */
+export function isExcluded(f: FactFlags): boolean {
+  return !f.mayBeShared && !f.mayBeSingleOwner;
 }

@@ -6,7 +6,7 @@
 // first, then to the non-static definitions of the tree.
 import type { ModelIndex } from '../model/model';
 import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts } from './dataflow';
-import { ConcreteOrigin, Fact, factsEqual, joinFacts, PathStep } from './facts';
+import { composeFlags, ConcreteOrigin, Fact, FactFlags, factsEqual, isExcluded, joinFacts, PathStep } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
@@ -14,6 +14,8 @@ import type { RawSite } from './sites';
 export interface Exposure {
   /** A shared FS-DAX page can reach the site: mapping/index hold the shared encoding. */
   mayBeShared: boolean;
+  /** A single-owner FS-DAX page can reach the site. */
+  mayBeSingleOwner: boolean;
   /** Every path that reaches the site holds a lifetime guarantee (a DAX entry lock). */
   guaranteed: boolean;
   /** Source first, the site last. */
@@ -175,31 +177,37 @@ function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): ResolvedSit
 function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>, keepOrigin: (o: ConcreteOrigin) => boolean): Exposure | undefined {
   const siteStep: PathStep = { file: site.file, function: site.function, start: site.start, end: site.end, label: `${site.expr} is used here` };
   let best: Exposure | undefined;
-  const consider = (e: Exposure, o: ConcreteOrigin) => { if (keepOrigin(o) && (!best || compareExposure(e, best) < 0)) best = e; };
+  const consider = (flags: FactFlags, path: PathStep[], o: ConcreteOrigin) => {
+    if (!keepOrigin(o) || isExcluded(flags)) return;
+    const e: Exposure = { mayBeShared: flags.mayBeShared, mayBeSingleOwner: flags.mayBeSingleOwner, guaranteed: flags.guaranteed, path, sourceId: o.sourceId };
+    if (!best || compareExposure(e, best) < 0) best = e;
+  };
   const fact = site.fact;
-  interface Item { unit: FunctionUnit; param: number; mayBeShared: boolean; guaranteed: boolean; chain: PathStep[] }
+  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[] }
   const queue: Item[] = [];
   for (const o of fact.origins) {
-    if ('concrete' in o) consider({ mayBeShared: fact.mayBeShared, guaranteed: fact.guaranteed, path: [...o.concrete.steps, siteStep], sourceId: o.concrete.sourceId }, o.concrete);
-    else queue.push({ unit, param: o.param, mayBeShared: fact.mayBeShared, guaranteed: fact.guaranteed, chain: [siteStep] });
+    // A concrete source has no caller to resolve an anon test against: its own flags already apply it.
+    if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete);
+    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep] });
   }
   const seen = new Set<string>();
   let items = 0;
   while (queue.length > 0 && items++ < MAX_ITEMS_PER_SITE) {
     const item = queue.shift()!;
-    const key = `${unitKey(item.unit)}|${item.param}|${item.mayBeShared}|${item.guaranteed}`;
+    const f = item.flags;
+    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}`;
     if (seen.has(key) || item.chain.length > MAX_DEPTH) continue;
     seen.add(key);
     for (const { caller, call } of callers.get(unitKey(item.unit)) ?? []) {
       const arg = call.argFacts[item.param];
       if (!arg) continue;
-      const mayBeShared = item.mayBeShared && arg.mayBeShared;
-      const guaranteed = item.guaranteed || arg.guaranteed;
+      const flags = composeFlags(item.flags, arg);
+      if (isExcluded(flags)) continue;
       const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
-        if ('concrete' in o) consider({ mayBeShared, guaranteed, path: [...o.concrete.steps, ...chain], sourceId: o.concrete.sourceId }, o.concrete);
-        else queue.push({ unit: caller.unit, param: o.param, mayBeShared, guaranteed, chain });
+        if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete);
+        else queue.push({ unit: caller.unit, param: o.param, flags, chain });
       }
     }
   }

@@ -23,6 +23,8 @@ export interface ModelIndex {
   readonly guards: ReadonlyMap<string, GuardSpec>;
   readonly contextGuards: ReadonlyMap<string, ContextGuardSpec>;
   readonly singleOwnerTests: ReadonlyMap<string, SingleOwnerTestSpec>;
+  /** Tests true exactly for the shared marker (and real anon pages): call name -> page argument. */
+  readonly sharedMarkerTests: ReadonlyMap<string, number>;
   readonly guaranteeByAcquire: ReadonlyMap<string, GuaranteeSpec>;
   readonly guaranteeByRelease: ReadonlyMap<string, GuaranteeSpec>;
   /** Owner contexts and encoding-aware helpers: bodies whose reads are never reported. */
@@ -43,7 +45,7 @@ export function defaultModel(): FsdaxModel {
 const LIST_KEYS = ['pfnToPage', 'pageToPfn', 'pfnConversions', 'indexSinks'] as const;
 const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
-  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'],
+  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'],
 ];
 
 /**
@@ -130,6 +132,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     guards: byName(model.guards.filter(inEra(era)), (g) => g.call),
     contextGuards: byName(model.contextGuards.filter(inEra(era)), (g) => g.call),
     singleOwnerTests: byName(model.singleOwnerTests.filter((g) => g.call).filter(inEra(era)), (g) => g.call),
+    sharedMarkerTests: new Map(model.sharedMarkerTests.filter((t) => t.call && inEra<{ eras?: Era[] }>(era)(t)).map((t) => [t.call!, t.arg ?? 0] as const)),
     guaranteeByAcquire: byName(model.guarantees, (g) => g.acquire),
     guaranteeByRelease: byName(model.guarantees, (g) => g.release),
     ownerContexts: new Set([...model.ownerContexts.functions, ...model.encodingAwareHelpers.functions]),

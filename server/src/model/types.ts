@@ -80,6 +80,7 @@ export interface FsdaxModel {
   contextGuards: ContextGuardSpec[];
   singleOwnerTests: SingleOwnerTestSpec[];
   guarantees: GuaranteeSpec[];
+  sharedMarkerTests: Array<{ call?: string; arg?: number; eras?: Era[]; $comment?: string }>;
   ownerContexts: { functions: string[] };
   encodingAwareHelpers: { functions: string[] };
   sites: Record<SiteKind, string[]>;
