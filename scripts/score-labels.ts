@@ -8,6 +8,9 @@ import * as path from 'path';
 import { auditFiles } from '../server/src/analysis/audit';
 import { collectSourceFiles, detectTreeEra } from '../server/src/cli/files';
 import { requireKernelTree } from './kernel-tree';
+import { parseSource } from '../server/src/parse/parser';
+import { TypeIndex } from '../server/src/analysis/types';
+import { pageFieldAccesses } from '../server/src/analysis/field-access';
 
 interface Label { file: string; line: number; function: string; kind: string; expr: string; verdict: 'safe' | 'unsafe' | 'unclear'; indirect?: boolean }
 
@@ -47,3 +50,13 @@ console.log(`recall: ${unsafe.length - missed.length}/${unsafe.length} unsafe si
 for (const r of fpRows) console.log(`  FP       ${r}`);
 for (const r of unlabeledRows) console.log(`  UNLABELED ${r}`);
 for (const l of missed) console.log(`  MISSED   ${l.file}:${l.line} ${l.function} ${l.kind} ${l.expr}${l.indirect ? ' (indirect)' : ''}`);
+
+// What a pattern match would flag: every type-confirmed page/folio mapping/index/share read.
+if (process.argv.includes('--pattern-baseline')) {
+  const headers = ['include/linux/mm_types.h', 'include/linux/mm.h'].map((h) => parseSource(h, fs.readFileSync(path.join(root, h))));
+  const parsed = files.map((f) => parseSource(f.path, f.content));
+  const types = new TypeIndex([...headers, ...parsed]);
+  let reads = 0;
+  for (const p of parsed) reads += pageFieldAccesses(p, types).filter((a) => !a.isWrite).length;
+  console.log(`pattern baseline: ${reads} type-confirmed page/folio mapping/index/share reads in mm/+fs/; the audit reports ${result.findings.length} findings`);
+}
