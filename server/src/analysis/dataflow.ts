@@ -58,13 +58,25 @@ const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
 const INDEX_FIELDS = new Set(['index', 'share']);
 
-export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup): FunctionFacts {
-  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+/** What analysing a function again can reuse: its CFG and facts about its text. */
+export interface PreparedFunction {
+  body: SyntaxNode;
+  cfg: Cfg;
+  /** Page-table sources count only where a user mapping is walked (kernel page tables never map FS-DAX). */
+  walksUserMapping: boolean;
+}
+
+export function prepareFunction(unit: FunctionUnit, model: ModelIndex): PreparedFunction | undefined {
   const body = unit.node.childForFieldName('body');
-  if (!body || model.ownerContexts.has(unit.name)) return facts;
-  const cfg = buildCfg(body);
-  // Page-table sources count only where a user mapping is walked (kernel page tables never map FS-DAX).
-  const walksUserMapping = model.userMappingContext.test(body.text);
+  if (!body || model.ownerContexts.has(unit.name)) return undefined;
+  return { body, cfg: buildCfg(body), walksUserMapping: model.userMappingContext.test(body.text) };
+}
+
+export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup,
+  prepared: PreparedFunction | undefined = prepareFunction(unit, model)): FunctionFacts {
+  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+  if (!prepared) return facts;
+  const { body, cfg, walksUserMapping } = prepared;
   const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
   // Record in source order, so a read is recorded before the deref that is charged to it.

@@ -70,9 +70,9 @@ export class ProgramFiles {
     return units;
   }
 
-  /** Files whose text matches; for seeding the analysis and finding callers. */
-  filesMatching(re: RegExp): string[] {
-    return this.paths.filter((p) => re.test(this.text(p)));
+  /** Files whose text matches; for seeding the analysis and finding callers. `mustInclude`, a literal the match needs, skips most files cheaply. */
+  filesMatching(re: RegExp, mustInclude?: string): string[] {
+    return this.paths.filter((p) => { const t = this.text(p); return (!mustInclude || t.includes(mustInclude)) && re.test(t); });
   }
 
   /**

@@ -5,7 +5,7 @@
 // respects `static`: a call binds to a static definition in the same file
 // first, then to the non-static definitions of the tree.
 import type { ModelIndex } from '../model/model';
-import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts } from './dataflow';
+import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts, prepareFunction, PreparedFunction } from './dataflow';
 import { composeFlags, ConcreteOrigin, Fact, FactFlags, factsEqual, isExcluded, joinFacts, PathStep } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
@@ -61,8 +61,10 @@ function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: ()
   /** Functions whose text calls `name(`: parses only the files that mention it. */
   const callersOf = (name: string): FunctionUnit[] => {
     const call = new RegExp(`\\b${name}\\s*\\(`);
-    return files.filesMatching(call).flatMap((p) => files.functionsIn(p)).filter((u) => call.test(textOf(u)));
+    return files.filesMatching(call, name).flatMap((p) => files.functionsIn(p)).filter((u) => textOf(u).includes(name) && call.test(textOf(u)));
   };
+  let analyses = 0;
+  const prepared = new Map<string, PreparedFunction | undefined>();
   const usedBy = new Map<string, Set<FunctionUnit>>(); // callee key -> analysed callers that used its summary
   const runs = new Map<string, number>();
   const queue: FunctionUnit[] = [];
@@ -87,7 +89,9 @@ function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: ()
       return joinSummaries(resolved.map((u) => factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
     };
     const previous = factsByUnit.get(key);
-    const facts = analyzeFunction(unit, model, summaries);
+    analyses++;
+    if (!prepared.has(key)) prepared.set(key, prepareFunction(unit, model));
+    const facts = analyzeFunction(unit, model, summaries, prepared.get(key));
     factsByUnit.set(key, facts);
     for (const call of facts.calls) {
       for (const callee of resolver.resolve(call.callee, unit.file)) if (!factsByUnit.has(unitKey(callee))) enqueue(callee);
@@ -104,6 +108,7 @@ function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: ()
       }
     }
   }
+  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${analyses}, functions analysed: ${factsByUnit.size}\n`);
   return factsByUnit;
 }
 
