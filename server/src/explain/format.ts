@@ -1,6 +1,6 @@
 // explain layer: how page fields read in words, shared by the simulator's
 // sentences and every renderer, so text, hover and webview agree.
-import { ERA_TRAITS, type Era, type MappingWord, type Owner, type PageState, type SimEvent } from './types';
+import { ERA_TRAITS, type Era, type MappingWord, type Owner, type PageState, type ReaderView, type SimEvent } from './types';
 
 export function mappingText(word: MappingWord, era: Era): string {
   if (word.kind === 'null') return 'NULL';
@@ -41,7 +41,14 @@ export function fieldRows(s: PageState, era: Era): Array<[string, string]> {
     ['entry lock', s.entryLock ?? 'free'],
     ['block allocated', s.allocated ? `yes, to ${[...new Set(s.owners.map((o) => o.file))].join(', ')}` : 'no (free)'],
     ['evicted inodes', s.evicted.length ? s.evicted.join(', ') : 'none'],
+    ...s.readers.map((r): [string, string] => [`${r.name} holds`, readerText(r, era)]),
   ];
+}
+
+/** What a reader kept from the page: it may differ from the fields by now, which is the point. */
+export function readerText(r: ReaderView, era: Era): string {
+  const parts = [r.mapping ? `mapping ${mappingText(r.mapping.word, era)}` : '', r.index ? `index ${r.index.value}` : ''].filter(Boolean);
+  return `${parts.join(', ') || 'nothing yet'} (${r.locked ? 'entry lock held' : 'no guarantee'})`;
 }
 
 export function eventLabel(e: SimEvent): string {
