@@ -69,7 +69,7 @@ function map(s: PageState, file: string, offset: number, era: Era): EventResult 
 /** S2: the file shares the extent by FICLONE and faults it through an IOMAP_F_SHARED iomap. */
 function share(s: PageState, file: string, offset: number, era: Era): EventResult {
   const t = ERA_TRAITS[era];
-  if (!t.canShare) return refused('No shared FS-DAX pages before 5.19: XFS refuses DAX on reflinked files and dax_associate_entry has no shared argument.');
+  if (!t.canShare) return refused('No shared FS-DAX pages in this era: XFS refuses DAX on reflinked files, and dax_associate_entry has no shared argument.');
   if (owns(s, file)) return refused(`${file} already maps this block.`);
   const blocked = blockedBy(s, `FICLONE breaks the source's layouts (dax_layout_busy_page_range waits on locked entries), so ${file}'s share`);
   if (blocked) return blocked;
@@ -126,7 +126,7 @@ function disassociate(s: PageState, file: string, era: Era): string {
 
 /** S3: a CoW write moves the file to a new block; this page loses one owner. */
 function unshare(s: PageState, file: string, era: Era): EventResult {
-  if (!ERA_TRAITS[era].canShare) return refused('Nothing is shared before 5.19, so there is nothing to unshare.');
+  if (!ERA_TRAITS[era].canShare) return refused('Nothing is shared in this era, so there is nothing to unshare.');
   if (!owns(s, file)) return refused(`${file} does not own this block.`);
   if (s.owners.length < 2) return refused(`${file} is the only owner: the extent is not shared on disk, so a write goes in place.`);
   const blocked = blockedBy(s, `${file}'s CoW fault`);

@@ -97,7 +97,7 @@ export interface Trace {
 }
 
 export interface EraTraits {
-  /** Shared pages exist (XFS refused DAX with reflink before 5.19). */
+  /** Shared pages exist. Before them XFS refused DAX with reflink (fsdax-model.md §2 dates E1 from 6.0; the Era type's boundary is 5.19). */
   canShare: boolean;
   /** The shared marker is the 0x1 sentinel in mapping (5.19-6.14); 6.15+ uses NULL plus folio->share. */
   hasSentinel: boolean;
