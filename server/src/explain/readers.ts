@@ -77,7 +77,7 @@ function use(s: PageState, name: string, era: Era, n: number): EventResult {
     return { outcome: 'applied', sentence: `${name} dereferences fm(${m.file}).`, hazard: { severity: 'crash', text: `fm(${m.file}) was freed when the inode was evicted: a use-after-free.` } };
   }
   const current = (epoch: number) => epoch === s.epoch;
-  if (r.index && !current(r.index.epoch) || r.mapping && !current(r.mapping.epoch)) {
+  if ((r.index && !current(r.index.epoch)) || (r.mapping && !current(r.mapping.epoch))) {
     return { outcome: 'applied', sentence: `${name} acts on values read before the block changed owners.`, hazard: { severity: 'wrong', text: `what ${name} read no longer describes the block: it unmaps or signals the wrong range.` } };
   }
   if (r.index && isSharedEncoding(s, era)) {
