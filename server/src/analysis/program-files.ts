@@ -30,6 +30,8 @@ export class ProgramFiles {
     for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       this.byPath.set(f.path, f);
       for (const m of f.text.matchAll(DEFINITION_RE)) {
+        // A static definition is only ever bound from its own file, which is parsed already.
+        if (m[0].startsWith('static')) continue;
         const list = this.definitionSites.get(m[1]);
         if (!list) this.definitionSites.set(m[1], [f.path]);
         else if (list[list.length - 1] !== f.path) list.push(f.path);
