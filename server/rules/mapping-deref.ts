@@ -18,7 +18,7 @@ export default defineRule({
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {
-      if (!site.derefBy) continue;
+      if (!site.derefBy || site.decoded) continue; // masked first: the deref runs on the not-marker path
       const { mayBeShared, guaranteed } = site.exposure;
       const data = { deref: `\`${site.derefBy}\`` };
       if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', data });

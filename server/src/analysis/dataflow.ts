@@ -405,6 +405,8 @@ class Evaluator {
         const l = this.eval(node.childForFieldName('left')!);
         const r = this.eval(node.childForFieldName('right')!);
         const op = binaryOperator(node) ?? '';
+        const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
+        if (op === '&' && mapping && this.model.sentinelMask.test(node.text)) this.useValue(mapping, 'decode', node.text);
         return ARITHMETIC.has(op) ? l ?? r : undefined;
       }
       case 'conditional_expression': {
@@ -489,6 +491,10 @@ class Evaluator {
       if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
       return undefined;
     }
+    const referenced = m.returnsReferenced.get(name);
+    if (referenced !== undefined) return argFacts[referenced] && { ...argFacts[referenced]!, guaranteed: true };
+    const refArg = m.referencesArg.get(name);
+    if (refArg !== undefined && args[refArg]) updateFact(this.state, subjectKey(args[refArg], m), { guaranteed: true });
     const release = m.guaranteeByRelease.get(name);
     if (release && args[release.subjectArg]) updateFact(this.state, subjectKey(args[release.subjectArg], m), { guaranteed: false });
     const macro = this.unit.fieldMacros?.get(name);
@@ -539,14 +545,16 @@ class Evaluator {
   }
 
   /** Charges a deref or sink use of a mapping/index value to the reads it came from (or to this function's params). */
-  private useValue(f: Fact, use: 'deref' | 'sink', how: string): void {
+  private useValue(f: Fact, use: 'deref' | 'sink' | 'decode', how: string): void {
     if (!this.rec) return;
     for (const at of f.readAt ?? []) {
       const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper'));
       if (!site) continue;
       if (use === 'deref' && !site.derefBy) site.derefBy = how;
       if (use === 'sink' && !site.sink) site.sink = how;
+      if (use === 'decode') site.decoded = true;
     }
+    if (use === 'decode') return;
     for (const o of f.origins) {
       if (!('param' in o) || this.unit.params[o.param]?.kind !== f.kind) continue;
       const map = use === 'deref' ? this.rec.facts.derefParams : this.rec.facts.sinkParams;

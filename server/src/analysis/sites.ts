@@ -21,4 +21,6 @@ export interface RawSite {
   sink?: string;
   /** For mapping reads: the first place the value is used as an address_space pointer. */
   derefBy?: string;
+  /** The read value is masked with PAGE_MAPPING_FLAGS (or similar): the code decodes the shared marker itself. */
+  decoded?: boolean;
 }

@@ -33,6 +33,11 @@ export interface ModelIndex {
   readonly mappingDerefFields: ReadonlySet<string>;
   readonly mappingDerefCalls: ReadonlySet<string>;
   readonly indexSinks: ReadonlySet<string>;
+  /** Calls returning their argument with a reference held, and calls taking a reference on an argument. */
+  readonly returnsReferenced: ReadonlyMap<string, number>;
+  readonly referencesArg: ReadonlyMap<string, number>;
+  /** A mapping masked with one of these is being decoded, not used as a pointer. */
+  readonly sentinelMask: RegExp;
   /** Page-table sources count only where this matches the function text (a user mapping is in scope). */
   readonly userMappingContext: RegExp;
   isHugetlbContext(file: string, fn: string): boolean;
@@ -80,7 +85,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers') {
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks') {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -140,6 +145,9 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     mappingDerefFields: new Set(model.mappingDerefs.fields),
     mappingDerefCalls: new Set(model.mappingDerefs.calls),
     indexSinks: new Set(model.indexSinks),
+    returnsReferenced: new Map(Object.entries(model.references.returnsReferenced)),
+    referencesArg: new Map(Object.entries(model.references.referencesArg)),
+    sentinelMask: new RegExp(`\\b(?:${model.sentinelMasks.names.join('|')})\\b`),
     userMappingContext: new RegExp(model.pageTableContext.requires),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };

@@ -82,6 +82,8 @@ export interface FsdaxModel {
   guarantees: GuaranteeSpec[];
   sharedMarkerTests: Array<{ call?: string; arg?: number; eras?: Era[]; $comment?: string }>;
   ownerContexts: { functions: string[] };
+  references: { returnsReferenced: Record<string, number>; referencesArg: Record<string, number> };
+  sentinelMasks: { names: string[] };
   encodingAwareHelpers: { functions: string[] };
   sites: Record<SiteKind, string[]>;
   mappingDerefs: { fields: string[]; calls: string[] };
