@@ -41,7 +41,7 @@ export interface CliIo {
 }
 
 function positiveInteger(value: string): number {
-  if (!/^[1-9]\d*$/.test(value.trim())) throw new InvalidArgumentError('must be a positive integer.');
+  if (!/^[1-9]\d*$/.test(value.trim())) throw new InvalidArgumentError('Use a positive integer.');
   return Number(value);
 }
 
