@@ -31,7 +31,7 @@ export function createProgress(stream: ProgressStream, wanted: boolean, now: () 
   let lastDraw = 0;
   let drawn = false;
   const draw = () => {
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const width = Math.max(20, (stream.columns || 80) - 1);
     const text = total === undefined ? label : `${label} ${count}/${total}${bar(count, total)}`;
     stream.write(`\r${text.slice(0, width).padEnd(width)}`);
     lastDraw = now();
@@ -49,7 +49,7 @@ export function createProgress(stream: ProgressStream, wanted: boolean, now: () 
       if (now() - lastDraw >= REDRAW_MS || count === total) draw();
     },
     done() {
-      if (drawn) stream.write(`\r${' '.repeat(Math.max(20, (stream.columns ?? 80) - 1))}\r`);
+      if (drawn) stream.write(`\r${' '.repeat(Math.max(20, (stream.columns || 80) - 1))}\r`);
       drawn = false;
     },
   };
