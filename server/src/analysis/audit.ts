@@ -27,6 +27,8 @@ export interface AuditOptions {
   /** Per-rule severity override, or 'off'. */
   severities?: Record<string, Severity | 'off'>;
   isCancelled?: () => boolean;
+  /** Worker threads the front-end allows (CLI --jobs); results never depend on it. */
+  jobs?: number;
 }
 
 export interface Range { start: Position; end: Position }

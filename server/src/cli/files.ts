@@ -5,6 +5,7 @@ import * as path from 'path';
 import { detectEra, EraDetection, ERA_MARKER_FILES } from '../model/era';
 import { ERAS, Era } from '../model/types';
 import type { SourceFile } from '../analysis/audit';
+import type { Progress } from './progress';
 
 export class UsageError extends Error {}
 
@@ -26,7 +27,7 @@ export interface CollectedFiles {
 }
 
 /** Every .c/.h under the given paths (sorted), relative to root. Missing paths are a UsageError. */
-export function collectSourceFiles(paths: string[], root: string): CollectedFiles {
+export function collectSourceFiles(paths: string[], root: string, progress?: Progress): CollectedFiles {
   const found = new Set<string>();
   const unreadable: CollectedFiles['unreadable'] = [];
   const walk = (p: string) => {
@@ -47,7 +48,10 @@ export function collectSourceFiles(paths: string[], root: string): CollectedFile
     else walk(p);
   }
   const files: SourceFile[] = [];
-  for (const abs of [...found].sort()) {
+  const sorted = [...found].sort();
+  progress?.phase('fsdax-audit: reading', sorted.length);
+  for (const abs of sorted) {
+    progress?.tick();
     try {
       files.push({ path: toRelative(root, abs), content: fs.readFileSync(abs) });
     } catch (e) {

@@ -1,22 +1,52 @@
 // cli front-end: argument parsing, reading files, printing, exit codes. All
 // analysis goes through auditFiles(); only this folder prints or sets exit codes.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { auditFiles, AuditResult } from '../analysis/audit';
+import { auditFiles } from '../analysis/audit';
+import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { collectSourceFiles, detectTreeEra, findTreeRoot, UsageError } from './files';
-import { formatJson, formatText } from './format';
+import { formatJson } from './format/json';
+import { formatSarif } from './format/sarif';
+import { snippetSource } from './format/snippets';
+import { formatText } from './format/text';
+import { createProgress, Progress } from './progress';
+import { TOOL_NAME, toolVersion } from './project';
+import { compareProblems, Report } from './report';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
 
-function packageVersion(): string {
-  try { return JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../package.json'), 'utf8')).version; } catch { return '0.0.0'; }
+export interface CliOptions {
+  root?: string;
+  format: 'text' | 'json' | 'sarif';
+  output?: string;
+  failOn: 'error' | 'warning' | 'info' | 'never';
+  era: string;
+  model?: string;
+  baseline?: string;
+  updateBaseline?: boolean;
+  jobs: number;
+  progress?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = new Command('fsdax-audit')
+/** Where the CLI writes; tests and the benchmark pass their own. */
+export interface CliIo {
+  stdout: { write(text: string): boolean };
+  stderr: { isTTY?: boolean; columns?: number; write(text: string): boolean };
+}
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value.trim())) throw new InvalidArgumentError('Use a positive integer.');
+  return Number(value);
+}
+
+function buildProgram(io: CliIo): Command {
+  return new Command(TOOL_NAME)
     .description('Audit Linux kernel C for unsafe reads of FS-DAX page fields (mapping, index, anon tests).')
     .argument('[paths...]', 'files or directories to audit (default: mm and fs of the tree root)')
     .option('--root <dir>', 'kernel tree root (default: found by walking up from the first path)')
@@ -25,46 +55,85 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('warning'))
     .option('--era <era>', 'auto, or one of <=5.18, 5.19-6.1, 6.2-6.14, 6.15+', 'auto')
     .option('--model <file>', 'extra sources/guards/guarantees (JSON, merged into the bundled model)')
+    .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
+    .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
+    .addOption(new Option('--jobs <n>', 'worker threads').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
+    .option('--progress', 'show progress on stderr when it is a terminal (default)')
+    .option('--no-progress', 'never show progress')
     .option('--quiet', 'print findings only, no summary')
     .option('--debug', 'print stack traces of internal errors')
-    .version(packageVersion())
+    .version(toolVersion())
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // One line, in the same shape as our own usage errors.
+      outputError: (s, write) => write(`${TOOL_NAME}: ${s.replace(/^error: /, '')}`),
+    });
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = buildProgram(io);
   try {
     program.parse(argv);
   } catch (e) {
     const code = (e as { exitCode?: number }).exitCode;
     return code === 0 ? EXIT_OK : EXIT_USAGE;
   }
-  const opts = program.opts<{ root?: string; format: string; output?: string; failOn: string; era: string; model?: string; quiet?: boolean; debug?: boolean }>();
+  const opts = program.opts<CliOptions>();
+  const progress = createProgress(io.stderr, opts.progress !== false);
   try {
-    const result = run(program.args, opts);
-    const report = opts.format === 'json' ? formatJson(result) : formatText(result, !opts.quiet);
-    if (opts.output) fs.writeFileSync(opts.output, report);
-    else process.stdout.write(report);
-    return exitCode(result, opts.failOn);
+    if (opts.updateBaseline && !opts.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
+    const report = await run(program.args, opts, progress);
+    progress.done();
+    const text = opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report, !opts.quiet);
+    if (opts.output) writeFile(opts.output, text, 'report');
+    else io.stdout.write(text);
+    return exitCode(report, opts.failOn);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof InvalidArgumentError) {
-      process.stderr.write(`fsdax-audit: ${e.message}\n`);
+    progress.done();
+    if (e instanceof UsageError) {
+      io.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+      if (opts.debug) io.stderr.write(`${(e as Error).stack}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`fsdax-audit: internal error: ${(e as Error).message}\n`);
-    if (opts.debug) process.stderr.write(`${(e as Error).stack}\n`);
+    io.stderr.write(`${TOOL_NAME}: internal error: ${(e as Error).message}${opts.debug ? '' : ' (run with --debug for details)'}\n`);
+    if (opts.debug) io.stderr.write(`${(e as Error).stack}\n`);
     return EXIT_USAGE;
   }
 }
 
-function run(paths: string[], opts: { root?: string; era: string; model?: string }): AuditResult {
+async function run(paths: string[], opts: CliOptions, progress: Progress): Promise<Report> {
   const root = opts.root ? path.resolve(opts.root) : findTreeRoot(paths[0] ?? '.') ?? path.resolve(paths[0] ?? '.');
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
   const targets = paths.length > 0 ? paths : ['mm', 'fs'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
-  if (targets.length === 0) throw new UsageError(`nothing to audit: give paths, or a --root with mm/ or fs/`);
+  if (targets.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
   const era = detectTreeEra(root, opts.era);
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
-  const { files, unreadable } = collectSourceFiles(targets, root);
-  const result = auditFiles(files, { era, modelExtensions });
-  for (const u of unreadable) result.problems.push({ file: u.file, kind: 'internal', message: `cannot read: ${u.message}`, line: 0 });
-  return result;
+  // Read the baseline before the scan, so a bad file fails fast.
+  const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
+  const { files, unreadable } = collectSourceFiles(targets, root, progress);
+  progress.phase(`${TOOL_NAME}: analysing ${files.length} files`);
+  // `await` so the core may become asynchronous (workers, issue 5) without a change here.
+  const result = await auditFiles(files, { era, modelExtensions, jobs: opts.jobs });
+  const problems = [
+    ...result.problems.filter((p) => p.kind !== 'syntax'),
+    ...unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })),
+  ].sort(compareProblems);
+  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats };
+  if (opts.format === 'sarif') {
+    report.snippets = snippetSource(files, new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)])));
+  }
+  if (opts.baseline && opts.updateBaseline) {
+    writeFile(opts.baseline, formatBaseline(result.findings), 'baseline');
+    report.baseline = { file: opts.baseline, matched: result.findings.length, unmatched: 0 };
+    report.findings = [];
+  } else if (opts.baseline && entries) {
+    const { kept, matched, unmatched } = applyBaseline(result.findings, entries);
+    report.baseline = { file: opts.baseline, matched, unmatched };
+    report.findings = kept;
+  }
+  return report;
 }
 
 function readModel(file: string): unknown {
@@ -73,10 +142,14 @@ function readModel(file: string): unknown {
   try { return JSON.parse(text); } catch (e) { throw new UsageError(`model file ${file} is not valid JSON: ${(e as Error).message}`); }
 }
 
+function writeFile(file: string, text: string, what: string): void {
+  try { fs.writeFileSync(file, text); } catch (e) { throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+}
+
 const LEVELS = { info: 0, warning: 1, error: 2 } as const;
 
-function exitCode(result: AuditResult, failOn: string): number {
+function exitCode(report: Report, failOn: CliOptions['failOn']): number {
   if (failOn === 'never') return EXIT_OK;
-  const threshold = LEVELS[failOn as keyof typeof LEVELS];
-  return result.findings.some((f) => LEVELS[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK;
+  const threshold = LEVELS[failOn];
+  return report.findings.some((f) => LEVELS[f.severity] >= threshold) ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -1,0 +1,130 @@
+// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --no-cocci]
+// Not a test: measures, on a cached kernel tree, the bare tree-sitter parse of
+// the files (the floor), our full analysis through the CLI, and Coccinelle with
+// an equivalent report-mode semantic patch (scripts/bench/fsdax.cocci) when
+// spatch is installed. Each runs in its own process so peak RSS is its own.
+// Latest figures: docs/performance.md.
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { listCFiles, requireKernelTree } from './kernel-tree';
+
+const REPO = path.join(__dirname, '..', '..');
+const COCCI = path.join(REPO, 'scripts', 'bench', 'fsdax.cocci');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+interface Measure { seconds: number; maxRssBytes?: number }
+
+/** Runs a compiled script of ours in a fresh node; its last JSON line on `stream` is the measure. */
+function node(script: string, args: string[], stream: 'stdout' | 'stderr'): Promise<Measure & Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'out', 'scripts', 'bench', script), ...args]);
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => { out.stdout += d; });
+    child.stderr.on('data', (d) => { out.stderr += d; });
+    child.on('close', (status) => {
+      const last = out[stream].trim().split('\n').pop() ?? '';
+      try { resolve(JSON.parse(last)); } catch { reject(new Error(`${script} failed (${status}):\n${out.stderr}`)); }
+    });
+  });
+}
+
+/**
+ * The floor on `workers` processes at once, files dealt largest first to the
+ * lightest worker: time is the slowest worker's, RSS the sum of their peaks.
+ */
+async function parseFloor(files: string[], workers: number, scratch: string): Promise<Measure> {
+  const bins = Array.from({ length: workers }, () => ({ bytes: 0, files: [] as string[] }));
+  const sized = files.map((f) => ({ f, size: fs.statSync(f).size })).sort((a, b) => b.size - a.size || (a.f < b.f ? -1 : 1));
+  for (const { f, size } of sized) {
+    const bin = bins.reduce((min, b) => (b.bytes < min.bytes ? b : min));
+    bin.files.push(f);
+    bin.bytes += size;
+  }
+  const runs = await Promise.all(bins.map((b, i) => {
+    const list = path.join(scratch, `floor-${i}.txt`);
+    fs.writeFileSync(list, b.files.join('\n'));
+    return node('parse-floor.js', [list], 'stdout');
+  }));
+  return { seconds: Math.max(...runs.map((r) => r.seconds)), maxRssBytes: runs.reduce((n, r) => n + (r.maxRssBytes ?? 0), 0) };
+}
+
+function spatch(root: string, dirs: string[], flags: string[], jobs: number): { seconds: number; reports: number } {
+  const started = process.hrtime.bigint();
+  let reports = 0;
+  for (const dir of dirs) {
+    const r = spawnSync('spatch', ['--sp-file', COCCI, '-D', 'report', ...flags, '-j', String(jobs), '--dir', dir], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`spatch failed in ${dir} (${r.status}):\n${r.stderr.slice(-2000)}`);
+    reports += r.stdout.split('\n').filter((l) => /^\S+:\d+:\d+-\d+: /.test(l)).length;
+  }
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, reports };
+}
+
+function hasSpatch(): boolean {
+  return spawnSync('spatch', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+const mib = (b?: number) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const secs = (s: number) => `${s.toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  const version = arg('version', '6.12');
+  const dirs = arg('dirs', 'mm,fs').split(',');
+  const jobs = Number(arg('jobs', String(os.availableParallelism())));
+  const root = requireKernelTree(version);
+  const files = listCFiles(root, dirs);
+  const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-bench-'));
+  console.log(`linux-${version} ${dirs.join('+')}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB; ${os.availableParallelism()} cores, --jobs ${jobs}; ` +
+    `load average ${os.loadavg()[0].toFixed(2)} (other work on the machine skews every figure)`);
+
+  const floor1 = await parseFloor(files, 1, scratch);
+  console.log(`bare tree-sitter parse, 1 process: ${secs(floor1.seconds)}, peak RSS ${mib(floor1.maxRssBytes)}`);
+  const floor = jobs > 1 ? await parseFloor(files, jobs, scratch) : floor1;
+  if (jobs > 1) console.log(`bare tree-sitter parse, ${jobs} processes (the floor): ${secs(floor.seconds)}, peak RSS ${mib(floor.maxRssBytes)} (sum)`);
+
+  const report = path.join(scratch, 'report.json');
+  const ours = await node('run-cli.js', ['--root', root, ...dirs.map((d) => path.join(root, d)),
+    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-progress', '--jobs', String(jobs)], 'stderr');
+  if (ours.exitCode !== 0) throw new Error(`the CLI exited ${String(ours.exitCode)}`);
+  const doc = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const bySeverity = (s: string) => doc.findings.filter((f: { severity: string }) => f.severity === s).length;
+  console.log(`fsdax-audit (CLI, --jobs ${jobs}): ${secs(ours.seconds)}, peak RSS ${mib(ours.maxRssBytes)}, ` +
+    `${doc.findings.length} findings (${bySeverity('error')} errors, ${bySeverity('warning')} warnings), era ${doc.era.era}`);
+  console.log(`ratio fsdax-audit / floor: ${(ours.seconds / floor.seconds).toFixed(2)}x (target <= 1.5x, RSS <= 1024 MiB)`);
+
+  const rows = [
+    ['bare tree-sitter parse, 1 process', secs(floor1.seconds), `${(floor1.seconds / floor.seconds).toFixed(2)}x`, mib(floor1.maxRssBytes), '-'],
+    ...(jobs > 1 ? [[`bare tree-sitter parse, ${jobs} processes (floor)`, secs(floor.seconds), '1.00x', mib(floor.maxRssBytes), '-']] : []),
+    [`fsdax-audit, --jobs ${jobs}`, secs(ours.seconds), `${(ours.seconds / floor.seconds).toFixed(2)}x`, mib(ours.maxRssBytes), String(doc.findings.length)],
+  ];
+  if (process.argv.includes('--no-cocci')) {
+    console.log('coccinelle: skipped (--no-cocci)');
+  } else if (!hasSpatch()) {
+    console.log('coccinelle: skipped: spatch not installed (Debian package coccinelle)');
+  } else {
+    const kernelStyle = spatch(root, dirs, ['--no-includes', '--include-headers'], jobs);
+    console.log(`coccinelle kernel-style (--no-includes --include-headers, -j ${jobs}): ${secs(kernelStyle.seconds)}, ${kernelStyle.reports} matches; ` +
+      `${(kernelStyle.seconds / ours.seconds).toFixed(1)}x fsdax-audit`);
+    const includes = ['--all-includes', '--include-headers-for-types', '-I', 'arch/x86/include', '-I', 'arch/x86/include/uapi', '-I', 'include', '-I', 'include/uapi',
+      '--include', 'include/linux/kconfig.h'];
+    const typed = spatch(root, dirs, includes, jobs);
+    console.log(`coccinelle with header types (--all-includes --include-headers-for-types, -j ${jobs}): ${secs(typed.seconds)}, ${typed.reports} matches; ` +
+      `${(typed.seconds / ours.seconds).toFixed(1)}x fsdax-audit`);
+    rows.push([`Coccinelle kernel-style, -j ${jobs}`, secs(kernelStyle.seconds), `${(kernelStyle.seconds / floor.seconds).toFixed(2)}x`, '-', `${kernelStyle.reports} matches`]);
+    rows.push([`Coccinelle with header types, -j ${jobs}`, secs(typed.seconds), `${(typed.seconds / floor.seconds).toFixed(2)}x`, '-', `${typed.reports} matches`]);
+  }
+  console.log('\n| run | time | vs floor | peak RSS | findings |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});
