@@ -12,7 +12,9 @@ import { formatSarif } from './format/sarif';
 import { snippetSource } from './format/snippets';
 import { formatText } from './format/text';
 import { createProgress, Progress } from './progress';
-import { TOOL_NAME, toolVersion } from './project';
+import { explanationUrl, TOOL_NAME, toolVersion } from './project';
+import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
+import { DEFAULT_ERA } from '../model/era';
 import { compareProblems, Report } from './report';
 
 const EXIT_OK = 0;
@@ -29,6 +31,7 @@ export interface CliOptions {
   baseline?: string;
   updateBaseline?: boolean;
   jobs: number;
+  explain?: string;
   progress?: boolean;
   quiet?: boolean;
   debug?: boolean;
@@ -57,9 +60,10 @@ function buildProgram(io: CliIo): Command {
     .option('--model <file>', 'extra sources/guards/guarantees (JSON, merged into the bundled model)')
     .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
     .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
-    .addOption(new Option('--jobs <n>', 'worker threads').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
+    .addOption(new Option('--jobs <n>', 'worker threads (the analysis is single-threaded today: it parses only the files it needs; output is identical for any value)').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
     .option('--progress', 'show progress on stderr when it is a terminal (default)')
     .option('--no-progress', 'never show progress')
+    .option('--explain <id>', 'print the step-by-step explanation of a rule (fsdax/index-read) or scenario for the era, then exit')
     .option('--quiet', 'print findings only, no summary')
     .option('--debug', 'print stack traces of internal errors')
     .version(toolVersion())
@@ -83,6 +87,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   const opts = program.opts<CliOptions>();
   const progress = createProgress(io.stderr, opts.progress !== false);
   try {
+    if (opts.explain) return explain(opts, program.args, io);
     if (opts.updateBaseline && !opts.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
     const report = await run(program.args, opts, progress);
     progress.done();
@@ -101,6 +106,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (opts.debug) io.stderr.write(`${(e as Error).stack}\n`);
     return EXIT_USAGE;
   }
+}
+
+/** --explain: the simulator's trace for the era of the tree (or --era), as text. */
+function explain(opts: CliOptions, paths: string[], io: CliIo): number {
+  const root = opts.root ? path.resolve(opts.root) : findTreeRoot(paths[0] ?? '.');
+  const era = root || opts.era !== 'auto' ? detectTreeEra(root ?? '.', opts.era) : { era: DEFAULT_ERA, known: false, evidence: `no kernel tree here; assumed ${DEFAULT_ERA} (use --era)` };
+  const text = explainText(opts.explain!, era.era);
+  if (!text) throw new UsageError(`nothing to explain for "${opts.explain}": give a rule id (fsdax/index-read) or a scenario id (${scenarioIds().join(', ')})`);
+  io.stdout.write(`era ${era.era} (${era.evidence})\n${explanationUrl(lookupScenarioId(opts.explain!)!, era.era)}\n\n${text.endsWith('\n') ? text : `${text}\n`}`);
+  return EXIT_OK;
 }
 
 async function run(paths: string[], opts: CliOptions, progress: Progress): Promise<Report> {

@@ -1,19 +1,12 @@
 // cli front-end: the project's identity as reports show it (name, version,
 // home page, explanation pages). One place, so SARIF helpUri, JSON and text agree.
-// NOTE: the LSP's codeDescription.href needs the same explanation URL; when the
-// language server lands, this moves to a shared module (server/src/protocol.ts).
+// Explanation URLs are shared with the language server: server/src/explain/links.ts.
 import * as fs from 'fs';
 import * as path from 'path';
 
+export { explanationUrl, PROJECT_URL } from '../explain/links';
+
 export const TOOL_NAME = 'fsdax-audit';
-
-/** Home of the project; explanation pages live under it. */
-export const PROJECT_URL = 'https://fsdax-audit.github.io/fsdax-audit';
-
-/** The simulator's page for a scenario id (RuleMeta.explanation). */
-export function explanationUrl(scenario: string): string {
-  return `${PROJECT_URL}/explanations/${encodeURIComponent(scenario)}.html`;
-}
 
 let cachedVersion: string | undefined;
 

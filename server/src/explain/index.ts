@@ -10,7 +10,7 @@ export { buildExplanationPages, explanationHref, renderScenarioPage, type Explan
 export { eraAnchor, type HtmlOptions } from './render-html';
 export { runEvents } from './simulate';
 export type { Era, Hazard, PageState, SimEvent, Step, Trace } from './types';
-export { renderHtml, renderMarkdown, renderText, runScenario, scenarioForRule, SCENARIOS };
+export { lookupScenarioId, renderHtml, renderMarkdown, renderText, runScenario, scenarioForRule, SCENARIOS };
 
 /** Every scenario id, in the order of SCENARIOS. */
 export function scenarioIds(): string[] {

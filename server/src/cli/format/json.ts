@@ -31,7 +31,7 @@ function toJson(f: Finding) {
     function: f.function,
     expr: f.expr,
     scenario: f.explanation,
-    helpUri: explanationUrl(f.explanation),
+    helpUri: explanationUrl(f.explanation, f.era),
     fingerprint: f.fingerprint,
     path: f.path.map(step),
   };
