@@ -226,6 +226,10 @@ function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelInde
   let truth = value;
   while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
   const op = binaryOperator(c);
+  if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
+    enterNoFsdaxContext(state);
+    return state;
+  }
   if (op === '==' || op === '!=') {
     const left = unwrap(c.childForFieldName('left')!);
     const right = unwrap(c.childForFieldName('right')!);
@@ -254,12 +258,7 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
     if (guard.subject === 'entry' && level) state.excludedLevels.add(level);
   }
   const ctx = model.contextGuards.get(name);
-  if (ctx && ctx.excludesWhen === truth) {
-    state.noFsdaxContext = true;
-    for (const [k, f] of state.vars) {
-      if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) state.vars.delete(k);
-    }
-  }
+  if (ctx && ctx.excludesWhen === truth) enterNoFsdaxContext(state);
   const owner = model.singleOwnerTests.get(name);
   if (owner && args[owner.arg]) updateFact(state, subjectKey(args[owner.arg], model), owner.singleOwnerWhen === truth ? { mayBeShared: false } : { mayBeSingleOwner: false });
   const marker = model.sharedMarkerTests.get(name);
@@ -283,6 +282,14 @@ export function entryLevel(call: string): string | undefined {
 /** The context a call runs in, for its callee's page-table sources: 'all' or the excluded levels. */
 export function callContext(state: { noFsdaxContext: boolean; excludedLevels: Set<string> }): Set<string> {
   return state.noFsdaxContext ? new Set(['all']) : new Set(state.excludedLevels);
+}
+
+/** Past a context guard no page this path takes from page tables or GUP is FS-DAX, including those taken already. */
+function enterNoFsdaxContext(state: State): void {
+  state.noFsdaxContext = true;
+  for (const [k, f] of state.vars) {
+    if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) state.vars.delete(k);
+  }
 }
 
 function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
@@ -563,6 +570,7 @@ class Evaluator {
   }
 
   private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
+    if (this.state.noFsdaxContext) return undefined;
     if (entryArg !== undefined) {
       const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
       const level = entryLevel(name);

@@ -38,6 +38,8 @@ export interface ModelIndex {
   readonly referencesArg: ReadonlyMap<string, number>;
   /** A mapping masked with one of these is being decoded, not used as a pointer. */
   readonly sentinelMask: RegExp;
+  /** `flags & FOLL_LONGTERM` true: the path cannot see FS-DAX pages. */
+  readonly excludingFlag: RegExp | undefined;
   /** Page-table sources count only where this matches the function text (a user mapping is in scope). */
   readonly userMappingContext: RegExp;
   isHugetlbContext(file: string, fn: string): boolean;
@@ -85,7 +87,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks') {
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -147,6 +149,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     indexSinks: new Set(model.indexSinks),
     returnsReferenced: new Map(Object.entries(model.references.returnsReferenced)),
     referencesArg: new Map(Object.entries(model.references.referencesArg)),
+    excludingFlag: model.flagGuards.setExcludes.length ? new RegExp(`\\b(?:${model.flagGuards.setExcludes.join('|')})\\b`) : undefined,
     sentinelMask: new RegExp(`\\b(?:${model.sentinelMasks.names.join('|')})\\b`),
     userMappingContext: new RegExp(model.pageTableContext.requires),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),

@@ -84,6 +84,7 @@ export interface FsdaxModel {
   ownerContexts: { functions: string[] };
   references: { returnsReferenced: Record<string, number>; referencesArg: Record<string, number> };
   sentinelMasks: { names: string[] };
+  flagGuards: { setExcludes: string[] };
   encodingAwareHelpers: { functions: string[] };
   sites: Record<SiteKind, string[]>;
   mappingDerefs: { fields: string[]; calls: string[] };
