@@ -40,7 +40,9 @@ export class TestClient {
   private waiters: Array<() => void> = [];
 
   constructor() {
-    this.proc = spawn(process.execPath, [path.join(REPO, 'bin', 'fsdax-audit-server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // FSDAX_SERVER=dist/server.js runs the same tests against the bundled server.
+    const server = process.env.FSDAX_SERVER ? path.resolve(REPO, process.env.FSDAX_SERVER) : path.join(REPO, 'bin', 'fsdax-audit-server.js');
+    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => { this.diagnostics.push(p); this.wake(); });
