@@ -1,0 +1,152 @@
+// lsp front-end: the state the server keeps between messages. Open documents
+// with their incrementally reparsed trees, the workspace index per kernel tree,
+// the last findings per document (for hover and code actions). Audits go through
+// the core's auditParsed(); this file decides what to audit, when, and whether
+// the result is still current when it is ready.
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { minimatch } from 'minimatch';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { auditParsed, AuditOptions, Finding } from '../analysis/audit';
+import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
+import { defaultModel, mergeModel } from '../model/model';
+import type { FsdaxModel } from '../model/types';
+import type { EraDetection } from '../model/era';
+import { detectTreeEra, findTreeRoot, toRelative } from '../cli/files';
+import type { FsdaxAuditSettings } from '../protocol';
+import { WorkspaceIndex } from './workspace-index';
+
+export interface OpenDocument {
+  uri: string;
+  version: number;
+  parsed: ParsedFile;
+  index?: WorkspaceIndex;
+}
+
+export interface DocumentResult {
+  version: number;
+  findings: Finding[];
+  era: EraDetection;
+}
+
+export interface AuditOutcome {
+  /** undefined when the document moved on (or closed) while auditing: publish nothing. */
+  result?: DocumentResult;
+  /** Paths of the other files audited with it (to re-audit open ones that depend on this edit). */
+  context: string[];
+}
+
+/** Untitled and other non-file documents are audited alone, under their URI's last segment. */
+export function filePathOf(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : path.join(path.sep, 'untitled', uri.replace(/^.*[\\/:]/, '') || 'untitled.c');
+}
+
+export class Auditor {
+  private readonly open = new Map<string, OpenDocument>();
+  private readonly indexes = new Map<string, WorkspaceIndex>();
+  readonly results = new Map<string, DocumentResult>();
+  private readonly models = new Map<string, { mtimeMs: number; model: FsdaxModel; problems: string[] }>();
+
+  constructor(private readonly warn: (message: string) => void) {}
+
+  /** The index for a kernel tree, created (not yet built) on first use. */
+  indexFor(root: string): WorkspaceIndex {
+    let index = this.indexes.get(root);
+    if (!index) {
+      index = new WorkspaceIndex(root);
+      this.indexes.set(root, index);
+    }
+    return index;
+  }
+
+  allIndexes(): WorkspaceIndex[] { return [...this.indexes.values()]; }
+  openDocuments(): OpenDocument[] { return [...this.open.values()]; }
+  get(uri: string): OpenDocument | undefined { return this.open.get(uri); }
+
+  /** Open or change: parse the first time, reparse incrementally after. */
+  update(doc: TextDocument): OpenDocument {
+    const prev = this.open.get(doc.uri);
+    if (prev && prev.version === doc.version) return prev;
+    const file = filePathOf(doc.uri);
+    const root = prev?.index?.root ?? findTreeRoot(path.dirname(file));
+    const index = root ? this.indexFor(root) : undefined;
+    const relPath = index ? index.relative(file) : toRelative(path.dirname(file), file);
+    const parsed = prev ? reparseSource(prev.parsed, doc.getText()) : parseSource(relPath, doc.getText());
+    const entry: OpenDocument = { uri: doc.uri, version: doc.version, parsed, index };
+    this.open.set(doc.uri, entry);
+    return entry;
+  }
+
+  close(uri: string): void {
+    this.open.delete(uri);
+    this.results.delete(uri);
+  }
+
+  isIncluded(doc: OpenDocument, settings: FsdaxAuditSettings): boolean {
+    const p = doc.parsed.path;
+    const match = (g: string) => minimatch(p, g, { dot: true, matchBase: !g.includes('/') });
+    return settings.include.some(match) && !settings.exclude.some(match);
+  }
+
+  eraFor(doc: OpenDocument, settings: FsdaxAuditSettings): EraDetection {
+    if (settings.era !== 'auto') return { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
+    return doc.index?.era ?? detectTreeEra(path.dirname(filePathOf(doc.uri)), 'auto');
+  }
+
+  /**
+   * Audits one open document with its context. `version` is the version the
+   * caller scheduled; when the document has moved on, the result is dropped.
+   */
+  auditDocument(uri: string, version: number, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean): AuditOutcome {
+    const doc = this.open.get(uri);
+    const stale = () => isCancelled() || this.open.get(uri)?.version !== version;
+    if (!doc || stale()) return { context: [] };
+    const openByPath = new Map([...this.open.values()].filter((d) => d.index === doc.index).map((d) => [d.parsed.path, d.parsed] as const));
+    const files = doc.index ? doc.index.contextFor(doc.parsed, openByPath) : [doc.parsed];
+    const era = this.eraFor(doc, settings);
+    const options: AuditOptions = { era, severities: settings.severity, isCancelled: stale };
+    const audit = auditParsed(files, options, this.modelFor(settings, folder ?? doc.index?.root));
+    if (stale()) return { context: [] };
+    const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era };
+    this.results.set(uri, result);
+    return { result, context: files.map((f) => f.path).filter((p) => p !== doc.parsed.path) };
+  }
+
+  /** Same options as a document audit, over a whole tree (the "audit workspace" command). */
+  auditTree(index: WorkspaceIndex, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean) {
+    const era = settings.era === 'auto' ? index.era : { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
+    const open = new Map([...this.open.values()].filter((d) => d.index === index).map((d) => [d.parsed.path, d.parsed] as const));
+    return index.auditAll({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, folder ?? index.root), open);
+  }
+
+  /** The bundled model plus the user's model file, re-read when its mtime changes. */
+  private modelFor(settings: FsdaxAuditSettings, base: string | undefined): FsdaxModel | undefined {
+    if (!settings.modelFile) return undefined;
+    const file = path.resolve(base ?? process.cwd(), settings.modelFile);
+    let mtimeMs: number;
+    try { mtimeMs = fs.statSync(file).mtimeMs; } catch {
+      this.warnOnce(`fsdaxAudit.modelFile: no such file ${file}; using the bundled model`);
+      return undefined;
+    }
+    const cached = this.models.get(file);
+    if (cached && cached.mtimeMs === mtimeMs) return cached.model;
+    let value: unknown;
+    try { value = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+      this.warnOnce(`fsdaxAudit.modelFile: ${file} is not valid JSON (${(e as Error).message}); using the bundled model`);
+      return undefined;
+    }
+    const merged = mergeModel(defaultModel(), value, file);
+    const entry = { mtimeMs, model: merged.model, problems: merged.problems.map((p) => p.message) };
+    entry.problems.forEach((p) => this.warnOnce(p));
+    this.models.set(file, entry);
+    return entry.model;
+  }
+
+  private readonly warned = new Set<string>();
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.warn(message);
+  }
+}

@@ -1,0 +1,48 @@
+// lsp front-end: code actions on fsdax-audit diagnostics. "Suppress" inserts the
+// core's suppression comment on the line above, with a reason placeholder the
+// developer must replace; "Open explanation" runs a server command that asks the
+// client to show the scenario's page.
+import { CodeAction, CodeActionKind, type Diagnostic } from 'vscode-languageserver';
+import type { ParsedFile } from '../parse/parser';
+import { SUPPRESSION_RULE_ID } from '../analysis/suppressions';
+import { OPEN_EXPLANATION_COMMAND } from '../protocol';
+import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './convert';
+
+export const REASON_PLACEHOLDER = '<reason>';
+
+export function suppressionComment(ruleId: string): string {
+  return `/* fsdax-audit: ignore ${ruleId} -- ${REASON_PLACEHOLDER} */`;
+}
+
+export function codeActionsFor(uri: string, parsed: ParsedFile, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  const actions: CodeAction[] = [];
+  const eol = /\r\n/.test(parsed.view.text) ? '\r\n' : '\n';
+  const seen = new Set<string>();
+  for (const d of diagnostics) {
+    if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') continue;
+    const line = d.range.start.line;
+    const key = `${d.code}|${line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (d.code !== SUPPRESSION_RULE_ID) {
+      const indent = /^\s*/.exec(parsed.view.lineText(line))?.[0] ?? '';
+      actions.push({
+        title: `Suppress ${d.code} here (with a reason)`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        edit: { changes: { [uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${suppressionComment(d.code)}${eol}` }] } },
+      });
+    }
+    // Clients that drop diagnostic data still send codeDescription back.
+    const scenario = (d.data as DiagnosticData | undefined)?.scenario ?? d.codeDescription?.href.split('#')[1];
+    if (scenario) {
+      actions.push({
+        title: `Open the explanation of ${d.code}`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        command: { title: 'Open explanation', command: OPEN_EXPLANATION_COMMAND, arguments: [scenario] },
+      });
+    }
+  }
+  return actions;
+}

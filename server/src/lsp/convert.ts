@@ -1,0 +1,46 @@
+// lsp front-end: the only place a core Finding becomes an LSP Diagnostic.
+// Severity comes from the finding (the core already applied the per-rule
+// settings); the link and related information follow the style guide.
+import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity } from 'vscode-languageserver';
+import type { Finding } from '../analysis/audit';
+import type { Severity } from '../analysis/rule-api';
+import { explanationUrl } from '../protocol';
+
+export const DIAGNOSTIC_SOURCE = 'fsdax-audit';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export interface ConvertOptions {
+  /** Tree-relative path -> document URI. */
+  toUri(file: string): string;
+  /** The client shows relatedInformation (else the path goes into the message). */
+  hasRelatedInformation: boolean;
+}
+
+/** What the client hands back in code action and hover contexts to find the finding again. */
+export interface DiagnosticData { scenario: string; fingerprint: string }
+
+export function findingToDiagnostic(f: Finding, opts: ConvertOptions): Diagnostic {
+  const related: DiagnosticRelatedInformation[] = f.path.map((step) => ({
+    location: { uri: opts.toUri(step.file), range: step.range },
+    message: `${step.function}(): ${step.label}`,
+  }));
+  const pathText = f.path.length > 0 && !opts.hasRelatedInformation
+    ? `\npath: ${f.path.map((s) => `${s.file}:${s.range.start.line + 1} ${s.label}`).join(' -> ')}`
+    : '';
+  const data: DiagnosticData = { scenario: f.explanation, fingerprint: f.fingerprint };
+  return {
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    source: DIAGNOSTIC_SOURCE,
+    code: f.ruleId,
+    codeDescription: { href: explanationUrl(f.explanation) },
+    message: f.message + pathText,
+    relatedInformation: opts.hasRelatedInformation && related.length > 0 ? related : undefined,
+    data,
+  };
+}

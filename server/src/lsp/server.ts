@@ -1,0 +1,191 @@
+// lsp front-end: wires LSP messages to the Auditor. Every handler goes through
+// guard(); audits are scheduled per document, debounced, and their results are
+// published with the document version they were computed for, never for a
+// version that has moved on. Only lsp/ imports vscode-languageserver.
+import * as fs from 'fs';
+import {
+  CodeActionKind, DidChangeConfigurationNotification, MessageType, ShowMessageNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  TextDocuments, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath, pathToFileURL } from 'url';
+import { findTreeRoot } from '../cli/files';
+import { AUDIT_WORKSPACE_REQUEST, OPEN_EXPLANATION_COMMAND, explanationUrl } from '../protocol';
+import { Auditor, filePathOf, type OpenDocument } from './auditor';
+import { codeActionsFor } from './code-actions';
+import { findingToDiagnostic } from './convert';
+import { guard, guardVoid } from './guard';
+import { hoverField, hoverFinding } from './hover';
+import { Publisher } from './publisher';
+import { notifyWarning } from './settings';
+import { auditWorkspace, buildIndex } from './workspace-tasks';
+
+export interface ClientSupport {
+  configuration: boolean;
+  relatedInformation: boolean;
+  workDoneProgress: boolean;
+  showDocument: boolean;
+  watchedFilesRegistration: boolean;
+  configurationRegistration: boolean;
+}
+
+/** Edits closer together than this are audited once, for the last version. */
+const DEBOUNCE_MS = 60;
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const log = { error: (m: string) => connection.console.error(m) };
+  const auditor = new Auditor((m) => notifyWarning(connection, m));
+  let support: ClientSupport = { configuration: false, relatedInformation: false, workDoneProgress: false, showDocument: false, watchedFilesRegistration: false, configurationRegistration: false };
+  let folders: string[] = [];
+  const publisher = new Publisher(connection, auditor, () => support);
+  const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
+
+  const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
+
+  const schedule = (uri: string, cascade: boolean, delay = DEBOUNCE_MS) => {
+    const prev = pending.get(uri);
+    if (prev) { clearTimeout(prev.timer); prev.cancelled = true; }
+    const job = { cancelled: false, timer: setTimeout(() => void run(), delay) };
+    const run = guard(log, 'audit', undefined, async () => {
+      const text = documents.get(uri);
+      if (!text) return;
+      const version = text.version;
+      const settings = await publisher.settings.forDocument(uri);
+      if (job.cancelled || documents.get(uri)?.version !== version) return;
+      const doc = auditor.update(text);
+      if (!settings.enable || !auditor.isIncluded(doc, settings)) {
+        auditor.results.delete(uri);
+        publisher.publish(uri, version, []);
+        return;
+      }
+      const outcome = auditor.auditDocument(uri, version, settings, folderOf(filePathOf(uri)), () => job.cancelled);
+      if (!outcome.result || documents.get(uri)?.version !== version) return;
+      const toUri = (file: string) => (file === doc.parsed.path ? uri : pathToFileURL(doc.index ? doc.index.absolute(file) : file).toString());
+      publisher.publish(uri, version, outcome.result.findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
+      if (cascade) {
+        const context = new Set(outcome.context);
+        for (const other of auditor.openDocuments()) {
+          if (other.uri !== uri && other.index === doc.index && context.has(other.parsed.path)) schedule(other.uri, false, DEBOUNCE_MS * 4);
+        }
+      }
+    });
+    pending.set(uri, job);
+  };
+  const revalidate = (docs: OpenDocument[]) => docs.forEach((d) => schedule(d.uri, false));
+
+  const started = new Set<string>();
+  const startIndex = (root: string) => {
+    const index = auditor.indexFor(root);
+    if (index.isReady || started.has(root)) return;
+    started.add(root);
+    void buildIndex(connection, auditor, publisher, index, support, () => revalidate(auditor.openDocuments().filter((d) => d.index === index)), log);
+  };
+
+  connection.onInitialize(guard(log, 'initialize', { capabilities: {} } as InitializeResult, (params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    support = {
+      configuration: !!caps.workspace?.configuration,
+      configurationRegistration: !!caps.workspace?.didChangeConfiguration?.dynamicRegistration,
+      relatedInformation: !!caps.textDocument?.publishDiagnostics?.relatedInformation,
+      workDoneProgress: !!caps.window?.workDoneProgress,
+      showDocument: !!caps.window?.showDocument?.support,
+      watchedFilesRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    };
+    const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    folders = uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        executeCommandProvider: { commands: [OPEN_EXPLANATION_COMMAND] },
+        workspace: { workspaceFolders: { supported: true } },
+      },
+      serverInfo: { name: 'fsdax-audit' },
+    };
+  }));
+
+  connection.onInitialized(guardVoid(log, 'initialized', async () => {
+    if (support.configurationRegistration) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'fsdaxAudit' });
+    if (support.watchedFilesRegistration) await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{c,h}' }] });
+    for (const folder of folders) {
+      const root = findTreeRoot(folder);
+      if (root) startIndex(root);
+    }
+  }));
+
+  documents.onDidOpen(guardVoid(log, 'didOpen', (e) => {
+    const doc = auditor.update(e.document);
+    if (doc.index && !doc.index.isReady) startIndex(doc.index.root);
+    schedule(e.document.uri, true, 0);
+  }));
+  documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => {
+    auditor.update(e.document);
+    schedule(e.document.uri, true);
+  }));
+  documents.onDidClose(guardVoid(log, 'didClose', (e) => {
+    const job = pending.get(e.document.uri);
+    if (job) { clearTimeout(job.timer); job.cancelled = true; pending.delete(e.document.uri); }
+    auditor.close(e.document.uri);
+    publisher.settings.clear(e.document.uri);
+    if (!publisher.isWorkspacePublished(e.document.uri)) publisher.publish(e.document.uri, undefined, []);
+  }));
+
+  connection.onDidChangeConfiguration(guardVoid(log, 'didChangeConfiguration', () => {
+    publisher.settings.clear();
+    revalidate(auditor.openDocuments());
+  }));
+
+  connection.onDidChangeWatchedFiles(guardVoid(log, 'didChangeWatchedFiles', (params) => {
+    const touched = new Set<ReturnType<Auditor['indexFor']>>();
+    for (const change of params.changes) {
+      const file = filePathOf(change.uri);
+      for (const index of auditor.allIndexes().filter((i) => i.contains(file))) {
+        let content: Buffer | undefined;
+        if (change.type !== FileChangeType.Deleted) {
+          try { content = fs.readFileSync(file); } catch { content = undefined; }
+        }
+        index.updateFromDisk(index.relative(file), content);
+        touched.add(index);
+      }
+    }
+    revalidate(auditor.openDocuments().filter((d) => d.index && touched.has(d.index)));
+  }));
+
+  connection.onHover(guard(log, 'hover', null, async (params, token) => {
+    const text = documents.get(params.textDocument.uri);
+    if (!text || token.isCancellationRequested) return null;
+    const doc = auditor.update(text);
+    const result = auditor.results.get(text.uri);
+    const flagged = result && result.version === text.version ? hoverFinding(result.findings, params.position) : null;
+    if (flagged) return flagged;
+    const settings = await publisher.settings.forDocument(text.uri);
+    if (token.isCancellationRequested || !settings.enable) return null;
+    return hoverField(doc.parsed, doc.parsed.view.offsetAt(params.position), auditor.eraFor(doc, settings));
+  }));
+
+  connection.onCodeAction(guard(log, 'codeAction', [], (params, token) => {
+    const text = documents.get(params.textDocument.uri);
+    if (!text || token.isCancellationRequested) return [];
+    return codeActionsFor(text.uri, auditor.update(text).parsed, params.context.diagnostics);
+  }));
+
+  connection.onExecuteCommand(guard(log, 'executeCommand', null, async (params) => {
+    if (params.command !== OPEN_EXPLANATION_COMMAND) return null;
+    const url = explanationUrl(String(params.arguments?.[0] ?? ''));
+    if (support.showDocument) await connection.window.showDocument({ uri: url, external: true });
+    else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `fsdax-audit explanation: ${url}` });
+    return null;
+  }));
+
+  // A method-string request gets no work-done reporter from the library; attach it to the client's token.
+  connection.onRequest(AUDIT_WORKSPACE_REQUEST, guard(log, 'auditWorkspace', { roots: [], files: 0, findings: 0 }, (params: { workDoneToken?: string | number } | undefined, token) =>
+    auditWorkspace(connection, auditor, publisher, folders, token, connection.window.attachWorkDoneProgress(params?.workDoneToken), support)));
+
+  connection.onShutdown(guardVoid(log, 'shutdown', () => {
+    for (const job of pending.values()) { clearTimeout(job.timer); job.cancelled = true; }
+  }));
+
+  documents.listen(connection);
+}

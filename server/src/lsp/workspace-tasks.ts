@@ -1,0 +1,83 @@
+// lsp front-end: the long-running work over a whole kernel tree. Building the
+// workspace index (parse mm/ and fs/ in chunks, then one whole-tree audit for the
+// status count) under window/workDoneProgress, and the "audit workspace" request,
+// which publishes diagnostics for every file of the tree with findings.
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver';
+import type { Finding } from '../analysis/audit';
+import { findTreeRoot } from '../cli/files';
+import type { AuditWorkspaceResult } from '../protocol';
+import type { Auditor } from './auditor';
+import { findingToDiagnostic } from './convert';
+import { guard, type GuardLog } from './guard';
+import type { Publisher } from './publisher';
+import type { ClientSupport } from './server';
+import type { WorkspaceIndex } from './workspace-index';
+
+/** Lets the open documents' audits (scheduled when parsing ends) run before the whole-tree audit. */
+const OPEN_DOCUMENTS_FIRST_MS = 250;
+
+export async function buildIndex(connection: Connection, auditor: Auditor, publisher: Publisher, index: WorkspaceIndex,
+  support: ClientSupport, onParsed: () => void, log: GuardLog): Promise<void> {
+  await guard(log, 'indexing', undefined, async () => {
+    publisher.setIndexing(1);
+    const progress = support.workDoneProgress ? await connection.window.createWorkDoneProgress() : undefined;
+    try {
+      const cancelled = () => !!progress?.token.isCancellationRequested;
+      progress?.begin(`fsdax-audit: indexing ${path.basename(index.root)}`, 0, 'reading mm/ and fs/', true);
+      const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 90) / total), `${done}/${total} files parsed`), cancelled);
+      if (!built) return;
+      onParsed();
+      progress?.report(90, `analysing ${index.size} files`);
+      await new Promise((resolve) => setTimeout(resolve, OPEN_DOCUMENTS_FIRST_MS));
+      if (cancelled()) return;
+      const settings = await publisher.settings.forDocument(pathToFileURL(index.root).toString());
+      const result = auditor.auditTree(index, settings, undefined, cancelled);
+      progress?.report(100, `${result.findings.length} findings in ${index.size} files`);
+    } finally {
+      progress?.done();
+      publisher.setIndexing(-1);
+    }
+  })();
+}
+
+export async function auditWorkspace(connection: Connection, auditor: Auditor, publisher: Publisher, folders: string[],
+  token: CancellationToken, workDone: WorkDoneProgressReporter, support: ClientSupport): Promise<AuditWorkspaceResult> {
+  const roots = [...new Set([...folders.map((f) => findTreeRoot(f)).filter((r): r is string => !!r), ...auditor.allIndexes().map((i) => i.root)])].sort();
+  const answer: AuditWorkspaceResult = { roots, files: 0, findings: 0 };
+  const cancelled = () => token.isCancellationRequested;
+  workDone.begin('fsdax-audit: auditing the workspace', 0, undefined, true);
+  const published = new Set<string>();
+  try {
+    for (const root of roots) {
+      const index = auditor.indexFor(root);
+      if (!index.isReady) {
+        publisher.setIndexing(1);
+        try {
+          await index.build(({ done, total }) => workDone.report(Math.floor((done * 80) / total), `${path.basename(root)}: ${done}/${total} files parsed`), cancelled);
+        } finally { publisher.setIndexing(-1); }
+      }
+      if (cancelled()) return answer;
+      workDone.report(85, `${path.basename(root)}: analysing ${index.size} files`);
+      const settings = await publisher.settings.forDocument(pathToFileURL(root).toString());
+      const result = auditor.auditTree(index, settings, folders.find((f) => root.startsWith(f)), cancelled);
+      if (cancelled()) return answer;
+      const byFile = new Map<string, Finding[]>();
+      for (const f of result.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+      for (const [file, findings] of byFile) {
+        const uri = pathToFileURL(index.absolute(file)).toString();
+        const open = auditor.get(uri);
+        const toUri = (p: string) => pathToFileURL(index.absolute(p)).toString();
+        publisher.publish(uri, open?.version, findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
+        published.add(uri);
+      }
+      answer.files += result.stats.files;
+      answer.findings += result.findings.length;
+    }
+    publisher.replaceWorkspacePublished(published);
+    return answer;
+  } finally {
+    workDone.done();
+  }
+}

