@@ -68,16 +68,8 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
   return { settings: s, problems };
 }
 
-/**
- * One place for explanation links: diagnostics' codeDescription, hover and the
- * "open explanation" action all derive from the scenario id a rule names.
- * NOTE: points at the docs page until the simulator webview (issue 7) serves scenarios.
- */
-export const EXPLANATION_BASE_URL = 'https://github.com/fsdax-audit/fsdax-audit/blob/main/docs/explanations.md';
-
-export function explanationUrl(scenario: string): string {
-  return `${EXPLANATION_BASE_URL}#${encodeURIComponent(scenario)}`;
-}
+/** Explanation links: one place for every front-end (SARIF helpUri, codeDescription.href, hover). */
+export { explanationUrl } from './explain/links';
 
 /** Client -> server: audit the whole kernel tree of the workspace now. */
 export const AUDIT_WORKSPACE_REQUEST = 'fsdaxAudit/auditWorkspace';

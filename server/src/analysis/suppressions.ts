@@ -22,7 +22,7 @@ export function applySuppressions(findings: Finding[], files: readonly ParsedFil
       const m = SUPPRESSION_RE.exec(text);
       if (!m) continue;
       const rules = m[1].split(/[\s,]+/).filter(Boolean);
-      list.push({ file: f.path, line, rules, reason: (m[2] ?? '').trim(), start: m.index, end: m.index + m[0].length, used: false });
+      list.push({ file: f.path, line, rules, reason: realReason(m[2]), start: m.index, end: m.index + m[0].length, used: false });
     }
     byFile.set(f.path, list);
   }
@@ -47,4 +47,10 @@ export function applySuppressions(findings: Finding[], files: readonly ParsedFil
     }
   }
   return kept;
+}
+
+/** The reason as written; '' when absent or still the code action's `<reason>` placeholder. */
+function realReason(text: string | undefined): string {
+  const reason = (text ?? '').trim();
+  return /^<[^>]*>$/.test(reason) ? '' : reason;
 }

@@ -33,14 +33,15 @@ export function codeActionsFor(uri: string, parsed: ParsedFile, diagnostics: rea
         edit: { changes: { [uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${suppressionComment(d.code)}${eol}` }] } },
       });
     }
-    // Clients that drop diagnostic data still send codeDescription back.
-    const scenario = (d.data as DiagnosticData | undefined)?.scenario ?? d.codeDescription?.href.split('#')[1];
+    // Clients that drop diagnostic data still send codeDescription back (…/explanations/<scenario>.html#era-…).
+    const data = d.data as DiagnosticData | undefined;
+    const scenario = data?.scenario ?? /\/explanations\/([\w-]+)\.html/.exec(d.codeDescription?.href ?? '')?.[1];
     if (scenario) {
       actions.push({
         title: `Open the explanation of ${d.code}`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [d],
-        command: { title: 'Open explanation', command: OPEN_EXPLANATION_COMMAND, arguments: [scenario] },
+        command: { title: 'Open explanation', command: OPEN_EXPLANATION_COMMAND, arguments: data?.era ? [scenario, data.era] : [scenario] },
       });
     }
   }

@@ -22,7 +22,7 @@ export interface ConvertOptions {
 }
 
 /** What the client hands back in code action and hover contexts to find the finding again. */
-export interface DiagnosticData { scenario: string; fingerprint: string }
+export interface DiagnosticData { scenario: string; era: string; fingerprint: string }
 
 export function findingToDiagnostic(f: Finding, opts: ConvertOptions): Diagnostic {
   const related: DiagnosticRelatedInformation[] = f.path.map((step) => ({
@@ -32,13 +32,13 @@ export function findingToDiagnostic(f: Finding, opts: ConvertOptions): Diagnosti
   const pathText = f.path.length > 0 && !opts.hasRelatedInformation
     ? `\npath: ${f.path.map((s) => `${s.file}:${s.range.start.line + 1} ${s.label}`).join(' -> ')}`
     : '';
-  const data: DiagnosticData = { scenario: f.explanation, fingerprint: f.fingerprint };
+  const data: DiagnosticData = { scenario: f.explanation, era: f.era, fingerprint: f.fingerprint };
   return {
     range: f.range,
     severity: SEVERITY[f.severity],
     source: DIAGNOSTIC_SOURCE,
     code: f.ruleId,
-    codeDescription: { href: explanationUrl(f.explanation) },
+    codeDescription: { href: explanationUrl(f.explanation, f.era) },
     message: f.message + pathText,
     relatedInformation: opts.hasRelatedInformation && related.length > 0 ? related : undefined,
     data,

@@ -31,7 +31,7 @@ export function hoverFinding(findings: readonly Finding[], pos: Position): Hover
     `*Era ${f.era}:* ${describeEra(f.era)}.`,
     INSTEAD[f.ruleId] ? `*Instead:* ${INSTEAD[f.ruleId]}` : '',
     f.path.length > 1 ? `*Path:* ${f.path.map((s) => `\`${s.function}()\` ${s.file}:${s.range.start.line + 1}`).join(' → ')}` : '',
-    `[Explanation](${explanationUrl(f.explanation)})`,
+    `[Explanation](${explanationUrl(f.explanation, f.era)})`,
   ].filter(Boolean).join('\n\n'));
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: hits[0].range };
 }

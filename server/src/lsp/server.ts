@@ -18,6 +18,9 @@ import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
+import { ERAS, type Era } from '../model/types';
+
+const isEra = (v: string | undefined): v is Era => (ERAS as readonly string[]).includes(v ?? '');
 import { auditWorkspace, buildIndex } from './workspace-tasks';
 
 export interface ClientSupport {
@@ -173,7 +176,8 @@ export function startServer(connection: Connection): void {
 
   connection.onExecuteCommand(guard(log, 'executeCommand', null, async (params) => {
     if (params.command !== OPEN_EXPLANATION_COMMAND) return null;
-    const url = explanationUrl(String(params.arguments?.[0] ?? ''));
+    const [scenario, era] = (params.arguments ?? []).map(String);
+    const url = explanationUrl(scenario ?? '', isEra(era) ? era : undefined);
     if (support.showDocument) await connection.window.showDocument({ uri: url, external: true });
     else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `fsdax-audit explanation: ${url}` });
     return null;

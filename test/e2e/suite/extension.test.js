@@ -49,7 +49,7 @@ describe('fsdax-audit in VS Code', () => {
     const ds = await waitFor(() => { const d = ours(uri); return d.length === 2 ? d : undefined; }, 'two fsdax-audit diagnostics in fs/b.c');
     assert.deepStrictEqual(summary(ds), ['10:fsdax/index-read', '5:fsdax/mapping-read']);
     const mapping = ds.find((d) => d.code.value === 'fsdax/mapping-read');
-    assert.match(mapping.code.target.toString(), /explanations\.md#/);
+    assert.match(mapping.code.target.toString(), /\/explanations\/[\w-]+\.html#era-/);
     assert.ok(mapping.relatedInformation.some((r) => r.location.uri.fsPath.endsWith(path.join('mm', 'a.c'))), 'path goes through mm/a.c');
   });
 
@@ -69,6 +69,12 @@ describe('fsdax-audit in VS Code', () => {
     assert.ok(await vscode.workspace.applyEdit(suppress.edit));
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.strictEqual(doc.lineAt(5).text, '\t/* fsdax-audit: ignore fsdax/mapping-read -- <reason> */');
+    // Until the placeholder is replaced by a reason, the comment is itself reported.
+    await waitFor(() => (ours(uri).some((d) => d.code.value === 'fsdax/suppression') ? true : undefined), 'the missing reason to be reported');
+    const at = doc.lineAt(5).text.indexOf('<reason>');
+    const typed = new vscode.WorkspaceEdit();
+    typed.replace(uri, new vscode.Range(5, at, 5, at + '<reason>'.length), 'mapping comes from the filesystem here');
+    assert.ok(await vscode.workspace.applyEdit(typed));
     const ds = await waitFor(() => { const d = ours(uri); return d.length === 1 ? d : undefined; }, 'the suppressed finding to go');
     assert.deepStrictEqual(summary(ds), ['11:fsdax/index-read']);
   });
