@@ -1,15 +1,14 @@
 // analysis layer: the core entry point both front-ends call. Takes file
 // contents (never paths to read), the era and the model; returns sorted,
 // deterministic findings and per-file problems. No IO, no clock.
-import { collectSyntaxErrors, parseSource, ParsedFile, ParseProblem, MAX_FILE_BYTES } from '../parse/parser';
-import { decodeSource } from '../parse/source-view';
-import { ProgramFiles, programFilesFromParsed } from './program-files';
+import { collectSyntaxErrors, ParsedFile, ParseProblem } from '../parse/parser';
+import type { ModelIndex } from '../model/model';
+import { AuditSession } from './session';
 import type { Position } from '../parse/source-view';
-import { defaultModel, indexModel, mergeModel, ModelProblem } from '../model/model';
 import { describeEra, EraDetection } from '../model/era';
 import type { Era, FsdaxModel } from '../model/types';
 import { allRules } from '../../rules/index';
-import { analyzeProgram, ResolvedSite } from './program';
+import type { ResolvedSite } from './program';
 import type { Rule, RuleContext, Severity } from './rule-api';
 import type { PathStep } from './facts';
 import { applySuppressions } from './suppressions';
@@ -74,75 +73,38 @@ export interface AuditResult {
 }
 
 export function auditFiles(files: readonly SourceFile[], options: AuditOptions): AuditResult {
-  const problems: FileProblem[] = [];
-  let model: FsdaxModel = defaultModel();
-  for (const ext of options.modelExtensions ?? []) {
-    const merged = mergeModel(model, ext.value, ext.origin);
-    model = merged.model;
-    problems.push(...merged.problems.map((p: ModelProblem) => ({ file: ext.origin, kind: 'model' as const, message: p.message, line: 0 })));
-  }
-  const parsed = new Map<string, ParsedFile>();
-  const program = new ProgramFiles(files.map((f) => {
-    const decoded = prescan(f, problems);
-    const parse = () => {
-      let p = parsed.get(f.path);
-      if (!p) { p = parseSource(f.path, f.content); parsed.set(f.path, p); }
-      return p;
-    };
-    return { path: f.path, text: decoded, parse };
-  }));
-  // Suppression comments must see their file's findings, or they would look unused.
-  for (const path of program.filesMatching(/fsdax-audit:/)) program.functionsIn(path);
-  return auditProgram(program, () => [...parsed.values()], options, model, problems);
+  const session = new AuditSession(options);
+  for (const f of files) session.setFile(f.path, f.content);
+  return session.audit(options.isCancelled);
 }
 
-/** Audits files the caller has parsed already (the language server's documents, tests). */
-export function auditParsed(files: readonly ParsedFile[], options: AuditOptions, model: FsdaxModel = defaultModel(), problems: FileProblem[] = []): AuditResult {
-  for (const p of files) for (const problem of p.problems) problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
-  return auditProgram(programFilesFromParsed(files), () => files, options, model, problems, false);
+/** Audits files the caller has parsed already (tests, one-off editor audits). */
+export function auditParsed(files: readonly ParsedFile[], options: AuditOptions, model?: FsdaxModel): AuditResult {
+  const session = new AuditSession(options, model);
+  for (const p of files) session.setFile(p.path, p.view.text, p);
+  return session.audit(options.isCancelled);
 }
 
-/** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */
-function prescan(f: SourceFile, problems: FileProblem[]): string {
-  if (typeof f.content === 'string') return f.content;
-  if (f.content.byteLength > MAX_FILE_BYTES) { problems.push({ file: f.path, kind: 'too-large', message: `file is ${f.content.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit; not analysed`, line: 0 }); return ''; }
-  if (f.content.subarray(0, 8192).includes(0)) { problems.push({ file: f.path, kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', line: 0 }); return ''; }
-  const { text, isUtf8 } = decodeSource(f.content);
-  if (!isUtf8) problems.push({ file: f.path, kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', line: 0 });
-  return text;
-}
-
-function auditProgram(program: ProgramFiles, parsedFiles: () => readonly ParsedFile[], options: AuditOptions, model: FsdaxModel,
-  problems: FileProblem[], reportParseProblems = true): AuditResult {
-  const index = indexModel(model, options.era.era);
-  const analysis = analyzeProgram(program, index, options.isCancelled);
-  const parsed = parsedFiles();
-  if (reportParseProblems) {
-    for (const p of parsed) {
-      for (const problem of p.problems) {
-        if (problem.kind === 'binary' || problem.kind === 'too-large' || problem.kind === 'non-utf8') continue; // said by prescan
-        problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
-      }
-    }
-  }
+/** Turns resolved sites into findings: rules, suppressions, sorting. */
+export function findingsFor(sites: readonly ResolvedSite[], parsed: readonly ParsedFile[], options: AuditOptions, index: ModelIndex, problems: FileProblem[]): Finding[] {
   const views = new Map(parsed.map((p) => [p.path, p.view] as const));
   const findings: Finding[] = [];
   for (const rule of allRules) {
     const override = options.severities?.[rule.meta.id];
     if (override === 'off') continue;
     try {
-      runRule(rule, analysis.sites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
+      runRule(rule, sites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
     } catch (e) {
       problems.push({ file: '', kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}`, line: 0 });
     }
   }
   const kept = applySuppressions(findings, parsed, options.era.era);
   kept.sort(compareFindings);
-  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : 1)));
-  return {
-    findings: dedupe(kept), problems, era: options.era,
-    stats: { files: program.paths.length, parsedFiles: analysis.parsedFiles, functions: analysis.functionCount, sites: analysis.sites.length },
-  };
+  return dedupe(kept);
+}
+
+export function compareProblems(a: FileProblem, b: FileProblem): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
 function runRule(rule: Rule, sites: readonly ResolvedSite[], era: Era, hasSharedPages: boolean, hasSentinel: boolean,
@@ -195,4 +157,4 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
-export { collectSyntaxErrors };
+export { collectSyntaxErrors, AuditSession };

@@ -24,23 +24,56 @@ export class ProgramFiles {
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
   /** name -> paths whose text has a line that may define it. Built once, by text. */
   private readonly definitionSites = new Map<string, string[]>();
+  /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
+  private readonly definedNames = new Map<string, string[]>();
   private parsedCount = 0;
+  private sortedPaths?: string[];
 
   constructor(files: readonly ProgramFile[]) {
-    for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      this.byPath.set(f.path, f);
-      for (const m of f.text.matchAll(DEFINITION_RE)) {
-        // A static definition is only ever bound from its own file, which is parsed already.
-        if (m[0].startsWith('static')) continue;
-        const list = this.definitionSites.get(m[1]);
-        if (!list) this.definitionSites.set(m[1], [f.path]);
-        else if (list[list.length - 1] !== f.path) list.push(f.path);
-      }
-    }
+    for (const f of files) this.add(f);
   }
 
+  private add(f: ProgramFile): void {
+    this.byPath.set(f.path, f);
+    this.sortedPaths = undefined;
+    const names = new Set<string>();
+    for (const m of f.text.matchAll(DEFINITION_RE)) {
+      // A static definition is only ever bound from its own file, which is parsed already.
+      if (!m[0].startsWith('static')) names.add(m[1]);
+    }
+    for (const name of names) {
+      const list = this.definitionSites.get(name);
+      if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
+    }
+    this.definedNames.set(f.path, [...names]);
+  }
+
+  /**
+   * Replaces (or adds, or with undefined removes) a file; returns the functions it
+   * had, so the analysis can forget them. The new version is parsed on demand.
+   */
+  replace(path: string, file: ProgramFile | undefined): FunctionUnit[] {
+    const removed = this.unitsByPath.get(path) ?? [];
+    if (this.unitsByPath.delete(path)) this.parsedCount--;
+    for (const u of removed) {
+      const list = this.unitsByName.get(u.name);
+      if (list) this.unitsByName.set(u.name, list.filter((x) => x !== u));
+    }
+    for (const name of this.definedNames.get(path) ?? []) {
+      const list = this.definitionSites.get(name);
+      if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
+    }
+    this.definedNames.delete(path);
+    this.byPath.delete(path);
+    this.sortedPaths = undefined;
+    if (file) this.add(file);
+    return removed;
+  }
+
+  /** Sorted, so every walk over the files is deterministic whatever order they came in. */
   get paths(): string[] {
-    return [...this.byPath.keys()];
+    this.sortedPaths ??= [...this.byPath.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.sortedPaths;
   }
 
   get parsedFiles(): number {
@@ -85,7 +118,7 @@ export class ProgramFiles {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
     for (const path of this.definitionSites.get(name) ?? []) this.functionsIn(path);
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic);
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.node.startIndex - b.node.startIndex));
   }
 }
 

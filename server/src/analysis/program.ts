@@ -37,9 +37,9 @@ export interface ProgramAnalysis {
 const unitKey = (u: FunctionUnit) => `${u.file}#${u.name}#${u.node.startIndex}`;
 
 export function analyzeProgram(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
-  const factsByUnit = analyzeOnDemand(files, model, isCancelled);
-  const sites = resolveSites([...factsByUnit.values()], files);
-  return { sites, functionCount: files.knownFunctions, parsedFiles: files.parsedFiles };
+  const analyzer = new ProgramAnalyzer(files, model);
+  analyzer.run(analyzer.seeds(), isCancelled);
+  return analyzer.result();
 }
 
 const MAX_REANALYSIS = 8;
@@ -47,69 +47,130 @@ const MAX_REANALYSIS = 8;
 /**
  * Demand-driven fixpoint. Only functions that can hold a maybe-FS-DAX value are
  * analysed: those with a source or an entry point, callees that receive such a
- * value, and callers of functions that return one. A function is analysed again
- * when the summary of a callee it uses changes. Kernel trees have ~50k functions;
- * this touches a few hundred, which is what makes whole-tree scans fast.
+ * value, callers of functions that return one, and callers of functions that take
+ * pages from page tables. A function is analysed again when the summary of a
+ * callee it uses changes. Kernel trees have ~50k functions; this touches a few
+ * hundred, which is what makes whole-tree scans fast.
+ *
+ * The state survives between runs, so an editor can change one file and resume
+ * (fileChanged): only the changed file's demanded functions and the callers that
+ * used their summaries are analysed again.
  */
-function analyzeOnDemand(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean): Map<string, FunctionFacts> {
-  const factsByUnit = new Map<string, FunctionFacts>();
-  const texts = new Map<string, string>();
-  const textOf = (u: FunctionUnit) => { let t = texts.get(unitKey(u)); if (t === undefined) { t = u.node.text; texts.set(unitKey(u), t); } return t; };
-  const resolver = files;
-  const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
-  const seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
-  /** Functions whose text calls `name(`: parses only the files that mention it. */
-  const callersOf = (name: string): FunctionUnit[] => {
-    const call = new RegExp(`\\b${name}\\s*\\(`);
-    return files.filesMatching(call, name).flatMap((p) => files.functionsIn(p)).filter((u) => textOf(u).includes(name) && call.test(textOf(u)));
-  };
-  let analyses = 0;
-  const prepared = new Map<string, PreparedFunction | undefined>();
-  const usedBy = new Map<string, Set<FunctionUnit>>(); // callee key -> analysed callers that used its summary
-  const runs = new Map<string, number>();
-  const queue: FunctionUnit[] = [];
-  const queued = new Set<string>();
-  const enqueue = (u: FunctionUnit) => {
-    const k = unitKey(u);
-    if (queued.has(k) || (runs.get(k) ?? 0) >= MAX_REANALYSIS) return;
-    queued.add(k);
-    queue.push(u);
-  };
-  for (const path of files.filesMatching(seedRe)) {
-    for (const u of files.functionsIn(path)) if (model.entryPoints.has(u.name) || seedRe.test(textOf(u))) enqueue(u);
+export class ProgramAnalyzer {
+  private readonly factsByUnit = new Map<string, FunctionFacts>();
+  /** callee key -> analysed callers that used its summary. */
+  private readonly usedBy = new Map<string, Set<FunctionUnit>>();
+  private readonly prepared = new Map<string, PreparedFunction | undefined>();
+  private readonly texts = new Map<string, string>();
+  private readonly seedRe: RegExp;
+  /** Work a cancelled run left undone; the next run starts with it. */
+  private pending: FunctionUnit[] = [];
+  analyses = 0;
+
+  constructor(private readonly files: ProgramFiles, private readonly model: ModelIndex) {
+    const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
+    this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
   }
-  while (queue.length > 0 && !isCancelled()) {
-    const unit = queue.shift()!;
-    const key = unitKey(unit);
-    queued.delete(key);
-    runs.set(key, (runs.get(key) ?? 0) + 1);
-    const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
-      const resolved = resolver.resolve(callee, fromFile);
-      for (const r of resolved) { const set = usedBy.get(unitKey(r)); if (set) set.add(unit); else usedBy.set(unitKey(r), new Set([unit])); }
-      return joinSummaries(resolved.map((u) => factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
+
+  private textOf(u: FunctionUnit): string {
+    let t = this.texts.get(unitKey(u));
+    if (t === undefined) { t = u.node.text; this.texts.set(unitKey(u), t); }
+    return t;
+  }
+
+  private isSeed(u: FunctionUnit): boolean {
+    return this.model.entryPoints.has(u.name) || this.seedRe.test(this.textOf(u));
+  }
+
+  /** Functions with a source or an entry point: where a first run starts. */
+  seeds(): FunctionUnit[] {
+    return this.files.filesMatching(this.seedRe).flatMap((p) => this.files.functionsIn(p).filter((u) => this.isSeed(u)));
+  }
+
+  /** Functions whose text calls `name(`: parses only the files that mention it. */
+  private callersOf(name: string): FunctionUnit[] {
+    const call = new RegExp(`\\b${name}\\s*\\(`);
+    return this.files.filesMatching(call, name).flatMap((p) => this.files.functionsIn(p))
+      .filter((u) => this.textOf(u).includes(name) && call.test(this.textOf(u)));
+  }
+
+  /**
+   * A file's content changed (its old functions are `removed`; ProgramFiles holds
+   * the new ones). Forgets what was known of the old functions and returns what to
+   * analyse: the new functions that were demanded before or are seeds or receive a
+   * value from an analysed caller, and the callers that used the old summaries.
+   */
+  fileChanged(path: string, removed: readonly FunctionUnit[]): FunctionUnit[] {
+    const demanded = new Set<string>();
+    const dependents: FunctionUnit[] = [];
+    for (const u of removed) {
+      const k = unitKey(u);
+      if (this.factsByUnit.delete(k)) demanded.add(u.name);
+      for (const caller of this.usedBy.get(k) ?? []) dependents.push(caller);
+      this.usedBy.delete(k);
+      this.prepared.delete(k);
+      this.texts.delete(k);
+    }
+    const added = this.files.functionsIn(path);
+    const names = new Set(added.map((u) => u.name));
+    const calledWithFacts = new Set<string>();
+    for (const f of this.factsByUnit.values()) for (const c of f.calls) if (names.has(c.callee)) calledWithFacts.add(c.callee);
+    const live = new Set(this.files.paths);
+    return [
+      ...added.filter((u) => demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u)),
+      ...dependents.filter((u) => u.file !== path && live.has(u.file)),
+    ];
+  }
+
+  run(initial: readonly FunctionUnit[], isCancelled: () => boolean = () => false): void {
+    const runs = new Map<string, number>();
+    const queue: FunctionUnit[] = [];
+    const queued = new Set<string>();
+    const enqueue = (u: FunctionUnit) => {
+      const k = unitKey(u);
+      if (queued.has(k) || (runs.get(k) ?? 0) >= MAX_REANALYSIS) return;
+      queued.add(k);
+      queue.push(u);
     };
-    const previous = factsByUnit.get(key);
-    analyses++;
-    if (!prepared.has(key)) prepared.set(key, prepareFunction(unit, model));
-    const facts = analyzeFunction(unit, model, summaries, prepared.get(key));
-    factsByUnit.set(key, facts);
-    for (const call of facts.calls) {
-      for (const callee of resolver.resolve(call.callee, unit.file)) if (!factsByUnit.has(unitKey(callee))) enqueue(callee);
-    }
-    // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
-    if (facts.pageTableLevels.size > 0 && !previous) {
-      for (const caller of callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
-    }
-    if (previous && summaryEqual(previous, facts)) continue;
-    for (const caller of usedBy.get(key) ?? []) enqueue(caller);
-    if (facts.returnFact && !previous?.returnFact) {
-      for (const caller of callersOf(unit.name)) {
-        if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
+    const live = new Set(this.files.paths);
+    [...this.pending, ...initial].filter((u) => live.has(u.file) && this.files.functionsIn(u.file).includes(u)).forEach(enqueue);
+    this.pending = [];
+    while (queue.length > 0) {
+      if (isCancelled()) { this.pending = queue.splice(0); return; }
+      const unit = queue.shift()!;
+      const key = unitKey(unit);
+      queued.delete(key);
+      runs.set(key, (runs.get(key) ?? 0) + 1);
+      const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
+        const resolved = this.files.resolve(callee, fromFile);
+        for (const r of resolved) { const set = this.usedBy.get(unitKey(r)); if (set) set.add(unit); else this.usedBy.set(unitKey(r), new Set([unit])); }
+        return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
+      };
+      const previous = this.factsByUnit.get(key);
+      this.analyses++;
+      if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
+      const facts = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
+      this.factsByUnit.set(key, facts);
+      for (const call of facts.calls) {
+        for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
+      }
+      // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
+      if (facts.pageTableLevels.size > 0 && !previous) {
+        for (const caller of this.callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
+      }
+      if (previous && summaryEqual(previous, facts)) continue;
+      for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
+      if (facts.returnFact && !previous?.returnFact) {
+        for (const caller of this.callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
       }
     }
+    if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
   }
-  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${analyses}, functions analysed: ${factsByUnit.size}\n`);
-  return factsByUnit;
+
+  result(): ProgramAnalysis {
+    const sites = resolveSites([...this.factsByUnit.values()], this.files);
+    return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
+  }
 }
 
 /**

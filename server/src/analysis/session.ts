@@ -1,0 +1,116 @@
+// analysis layer: an audit that lives on. Holds the files of a tree, parses
+// them lazily, keeps the demand-driven analysis state, and after a file changes
+// re-analyses only what depends on it. The CLI makes one, sets every file and
+// audits once; the language server keeps one per kernel tree and sets the open
+// document on each edit. Pure: contents come in from the front-end.
+import { MAX_FILE_BYTES, parseSource, ParsedFile } from '../parse/parser';
+import { decodeSource } from '../parse/source-view';
+import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
+import type { FsdaxModel } from '../model/types';
+import type { AuditOptions, AuditResult, FileProblem } from './audit';
+import { compareProblems, findingsFor } from './audit';
+import { ProgramAnalyzer } from './program';
+import { ProgramFiles } from './program-files';
+
+interface FileState {
+  content: Uint8Array | string;
+  text: string;
+  /** Problems found without parsing (binary, too large, not UTF-8). */
+  prescanProblems: FileProblem[];
+  parsed?: ParsedFile;
+}
+
+export class AuditSession {
+  private readonly files = new Map<string, FileState>();
+  private readonly program = new ProgramFiles([]);
+  private readonly analyzer: ProgramAnalyzer;
+  private readonly index: ModelIndex;
+  private readonly modelProblems: FileProblem[] = [];
+  /** Paths changed since the last audit, with the functions they had. */
+  private readonly changed = new Map<string, ReturnType<ProgramFiles['replace']>>();
+  private firstRun = true;
+
+  constructor(private readonly options: AuditOptions, model?: FsdaxModel) {
+    let m = model ?? defaultModel();
+    for (const ext of options.modelExtensions ?? []) {
+      const merged = mergeModel(m, ext.value, ext.origin);
+      m = merged.model;
+      this.modelProblems.push(...merged.problems.map((p) => ({ file: ext.origin, kind: 'model' as const, message: p.message, line: 0 })));
+    }
+    this.index = indexModel(m, options.era.era);
+    this.analyzer = new ProgramAnalyzer(this.program, this.index);
+  }
+
+  /**
+   * Sets a file's content. `parsed` is the caller's own tree of exactly this
+   * content (an editor's incrementally reparsed document); otherwise the file is
+   * parsed when the analysis first needs it. Setting the same content again is free.
+   */
+  setFile(path: string, content: Uint8Array | string, parsed?: ParsedFile): void {
+    const prev = this.files.get(path);
+    if (prev && !parsed && sameContent(prev.content, content)) return;
+    if (prev && parsed && prev.parsed === parsed) return;
+    const prescanProblems: FileProblem[] = [];
+    const text = parsed ? parsed.view.text : prescan(path, content, prescanProblems);
+    const state: FileState = { content, text, prescanProblems, parsed };
+    this.files.set(path, state);
+    const removed = this.program.replace(path, { path, text, parsed, parse: () => (state.parsed ??= parseSource(path, content)) });
+    if (!this.changed.has(path)) this.changed.set(path, removed);
+  }
+
+  deleteFile(path: string): void {
+    if (!this.files.delete(path)) return;
+    const removed = this.program.replace(path, undefined);
+    if (!this.changed.has(path)) this.changed.set(path, removed);
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  audit(isCancelled: () => boolean = () => false): AuditResult {
+    // Suppression comments must see their file's findings, or they would look unused.
+    for (const path of this.program.filesMatching(/fsdax-audit:/, 'fsdax-audit:')) this.program.functionsIn(path);
+    let initial;
+    if (this.firstRun) {
+      initial = this.analyzer.seeds();
+      this.firstRun = false;
+    } else {
+      initial = [...this.changed].flatMap(([path, removed]) => this.analyzer.fileChanged(path, removed));
+    }
+    this.changed.clear();
+    this.analyzer.run(initial, isCancelled);
+    const analysis = this.analyzer.result();
+    const parsed = [...this.files.values()].map((f) => f.parsed).filter((p): p is ParsedFile => !!p)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const problems: FileProblem[] = [...this.modelProblems];
+    for (const f of this.files.values()) problems.push(...f.prescanProblems);
+    for (const p of parsed) {
+      for (const problem of p.problems) {
+        if (problem.kind === 'binary' || problem.kind === 'too-large' || problem.kind === 'non-utf8') continue; // said by the pre-scan
+        problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
+      }
+    }
+    const findings = findingsFor(analysis.sites, parsed, this.options, this.index, problems);
+    problems.sort(compareProblems);
+    return {
+      findings, problems, era: this.options.era,
+      stats: { files: this.files.size, parsedFiles: analysis.parsedFiles, functions: analysis.functionCount, sites: analysis.sites.length },
+    };
+  }
+}
+
+function sameContent(a: Uint8Array | string, b: Uint8Array | string): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return typeof a === typeof b && a === b;
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */
+function prescan(path: string, content: Uint8Array | string, problems: FileProblem[]): string {
+  if (typeof content === 'string') return content;
+  if (content.byteLength > MAX_FILE_BYTES) { problems.push({ file: path, kind: 'too-large', message: `file is ${content.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit; not analysed`, line: 0 }); return ''; }
+  if (content.subarray(0, 8192).includes(0)) { problems.push({ file: path, kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', line: 0 }); return ''; }
+  const { text, isUtf8 } = decodeSource(content);
+  if (!isUtf8) problems.push({ file: path, kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', line: 0 });
+  return text;
+}

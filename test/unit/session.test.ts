@@ -1,0 +1,69 @@
+// The incremental session must agree with a fresh audit after any sequence of edits.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
+import { listFiles } from '../fixture-runner';
+
+const TREES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trees');
+const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' } };
+
+function load(tree: string): Map<string, string> {
+  const root = path.join(TREES, tree);
+  return new Map(listFiles(root).map((f) => [path.relative(root, f).split(path.sep).join('/'), fs.readFileSync(f, 'utf8')] as const));
+}
+
+function fresh(files: Map<string, string>): string {
+  const s = new AuditSession(options);
+  for (const [p, t] of files) s.setFile(p, t);
+  return JSON.stringify(s.audit().findings);
+}
+
+describe('incremental audit session', () => {
+  const edits: Array<[string, (t: string) => string]> = [
+    // add a guard that removes the finding in the callee file
+    ['fs/b.c', (t) => t.replace('pr_info("owner %p\\n", folio->mapping);', 'if (folio_is_zone_device(folio))\n\t\treturn;\n\tpr_info("owner %p\\n", folio->mapping);')],
+    // shift every offset of a file by inserting lines at its top
+    ['mm/a.c', (t) => `/* one */\n/* two */\n${t}`],
+    // a new unsafe read in a function that was clean
+    ['fs/b.c', (t) => t.replace('void report_clean(struct page *page)\n{\n', 'void report_clean(struct page *page)\n{\n\tpr_info("%p", page->mapping);\n')],
+  ];
+
+  it('matches a fresh audit after each edit, and after undoing them all', () => {
+    const files = load('cross-file');
+    const original = new Map(files);
+    const session = new AuditSession(options);
+    for (const [p, t] of files) session.setFile(p, t);
+    assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files));
+    for (const [file, edit] of edits) {
+      const next = edit(files.get(file)!);
+      assert.notStrictEqual(next, files.get(file), `the edit of ${file} applies`);
+      files.set(file, next);
+      session.setFile(file, next);
+      assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files), `after editing ${file}`);
+    }
+    for (const [p, t] of original) session.setFile(p, t);
+    assert.strictEqual(JSON.stringify(session.audit().findings), fresh(original), 'after undoing');
+  });
+
+  it('an edit changes the findings it should (the comparison can fail)', () => {
+    const files = load('cross-file');
+    const before = fresh(files);
+    files.set('fs/b.c', edits[0][1](files.get('fs/b.c')!));
+    assert.notStrictEqual(fresh(files), before);
+  });
+
+  it('a deleted file takes its findings with it; a cancelled audit resumes next time', () => {
+    const files = load('era-6.12');
+    const session = new AuditSession(options);
+    for (const [p, t] of files) session.setFile(p, t);
+    let calls = 0;
+    const cancelledEarly = session.audit(() => ++calls > 2);
+    const complete = session.audit();
+    assert.strictEqual(JSON.stringify(complete.findings), fresh(files));
+    assert.ok(cancelledEarly.findings.length <= complete.findings.length);
+    session.deleteFile('mm/memory-failure.c');
+    files.delete('mm/memory-failure.c');
+    assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files));
+  });
+});
