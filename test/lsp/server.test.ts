@@ -48,7 +48,7 @@ describe('language server over stdio', function () {
     const kinds = client.progress.map((p) => p.value.kind);
     assert.deepStrictEqual(kinds.filter((k) => k === 'begin'), ['begin'], 'one index build');
     assert.ok(kinds.includes('begin') && kinds.includes('end'), `progress kinds: ${kinds.join(',')}`);
-    assert.ok(client.progress.some((p) => /files parsed/.test(p.value.message ?? '') && typeof p.value.percentage === 'number'));
+    assert.ok(client.progress.some((p) => /files read/.test(p.value.message ?? '') && typeof p.value.percentage === 'number'));
   });
 
   it('hovers a flagged read with era and advice, and any page field with what it holds in this era', async () => {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
 import { listFiles } from '../fixture-runner';
+import { parseSource, reparseSource } from '../../server/src/parse/parser';
 
 const TREES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trees');
 const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' } };
@@ -44,6 +45,22 @@ describe('incremental audit session', () => {
     }
     for (const [p, t] of original) session.setFile(p, t);
     assert.strictEqual(JSON.stringify(session.audit().findings), fresh(original), 'after undoing');
+  });
+
+  it('matches a fresh audit when an editor reparses incrementally (old trees are edited in place)', () => {
+    const files = load('cross-file');
+    const session = new AuditSession(options);
+    for (const [p, t] of files) session.setFile(p, t);
+    let parsed = parseSource('fs/b.c', files.get('fs/b.c')!);
+    session.setFile('fs/b.c', parsed.view.text, parsed);
+    session.audit();
+    for (const [file, edit] of edits.filter(([f]) => f === 'fs/b.c')) {
+      const next = edit(files.get(file)!);
+      files.set(file, next);
+      parsed = reparseSource(parsed, next);
+      session.setFile(file, next, parsed);
+      assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files), `after editing ${file}`);
+    }
   });
 
   it('an edit changes the findings it should (the comparison can fail)', () => {

@@ -12,6 +12,8 @@ export interface FunctionParam {
 }
 
 export interface FunctionUnit {
+  /** Identity, fixed when collected: node offsets move when an editor edits the old tree in place. */
+  key: string;
   file: string;
   name: string;
   isStatic: boolean;
@@ -61,7 +63,7 @@ export function collectFunctions(file: ParsedFile): FunctionUnit[] {
         const name = functionName(child);
         if (!name) continue;
         const params = functionParameters(child).map((p) => ({ ...p, kind: parameterKind(p.type) }));
-        out.push({ file: file.path, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
+        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);
       }

@@ -34,7 +34,7 @@ export interface ProgramAnalysis {
   parsedFiles: number;
 }
 
-const unitKey = (u: FunctionUnit) => `${u.file}#${u.name}#${u.node.startIndex}`;
+const unitKey = (u: FunctionUnit) => u.key;
 
 export function analyzeProgram(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
   const analyzer = new ProgramAnalyzer(files, model);

@@ -102,22 +102,30 @@ export class Auditor {
     const doc = this.open.get(uri);
     const stale = () => isCancelled() || this.open.get(uri)?.version !== version;
     if (!doc || stale()) return { context: [] };
-    const openByPath = new Map([...this.open.values()].filter((d) => d.index === doc.index).map((d) => [d.parsed.path, d.parsed] as const));
-    const files = doc.index ? doc.index.contextFor(doc.parsed, openByPath) : [doc.parsed];
     const era = this.eraFor(doc, settings);
     const options: AuditOptions = { era, severities: settings.severity, isCancelled: stale };
-    const audit = auditParsed(files, options, this.modelFor(settings, folder ?? doc.index?.root));
+    const model = this.modelFor(settings, folder ?? doc.index?.root);
+    // Until the tree is read, a document is audited alone (intraprocedural findings and its own sources).
+    const audit = doc.index?.isReady
+      ? doc.index.audit(options, model, this.openIn(doc.index))
+      : auditParsed([doc.parsed], options, model);
     if (stale()) return { context: [] };
     const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era };
     this.results.set(uri, result);
-    return { result, context: files.map((f) => f.path).filter((p) => p !== doc.parsed.path) };
+    // Any other open document of the tree may have gained or lost a finding through this edit.
+    const context = doc.index ? [...this.openIn(doc.index).keys()].filter((p) => p !== doc.parsed.path) : [];
+    return { result, context };
   }
 
   /** Same options as a document audit, over a whole tree (the "audit workspace" command). */
   auditTree(index: WorkspaceIndex, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean) {
     const era = settings.era === 'auto' ? index.era : { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
-    const open = new Map([...this.open.values()].filter((d) => d.index === index).map((d) => [d.parsed.path, d.parsed] as const));
-    return index.auditAll({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, folder ?? index.root), open);
+    return index.audit({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, folder ?? index.root), this.openIn(index));
+  }
+
+  /** The open documents of a tree, by path, as the index overlays them on the disk. */
+  private openIn(index: WorkspaceIndex): Map<string, ParsedFile> {
+    return new Map([...this.open.values()].filter((d) => d.index === index).map((d) => [d.parsed.path, d.parsed] as const));
   }
 
   /** The bundled model plus the user's model file, re-read when its mtime changes. */

@@ -26,7 +26,7 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
     try {
       const cancelled = () => !!progress?.token.isCancellationRequested;
       progress?.begin(`fsdax-audit: indexing ${path.basename(index.root)}`, 0, 'reading mm/ and fs/', true);
-      const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 90) / total), `${done}/${total} files parsed`), cancelled);
+      const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 90) / total), `${done}/${total} files read`), cancelled);
       if (!built) return;
       onParsed();
       progress?.report(90, `analysing ${index.size} files`);
@@ -55,7 +55,7 @@ export async function auditWorkspace(connection: Connection, auditor: Auditor, p
       if (!index.isReady) {
         publisher.setIndexing(1);
         try {
-          await index.build(({ done, total }) => workDone.report(Math.floor((done * 80) / total), `${path.basename(root)}: ${done}/${total} files parsed`), cancelled);
+          await index.build(({ done, total }) => workDone.report(Math.floor((done * 80) / total), `${path.basename(root)}: ${done}/${total} files read`), cancelled);
         } finally { publisher.setIndexing(-1); }
       }
       if (cancelled()) return answer;
