@@ -39,10 +39,10 @@ export class TestClient {
   private readonly proc: ChildProcess;
   private waiters: Array<() => void> = [];
 
-  constructor() {
+  constructor(env: Record<string, string> = {}) {
     // FSDAX_SERVER=dist/server.js runs the same tests against the bundled server.
     const server = process.env.FSDAX_SERVER ? path.resolve(REPO, process.env.FSDAX_SERVER) : path.join(REPO, 'bin', 'fsdax-audit-server.js');
-    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => { this.diagnostics.push(p); this.wake(); });
@@ -57,6 +57,11 @@ export class TestClient {
     this.connection.onRequest(RegistrationRequest.type, () => null);
     this.connection.onRequest(ShowDocumentRequest.type, (p) => { this.shownDocuments.push(p.uri); return { success: true }; });
     this.connection.listen();
+  }
+
+  /** The server process, for RSS and cleanup. */
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   async initialize(rootFolder: string | undefined, capabilities: ClientCapabilities = FULL_CAPABILITIES) {

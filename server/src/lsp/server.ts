@@ -33,7 +33,8 @@ export interface ClientSupport {
 }
 
 /** Edits closer together than this are audited once, for the last version. */
-const DEBOUNCE_MS = 60;
+/** Edits closer than this coalesce into one audit. FSDAX_AUDIT_DEBOUNCE_MS overrides it (the latency bench sets 0). */
+const DEBOUNCE_MS = Number(process.env.FSDAX_AUDIT_DEBOUNCE_MS ?? 60);
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
