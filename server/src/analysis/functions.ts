@@ -15,6 +15,9 @@ export interface FunctionUnit {
   /** Identity, fixed when collected: node offsets move when an editor edits the old tree in place. */
   key: string;
   file: string;
+  /** Offsets of the definition when collected (fixed, like key). */
+  start: number;
+  end: number;
   name: string;
   isStatic: boolean;
   node: SyntaxNode;
@@ -63,7 +66,7 @@ export function collectFunctions(file: ParsedFile): FunctionUnit[] {
         const name = functionName(child);
         if (!name) continue;
         const params = functionParameters(child).map((p) => ({ ...p, kind: parameterKind(p.type) }));
-        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
+        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);
       }

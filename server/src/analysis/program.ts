@@ -9,6 +9,7 @@ import { analyzeFunction, CalleeSummary, CallFact, FunctionFacts, prepareFunctio
 import { composeFlags, ConcreteOrigin, Fact, FactFlags, factsEqual, isExcluded, joinFacts, PathStep } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
+import { shiftFacts, textShift } from './relocate';
 import type { RawSite } from './sites';
 
 export interface Exposure {
@@ -100,25 +101,52 @@ export class ProgramAnalyzer {
    * analyse: the new functions that were demanded before or are seeds or receive a
    * value from an analysed caller, and the callers that used the old summaries.
    */
-  fileChanged(path: string, removed: readonly FunctionUnit[]): FunctionUnit[] {
+  fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: string): FunctionUnit[] {
+    const shift = textShift(path, oldText, newText);
+    const added = this.files.functionsIn(path);
+    const moved = new Map<FunctionUnit, FunctionUnit>();
+    // A function wholly before or after the edit, with the same text, keeps its results (moved).
+    for (const u of removed) {
+      const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
+      if (start < 0) continue;
+      const text = oldText.slice(u.start, u.end);
+      const twin = added.find((n) => n.start === start && n.name === u.name && newText.slice(n.start, n.end) === text);
+      if (twin) moved.set(u, twin);
+    }
     const demanded = new Set<string>();
     const dependents: FunctionUnit[] = [];
     for (const u of removed) {
       const k = unitKey(u);
-      if (this.factsByUnit.delete(k)) demanded.add(u.name);
-      for (const caller of this.usedBy.get(k) ?? []) dependents.push(caller);
-      this.usedBy.delete(k);
       this.prepared.delete(k);
       this.texts.delete(k);
+      const twin = moved.get(u);
+      const facts = this.factsByUnit.get(k);
+      const users = this.usedBy.get(k);
+      this.factsByUnit.delete(k);
+      this.usedBy.delete(k);
+      if (twin) {
+        if (facts) { facts.unit = twin; this.factsByUnit.set(unitKey(twin), facts); }
+        if (users) this.usedBy.set(unitKey(twin), users);
+        continue;
+      }
+      if (facts) demanded.add(u.name);
+      for (const caller of users ?? []) dependents.push(caller);
     }
-    const added = this.files.functionsIn(path);
+    // Callers recorded as old units of this file now are their twins.
+    for (const [key, users] of this.usedBy) {
+      if (![...users].some((c) => moved.has(c) || c.file === path)) continue;
+      this.usedBy.set(key, new Set([...users].map((c) => moved.get(c) ?? c).filter((c) => c.file !== path || added.includes(c))));
+    }
+    this.pending = this.pending.map((u) => moved.get(u) ?? u);
+    shiftFacts(this.factsByUnit.values(), shift);
     const names = new Set(added.map((u) => u.name));
     const calledWithFacts = new Set<string>();
     for (const f of this.factsByUnit.values()) for (const c of f.calls) if (names.has(c.callee)) calledWithFacts.add(c.callee);
+    const kept = new Set(moved.values());
     const live = new Set(this.files.paths);
     return [
-      ...added.filter((u) => demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u)),
-      ...dependents.filter((u) => u.file !== path && live.has(u.file)),
+      ...added.filter((u) => !kept.has(u) && (demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u))),
+      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || added.includes(u))),
     ];
   }
 

@@ -26,8 +26,8 @@ export class AuditSession {
   private readonly analyzer: ProgramAnalyzer;
   private readonly index: ModelIndex;
   private readonly modelProblems: FileProblem[] = [];
-  /** Paths changed since the last audit, with the functions they had. */
-  private readonly changed = new Map<string, ReturnType<ProgramFiles['replace']>>();
+  /** Paths changed since the last audit, with the functions and the text they had. */
+  private readonly changed = new Map<string, { removed: ReturnType<ProgramFiles['replace']>; oldText: string }>();
   private firstRun = true;
 
   constructor(private readonly options: AuditOptions, model?: FsdaxModel) {
@@ -55,13 +55,14 @@ export class AuditSession {
     const state: FileState = { content, text, prescanProblems, parsed };
     this.files.set(path, state);
     const removed = this.program.replace(path, { path, text, parsed, parse: () => (state.parsed ??= parseSource(path, content)) });
-    if (!this.changed.has(path)) this.changed.set(path, removed);
+    if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.text ?? '' });
   }
 
   deleteFile(path: string): void {
     if (!this.files.delete(path)) return;
+    const prevText = this.program.text(path);
     const removed = this.program.replace(path, undefined);
-    if (!this.changed.has(path)) this.changed.set(path, removed);
+    if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prevText });
   }
 
   get size(): number {
@@ -76,7 +77,7 @@ export class AuditSession {
       initial = this.analyzer.seeds();
       this.firstRun = false;
     } else {
-      initial = [...this.changed].flatMap(([path, removed]) => this.analyzer.fileChanged(path, removed));
+      initial = [...this.changed].flatMap(([path, { removed, oldText }]) => this.analyzer.fileChanged(path, removed, oldText, this.program.text(path)));
     }
     this.changed.clear();
     this.analyzer.run(initial, isCancelled);
