@@ -91,6 +91,8 @@ const SNIPPETS = ['{', '}', '(', ')', ';', '"', "'", '/*', '*/', '//', '\\\n', '
   'out:', 'else ', 'if (', 'while (', 'list_for_each_entry(p, h, m) ', 'SYSCALL_DEFINE2(', '__must_hold(', 'container_of(p, struct x, m)',
   '\r\n', '\r', '\t', '😀', 'é', '\u2028', '\0'];
 
+const BENIGN = [' ', '\n', '\t', '\r\n', '/* c */', '// c\n'];
+
 const insertAt = (b: Buffer, at: number, ins: Buffer | string) => Buffer.concat([b.subarray(0, at), Buffer.from(ins as string), b.subarray(at)]);
 
 export const MUTATORS: Record<string, Mutator> = {
@@ -123,7 +125,10 @@ function editSequence(rng: Rng, text: string): string[] {
   for (let k = 1 + rng.int(4); k > 0; k--) {
     const at = rng.int(t.length + 1);
     const del = rng.int(4) === 0 ? rng.int(Math.min(64, t.length - at) + 1) : 0;
-    t = t.slice(0, at) + (rng.int(5) === 0 ? '' : rng.pick(SNIPPETS)) + t.slice(at + del);
+    // Half the edits are benign (whitespace, a comment, a longer identifier) so
+    // that error-free text stays error-free and the tree comparison is exact.
+    const insert = rng.int(2) === 0 ? rng.pick(BENIGN) : rng.int(5) === 0 ? '' : rng.pick(SNIPPETS);
+    t = t.slice(0, at) + insert + t.slice(at + (insert && BENIGN.includes(insert) ? 0 : del));
     out.push(t);
   }
   return out;
