@@ -47,3 +47,26 @@ describe('parse layer robustness (fuzz regressions)', () => {
     assert.strictEqual(keys[2], '*s->b.c');
   });
 });
+
+describe('preprocessor rewrites keep line breaks (fuzz regressions)', () => {
+  const keepsBreaks = (src: string) => {
+    const out = preprocessKernelC(src).text;
+    assert.strictEqual(out.length, src.length);
+    for (let i = 0; i < src.length; i++) {
+      if (src[i] === '\n' || src[i] === '\r' || out[i] === '\n' || out[i] === '\r') assert.strictEqual(out[i], src[i], `line break at ${i}`);
+    }
+    return out;
+  };
+
+  it('a type argument split over lines (min_t, container_of) keeps its line breaks', () => {
+    const out = keepsBreaks('int f(void)\n{\n\treturn max_t(uns\nigned int, a, b) + max_t(\n\tlong, c, d);\n}\nstruct foo *g(void *p) { return container_of(p, struct foo\n, m); }\n');
+    assert.match(out, /max_t\(0\s+, a, b\)/);
+    assert.match(out, /max_t\(\n\t0\s*, c, d\)/);
+    assert.deepStrictEqual(functionsOf('int f(void)\n{\n\treturn max_t(\n\tlong, c, d);\n}\nint g(void) { return 0; }\n'), ['f', 'g']);
+  });
+
+  it('SYSCALL_DEFINE and iterator names followed by a line break keep it', () => {
+    keepsBreaks('SYSCALL_DEFINE1\n(close, unsigned int, fd)\n{\n\treturn 0;\n}\n');
+    keepsBreaks('void f(void)\n{\n\tlist_for_each_entry\n\t\t(p, h, m) {\n\t\tg(p);\n\t}\n}\n');
+  });
+});

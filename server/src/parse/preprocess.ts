@@ -264,7 +264,12 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[]): string {
       continue;
     }
     args.forEach(([from, to], i) => {
-      if (i === 0 && TYPE_FIRST_ARG.has(name)) { writeAt(chars, from, '0'.padEnd(to - from, ' ')); return; }
+      if (i === 0 && TYPE_FIRST_ARG.has(name)) {
+        // The `0` goes where the type starts, so a line break before it cannot swallow it.
+        const lead = /^\s*/.exec(text.slice(from, to))![0].length;
+        writeAt(chars, from + lead, '0'.padEnd(to - from - lead, ' '));
+        return;
+      }
       const arg = text.slice(from, to);
       const typeArg = /^(\s*)(struct|union|enum)(\s+)(\w+)([\s*]*)$/.exec(arg);
       if (typeArg) {
@@ -288,8 +293,13 @@ function rewriteSyscallDefine(chars: string[], start: number, open: number, args
   if (args.length === 1) chars[nameEnd] = '(';
 }
 
+/**
+ * Overwrites chars from `at`, but never a line break: a rewritten span may
+ * contain one (`max_t(unsigned\n int, ...)`, `SYSCALL_DEFINE2\n(`), and
+ * overwriting it shifted every later line (found by npm run fuzz).
+ */
 function writeAt(chars: string[], at: number, s: string): void {
-  for (let i = 0; i < s.length; i++) chars[at + i] = s[i];
+  for (let i = 0; i < s.length; i++) if (chars[at + i] !== '\n' && chars[at + i] !== '\r') chars[at + i] = s[i];
 }
 
 /** [from, to) of each top-level argument between the parentheses at open/close. */
