@@ -56,23 +56,35 @@ export function fieldReceiver(node: SyntaxNode): SyntaxNode | null {
 /**
  * A stable key for an lvalue the dataflow can track: `x`, `x->f`, `x.f.g`, `*x`.
  * Whitespace and parentheses are dropped so `(x)->f` and `x -> f` agree.
+ * Iterative, not recursive: a 10,000-deep `p->a->a...` or `****p` chain in a
+ * hostile file overflowed the stack here (found by npm run fuzz).
  */
 export function lvalueKey(node: SyntaxNode): string | undefined {
-  const n = node.type === 'parenthesized_expression' && node.namedChildCount === 1 ? node.namedChild(0)! : node;
-  if (n.type === 'identifier') return n.text;
-  if (n.type === 'field_expression') {
-    const recv = fieldReceiver(n);
-    const field = fieldName(n);
-    const base = recv && lvalueKey(recv);
-    if (!base || !field) return undefined;
-    return `${base}${n.child(1)?.type === '.' ? '.' : '->'}${field}`;
+  // Walk down to the base identifier, remembering each level's prefix/suffix;
+  // each level strips at most one pair of parentheses, as before.
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  let cur: SyntaxNode | null = node;
+  for (;;) {
+    if (!cur) return undefined;
+    const n: SyntaxNode = cur.type === 'parenthesized_expression' && cur.namedChildCount === 1 ? cur.namedChild(0)! : cur;
+    if (n.type === 'identifier') {
+      return prefixes.join('') + n.text + suffixes.reverse().join('');
+    }
+    if (n.type === 'field_expression') {
+      const field = fieldName(n);
+      if (!field) return undefined;
+      suffixes.push(`${n.child(1)?.type === '.' ? '.' : '->'}${field}`);
+      cur = fieldReceiver(n);
+      continue;
+    }
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '*') {
+      prefixes.push('*');
+      cur = n.childForFieldName('argument');
+      continue;
+    }
+    return undefined;
   }
-  if (n.type === 'pointer_expression' && n.child(0)?.type === '*') {
-    const arg = n.childForFieldName('argument');
-    const base = arg && lvalueKey(arg);
-    return base ? `*${base}` : undefined;
-  }
-  return undefined;
 }
 
 /** Name and declarator of a function definition; undefined for macro-shaped oddities. */

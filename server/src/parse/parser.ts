@@ -75,15 +75,26 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
 }
 
 /**
+ * Trees already edited by a reparse. tree.edit() mutates the tree and node
+ * tree-sitter 0.22 has no Tree.copy(), so a second reparse from the same
+ * previous ParsedFile (an editor retrying a version, two edits raced) would
+ * edit it twice and reuse subtrees at wrong offsets: a tree that does not
+ * match the text (found by npm run fuzz). Such a previous gets a full parse.
+ */
+const editedTrees = new WeakSet<Tree>();
+
+/**
  * Incremental reparse: the new document is preprocessed again, the changed
  * span of the parsed text is found (common prefix and suffix), the old tree is
  * edited by that span and handed back to tree-sitter so unchanged subtrees are reused.
+ * The old tree is edited in place: keep the returned ParsedFile, not `previous`.
  */
 export function reparseSource(previous: ParsedFile, newText: string, options: ParseOptions = {}): ParsedFile {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (newText.length > maxBytes || previous.problems.some((p) => p.kind === 'too-large' || p.kind === 'binary')) {
+  if (newText.length > maxBytes || previous.problems.some((p) => p.kind === 'too-large' || p.kind === 'binary') || editedTrees.has(previous.tree)) {
     return parseSource(previous.path, newText, options);
   }
+  editedTrees.add(previous.tree);
   const view = createSourceView(newText, true);
   const pre = preprocessKernelC(newText);
   const oldText = previous.parsedText;

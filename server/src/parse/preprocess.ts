@@ -82,8 +82,9 @@ function blankInactiveBranches(text: string, chars: string[], problems: ParsePro
   const stack: CondFrame[] = [];
   let inComment = false;
   let pos = 0;
+  const breaks = lineBreaks(text);
   while (pos < text.length) {
-    const lineEnd = logicalLineEnd(text, pos);
+    const lineEnd = logicalLineEnd(text, pos, breaks);
     const line = text.slice(pos, lineEnd);
     const directive = inComment ? null : /^\s*#\s*(\w+)(.*)/s.exec(line);
     const enclosingActive = stack.every((f) => f.active);
@@ -122,16 +123,50 @@ function blankInactiveBranches(text: string, chars: string[], problems: ParsePro
   }
 }
 
-/** End of a line, following backslash-newline continuations (returns the index of the final newline). */
-function logicalLineEnd(text: string, from: number): number {
+/**
+ * End of a line, following backslash-newline continuations (returns the index
+ * of the line break). A lone CR ends a line too, as SourceView counts lines:
+ * with "\n" only, a CR-only file was one line, and a leading `#ifdef` blanked
+ * the whole file (found by npm run fuzz).
+ */
+function logicalLineEnd(text: string, from: number, breaks: LineBreaks): number {
   let i = from;
   for (;;) {
-    const nl = text.indexOf('\n', i);
+    const nl = breaks.next(i);
     if (nl < 0) return text.length;
-    const before = text[nl - 1] === '\r' ? nl - 2 : nl - 1;
+    // For CRLF the break is the LF; the character before the CR is the continuation.
+    const before = text[nl] === '\n' && text[nl - 1] === '\r' ? nl - 2 : nl - 1;
     if (before >= from && text[before] === '\\') { i = nl + 1; continue; }
     return nl;
   }
+}
+
+interface LineBreaks {
+  /** Index of the next "\n", or of a "\r" not followed by "\n", at or after `from`; -1 if none. */
+  next(from: number): number;
+}
+
+/**
+ * Caches the next LF and the next lone CR so a scan of the whole file stays
+ * linear (indexOf('\r') from every line of a file without CRs would be quadratic).
+ * Queries must come with non-decreasing `from`.
+ */
+function lineBreaks(text: string): LineBreaks {
+  let lf = -2;
+  let cr = -2;
+  const nextLoneCr = (from: number): number => {
+    let i = text.indexOf('\r', from);
+    while (i >= 0 && text[i + 1] === '\n') i = text.indexOf('\r', i + 1);
+    return i;
+  };
+  return {
+    next(from: number): number {
+      if (lf !== -1 && lf < from) lf = text.indexOf('\n', from);
+      if (cr !== -1 && cr < from) cr = nextLoneCr(from);
+      if (cr >= 0 && (lf < 0 || cr < lf)) return cr;
+      return lf;
+    },
+  };
 }
 
 function blankRange(chars: string[], start: number, end: number): void {
@@ -229,7 +264,12 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[]): string {
       continue;
     }
     args.forEach(([from, to], i) => {
-      if (i === 0 && TYPE_FIRST_ARG.has(name)) { writeAt(chars, from, '0'.padEnd(to - from, ' ')); return; }
+      if (i === 0 && TYPE_FIRST_ARG.has(name)) {
+        // The `0` goes where the type starts, so a line break before it cannot swallow it.
+        const lead = /^\s*/.exec(text.slice(from, to))![0].length;
+        writeAt(chars, from + lead, '0'.padEnd(to - from - lead, ' '));
+        return;
+      }
       const arg = text.slice(from, to);
       const typeArg = /^(\s*)(struct|union|enum)(\s+)(\w+)([\s*]*)$/.exec(arg);
       if (typeArg) {
@@ -253,8 +293,13 @@ function rewriteSyscallDefine(chars: string[], start: number, open: number, args
   if (args.length === 1) chars[nameEnd] = '(';
 }
 
+/**
+ * Overwrites chars from `at`, but never a line break: a rewritten span may
+ * contain one (`max_t(unsigned\n int, ...)`, `SYSCALL_DEFINE2\n(`), and
+ * overwriting it shifted every later line (found by npm run fuzz).
+ */
 function writeAt(chars: string[], at: number, s: string): void {
-  for (let i = 0; i < s.length; i++) chars[at + i] = s[i];
+  for (let i = 0; i < s.length; i++) if (chars[at + i] !== '\n' && chars[at + i] !== '\r') chars[at + i] = s[i];
 }
 
 /** [from, to) of each top-level argument between the parentheses at open/close. */
