@@ -1,17 +1,25 @@
 // VS Code client: wiring only. Starts the bundled language server for C files in a
-// folder, registers the commands and the status bar item, stops the client on
+// folder, registers the commands, the status bar item and the explanation webview
+// (explanation-view.ts, links in explanation-links.ts), stops the client on
 // deactivate. No analysis here; settings are read by the server per document.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  AUDIT_WORKSPACE_REQUEST, STATUS_NOTIFICATION, explanationUrl,
-  type AuditWorkspaceResult, type StatusParams,
+  LanguageClient, TransportKind, type ClientCapabilities, type FeatureState, type LanguageClientOptions, type ServerOptions, type StaticFeature,
+} from 'vscode-languageclient/node';
+import {
+  AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, SHOW_EXPLANATION_COMMAND, SHOW_EXPLANATION_REQUEST, STATUS_NOTIFICATION,
+  type AuditWorkspaceResult, type FsdaxAuditClientCapabilities, type ShowExplanationParams, type StatusParams,
 } from '../../server/src/protocol';
+import { explanationMiddleware, explanationOf, registerExplainUriHandler } from './explanation-links';
+import { ExplanationView } from './explanation-view';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns: read by the e2e suite to see which scenario the webview shows. */
+export interface FsdaxAuditApi { explanationShown(): { scenario: string; era: string; title: string } | undefined }
+
+export async function activate(context: vscode.ExtensionContext): Promise<FsdaxAuditApi> {
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'FS-DAX Audit';
   status.command = 'fsdaxAudit.auditWorkspace';
@@ -19,13 +27,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.show();
   context.subscriptions.push(status);
 
-  client = createClient(context, status);
+  const view = new ExplanationView(() => client);
+  const show = (scenario?: string, era?: string) => showExplanation(view, scenario, era);
+  client = createClient(context, status, view);
   context.subscriptions.push(
+    view,
+    registerExplainUriHandler(show),
     vscode.commands.registerCommand('fsdaxAudit.auditWorkspace', () => auditWorkspace()),
-    vscode.commands.registerCommand('fsdaxAudit.showExplanation', (scenario?: string) => showExplanation(scenario)),
+    vscode.commands.registerCommand(SHOW_EXPLANATION_COMMAND, show),
     vscode.commands.registerCommand('fsdaxAudit.restartServer', async () => { await client?.restart(); }),
   );
   await client.start();
+  return { explanationShown: () => view.shown };
 }
 
 export async function deactivate(): Promise<void> {
@@ -33,7 +46,7 @@ export async function deactivate(): Promise<void> {
   client = undefined;
 }
 
-function createClient(context: vscode.ExtensionContext, status: vscode.StatusBarItem): LanguageClient {
+function createClient(context: vscode.ExtensionContext, status: vscode.StatusBarItem, view: ExplanationView): LanguageClient {
   // The server is bundled next to this file (dist/server.js) by `npm run bundle`.
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
@@ -43,12 +56,26 @@ function createClient(context: vscode.ExtensionContext, status: vscode.StatusBar
   const clientOptions: LanguageClientOptions = {
     // Files on disk only: the index and era detection need the kernel tree around the file.
     documentSelector: [{ scheme: 'file', language: 'c' }],
+    middleware: explanationMiddleware(context.extension.id),
   };
   // The id makes vscode-languageclient honour the fsdaxAudit.trace.server setting.
   const c = new LanguageClient('fsdaxAudit', 'FS-DAX Audit', serverOptions, clientOptions);
+  c.registerFeature(explanationViewFeature);
   c.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => renderStatus(status, p));
+  c.onRequest(SHOW_EXPLANATION_REQUEST, (p: ShowExplanationParams) => view.show(p.scenario, p.era));
   return c;
 }
+
+/** Announces experimental.fsdaxAudit.explanationView, so the server's open-explanation command comes here, not to a browser. */
+const explanationViewFeature: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilities) {
+    const ours: FsdaxAuditClientCapabilities = { explanationView: true };
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), [EXPLANATION_CAPABILITY]: ours };
+  },
+  initialize() { /* nothing to set up: the request handler is registered on the client */ },
+  getState(): FeatureState { return { kind: 'static' }; },
+  clear() { /* stateless */ },
+};
 
 function renderStatus(status: vscode.StatusBarItem, p: StatusParams): void {
   const icon = p.indexing ? '$(sync~spin)' : p.findings > 0 ? '$(warning)' : '$(check)';
@@ -70,23 +97,25 @@ async function auditWorkspace(): Promise<void> {
 }
 
 /**
- * Opens the explanation of a scenario, or of the fsdax-audit diagnostic under the
- * cursor. NOTE: opens the docs URL until the simulator webview (issue 7) exists.
+ * Opens the explanation webview for a scenario (or rule id) and era, or for the
+ * fsdax-audit diagnostic under the cursor (a pick list when the cursor is on none).
  */
-async function showExplanation(scenario?: string): Promise<void> {
-  let href = scenario ? explanationUrl(scenario) : undefined;
-  const editor = vscode.window.activeTextEditor;
-  if (!href && editor) {
-    const ours = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'fsdax-audit');
-    const here = ours.find((d) => d.range.contains(editor.selection.active));
-    const chosen = here ?? (await vscode.window.showQuickPick(ours.map((d) => ({ label: `${codeOf(d)} line ${d.range.start.line + 1}`, detail: d.message, d }))))?.d;
-    href = chosen && typeof chosen.code === 'object' ? chosen.code.target.toString() : undefined;
+async function showExplanation(view: ExplanationView, scenario?: string, era?: string): Promise<void> {
+  if (typeof scenario === 'string' && scenario) {
+    await view.show(scenario, era);
+    return;
   }
-  if (!href) {
+  const editor = vscode.window.activeTextEditor;
+  const ours = editor ? vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'fsdax-audit') : [];
+  const here = editor ? ours.find((d) => d.range.contains(editor.selection.active)) : undefined;
+  const chosen = here ?? (ours.length === 0 ? undefined
+    : (await vscode.window.showQuickPick(ours.map((d) => ({ label: `${codeOf(d)} line ${d.range.start.line + 1}`, detail: d.message, d }))))?.d);
+  const target = chosen && explanationOf(chosen);
+  if (!target) {
     void vscode.window.showInformationMessage('fsdax-audit: put the cursor on a finding to see its explanation.');
     return;
   }
-  await vscode.env.openExternal(vscode.Uri.parse(href));
+  await view.show(target.scenario, target.era);
 }
 
 function codeOf(d: vscode.Diagnostic): string {

@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'warning',
     description: 'anon test on a page an FS-DAX page can reach: shared FS-DAX pages pass it in 5.19-6.14',
     explanation: 'anon-test',
+    advice: 'Rule out FS-DAX before testing anon-ness: a shared FS-DAX page looks anonymous while its mapping is the 0x1 marker.',
     messages: {
       sentinelIsAnon: '{{expr}} is true for a shared FS-DAX page ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON), so an anon-only path runs; page from {{source}}',
       notAnon: '{{expr}} is false for a shared FS-DAX folio ({{era}}), whose mapping is NULL: a file path runs without a mapping; page from {{source}}',

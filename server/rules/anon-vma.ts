@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'warning',
     description: 'anon_vma lookup on a page a shared FS-DAX page can reach',
     explanation: 'anon-vma',
+    advice: 'Rule out FS-DAX before looking up an anon_vma: a shared FS-DAX page has none.',
     messages: {
       nullAnonVma: '{{expr}} treats a shared FS-DAX page as anonymous ({{era}}): its anon_vma is 0x1 - PAGE_MAPPING_ANON = NULL; page from {{source}}',
     },

@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'error',
     description: 'dax_lock_folio/dax_lock_page on a page that may be a shared FS-DAX page',
     explanation: 'memory-failure-fallback',
+    advice: 'A shared page has no single owner to lock; handle shared pages through the filesystem (`mf_dax_kill_procs`) instead.',
     messages: {
       sentinelLock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and dereferences it in dax_mapping(); get {mapping, index} from the filesystem instead; page from {{source}}',
       sentinelUnlock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and index (a share count) to find the entry to unlock; page from {{source}}',

@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'warning',
     description: 'page/folio index read reachable by an FS-DAX page without a filesystem guarantee',
     explanation: 'shared-index',
+    advice: 'Get the file offset from the filesystem (the DAX entry / `dax_lock_mapping_entry()`), not from `page->index`; for a shared page every owner has its own offset.',
     messages: {
       shareCount: '{{expr}} reads a share count, not a file offset, for a shared FS-DAX page ({{era}}); page from {{source}}',
       truncateRace: '{{expr}} may read a stale offset: nothing stops truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',

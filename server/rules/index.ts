@@ -1,7 +1,8 @@
 // The rule registry: every other .ts file in this folder is one rule whose
 // default export is a Rule. Adding a rule is adding a file here (and a fixture);
 // `npm run build` regenerates registry.generated.ts, the static list bundlers need.
-import type { Rule } from '../src/analysis/rule-api';
+import type { Rule, RuleMeta } from '../src/analysis/rule-api';
+import { SUPPRESSION_RULE_META } from '../src/analysis/suppressions';
 import { ruleModules } from './registry.generated';
 
 function loadRules(): Rule[] {
@@ -13,3 +14,13 @@ function loadRules(): Rule[] {
 }
 
 export const allRules: readonly Rule[] = loadRules();
+
+/** Every rule's meta plus fsdax/suppression (reported by the core, not by a rule module), sorted by id. */
+export function ruleMetas(): RuleMeta[] {
+  return [...allRules.map((r) => r.meta), SUPPRESSION_RULE_META].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** What to do instead of what a rule reports (markdown); undefined for an unknown rule id. */
+export function ruleAdvice(ruleId: string): string | undefined {
+  return ruleMetas().find((m) => m.id === ruleId)?.advice;
+}

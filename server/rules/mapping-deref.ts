@@ -10,6 +10,7 @@ export default defineRule({
     severity: 'warning',
     description: 'an FS-DAX page\'s mapping dereferenced as an address_space without a filesystem guarantee',
     explanation: 'shared-mapping',
+    advice: 'Do not use the value as an `address_space` unless the filesystem owns the page: take the DAX entry lock (`dax_lock_folio()`) and check for the shared marker, or let the filesystem notify (`dax_holder_notify_failure`).',
     messages: {
       sentinelDeref: '{{expr}} is used as an address_space ({{deref}}) but is the 0x1 sentinel for a shared FS-DAX page ({{era}}): a read at address 0x1; page from {{source}}',
       nullDeref: '{{expr}} is used as an address_space ({{deref}}) but is NULL for a shared FS-DAX folio ({{era}}); page from {{source}}',

@@ -12,6 +12,7 @@ export default defineRule({
     severity: 'warning',
     description: 'mapping/rmap helper called on an FS-DAX page without a filesystem guarantee',
     explanation: 'page-address-in-vma',
+    advice: 'Call the helper only under a filesystem guarantee (`dax_lock_folio()`), or route through the filesystem\'s notify_failure path.',
     messages: {
       shared: '{{expr}} derives ownership from page fields of a possibly shared FS-DAX page ({{era}}): only the filesystem knows its owners; page from {{source}}',
       truncateRace: '{{expr}} reads page ownership with nothing stopping truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',

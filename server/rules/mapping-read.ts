@@ -9,6 +9,7 @@ export default defineRule({
     severity: 'warning',
     description: 'page/folio ->mapping read reachable by an FS-DAX page without a filesystem guarantee',
     explanation: 'shared-mapping',
+    advice: 'Prove the page is not FS-DAX first (`is_zone_device_page()`, `pfn_to_online_page()`, `pte_devmap()`), or read it inside `dax_lock_folio()` … `dax_unlock_folio()`.',
     messages: {
       sentinel: '{{expr}} may read the shared-page marker 0x1 (PAGE_MAPPING_DAX_*), not an address_space, for a shared FS-DAX page ({{era}}); page from {{source}}',
       sharedNull: '{{expr}} reads NULL for a shared FS-DAX folio ({{era}}: the owners are known only to the filesystem); page from {{source}}',

@@ -69,7 +69,7 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
 }
 
 /** Explanation links: one place for every front-end (SARIF helpUri, codeDescription.href, hover). */
-export { explanationUrl } from './explain/links';
+export { explanationUrl, parseExplanationUrl } from './explain/links';
 
 /** Client -> server: audit the whole kernel tree of the workspace now. */
 export const AUDIT_WORKSPACE_REQUEST = 'fsdaxAudit/auditWorkspace';
@@ -87,5 +87,38 @@ export interface StatusParams {
   indexing: boolean;
 }
 
-/** Server-side command behind the "open explanation" code action; args: [scenario id]. */
+/** Server-side command behind the "open explanation" code action; args: [scenario id, era?]. */
 export const OPEN_EXPLANATION_COMMAND = 'fsdaxAudit.openExplanation';
+
+/**
+ * Client -> server: a scenario's simulator trace in an era as webview HTML
+ * (explain/renderHtml). The client makes the nonce and gives its webview's
+ * cspSource, so the server never needs to know the webview.
+ */
+export const EXPLANATION_REQUEST = 'fsdaxAudit/explanation';
+export interface ExplanationParams {
+  /** Scenario id or rule id (fsdax/index-read). */
+  scenario: string;
+  /** An era name; missing or unknown: the era of the open documents' tree. */
+  era?: string;
+  /** Base64, fresh per load, 8+ characters. */
+  nonce: string;
+  cspSource: string;
+}
+/** Empty title and html when the scenario is unknown. */
+export interface ExplanationResult { scenario: string; era: string; title: string; html: string }
+
+/**
+ * Server -> client: show a scenario in the client's own explanation view. Sent
+ * by OPEN_EXPLANATION_COMMAND only to clients that announce EXPLANATION_CAPABILITY;
+ * other clients get the static page through window/showDocument.
+ */
+export const SHOW_EXPLANATION_REQUEST = 'fsdaxAudit/showExplanation';
+export interface ShowExplanationParams { scenario: string; era?: string }
+
+/** Key under ClientCapabilities.experimental: { explanationView: true }. */
+export const EXPLANATION_CAPABILITY = 'fsdaxAudit';
+export interface FsdaxAuditClientCapabilities { explanationView?: boolean }
+
+/** The VS Code client's command that opens the webview; args: [scenario or rule id, era?]. */
+export const SHOW_EXPLANATION_COMMAND = 'fsdaxAudit.showExplanation';

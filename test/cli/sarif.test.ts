@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as Sarif from 'sarif';
-import { allRules } from '../../server/rules/index';
+import { allRules, ruleAdvice } from '../../server/rules/index';
 import { copyTree, runCli, SAMPLE_TREE, scratchDir } from './helpers';
 
 // Notes the validator gives that we accept, each for a reason (docs/sarif.md):
@@ -68,6 +68,10 @@ describe('cli sarif', function () {
       assert.ok(rule.shortDescription?.text && rule.fullDescription?.text && rule.help?.text && rule.help.markdown, rule.id);
       assert.match(rule.helpUri ?? '', new RegExp(`/explanations/${meta?.explanation ?? 'suppressions'}\\.html$`));
       assert.ok(rule.help?.text.includes(rule.helpUri!));
+      // The advice is the rule's own (the hover shows the same words).
+      const advice = ruleAdvice(rule.id);
+      assert.ok(advice && rule.help?.markdown?.includes(`**Instead:** ${advice}`), `${rule.id}: no advice in help`);
+      assert.ok(rule.help?.text.includes(`Instead: ${advice.replace(/`/g, '')}`));
       const level = { error: 'error', warning: 'warning', info: 'note' }[meta?.severity ?? 'warning'];
       assert.strictEqual(rule.defaultConfiguration?.level, level, rule.id);
     }

@@ -46,6 +46,51 @@ const healthy = (port) => new Promise((resolve) => {
   http.get(`http://127.0.0.1:${port}/healthz`, (res) => { res.resume(); resolve(res.statusCode === 200); }).on('error', () => resolve(false));
 });
 
+/**
+ * What the suite (test/e2e/suite/driver.js) can ask of the browser page: a screenshot
+ * into test/e2e/artifacts/, a real mouse click on the workbench (the way a user opens
+ * a diagnostic's link), or the explanation webview's rendered heading and stepper.
+ * Answers { ok, error?, ... }.
+ */
+async function act(page, request) {
+  const locate = (r) => page.locator(r.selector, r.hasText ? { hasText: r.hasText } : {}).first();
+  try {
+    if (request.action === 'screenshot') {
+      if (!/^[\w-]+\.png$/.test(request.name)) throw new Error(`bad screenshot name ${request.name}`);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, request.name) });
+      return { ok: true };
+    }
+    if (request.action === 'click') {
+      await locate(request).click({ timeout: 10000 });
+      return { ok: true };
+    }
+    if (request.action === 'webview') return { ok: true, ...(await webviewContent(page, request.heading)) };
+    throw new Error(`unknown action ${request.action}`);
+  } catch (e) {
+    log(`driver: ${request.action} failed: ${e.message}`);
+    return { ok: false, error: e.message };
+  }
+}
+
+/**
+ * A webview's page lives two iframes down (webview/browser/pre/index.html, then
+ * fake.html) and paints a second or two after the tab opens: wait until a frame
+ * shows the heading and the stepper script (nonce-gated) has filled in its position.
+ */
+async function webviewContent(page, heading) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    for (const frame of page.frames().filter((f) => f.url().includes('/webview/browser/pre/'))) {
+      const h1 = await frame.locator('h1').first().textContent({ timeout: 300 }).catch(() => null);
+      const stepper = await frame.locator('.stepper .pos').first().textContent({ timeout: 300 }).catch(() => null);
+      if (h1 && h1.includes(heading) && stepper) return { heading: h1.trim(), stepper: stepper.trim() };
+    }
+    if (Date.now() > deadline) throw new Error(`no webview frame shows "${heading}" with a live stepper`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main() {
   const missing = prerequisitesMissing();
   if (missing) {
@@ -53,7 +98,7 @@ async function main() {
     return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI });
   }
   const T = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-e2e-'));
-  const env = { ...process.env, HOME: T, XDG_CONFIG_HOME: `${T}/config`, XDG_DATA_HOME: `${T}/data`, XDG_CACHE_HOME: `${T}/cache`, TMPDIR: T, E2E_RESULT_FILE: `${T}/result.json`, E2E_SCREENSHOT_SIGNAL: `${T}/screenshot` };
+  const env = { ...process.env, HOME: T, XDG_CONFIG_HOME: `${T}/config`, XDG_DATA_HOME: `${T}/data`, XDG_CACHE_HOME: `${T}/cache`, TMPDIR: T, E2E_RESULT_FILE: `${T}/result.json`, E2E_DRIVER_DIR: `${T}/driver` };
   let server;
   let browser;
   const cleanup = async () => {
@@ -102,17 +147,18 @@ async function main() {
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     log(`workbench loaded; waiting for the suite (up to ${TIMEOUT_MS / 1000} s)`);
     const resultFile = env.E2E_RESULT_FILE;
-    const signal = env.E2E_SCREENSHOT_SIGNAL;
-    let shot = false;
+    fs.mkdirSync(env.E2E_DRIVER_DIR);
+    const handled = new Set();
     while (exitCode === undefined && !fs.existsSync(resultFile)) {
       if (serverExited) throw new Error('code-server exited during the run');
       if (Date.now() - started > TIMEOUT_MS) throw new Error('timed out (no test run: check the payload and enable-smoke-test-driver)');
-      if (!shot && fs.existsSync(signal)) {
-        // The suite waits here, so the screenshot shows live diagnostics and the status bar.
-        shot = true;
-        fs.mkdirSync(ARTIFACTS, { recursive: true });
-        await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e.png') }).catch((e) => log(`no screenshot: ${e.message}`));
-        fs.writeFileSync(`${signal}.done`, '');
+      // The suite waits for each answer, so screenshots show live state and clicks land on it.
+      for (const name of fs.readdirSync(env.E2E_DRIVER_DIR).filter((n) => /^\d+\.json$/.test(n) && !handled.has(n)).sort()) {
+        handled.add(name);
+        const file = path.join(env.E2E_DRIVER_DIR, name);
+        const answer = await act(page, JSON.parse(fs.readFileSync(file, 'utf8')));
+        fs.writeFileSync(`${file}.done.tmp`, JSON.stringify(answer));
+        fs.renameSync(`${file}.done.tmp`, `${file}.done`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -33,7 +33,12 @@ describe('explain: HTML', () => {
     assert.match(html, new RegExp(`style-src vscode-webview: &#39;nonce-${NONCE}&#39;; script-src &#39;nonce-${NONCE}&#39;;`));
     assert.throws(() => renderHtml(t, { nonce: 'x" onload="alert(1)' }), /base64 nonce/);
     assert.throws(() => renderHtml(t, { nonce: 'short' }), /base64 nonce/);
-    assert.throws(() => renderHtml(t, { nonce: NONCE, cspSource: "'self'; script-src *" }), /one CSP source/);
+    assert.throws(() => renderHtml(t, { nonce: NONCE, cspSource: "'self'; script-src *" }), /CSP source expressions/);
+    assert.throws(() => renderHtml(t, { nonce: NONCE, cspSource: "'unsafe-inline'" }), /CSP source expressions/);
+    assert.throws(() => renderHtml(t, { nonce: NONCE, cspSource: 'https://x" onload="y' }), /CSP source expressions/);
+    // What VS Code's webview.cspSource really is (code-server 4.139 / VS Code 1.139).
+    const vscodeSource = "'self' https://*.vscode-cdn.net";
+    assert.match(renderHtml(t, { nonce: NONCE, cspSource: vscodeSource }), /style-src &#39;self&#39; https:\/\/\*\.vscode-cdn\.net &#39;nonce-/);
   });
 
   it('escapes trace text', () => {

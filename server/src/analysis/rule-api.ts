@@ -14,6 +14,11 @@ export interface RuleMeta {
   description: string;
   /** Simulator scenario id that explains the hazard (docs href and SARIF helpUri derive from it). */
   explanation: string;
+  /**
+   * What to do instead, in markdown (backticks for code): the hover's "Instead:"
+   * and SARIF's help text. Lives with the rule so every front-end says the same.
+   */
+  advice: string;
   /** Message templates; {{expr}}, {{era}}, {{function}}, {{source}}, {{eraMeaning}} are filled by the runner. */
   messages: Record<string, string>;
 }

@@ -5,12 +5,26 @@
 import type { ParsedFile } from '../parse/parser';
 import type { Era } from '../model/types';
 import type { Finding } from './audit';
+import type { RuleMeta } from './rule-api';
 
 const SUPPRESSION_RE = /fsdax-audit:\s*ignore\s+([\w/,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/|$)/;
 
 interface Suppression { file: string; line: number; rules: string[]; reason: string; start: number; end: number; used: boolean }
 
 export const SUPPRESSION_RULE_ID = 'fsdax/suppression';
+
+/** The findings below as a rule, for the catalogue (SARIF rules, hover advice); not a Rule module, it has no sites. */
+export const SUPPRESSION_RULE_META: RuleMeta = {
+  id: SUPPRESSION_RULE_ID,
+  severity: 'warning',
+  description: 'fsdax-audit suppression comment without a reason, or one that silences nothing',
+  explanation: 'suppressions',
+  advice: 'Write why the read is safe after `--`, or remove the comment if nothing on this line or the next is reported.',
+  messages: {
+    noReason: 'suppression of {{rules}} has no reason; write "-- <why this is safe>"',
+    unused: 'suppression of {{rules}} matches no finding on this line or the next; remove it',
+  },
+};
 
 export function applySuppressions(findings: Finding[], files: readonly ParsedFile[], era: Era): Finding[] {
   const byFile = new Map<string, Suppression[]>();
@@ -36,12 +50,11 @@ export function applySuppressions(findings: Finding[], files: readonly ParsedFil
     for (const s of list) {
       if (s.reason && s.used) continue;
       const range = { start: { line: s.line, character: s.start }, end: { line: s.line, character: s.end } };
-      const message = !s.reason
-        ? `suppression of ${s.rules.join(', ')} has no reason; write "-- <why this is safe>"`
-        : `suppression of ${s.rules.join(', ')} matches no finding on this line or the next; remove it`;
+      const messageId = s.reason ? 'unused' : 'noReason';
+      const message = SUPPRESSION_RULE_META.messages[messageId].replace('{{rules}}', s.rules.join(', '));
       kept.push({
-        ruleId: SUPPRESSION_RULE_ID, messageId: s.reason ? 'unused' : 'noReason', severity: 'warning', message,
-        file: s.file, range, function: '', expr: '', era, explanation: 'suppressions', path: [],
+        ruleId: SUPPRESSION_RULE_ID, messageId, severity: SUPPRESSION_RULE_META.severity, message,
+        file: s.file, range, function: '', expr: '', era, explanation: SUPPRESSION_RULE_META.explanation, path: [],
         fingerprint: `${SUPPRESSION_RULE_ID}|${s.file}|${s.rules.join(',')}`,
       });
     }

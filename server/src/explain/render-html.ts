@@ -9,8 +9,20 @@ import { ERA_TRAITS, type Era, type PageState, type Step, type Trace } from './t
 export interface HtmlOptions {
   /** Fresh per webview load; the only key that lets the stylesheet and the script run. */
   nonce: string;
-  /** The webview's own source (webview.cspSource), allowed for styles only; omitted for static pages. */
+  /**
+   * The webview's own sources (webview.cspSource), allowed for styles only; omitted for
+   * static pages. VS Code gives a list, e.g. `'self' https://*.vscode-cdn.net`.
+   */
   cspSource?: string;
+}
+
+// One CSP source expression: 'self', or scheme: / scheme://host[:port][/path] with a * host
+// wildcard. Nothing that could end the directive (;), the attribute (") or add a keyword.
+const CSP_SOURCE = /^(?:'self'|[a-z][a-z0-9+.-]*:(?:\/\/[a-z0-9*.-]+(?::(?:\d+|\*))?(?:\/[\w.~/-]*)?)?)$/i;
+
+function isCspSourceList(s: string): boolean {
+  const tokens = s.split(' ');
+  return tokens.length > 0 && tokens.every((t) => CSP_SOURCE.test(t));
 }
 
 export function escapeHtml(s: string): string {
@@ -30,7 +42,7 @@ export function renderHtml(trace: Trace, options: HtmlOptions): string {
 export function htmlDocument(title: string, body: string[], options: HtmlOptions): string {
   // A nonce outside base64 could close the attribute and inject markup; refuse it.
   if (!/^[A-Za-z0-9+/_=-]{8,}$/.test(options.nonce)) throw new Error('explain: renderHtml needs a base64 nonce of 8 or more characters');
-  if (options.cspSource !== undefined && /[;"'\s]/.test(options.cspSource)) throw new Error('explain: cspSource must be one CSP source expression');
+  if (options.cspSource !== undefined && !isCspSourceList(options.cspSource)) throw new Error('explain: cspSource must be CSP source expressions (\'self\', scheme: or scheme://host) separated by single spaces');
   const n = options.nonce;
   const styleSrc = [options.cspSource, `'nonce-${n}'`].filter(Boolean).join(' ');
   const csp = `default-src 'none'; style-src ${styleSrc}; script-src 'nonce-${n}'; base-uri 'none'; form-action 'none'`;

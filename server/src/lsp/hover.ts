@@ -1,5 +1,6 @@
 // lsp front-end: hover text. On a flagged expression: the finding's message, the
-// era and what to do instead. On any ->mapping / ->index / ->share access: what
+// era, what to do instead (the rule's meta.advice) and the simulator's short trace
+// with a link to the whole one. On any ->mapping / ->index / ->share access: what
 // that field holds for an FS-DAX page in this era (model/era.ts describeEra).
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Finding } from '../analysis/audit';
@@ -7,21 +8,8 @@ import { describeEra, type EraDetection } from '../model/era';
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { fieldName } from '../parse/nodes';
 import { explanationUrl } from '../protocol';
-
-/**
- * What to do instead, per rule. NOTE: lives here until the simulator's explain/
- * layer (issue 7) owns explanation text; then hover imports it from there.
- */
-const INSTEAD: Record<string, string> = {
-  'fsdax/mapping-read': 'Prove the page is not FS-DAX first (`is_zone_device_page()`, `pfn_to_online_page()`, `pte_devmap()`), or read it inside `dax_lock_folio()` … `dax_unlock_folio()`.',
-  'fsdax/mapping-deref': 'Do not use the value as an `address_space` unless the filesystem owns the page: take the DAX entry lock (`dax_lock_folio()`) and check for the shared marker, or let the filesystem notify (`dax_holder_notify_failure`).',
-  'fsdax/index-read': 'Get the file offset from the filesystem (the DAX entry / `dax_lock_mapping_entry()`), not from `page->index`; for a shared page every owner has its own offset.',
-  'fsdax/anon-test': 'Rule out FS-DAX before testing anon-ness: a shared FS-DAX page looks anonymous while its mapping is the 0x1 marker.',
-  'fsdax/anon-vma': 'Rule out FS-DAX before looking up an anon_vma: a shared FS-DAX page has none.',
-  'fsdax/mapping-helper': 'Call the helper only under a filesystem guarantee (`dax_lock_folio()`), or route through the filesystem\'s notify_failure path.',
-  'fsdax/dax-lock-shared': 'A shared page has no single owner to lock; handle shared pages through the filesystem (`mf_dax_kill_procs`) instead.',
-  'fsdax/suppression': 'Write why the read is safe after `--`, or remove the comment if nothing on this line or the next is reported.',
-};
+import { renderMarkdown, runScenario } from '../explain/index';
+import { ruleAdvice } from '../../rules/index';
 
 export function hoverFinding(findings: readonly Finding[], pos: Position): Hover | null {
   const hits = findings.filter((f) => contains(f.range, pos));
@@ -29,9 +17,10 @@ export function hoverFinding(findings: readonly Finding[], pos: Position): Hover
   const parts = hits.map((f) => [
     `**${f.ruleId}** (${f.severity}): ${f.message}`,
     `*Era ${f.era}:* ${describeEra(f.era)}.`,
-    INSTEAD[f.ruleId] ? `*Instead:* ${INSTEAD[f.ruleId]}` : '',
+    ruleAdvice(f.ruleId) ? `*Instead:* ${ruleAdvice(f.ruleId)}` : '',
     f.path.length > 1 ? `*Path:* ${f.path.map((s) => `\`${s.function}()\` ${s.file}:${s.range.start.line + 1}`).join(' → ')}` : '',
-    `[Explanation](${explanationUrl(f.explanation, f.era)})`,
+    renderMarkdown(runScenario(f.explanation, f.era)).trimEnd(),
+    `[Explanation: step through the scenario](${explanationUrl(f.explanation, f.era)})`,
   ].filter(Boolean).join('\n\n'));
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: hits[0].range };
 }

@@ -39,9 +39,14 @@ export class Publisher {
     this.sendStatus();
   }
 
-  sendStatus(): void {
+  /** Era of the tree that holds the open documents ('' when none): the status bar's, and explanations' default. */
+  currentEra(): string {
     const open = this.auditor.openDocuments();
-    const era = open.map((d) => this.auditor.results.get(d.uri)?.era.era).find(Boolean) ?? this.auditor.allIndexes()[0]?.era.era ?? '';
+    return open.map((d) => this.auditor.results.get(d.uri)?.era.era).find(Boolean) ?? this.auditor.allIndexes()[0]?.era.era ?? '';
+  }
+
+  sendStatus(): void {
+    const era = this.currentEra();
     const findings = [...this.counts.values()].reduce((a, b) => a + b, 0);
     const audited = this.auditor.allIndexes().filter((i) => i.lastFullAudit);
     const params: StatusParams = {

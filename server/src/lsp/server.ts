@@ -4,23 +4,24 @@
 // version that has moved on. Only lsp/ imports vscode-languageserver.
 import * as fs from 'fs';
 import {
-  CodeActionKind, DidChangeConfigurationNotification, MessageType, ShowMessageNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  CodeActionKind, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
   TextDocuments, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { findTreeRoot } from '../cli/files';
-import { AUDIT_WORKSPACE_REQUEST, OPEN_EXPLANATION_COMMAND, explanationUrl } from '../protocol';
+import {
+  AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
+  type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities,
+} from '../protocol';
 import { Auditor, filePathOf, type OpenDocument } from './auditor';
 import { codeActionsFor } from './code-actions';
+import { explanationFor, openExplanation } from './explanation';
 import { findingToDiagnostic } from './convert';
 import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
-import { ERAS, type Era } from '../model/types';
-
-const isEra = (v: string | undefined): v is Era => (ERAS as readonly string[]).includes(v ?? '');
 import { auditWorkspace, buildIndex } from './workspace-tasks';
 
 export interface ClientSupport {
@@ -30,6 +31,8 @@ export interface ClientSupport {
   showDocument: boolean;
   watchedFilesRegistration: boolean;
   configurationRegistration: boolean;
+  /** experimental.fsdaxAudit.explanationView: the client shows explanations itself (the VS Code webview). */
+  explanationView: boolean;
 }
 
 /** Edits closer together than this are audited once, for the last version. */
@@ -40,7 +43,7 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const log = { error: (m: string) => connection.console.error(m) };
   const auditor = new Auditor((m) => notifyWarning(connection, m));
-  let support: ClientSupport = { configuration: false, relatedInformation: false, workDoneProgress: false, showDocument: false, watchedFilesRegistration: false, configurationRegistration: false };
+  let support: ClientSupport = { configuration: false, relatedInformation: false, workDoneProgress: false, showDocument: false, watchedFilesRegistration: false, configurationRegistration: false, explanationView: false };
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
   const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
@@ -95,6 +98,7 @@ export function startServer(connection: Connection): void {
       workDoneProgress: !!caps.window?.workDoneProgress,
       showDocument: !!caps.window?.showDocument?.support,
       watchedFilesRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      explanationView: !!(caps.experimental as Record<string, FsdaxAuditClientCapabilities | undefined> | undefined)?.[EXPLANATION_CAPABILITY]?.explanationView,
     };
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
@@ -176,13 +180,12 @@ export function startServer(connection: Connection): void {
   }));
 
   connection.onExecuteCommand(guard(log, 'executeCommand', null, async (params) => {
-    if (params.command !== OPEN_EXPLANATION_COMMAND) return null;
-    const [scenario, era] = (params.arguments ?? []).map(String);
-    const url = explanationUrl(scenario ?? '', isEra(era) ? era : undefined);
-    if (support.showDocument) await connection.window.showDocument({ uri: url, external: true });
-    else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `fsdax-audit explanation: ${url}` });
+    if (params.command === OPEN_EXPLANATION_COMMAND) await openExplanation(connection, support, params.arguments ?? []);
     return null;
   }));
+
+  connection.onRequest(EXPLANATION_REQUEST, guard(log, 'explanation', { scenario: '', era: '', title: '', html: '' } as ExplanationResult,
+    (params: ExplanationParams) => explanationFor(params, publisher.currentEra())));
 
   // A method-string request gets no work-done reporter from the library; attach it to the client's token.
   connection.onRequest(AUDIT_WORKSPACE_REQUEST, guard(log, 'auditWorkspace', { roots: [], files: 0, findings: 0 }, (params: { workDoneToken?: string | number } | undefined, token) =>

@@ -4,6 +4,7 @@
 const assert = require('assert');
 const path = require('path');
 const vscode = require('vscode');
+const { askDriver } = require('./driver');
 
 const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'fsdax-audit');
 const summary = (ds) => ds.map((d) => `${d.range.start.line}:${typeof d.code === 'object' ? d.code.value : d.code}`).sort();
@@ -22,14 +23,11 @@ describe('fsdax-audit in VS Code', () => {
   let uri;
 
   // The driver screenshots the workbench while the extension host is still up
-  // (after the run it exits and the diagnostics go): signal it, wait for its ack.
+  // (after the run it exits and the diagnostics go).
   after(async () => {
-    const signal = process.env.E2E_SCREENSHOT_SIGNAL;
-    if (!signal) return;
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await new Promise((r) => setTimeout(r, 1000));
-    require('fs').writeFileSync(signal, 'ready');
-    await waitFor(() => require('fs').existsSync(`${signal}.done`), 'the screenshot', 15000).catch(() => undefined);
+    await askDriver({ action: 'screenshot', name: 'vscode-e2e.png' });
   });
 
   before(async () => {
@@ -49,7 +47,9 @@ describe('fsdax-audit in VS Code', () => {
     const ds = await waitFor(() => { const d = ours(uri); return d.length === 2 ? d : undefined; }, 'two fsdax-audit diagnostics in fs/b.c');
     assert.deepStrictEqual(summary(ds), ['10:fsdax/index-read', '5:fsdax/mapping-read']);
     const mapping = ds.find((d) => d.code.value === 'fsdax/mapping-read');
-    assert.match(mapping.code.target.toString(), /\/explanations\/[\w-]+\.html#era-/);
+    // The client routes the server's https link to the webview (explanation-links.ts).
+    assert.strictEqual(`${mapping.code.target.scheme}://${mapping.code.target.authority}${mapping.code.target.path}`, `${vscode.env.uriScheme}://fsdax-audit.fsdax-audit/explain`);
+    assert.strictEqual(mapping.code.target.query, 'scenario=shared-mapping&era=6.2-6.14');
     assert.ok(mapping.relatedInformation.some((r) => r.location.uri.fsPath.endsWith(path.join('mm', 'a.c'))), 'path goes through mm/a.c');
   });
 

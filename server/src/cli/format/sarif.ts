@@ -60,8 +60,8 @@ function toDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
     shortDescription: { text: sentence(rule.description) },
     fullDescription: { text: sentence(`${capitalise(rule.description)}; applies in the era the tree's headers give (see ${PROJECT_URL})`) },
     help: {
-      text: `${sentence(capitalise(rule.description))}\nMessages:\n${messages.join('\n')}\nScenario: ${help}\n${fix}`,
-      markdown: `${sentence(capitalise(rule.description))}\n\nMessages:\n\n${messages.join('\n')}\n\n[Scenario: ${rule.explanation}](${help})\n\n${fix}`,
+      text: `${sentence(capitalise(rule.description))}\nInstead: ${rule.advice.replace(/`/g, '')}\nMessages:\n${messages.join('\n')}\nScenario: ${help}\n${fix}`,
+      markdown: `${sentence(capitalise(rule.description))}\n\n**Instead:** ${rule.advice}\n\nMessages:\n\n${messages.join('\n')}\n\n[Scenario: ${rule.explanation}](${help})\n\n${fix}`,
     },
     helpUri: help,
     defaultConfiguration: { level: LEVEL[rule.severity] },

@@ -1,0 +1,26 @@
+// Asks the browser driver (test/e2e/run.mjs, playwright) to act on the workbench:
+// a screenshot into test/e2e/artifacts/, or a real click. Each request is a file
+// in $E2E_DRIVER_DIR (write + rename) answered by <n>.json.done. Without the
+// driver (desktop VS Code via electron.mjs) every request answers { ok: false }.
+const fs = require('fs');
+const path = require('path');
+
+let counter = 0;
+
+async function askDriver(request, timeoutMs = 30000) {
+  const dir = process.env.E2E_DRIVER_DIR;
+  if (!dir) return { ok: false, error: 'no browser driver' };
+  const file = path.join(dir, `${String(++counter).padStart(4, '0')}.json`);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(request));
+  fs.renameSync(`${file}.tmp`, file);
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(`${file}.done`)) {
+    if (Date.now() > deadline) return { ok: false, error: `the driver did not answer ${request.action}` };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return JSON.parse(fs.readFileSync(`${file}.done`, 'utf8'));
+}
+
+const hasDriver = () => !!process.env.E2E_DRIVER_DIR;
+
+module.exports = { askDriver, hasDriver };
