@@ -23,7 +23,7 @@ function files(): SourceFile[] {
 /** Reports every site of every file, but throws when it reaches `badFile`. */
 function throwingRule(badFile: string): Rule {
   return defineRule({
-    meta: { id: 'fsdax/test-throws', severity: 'info', description: 'test only', explanation: 'shared-mapping', messages: { m: 'site {{expr}}' } },
+    meta: { id: 'fsdax/test-throws', severity: 'info', description: 'test only', explanation: 'shared-mapping', advice: 'none: a test rule', messages: { m: 'site {{expr}}' } },
     check(ctx) {
       for (const s of ctx.sites('mapping-read', 'index-read')) {
         if (s.file === badFile) throw new Error(`test rule fails on ${badFile}`);
