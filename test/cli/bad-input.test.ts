@@ -2,6 +2,7 @@
 // tree is reported and the scan goes on; stack traces only with --debug.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { copyTree, runBin, runCli, SAMPLE_TREE, scratchDir } from './helpers';
 
@@ -86,5 +87,19 @@ describe('cli bad input', () => {
     const debug = await runCli(['--debug', '--fail-on', 'never', SAMPLE_TREE], { stdoutWrite: failing });
     assert.strictEqual(debug.code, 2);
     assert.match(debug.stderr, /^fsdax-audit: internal error: disk on fire\nError: disk on fire\n\s+at /);
+  });
+});
+
+describe('cli: a lone file outside a kernel tree', () => {
+  it('is reported under its own name, not an empty path', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-lone-'));
+    const file = path.join(dir, 'lone.c');
+    fs.copyFileSync(path.join(SAMPLE_TREE, 'mm', 'memory-failure.c'), file);
+    const r = await runCli(['--fail-on', 'never', '--quiet', file]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.strictEqual(r.code, 0);
+    const lines = r.stdout.trim().split('\n').filter((l) => !l.startsWith(' '));
+    assert.ok(lines.length > 0);
+    for (const l of lines) assert.match(l, /^lone\.c:\d+:\d+: /);
   });
 });

@@ -53,5 +53,10 @@ describe('rule failure containment', () => {
     assert.strictEqual(internal.length, 1, JSON.stringify(internal));
     assert.match(internal[0].message, /fsdax\/test-throws/);
     assert.match(internal[0].message, new RegExp(`fails on ${badFile.replace(/[/.]/g, '\\$&')}`));
+    // Contained per rule per file: the problem names the file, the rule keeps its findings elsewhere.
+    assert.strictEqual(internal[0].file, badFile);
+    const mine = result.findings.filter((f) => f.ruleId === 'fsdax/test-throws');
+    assert.ok(mine.length > 0, 'the throwing rule lost its findings in the other files');
+    assert.ok(mine.every((f) => f.file !== badFile), 'partial findings of the failing file were kept');
   });
 });

@@ -86,16 +86,24 @@ export function auditParsed(files: readonly ParsedFile[], options: AuditOptions,
 }
 
 /** Turns resolved sites into findings: rules, suppressions, sorting. */
-export function findingsFor(sites: readonly ResolvedSite[], parsed: readonly ParsedFile[], options: AuditOptions, index: ModelIndex, problems: FileProblem[]): Finding[] {
+export function findingsFor(sites: readonly ResolvedSite[], parsed: readonly ParsedFile[], options: AuditOptions, index: ModelIndex, problems: FileProblem[],
+  rules: readonly Rule[] = allRules): Finding[] {
   const views = new Map(parsed.map((p) => [p.path, p.view] as const));
   const findings: Finding[] = [];
-  for (const rule of allRules) {
+  // Contained per rule per file: a rule that throws on one file loses that file's findings only.
+  const byFile = new Map<string, ResolvedSite[]>();
+  for (const site of sites) { const list = byFile.get(site.file); if (list) list.push(site); else byFile.set(site.file, [site]); }
+  for (const rule of rules) {
     const override = options.severities?.[rule.meta.id];
     if (override === 'off') continue;
-    try {
-      runRule(rule, sites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
-    } catch (e) {
-      problems.push({ file: '', kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}`, line: 0 });
+    for (const [file, fileSites] of byFile) {
+      const before = findings.length;
+      try {
+        runRule(rule, fileSites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
+      } catch (e) {
+        findings.length = before;
+        problems.push({ file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 });
+      }
     }
   }
   const kept = applySuppressions(findings, parsed, options.era.era);

@@ -124,6 +124,7 @@ export class ProgramAnalyzer {
       const users = this.usedBy.get(k);
       this.factsByUnit.delete(k);
       this.usedBy.delete(k);
+      this.failures.delete(k);
       if (twin) {
         if (facts) { facts.unit = twin; this.factsByUnit.set(unitKey(twin), facts); }
         if (users) this.usedBy.set(unitKey(twin), users);
@@ -176,8 +177,7 @@ export class ProgramAnalyzer {
       };
       const previous = this.factsByUnit.get(key);
       this.analyses++;
-      if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
-      const facts = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
+      const facts = this.analyzeContained(unit, summaries);
       this.factsByUnit.set(key, facts);
       for (const call of facts.calls) {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
@@ -193,6 +193,25 @@ export class ProgramAnalyzer {
       }
     }
     if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
+  }
+
+  /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */
+  readonly failures = new Map<string, { file: string; function: string; message: string }>();
+
+  /** One function's failure costs that function's results only; the audit goes on. */
+  private analyzeContained(unit: FunctionUnit, summaries: (callee: string, fromFile: string) => CalleeSummary | undefined): FunctionFacts {
+    const key = unitKey(unit);
+    try {
+      if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
+      const facts = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
+      this.failures.delete(key);
+      return facts;
+    } catch (e) {
+      const message = e instanceof RangeError ? 'too deeply nested to analyse (stack exhausted)' : `analysis failed: ${(e as Error).message}`;
+      this.failures.set(key, { file: unit.file, function: unit.name, message });
+      this.prepared.set(key, undefined);
+      return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+    }
   }
 
   result(): ProgramAnalysis {

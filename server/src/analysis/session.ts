@@ -85,6 +85,10 @@ export class AuditSession {
     const parsed = [...this.files.values()].map((f) => f.parsed).filter((p): p is ParsedFile => !!p)
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const problems: FileProblem[] = [...this.modelProblems];
+    for (const f of this.analyzer.failures.values()) {
+      const line = this.files.get(f.file)?.parsed?.view.positionAt(this.program.functionsIn(f.file).find((u) => u.name === f.function)?.start ?? 0).line ?? 0;
+      problems.push({ file: f.file, kind: 'internal', message: `${f.function}(): ${f.message}; its findings are missing`, line });
+    }
     for (const f of this.files.values()) problems.push(...f.prescanProblems);
     for (const p of parsed) {
       for (const problem of p.problems) {

@@ -118,8 +118,17 @@ function explain(opts: CliOptions, paths: string[], io: CliIo): number {
   return EXIT_OK;
 }
 
+/** The tree root: --root, else the kernel tree around the first path, else that path (its folder for a file). */
+function rootFor(paths: string[], opts: CliOptions): string {
+  if (opts.root) return path.resolve(opts.root);
+  const first = path.resolve(paths[0] ?? '.');
+  const found = findTreeRoot(first);
+  if (found) return found;
+  return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
+}
+
 async function run(paths: string[], opts: CliOptions, progress: Progress): Promise<Report> {
-  const root = opts.root ? path.resolve(opts.root) : findTreeRoot(paths[0] ?? '.') ?? path.resolve(paths[0] ?? '.');
+  const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
   const targets = paths.length > 0 ? paths : ['mm', 'fs'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
   if (targets.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
