@@ -86,7 +86,7 @@ export function auditParsed(files: readonly ParsedFile[], options: AuditOptions,
 }
 
 /** Turns resolved sites into findings: rules, suppressions, sorting. */
-export function findingsFor(sites: readonly ResolvedSite[], parsed: readonly ParsedFile[], options: AuditOptions, index: ModelIndex, problems: FileProblem[],
+export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, options: AuditOptions, index: ModelIndex, problems: FileProblem[],
   rules: readonly Rule[] = allRules): Finding[] {
   const views = new Map(parsed.map((p) => [p.path, p.view] as const));
   const findings: Finding[] = [];

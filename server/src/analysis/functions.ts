@@ -8,7 +8,9 @@ export interface FunctionParam {
   name: string;
   type: string;
   kind: ValueKind;
-  node: SyntaxNode;
+  /** Offsets of the declaration (no node: a unit must not keep its tree alive). */
+  start: number;
+  end: number;
 }
 
 export interface FunctionUnit {
@@ -65,7 +67,7 @@ export function collectFunctions(file: ParsedFile): FunctionUnit[] {
       if (child.type === 'function_definition') {
         const name = functionName(child);
         if (!name) continue;
-        const params = functionParameters(child).map((p) => ({ ...p, kind: parameterKind(p.type) }));
+        const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
         out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);

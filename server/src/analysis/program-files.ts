@@ -2,7 +2,7 @@
 // needs the trees of only the files whose functions can see a maybe-FS-DAX
 // value (a few percent of mm/+fs/); the rest are read as text for a cheap
 // pre-scan and never parsed. Pure: file contents come in from the front-end.
-import type { ParsedFile } from '../parse/parser';
+import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { collectFunctions, FunctionUnit } from './functions';
 
 export interface ProgramFile {
@@ -11,9 +11,14 @@ export interface ProgramFile {
   text: string;
   /** Set when the file was parsed up front (the LSP's open documents). */
   parsed?: ParsedFile;
-  /** Parses on demand; called at most once per file. */
+  /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
+  /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
+  release?: () => void;
 }
+
+/** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */
+export const DEFAULT_LIVE_TREES = 300;
 
 /** Names that start a line followed by `(`: function definitions (kernel style) and declarations. */
 const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
@@ -28,9 +33,58 @@ export class ProgramFiles {
   private readonly definedNames = new Map<string, string[]>();
   private parsedCount = 0;
   private sortedPaths?: string[];
+  /** Paths whose tree is held, least recently used first. */
+  private readonly live = new Map<string, true>();
+  /** unit key -> its definition node, while the file's tree is held. */
+  private readonly nodes = new Map<string, SyntaxNode>();
+  private readonly evictListeners: Array<(path: string) => void> = [];
 
-  constructor(files: readonly ProgramFile[]) {
+  constructor(files: readonly ProgramFile[], private readonly maxLiveTrees = DEFAULT_LIVE_TREES) {
     for (const f of files) this.add(f);
+  }
+
+  /** Called when a file's tree is released, so caches holding its nodes (CFGs) drop them too. */
+  onEvict(listener: (path: string) => void): void {
+    this.evictListeners.push(listener);
+  }
+
+  private touch(path: string): void {
+    this.live.delete(path);
+    this.live.set(path, true);
+    for (const victim of this.live.keys()) {
+      if (this.live.size <= this.maxLiveTrees) break;
+      const file = this.byPath.get(victim);
+      if (!file?.release || victim === path) continue;
+      this.live.delete(victim);
+      file.release();
+      for (const u of this.unitsByPath.get(victim) ?? []) this.nodes.delete(u.key);
+      for (const l of this.evictListeners) l(victim);
+    }
+  }
+
+  /**
+   * Gives each unit a `node` that survives its tree being released: read after a
+   * release, it parses the file again and finds the same definition by offset.
+   * Nodes are held here, not by the units, so a release really frees the tree.
+   */
+  private attachNodes(path: string, units: FunctionUnit[]): void {
+    for (const u of units) {
+      this.nodes.set(u.key, u.node);
+      Object.defineProperty(u, 'node', {
+        enumerable: true,
+        get: () => {
+          let node = this.nodes.get(u.key);
+          if (!node) {
+            const file = this.byPath.get(path);
+            for (const again of file ? collectFunctions(file.parse()) : []) this.nodes.set(again.key, again.node);
+            node = this.nodes.get(u.key);
+            if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
+            this.touch(path);
+          }
+          return node;
+        },
+      });
+    }
   }
 
   private add(f: ProgramFile): void {
@@ -65,6 +119,8 @@ export class ProgramFiles {
     }
     this.definedNames.delete(path);
     this.byPath.delete(path);
+    this.live.delete(path);
+    for (const u of removed) this.nodes.delete(u.key);
     this.sortedPaths = undefined;
     if (file) this.add(file);
     return removed;
@@ -96,7 +152,11 @@ export class ProgramFiles {
     if (known) return known;
     const file = this.byPath.get(path);
     const units = file ? collectFunctions(file.parsed ?? file.parse()) : [];
-    if (file) this.parsedCount++;
+    if (file) {
+      this.parsedCount++;
+      this.attachNodes(path, units);
+      this.touch(path);
+    }
     this.unitsByPath.set(path, units);
     for (const u of units) {
       const list = this.unitsByName.get(u.name);
@@ -118,7 +178,7 @@ export class ProgramFiles {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
     for (const path of this.definitionSites.get(name) ?? []) this.functionsIn(path);
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.node.startIndex - b.node.startIndex));
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
 }
 

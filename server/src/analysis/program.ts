@@ -71,6 +71,8 @@ export class ProgramAnalyzer {
   constructor(private readonly files: ProgramFiles, private readonly model: ModelIndex) {
     const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
+    // A released tree must not stay alive through a cached CFG.
+    files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
   }
 
   private textOf(u: FunctionUnit): string {

@@ -10,19 +10,22 @@ import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit';
 import { compareProblems, findingsFor } from './audit';
 import { ProgramAnalyzer } from './program';
-import { ProgramFiles } from './program-files';
+import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
 
 interface FileState {
   content: Uint8Array | string;
   text: string;
   /** Problems found without parsing (binary, too large, not UTF-8). */
   prescanProblems: FileProblem[];
+  /** The tree, while held (the caller's own for open documents; released under memory pressure otherwise). */
   parsed?: ParsedFile;
+  /** What a parse left that outlives the tree: line mapping for findings, parse problems. */
+  seen?: Pick<ParsedFile, 'path' | 'view' | 'problems'>;
 }
 
 export class AuditSession {
   private readonly files = new Map<string, FileState>();
-  private readonly program = new ProgramFiles([]);
+  private readonly program: ProgramFiles;
   private readonly analyzer: ProgramAnalyzer;
   private readonly index: ModelIndex;
   private readonly modelProblems: FileProblem[] = [];
@@ -30,7 +33,9 @@ export class AuditSession {
   private readonly changed = new Map<string, { removed: ReturnType<ProgramFiles['replace']>; oldText: string }>();
   private firstRun = true;
 
-  constructor(private readonly options: AuditOptions, model?: FsdaxModel) {
+  /** `maxLiveTrees`: parsed trees held at once (memory bound for whole-kernel scans); tests set it low. */
+  constructor(private readonly options: AuditOptions, model?: FsdaxModel, limits: { maxLiveTrees?: number } = {}) {
+    this.program = new ProgramFiles([], limits.maxLiveTrees ?? DEFAULT_LIVE_TREES);
     let m = model ?? defaultModel();
     for (const ext of options.modelExtensions ?? []) {
       const merged = mergeModel(m, ext.value, ext.origin);
@@ -52,9 +57,17 @@ export class AuditSession {
     if (prev && parsed && prev.parsed === parsed) return;
     const prescanProblems: FileProblem[] = [];
     const text = parsed ? parsed.view.text : prescan(path, content, prescanProblems);
-    const state: FileState = { content, text, prescanProblems, parsed };
+    const state: FileState = { content, text, prescanProblems, parsed, seen: parsed };
     this.files.set(path, state);
-    const removed = this.program.replace(path, { path, text, parsed, parse: () => (state.parsed ??= parseSource(path, content)) });
+    const parse = () => {
+      if (!state.parsed) {
+        state.parsed = parseSource(path, content);
+        state.seen = { path, view: state.parsed.view, problems: state.parsed.problems };
+      }
+      return state.parsed;
+    };
+    const release = parsed ? undefined : () => { state.parsed = undefined; };
+    const removed = this.program.replace(path, { path, text, parsed, parse, release });
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.text ?? '' });
   }
 
@@ -82,11 +95,11 @@ export class AuditSession {
     this.changed.clear();
     this.analyzer.run(initial, isCancelled);
     const analysis = this.analyzer.result();
-    const parsed = [...this.files.values()].map((f) => f.parsed).filter((p): p is ParsedFile => !!p)
+    const parsed = [...this.files.values()].map((f) => f.seen).filter((p): p is NonNullable<FileState['seen']> => !!p)
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const problems: FileProblem[] = [...this.modelProblems];
     for (const f of this.analyzer.failures.values()) {
-      const line = this.files.get(f.file)?.parsed?.view.positionAt(this.program.functionsIn(f.file).find((u) => u.name === f.function)?.start ?? 0).line ?? 0;
+      const line = this.files.get(f.file)?.seen?.view.positionAt(this.program.functionsIn(f.file).find((u) => u.name === f.function)?.start ?? 0).line ?? 0;
       problems.push({ file: f.file, kind: 'internal', message: `${f.function}(): ${f.message}; its findings are missing`, line });
     }
     for (const f of this.files.values()) problems.push(...f.prescanProblems);

@@ -26,7 +26,7 @@ export const SUPPRESSION_RULE_META: RuleMeta = {
   },
 };
 
-export function applySuppressions(findings: Finding[], files: readonly ParsedFile[], era: Era): Finding[] {
+export function applySuppressions(findings: Finding[], files: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, era: Era): Finding[] {
   const byFile = new Map<string, Suppression[]>();
   for (const f of files) {
     if (!f.view.text.includes('fsdax-audit:')) continue;
