@@ -37,6 +37,12 @@ export interface ProgramAnalysis {
 
 const unitKey = (u: FunctionUnit) => u.key;
 
+function drain<T>(it: Iterator<T>): T[] {
+  const out: T[] = [];
+  for (let r = it.next(); !r.done; r = it.next()) out.push(r.value);
+  return out;
+}
+
 export function analyzeProgram(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
   const analyzer = new ProgramAnalyzer(files, model);
   analyzer.run(analyzer.seeds(), isCancelled);
@@ -85,9 +91,9 @@ export class ProgramAnalyzer {
     return this.model.entryPoints.has(u.name) || this.seedRe.test(this.textOf(u));
   }
 
-  /** Functions with a source or an entry point: where a first run starts. */
-  seeds(): FunctionUnit[] {
-    return this.files.filesMatching(this.seedRe).flatMap((p) => this.files.functionsIn(p).filter((u) => this.isSeed(u)));
+  /** Functions with a source or an entry point: where a first run starts. Lazy: a file is parsed when reached. */
+  *seeds(): Generator<FunctionUnit> {
+    for (const p of this.files.filesMatching(this.seedRe)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
   }
 
   /** Functions whose text calls `name(`: parses only the files that mention it. */
@@ -153,7 +159,24 @@ export class ProgramAnalyzer {
     ];
   }
 
-  run(initial: readonly FunctionUnit[], isCancelled: () => boolean = () => false): void {
+  run(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false): void {
+    for (const _ of this.steps(initial, isCancelled)) { /* drain */ }
+  }
+
+  /**
+   * The same run, giving the event loop a turn every `every` steps: node
+   * tree-sitter frees released trees only then, so a whole-kernel scan needs it
+   * to stay within memory (and an editor stays responsive).
+   */
+  async runAsync(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false, every = 16): Promise<void> {
+    let n = 0;
+    for (const _ of this.steps(initial, isCancelled)) {
+      if (++n % every === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The fixpoint as a generator: one step per function analysed (or per seed file opened). */
+  private *steps(initial: Iterable<FunctionUnit>, isCancelled: () => boolean): Generator<void> {
     const runs = new Map<string, number>();
     const queue: FunctionUnit[] = [];
     const queued = new Set<string>();
@@ -164,10 +187,20 @@ export class ProgramAnalyzer {
       queue.push(u);
     };
     const live = new Set(this.files.paths);
-    [...this.pending, ...initial].filter((u) => live.has(u.file) && this.files.functionsIn(u.file).includes(u)).forEach(enqueue);
+    const isLive = (u: FunctionUnit) => live.has(u.file) && this.files.functionsIn(u.file).includes(u);
+    this.pending.filter(isLive).forEach(enqueue);
     this.pending = [];
-    while (queue.length > 0) {
-      if (isCancelled()) { this.pending = queue.splice(0); return; }
+    // `initial` may be lazy (seeds file by file): drain it as the queue empties, so trees can be released.
+    const more = initial[Symbol.iterator]();
+    for (;;) {
+      if (queue.length === 0) {
+        const next = more.next();
+        if (next.done) break;
+        if (isLive(next.value)) enqueue(next.value);
+        yield;
+        continue;
+      }
+      if (isCancelled()) { this.pending = [...queue.splice(0), ...drain(more)]; return; }
       const unit = queue.shift()!;
       const key = unitKey(unit);
       queued.delete(key);
@@ -193,6 +226,7 @@ export class ProgramAnalyzer {
       if (facts.returnFact && !previous?.returnFact) {
         for (const caller of this.callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
       }
+      yield;
     }
     if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
   }

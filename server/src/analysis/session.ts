@@ -10,10 +10,11 @@ import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit';
 import { compareProblems, findingsFor } from './audit';
 import { ProgramAnalyzer } from './program';
+import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
 
 interface FileState {
-  content: Uint8Array | string;
+  /** The decoded text; the bytes are not kept (a whole-kernel scan would hold its source twice). */
   text: string;
   /** Problems found without parsing (binary, too large, not UTF-8). */
   prescanProblems: FileProblem[];
@@ -53,15 +54,16 @@ export class AuditSession {
    */
   setFile(path: string, content: Uint8Array | string, parsed?: ParsedFile): void {
     const prev = this.files.get(path);
-    if (prev && !parsed && sameContent(prev.content, content)) return;
     if (prev && parsed && prev.parsed === parsed) return;
     const prescanProblems: FileProblem[] = [];
     const text = parsed ? parsed.view.text : prescan(path, content, prescanProblems);
-    const state: FileState = { content, text, prescanProblems, parsed, seen: parsed };
+    if (prev && !parsed && prev.text === text && sameProblems(prev.prescanProblems, prescanProblems)) return;
+    const state: FileState = { text, prescanProblems, parsed, seen: parsed };
     this.files.set(path, state);
     const parse = () => {
       if (!state.parsed) {
-        state.parsed = parseSource(path, content);
+        // The pre-scan decoded the bytes and said what was wrong with them; parse the text it kept.
+        state.parsed = parseSource(path, text);
         state.seen = { path, view: state.parsed.view, problems: state.parsed.problems };
       }
       return state.parsed;
@@ -83,17 +85,31 @@ export class AuditSession {
   }
 
   audit(isCancelled: () => boolean = () => false): AuditResult {
+    this.analyzer.run(this.startingPoints(), isCancelled);
+    return this.report();
+  }
+
+  /** The same audit, yielding to the event loop as it goes (whole-kernel scans, editors). */
+  async auditAsync(isCancelled: () => boolean = () => false): Promise<AuditResult> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled);
+    return this.report();
+  }
+
+  /** Seeds on the first run; afterwards what the files changed since the last run affect. */
+  private startingPoints(): Iterable<FunctionUnit> {
     // Suppression comments must see their file's findings, or they would look unused.
     for (const path of this.program.filesMatching(/fsdax-audit:/, 'fsdax-audit:')) this.program.functionsIn(path);
-    let initial;
     if (this.firstRun) {
-      initial = this.analyzer.seeds();
       this.firstRun = false;
-    } else {
-      initial = [...this.changed].flatMap(([path, { removed, oldText }]) => this.analyzer.fileChanged(path, removed, oldText, this.program.text(path)));
+      this.changed.clear();
+      return this.analyzer.seeds();
     }
+    const initial = [...this.changed].flatMap(([path, { removed, oldText }]) => this.analyzer.fileChanged(path, removed, oldText, this.program.text(path)));
     this.changed.clear();
-    this.analyzer.run(initial, isCancelled);
+    return initial;
+  }
+
+  private report(): AuditResult {
     const analysis = this.analyzer.result();
     const parsed = [...this.files.values()].map((f) => f.seen).filter((p): p is NonNullable<FileState['seen']> => !!p)
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -118,9 +134,8 @@ export class AuditSession {
   }
 }
 
-function sameContent(a: Uint8Array | string, b: Uint8Array | string): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return typeof a === typeof b && a === b;
-  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+function sameProblems(a: readonly FileProblem[], b: readonly FileProblem[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.message === b[i].message);
 }
 
 /** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */

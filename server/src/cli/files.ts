@@ -28,6 +28,17 @@ export interface CollectedFiles {
 
 /** Every .c/.h under the given paths (sorted), relative to root. Missing paths are a UsageError. */
 export function collectSourceFiles(paths: string[], root: string, progress?: Progress): CollectedFiles {
+  const files: SourceFile[] = [];
+  const unreadable = forEachSourceFile(paths, root, (f) => files.push(f), progress);
+  return { files, unreadable };
+}
+
+/**
+ * Walks the paths and hands each .c/.h file to `visit` as it is read, so a caller
+ * that keeps only what it needs (the CLI keeps the decoded text) never holds a
+ * whole kernel's bytes at once. Returns what could not be read.
+ */
+export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: Progress): CollectedFiles['unreadable'] {
   const found = new Set<string>();
   const unreadable: CollectedFiles['unreadable'] = [];
   const walk = (p: string) => {
@@ -47,18 +58,20 @@ export function collectSourceFiles(paths: string[], root: string, progress?: Pro
     if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
     else walk(p);
   }
-  const files: SourceFile[] = [];
   const sorted = [...found].sort();
   progress?.phase('fsdax-audit: reading', sorted.length);
   for (const abs of sorted) {
     progress?.tick();
+    let content: Buffer;
     try {
-      files.push({ path: toRelative(root, abs), content: fs.readFileSync(abs) });
+      content = fs.readFileSync(abs);
     } catch (e) {
       unreadable.push({ file: toRelative(root, abs), message: (e as Error).message });
+      continue;
     }
+    visit({ path: toRelative(root, abs), content });
   }
-  return { files, unreadable };
+  return unreadable;
 }
 
 export function toRelative(root: string, abs: string): string {

@@ -1,12 +1,12 @@
 // cli front-end: argument parsing, reading files, printing, exit codes. All
-// analysis goes through auditFiles(); only this folder prints or sets exit codes.
+// analysis goes through the core's AuditSession; only this folder prints or sets exit codes.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { auditFiles } from '../analysis/audit';
+import { AuditSession } from '../analysis/audit';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { collectSourceFiles, detectTreeEra, findTreeRoot, UsageError } from './files';
+import { detectTreeEra, findTreeRoot, forEachSourceFile, UsageError } from './files';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { snippetSource } from './format/snippets';
@@ -118,6 +118,10 @@ function explain(opts: CliOptions, paths: string[], io: CliIo): number {
   return EXIT_OK;
 }
 
+function readAgain(root: string, file: string): Buffer {
+  try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }
+}
+
 /** The tree root: --root, else the kernel tree around the first path, else that path (its folder for a file). */
 function rootFor(paths: string[], opts: CliOptions): string {
   if (opts.root) return path.resolve(opts.root);
@@ -136,17 +140,20 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
-  const { files, unreadable } = collectSourceFiles(targets, root, progress);
-  progress.phase(`${TOOL_NAME}: analysing ${files.length} files`);
-  // `await` so the core may become asynchronous (workers, issue 5) without a change here.
-  const result = await auditFiles(files, { era, modelExtensions, jobs: opts.jobs });
+  const session = new AuditSession({ era, modelExtensions, jobs: opts.jobs });
+  const unreadable = forEachSourceFile(targets, root, (f) => session.setFile(f.path, f.content), progress);
+  progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
+  // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
+  const result = await session.auditAsync();
   const problems = [
     ...result.problems.filter((p) => p.kind !== 'syntax'),
     ...unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })),
   ].sort(compareProblems);
   const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats };
   if (opts.format === 'sarif') {
-    report.snippets = snippetSource(files, new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)])));
+    // Snippets only for the files findings point into, read again rather than kept.
+    const wanted = [...new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)]))];
+    report.snippets = snippetSource(wanted.map((file) => ({ path: file, content: readAgain(root, file) })), new Set(wanted));
   }
   if (opts.baseline && opts.updateBaseline) {
     writeFile(opts.baseline, formatBaseline(result.findings), 'baseline');
