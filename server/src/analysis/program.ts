@@ -96,11 +96,17 @@ export class ProgramAnalyzer {
     for (const p of this.files.filesMatching(this.seedRe)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
   }
 
-  /** Functions whose text calls `name(`: parses only the files that mention it. */
-  private callersOf(name: string): FunctionUnit[] {
-    const call = new RegExp(`\\b${name}\\s*\\(`);
-    return this.files.filesMatching(call, name).flatMap((p) => this.files.functionsIn(p))
-      .filter((u) => this.textOf(u).includes(name) && call.test(this.textOf(u)));
+  /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
+  private callerFiles(callee: FunctionUnit): Array<{ path: string; callee: string }> {
+    const call = new RegExp(`\\b${callee.name}\\s*\\(`);
+    const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name);
+    return paths.map((path) => ({ path, callee: callee.name }));
+  }
+
+  /** The functions of one file that call `callee(`. */
+  private callersIn(path: string, callee: string): FunctionUnit[] {
+    const call = new RegExp(`\\b${callee}\\s*\\(`);
+    return this.files.functionsIn(path).filter((u) => this.textOf(u).includes(callee) && call.test(this.textOf(u)));
   }
 
   /**
@@ -192,7 +198,23 @@ export class ProgramAnalyzer {
     this.pending = [];
     // `initial` may be lazy (seeds file by file): drain it as the queue empties, so trees can be released.
     const more = initial[Symbol.iterator]();
+    // Caller files to open, one per step: a popular callee can be called from thousands of files,
+    // and opening them all at once would hold all their trees until the event loop turns.
+    const callerFiles: Array<{ path: string; callee: string }> = [];
+    const seenCallerFiles = new Set<string>();
+    const addCallerFiles = (u: FunctionUnit) => {
+      for (const f of this.callerFiles(u)) {
+        const k = `${f.path}|${f.callee}`;
+        if (!seenCallerFiles.has(k)) { seenCallerFiles.add(k); callerFiles.push(f); }
+      }
+    };
     for (;;) {
+      if (queue.length === 0 && callerFiles.length > 0) {
+        const { path, callee } = callerFiles.shift()!;
+        if (live.has(path)) this.callersIn(path, callee).forEach(enqueue);
+        yield;
+        continue;
+      }
       if (queue.length === 0) {
         const next = more.next();
         if (next.done) break;
@@ -200,7 +222,10 @@ export class ProgramAnalyzer {
         yield;
         continue;
       }
-      if (isCancelled()) { this.pending = [...queue.splice(0), ...drain(more)]; return; }
+      if (isCancelled()) {
+        this.pending = [...queue.splice(0), ...callerFiles.flatMap((f) => (live.has(f.path) ? this.callersIn(f.path, f.callee) : [])), ...drain(more)];
+        return;
+      }
       const unit = queue.shift()!;
       const key = unitKey(unit);
       queued.delete(key);
@@ -218,14 +243,10 @@ export class ProgramAnalyzer {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
-      if (facts.pageTableLevels.size > 0 && !previous) {
-        for (const caller of this.callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
-      }
+      if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit);
       if (previous && summaryEqual(previous, facts)) continue;
       for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
-      if (facts.returnFact && !previous?.returnFact) {
-        for (const caller of this.callersOf(unit.name)) if (!unit.isStatic || caller.file === unit.file) enqueue(caller);
-      }
+      if (facts.returnFact && !previous?.returnFact) addCallerFiles(unit);
       yield;
     }
     if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
