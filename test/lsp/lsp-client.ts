@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
+  DidCloseTextDocumentNotification,
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection,
   InitializeRequest, InitializedNotification, PublishDiagnosticsNotification, type PublishDiagnosticsParams,
   ConfigurationRequest, WorkDoneProgressCreateRequest, RegistrationRequest, ShowDocumentRequest,
@@ -75,6 +76,10 @@ export class TestClient {
     const uri = uriOf(file);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'c', version, text } });
     return uri;
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
 
   async change(uri: string, version: number, changes: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }>) {
