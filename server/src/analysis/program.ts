@@ -174,10 +174,12 @@ export class ProgramAnalyzer {
    * tree-sitter frees released trees only then, so a whole-kernel scan needs it
    * to stay within memory (and an editor stays responsive).
    */
-  async runAsync(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false, every = 16): Promise<void> {
+  async runAsync(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false, every = 16, onYield?: () => void): Promise<void> {
     let n = 0;
     for (const _ of this.steps(initial, isCancelled)) {
-      if (++n % every === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (++n % every !== 0) continue;
+      onYield?.();
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -89,9 +89,14 @@ export class AuditSession {
     return this.report();
   }
 
-  /** The same audit, yielding to the event loop as it goes (whole-kernel scans, editors). */
-  async auditAsync(isCancelled: () => boolean = () => false): Promise<AuditResult> {
-    await this.analyzer.runAsync(this.startingPoints(), isCancelled);
+  /**
+   * The same audit, yielding to the event loop as it goes (whole-kernel scans,
+   * editors). `onParsed(n)` is told how many files have been parsed so far at each
+   * yield: the CLI uses it to ask V8 for a collection now and then, since released
+   * trees are native memory V8 does not see growing.
+   */
+  async auditAsync(isCancelled: () => boolean = () => false, onParsed?: (parsedFiles: number) => void): Promise<AuditResult> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled, 16, onParsed && (() => onParsed(this.program.parsedFiles)));
     return this.report();
   }
 
