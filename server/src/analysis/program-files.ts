@@ -87,9 +87,13 @@ export class ProgramFiles {
     }
   }
 
+  /** Paths whose text has a suppression comment, kept as files come and go (asked on every audit). */
+  readonly withSuppressions = new Set<string>();
+
   private add(f: ProgramFile): void {
     this.byPath.set(f.path, f);
     this.sortedPaths = undefined;
+    if (f.text.includes('fsdax-audit:')) this.withSuppressions.add(f.path);
     const names = new Set<string>();
     for (const m of f.text.matchAll(DEFINITION_RE)) {
       // A static definition is only ever bound from its own file, which is parsed already.
@@ -118,6 +122,7 @@ export class ProgramFiles {
       if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
     }
     this.definedNames.delete(path);
+    this.withSuppressions.delete(path);
     this.byPath.delete(path);
     this.live.delete(path);
     for (const u of removed) this.nodes.delete(u.key);

@@ -103,7 +103,7 @@ export class AuditSession {
   /** Seeds on the first run; afterwards what the files changed since the last run affect. */
   private startingPoints(): Iterable<FunctionUnit> {
     // Suppression comments must see their file's findings, or they would look unused.
-    for (const path of this.program.filesMatching(/fsdax-audit:/, 'fsdax-audit:')) this.program.functionsIn(path);
+    for (const path of [...this.program.withSuppressions].sort()) this.program.functionsIn(path);
     if (this.firstRun) {
       this.firstRun = false;
       this.changed.clear();
