@@ -128,7 +128,17 @@ export class ProgramFiles {
     for (const u of removed) this.nodes.delete(u.key);
     this.sortedPaths = undefined;
     if (file) this.add(file);
+    this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
     return removed;
+  }
+
+  /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
+  private forgetBindings(path: string, names: string[]): void {
+    const affected = new Set(names);
+    for (const key of this.resolved.keys()) {
+      const sep = key.indexOf('\0');
+      if (key.slice(0, sep) === path || affected.has(key.slice(sep + 1))) this.resolved.delete(key);
+    }
   }
 
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */
@@ -180,6 +190,16 @@ export class ProgramFiles {
    * tree's non-static definitions (parsing the files that may hold them).
    */
   resolve(name: string, fromFile: string): FunctionUnit[] {
+    const key = `${fromFile}\0${name}`;
+    let hit = this.resolved.get(key);
+    if (!hit) { hit = this.resolveUncached(name, fromFile); this.resolved.set(key, hit); }
+    return hit;
+  }
+
+  /** Bindings already computed; any file change can alter them, so replace() clears it. */
+  private readonly resolved = new Map<string, FunctionUnit[]>();
+
+  private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
     for (const path of this.definitionSites.get(name) ?? []) this.functionsIn(path);

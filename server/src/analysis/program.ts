@@ -148,9 +148,14 @@ export class ProgramAnalyzer {
       for (const caller of users ?? []) dependents.push(caller);
     }
     // Callers recorded as old units of this file now are their twins.
+    const addedSet = new Set(added);
     for (const [key, users] of this.usedBy) {
-      if (![...users].some((c) => moved.has(c) || c.file === path)) continue;
-      this.usedBy.set(key, new Set([...users].map((c) => moved.get(c) ?? c).filter((c) => c.file !== path || added.includes(c))));
+      let touched = false;
+      for (const c of users) if (c.file === path) { touched = true; break; }
+      if (!touched) continue;
+      const next = new Set<FunctionUnit>();
+      for (const c of users) { const n = moved.get(c) ?? c; if (n.file !== path || addedSet.has(n)) next.add(n); }
+      this.usedBy.set(key, next);
     }
     this.pending = this.pending.map((u) => moved.get(u) ?? u);
     shiftFacts(this.factsByUnit.values(), shift);
