@@ -10,11 +10,11 @@ CODE_SERVER=4.139.1
 PLAYWRIGHT=1.65.1
 MARKER="$C/.ok-node$NODE24-cs$CODE_SERVER-pw$PLAYWRIGHT"
 
-if ! command -v chromium >/dev/null || ! [ -e /usr/include/gssapi/gssapi.h ] || ! command -v g++ >/dev/null; then
+if ! command -v chromium >/dev/null || ! [ -e /usr/include/gssapi/gssapi.h ] || ! command -v g++ >/dev/null || ! command -v nvim >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update
-  # libkrb5-dev: gssapi headers for code-server's kerberos native module.
-  $SUDO apt-get install -y chromium libkrb5-dev build-essential python3
+  # libkrb5-dev: gssapi headers for code-server's kerberos native module; neovim: the second LSP client test.
+  $SUDO apt-get install -y chromium libkrb5-dev build-essential python3 neovim
 fi
 
 [ -e "$MARKER" ] && { echo "setup-e2e: cache ready in $C"; exit 0; }

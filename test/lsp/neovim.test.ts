@@ -1,0 +1,31 @@
+// A second, non-VS Code LSP client: headless Neovim (Debian's neovim, installed by
+// scripts/setup-e2e.sh) attaches to `fsdax-audit-server --stdio` through its
+// built-in client and receives the diagnostics of a fixture file.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FIXTURES, REPO } from './lsp-client';
+
+const hasNvim = spawnSync('nvim', ['--version']).status === 0;
+
+describe('neovim as an LSP client', () => {
+  it('attaches to fsdax-audit-server --stdio and gets the diagnostics of a fixture file', function () {
+    if (!hasNvim) {
+      // In CI a missing prerequisite is a failure, never a silent skip.
+      if (process.env.CI) assert.fail('nvim is not installed: run scripts/setup-e2e.sh');
+      this.skip();
+    }
+    this.timeout(60000);
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-nvim-')), 'diagnostics.txt');
+    const tree = path.join(FIXTURES, 'trees', 'cross-file');
+    const r = spawnSync('nvim', ['--headless', '-n', '-u', 'NONE', '-i', 'NONE', '-c', `luafile ${path.join(REPO, 'test', 'editors', 'neovim.lua')}`, path.join(tree, 'fs', 'b.c')], {
+      env: { ...process.env, FSDAX_SERVER_BIN: path.join(REPO, 'bin', 'fsdax-audit-server.js'), FSDAX_NVIM_OUT: out, FSDAX_ROOT: tree },
+      timeout: 55000,
+    });
+    assert.strictEqual(r.status, 0, `nvim exited ${r.status}: ${r.stderr}`);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.deepStrictEqual(lines, ['11 fsdax/index-read fsdax-audit', '6 fsdax/mapping-read fsdax-audit']);
+  });
+});
