@@ -1,0 +1,310 @@
+// analysis layer: evaluating one statement or condition of a function in the
+// dataflow: what each expression may hold (page, pfn, mapping, index facts),
+// assignments, sources, conversions, summaries of callees, and the sites a
+// rule may care about. Pure.
+import type { SyntaxNode } from '../parse/parser';
+import { callArguments, calleeName, fieldName, fieldReceiver, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import type { ModelIndex } from '../model/model';
+import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins } from './facts';
+import type { FieldMacro, FunctionUnit } from './functions';
+import type { RawSiteKind } from './sites';
+import type { FunctionFacts, ReturnSummaryLookup } from './dataflow';
+import { callContext, entryLevel, exclude, State, subjectKey, updateFact } from './flow-state';
+
+const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
+const MAPPING_FIELDS = new Set(['mapping']);
+const INDEX_FIELDS = new Set(['index', 'share']);
+
+export interface Recorder {
+  facts: FunctionFacts;
+  unit: FunctionUnit;
+  model: ModelIndex;
+}
+
+export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
+  return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
+}
+
+export class Evaluator {
+  constructor(
+    private readonly state: State,
+    private readonly unit: FunctionUnit,
+    private readonly model: ModelIndex,
+    private readonly summaries: ReturnSummaryLookup,
+    private readonly rec: Recorder | undefined,
+    private readonly walksUserMapping: boolean,
+  ) {}
+
+  forget(key: string): void {
+    this.state.vars.delete(key);
+    this.state.locks.delete(key);
+    this.state.nonNullProves.delete(key);
+  }
+
+  assign(key: string, value: SyntaxNode | null): void {
+    const f = value ? this.eval(value) : undefined;
+    this.forget(key);
+    this.state.excluded.delete(key);
+    if (f) this.state.vars.set(key, f);
+    if (!value) return;
+    const v = unwrap(value);
+    const copied = lvalueKey(v);
+    if (copied && this.state.excluded.has(copied)) this.state.excluded.add(key); // orig_pmd = *pmd keeps *pmd's guard
+    if (v.type !== 'call_expression') return;
+    const name = calleeName(v) ?? '';
+    const args = callArguments(v);
+    const lock = this.model.guaranteeByAcquire.get(name);
+    if (lock && args[lock.subjectArg]) {
+      const subject = subjectKey(args[lock.subjectArg], this.model);
+      if (subject) this.state.locks.set(key, { subject, spec: lock });
+    }
+    const producer = this.model.cleanProducers.get(name);
+    if (producer?.guardsArg !== undefined && args[producer.guardsArg]) {
+      const proved = subjectKey(args[producer.guardsArg], this.model);
+      if (proved) this.state.nonNullProves.set(key, proved);
+    }
+  }
+
+  eval(node: SyntaxNode): Fact | undefined {
+    switch (node.type) {
+      case 'identifier':
+        return this.state.vars.get(node.text);
+      case 'parenthesized_expression':
+      case 'expression_statement': {
+        let last: Fact | undefined;
+        for (const c of node.namedChildren) last = this.eval(c);
+        return last;
+      }
+      case 'cast_expression': {
+        const v = node.childForFieldName('value');
+        return v ? this.eval(v) : undefined;
+      }
+      case 'field_expression':
+        return this.evalField(node);
+      case 'pointer_expression': {
+        const arg = node.childForFieldName('argument');
+        return arg ? this.eval(arg) : undefined;
+      }
+      case 'subscript_expression': {
+        const index = node.childForFieldName('index');
+        if (index) this.eval(index);
+        const arr = node.childForFieldName('argument');
+        return arr ? this.eval(arr) : undefined;
+      }
+      case 'call_expression':
+        return this.evalCall(node);
+      case 'assignment_expression':
+        return this.evalAssignment(node);
+      case 'binary_expression': {
+        const l = this.eval(node.childForFieldName('left')!);
+        const r = this.eval(node.childForFieldName('right')!);
+        const op = binaryOperator(node) ?? '';
+        const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
+        if (op === '&' && mapping && this.model.sentinelMask.test(node.text)) this.useValue(mapping, 'decode', node.text);
+        return ARITHMETIC.has(op) ? l ?? r : undefined;
+      }
+      case 'conditional_expression': {
+        const cond = node.childForFieldName('condition');
+        if (cond) this.eval(cond);
+        const a = node.childForFieldName('consequence');
+        const b = node.childForFieldName('alternative');
+        return joinFacts(a ? this.eval(a) : undefined, b ? this.eval(b) : undefined);
+      }
+      case 'comma_expression': {
+        this.eval(node.childForFieldName('left')!);
+        return this.eval(node.childForFieldName('right')!);
+      }
+      case 'update_expression':
+      case 'unary_expression': {
+        const arg = node.childForFieldName('argument');
+        const f = arg ? this.eval(arg) : undefined;
+        return node.child(0)?.type === '!' ? undefined : f;
+      }
+      case 'sizeof_expression':
+      case 'string_literal':
+      case 'number_literal':
+      case 'char_literal':
+        return undefined;
+      default:
+        for (const c of node.namedChildren) this.eval(c);
+        return undefined;
+    }
+  }
+
+  private evalAssignment(node: SyntaxNode): Fact | undefined {
+    const left = node.childForFieldName('left')!;
+    const right = node.childForFieldName('right')!;
+    const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+    // The left side is a write; only its receiver is read (page->mapping = x reads nothing of interest).
+    if (left.type === 'field_expression') {
+      const recv = fieldReceiver(left);
+      const recvFact = recv ? this.eval(recv) : undefined;
+      // page->mapping->host = x writes through the mapping pointer: a deref.
+      if (recvFact?.kind === 'mapping' && this.model.mappingDerefFields.has(fieldName(left) ?? '')) this.useValue(recvFact, 'deref', left.text);
+    }
+    else if (left.type === 'subscript_expression' || left.type === 'pointer_expression') this.eval(left);
+    const key = lvalueKey(left);
+    if (op === '=' && key) {
+      this.assign(key, right);
+      return this.state.vars.get(key);
+    }
+    return this.eval(right);
+  }
+
+  private evalField(node: SyntaxNode): Fact | undefined {
+    const recv = fieldReceiver(node);
+    const field = fieldName(node) ?? '';
+    const receiverFact = recv ? this.eval(recv) : undefined;
+    const key = lvalueKey(node);
+    if (key && this.state.vars.has(key)) return this.state.vars.get(key);
+    if (!receiverFact) return undefined;
+    if (receiverFact.kind === 'page') {
+      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return { ...withKind(receiverFact, 'mapping'), readAt: [node.startIndex] }; }
+      if (INDEX_FIELDS.has(field)) { this.site('index-read', node, receiverFact); return { ...withKind(receiverFact, 'index'), readAt: [node.startIndex] }; }
+      if (field === 'page') return receiverFact;
+      return undefined;
+    }
+    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, 'deref', node.text);
+    return undefined;
+  }
+
+  private evalCall(node: SyntaxNode): Fact | undefined {
+    const name = calleeName(node);
+    const args = callArguments(node);
+    const argFacts = args.map((a) => this.eval(a));
+    if (!name) return undefined;
+    const m = this.model;
+    const conv = m.conversions.get(name);
+    if (conv !== undefined) return conv >= 0 ? argFacts[conv] : undefined;
+    if (m.pfnToPage.has(name)) return argFacts[0] && withKind(argFacts[0], 'page');
+    if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return argFacts[0] && withKind(argFacts[0], 'pfn');
+    const source = m.sourceByCall.get(name);
+    if (source) return this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns);
+    const producer = m.cleanProducers.get(name);
+    if (producer) {
+      if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
+      return undefined;
+    }
+    const referenced = m.returnsReferenced.get(name);
+    if (referenced !== undefined) return argFacts[referenced] && { ...argFacts[referenced]!, guaranteed: true };
+    const refArg = m.referencesArg.get(name);
+    if (refArg !== undefined && args[refArg]) updateFact(this.state, subjectKey(args[refArg], m), { guaranteed: true });
+    const release = m.guaranteeByRelease.get(name);
+    if (release && args[release.subjectArg]) updateFact(this.state, subjectKey(args[release.subjectArg], m), { guaranteed: false });
+    const macro = this.unit.fieldMacros?.get(name);
+    if (macro && argFacts[macro.arg]?.kind === 'page') return this.macroFieldRead(node, argFacts[macro.arg]!, macro);
+    const siteKind = m.siteKindByCall.get(name);
+    let helperResult: Fact | undefined;
+    if (siteKind) {
+      const i = argFacts.findIndex((f) => f?.kind === 'page');
+      if (i >= 0) {
+        this.site(siteKind, node, argFacts[i]!, name);
+        if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
+        // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
+        if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
+      }
+    }
+    if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
+      for (const f of argFacts) if (f?.kind === 'mapping') this.useValue(f, 'deref', node.text);
+      return undefined;
+    }
+    if (m.indexSinks.has(name)) for (const f of argFacts) if (f?.kind === 'index') this.useValue(f, 'sink', name);
+    if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
+    const summary = this.summaries(name, this.unit.file);
+    argFacts.forEach((f, i) => {
+      if (!f || !summary) return;
+      const deref = summary.derefParams.get(i);
+      if (deref && f.kind === 'mapping') this.useValue(f, 'deref', `${name}() -> ${deref}`);
+      const sink = summary.sinkParams.get(i);
+      if (sink && f.kind === 'index') this.useValue(f, 'sink', `${name}() -> ${sink}`);
+    });
+    if (this.rec) {
+      const here = callContext(this.state);
+      const prev = this.rec.facts.callContexts.get(name);
+      this.rec.facts.callContexts.set(name, prev ? new Set([...prev].filter((c) => here.has(c))) : here);
+    }
+    if (argFacts.some((f) => f) && this.rec) {
+      this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text });
+    }
+    return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
+  }
+
+  /** A local `#define OWNER(p) ((p)->mapping)` used as OWNER(page): the read happens at the use. */
+  private macroFieldRead(node: SyntaxNode, page: Fact, macro: FieldMacro): Fact | undefined {
+    const kind = macro.field === 'mapping' ? 'mapping-read' : 'index-read';
+    this.site(kind, node, page);
+    const value: Fact = { ...withKind(page, macro.field === 'mapping' ? 'mapping' : 'index'), readAt: [node.startIndex] };
+    if (macro.derefField && this.model.mappingDerefFields.has(macro.derefField)) { this.useValue(value, 'deref', node.text); return undefined; }
+    return value;
+  }
+
+  /** Charges a deref or sink use of a mapping/index value to the reads it came from (or to this function's params). */
+  private useValue(f: Fact, use: 'deref' | 'sink' | 'decode', how: string): void {
+    if (!this.rec) return;
+    for (const at of f.readAt ?? []) {
+      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper'));
+      if (!site) continue;
+      if (use === 'deref' && !site.derefBy) site.derefBy = how;
+      if (use === 'sink' && !site.sink) site.sink = how;
+      if (use === 'decode') site.decoded = true;
+    }
+    if (use === 'decode') return;
+    for (const o of f.origins) {
+      if (!('param' in o) || this.unit.params[o.param]?.kind !== f.kind) continue;
+      const map = use === 'deref' ? this.rec.facts.derefParams : this.rec.facts.sinkParams;
+      if (!map.has(o.param)) map.set(o.param, how);
+    }
+  }
+
+  private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
+    if (this.state.noFsdaxContext) return undefined;
+    if (entryArg !== undefined) {
+      const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
+      const level = entryLevel(name);
+      if (!this.walksUserMapping || this.state.noFsdaxContext || (level && this.state.excludedLevels.has(level)) || (entryKey && (this.state.excluded.has(entryKey) || this.state.excluded.has(entryKey.replace(/^\*/, ''))))) return undefined;
+    }
+    const level = entryLevel(name);
+    if (this.rec && entryArg !== undefined && level) this.rec.facts.pageTableLevels.add(level);
+    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`, entryArg !== undefined ? entryLevel(name) : undefined);
+    if (pagesArg) {
+      const target = args.find((a) => a.text === pagesArg) ??
+        args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text)) ??
+        args.find((a) => /^&\s*\w+$/.test(a.text)); // get_user_pages(addr, 1, flags, &page)
+      const key = target ? subjectKey(target, this.model) : undefined;
+      if (key) this.state.vars.set(key, fact);
+      return undefined;
+    }
+    return entryArg !== undefined || returns ? fact : undefined;
+  }
+
+  private concrete(node: SyntaxNode, sourceId: string, label: string, level?: string): Fact {
+    const origin: ConcreteOrigin = { sourceId, steps: [{ ...step(this.unit, node, label), ...(level ? { level } : {}) }] };
+    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false };
+  }
+
+  /** The caller-side fact of `callee(args)`, from the callee's return summary with its params replaced by the arguments. */
+  private returnOf(callee: string, node: SyntaxNode, summary: Fact | undefined, argFacts: Array<Fact | undefined>): Fact | undefined {
+    if (!summary) return undefined;
+    let result: Fact | undefined;
+    for (const o of summary.origins) {
+      if ('param' in o) {
+        const a = argFacts[o.param];
+        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, ...composeFlags(summary, a) });
+      } else {
+        const callStep = step(this.unit, node, `${callee}() returns a maybe-FS-DAX ${summary.kind}`);
+        const origin: ConcreteOrigin = { sourceId: o.concrete.sourceId, steps: [callStep, ...o.concrete.steps] };
+        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, mayBeSingleOwner: summary.mayBeSingleOwner, guaranteed: summary.guaranteed });
+      }
+    }
+    return result;
+  }
+
+  private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string): void {
+    if (!this.rec) return;
+    if (this.rec.facts.sites.some((s) => s.start === node.startIndex && s.kind === kind)) return;
+    this.rec.facts.sites.push({
+      kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
+      expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
+    });
+  }
+}

@@ -1,0 +1,185 @@
+// analysis layer: the dataflow state of one function and what a condition
+// proves on each edge: guards exclude FS-DAX, lock cookies give guarantees,
+// single-owner and anon tests change what is known of sharing. Pure.
+import type { SyntaxNode } from '../parse/parser';
+import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import type { ModelIndex } from '../model/model';
+import type { GuaranteeSpec } from '../model/types';
+import { Fact, factsEqual, isExcluded, joinFacts, sameOrigins } from './facts';
+
+export interface State {
+  vars: Map<string, Fact>;
+  excluded: Set<string>;
+  noFsdaxContext: boolean;
+  /** Page-table levels ('pte', 'pmd', 'pud') whose devmap entries this path has ruled out. */
+  excludedLevels: Set<string>;
+  locks: Map<string, { subject: string; spec: GuaranteeSpec }>;
+  nonNullProves: Map<string, string>;
+}
+
+export function cloneState(s: State): State {
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves) };
+}
+
+export function joinStates(a: State, b: State): State {
+  const vars = new Map(a.vars);
+  for (const [k, f] of b.vars) vars.set(k, joinFacts(vars.get(k), f)!);
+  const locks = new Map(a.locks);
+  for (const [k, v] of b.locks) if (!locks.has(k)) locks.set(k, v);
+  const nonNullProves = new Map(a.nonNullProves);
+  for (const [k, v] of b.nonNullProves) if (!nonNullProves.has(k)) nonNullProves.set(k, v);
+  return {
+    vars,
+    excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
+    noFsdaxContext: a.noFsdaxContext && b.noFsdaxContext,
+    excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
+    locks,
+    nonNullProves,
+  };
+}
+
+export function statesEqual(a: State, b: State): boolean {
+  if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
+  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size) return false;
+  for (const [k, f] of a.vars) if (!factsEqual(f, b.vars.get(k))) return false;
+  for (const k of a.excluded) if (!b.excluded.has(k)) return false;
+  return true;
+}
+
+/** The tracked value a page argument stands for: `&folio->page`, `page_folio(p)` and casts reduce to their base. */
+export function subjectKey(node: SyntaxNode, model: ModelIndex): string | undefined {
+  let n = unwrap(node);
+  for (;;) {
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') { n = unwrap(n.childForFieldName('argument')!); continue; }
+    if (n.type === 'field_expression' && fieldName(n) === 'page') { n = unwrap(fieldReceiver(n)!); continue; }
+    if (n.type === 'call_expression') {
+      const idx = model.conversions.get(calleeName(n) ?? '');
+      const args = callArguments(n);
+      if (idx !== undefined && idx >= 0 && args[idx]) { n = unwrap(args[idx]); continue; }
+    }
+    return lvalueKey(n);
+  }
+}
+
+/**
+ * The keys holding the same page as `key`: a page and its folio (folio = page_folio(page),
+ * &folio->page) carry the same origins, so a guard on one covers the other.
+ */
+function samePageKeys(state: State, key: string, anyKind = false): string[] {
+  const f = state.vars.get(key);
+  if (!f || (f.kind !== 'page' && !anyKind)) return [key];
+  const out = [key];
+  for (const [k, g] of state.vars) if (k !== key && (anyKind || g.kind === 'page') && sameOrigins(f, g)) out.push(k);
+  return out;
+}
+
+/** Proves a value is not FS-DAX; pages taken from an excluded pfn (same origins) go with it. */
+export function exclude(state: State, key: string | undefined): void {
+  if (!key) return;
+  for (const k of samePageKeys(state, key, true)) {
+    state.vars.delete(k);
+    state.excluded.add(k);
+  }
+}
+
+export function updateFact(state: State, key: string | undefined, change: Partial<Fact>): void {
+  updateWith(state, key, (f) => ({ ...f, ...change }));
+}
+
+function updateWith(state: State, key: string | undefined, change: (f: Fact) => Fact): void {
+  if (!key) return;
+  for (const k of samePageKeys(state, key)) {
+    const f = state.vars.get(k);
+    if (f) state.vars.set(k, change(f));
+  }
+}
+
+/** Applies what a condition's truth value proves on one edge. */
+export function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelIndex): State {
+  let c = unwrap(cond);
+  let truth = value;
+  while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+  const op = binaryOperator(c);
+  if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
+    enterNoFsdaxContext(state);
+    return state;
+  }
+  if (op === '==' || op === '!=') {
+    const left = unwrap(c.childForFieldName('left')!);
+    const right = unwrap(c.childForFieldName('right')!);
+    const isNull = (n: SyntaxNode) => n.text === 'NULL' || n.text === '0';
+    const subject = isNull(right) ? left : isNull(left) ? right : undefined;
+    if (subject) nonNullTest(state, subject, op === '!=' ? truth : !truth, model);
+    return state;
+  }
+  if (c.type === 'call_expression') {
+    refineByCall(state, c, truth, model);
+    return state;
+  }
+  if (c.type === 'identifier' || c.type === 'field_expression') nonNullTest(state, c, truth, model);
+  if (c.type === 'assignment_expression') nonNullTest(state, c.childForFieldName('left')!, truth, model);
+  return state;
+}
+
+function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: ModelIndex): void {
+  const name = calleeName(call) ?? '';
+  const args = callArguments(call);
+  const guard = model.guards.get(name);
+  if (guard && args[guard.arg] && guard.excludesWhen === truth) {
+    exclude(state, subjectKey(args[guard.arg], model));
+    // Past `if (pmd_devmap(pmdval)) return ...;` this path walks non-devmap PMDs: callees it hands the walk to inherit that.
+    const level = entryLevel(name);
+    if (guard.subject === 'entry' && level) state.excludedLevels.add(level);
+  }
+  const ctx = model.contextGuards.get(name);
+  if (ctx && ctx.excludesWhen === truth) enterNoFsdaxContext(state);
+  const owner = model.singleOwnerTests.get(name);
+  if (owner && args[owner.arg]) updateFact(state, subjectKey(args[owner.arg], model), owner.singleOwnerWhen === truth ? { mayBeShared: false } : { mayBeSingleOwner: false });
+  const marker = model.sharedMarkerTests.get(name);
+  if (marker !== undefined && args[marker]) {
+    const key = subjectKey(args[marker], model);
+    if (truth) updateFact(state, key, { mayBeSingleOwner: false });
+    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true }));
+    for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
+  }
+  const lock = model.guaranteeByAcquire.get(name);
+  if (lock && truth && args[lock.subjectArg]) acquire(state, subjectKey(args[lock.subjectArg], model), lock, model);
+  const producer = model.cleanProducers.get(name);
+  if (producer?.guardsArg !== undefined && truth && args[producer.guardsArg]) exclude(state, subjectKey(args[producer.guardsArg], model));
+}
+
+/** pte_devmap -> 'pte', pmd_page -> 'pmd', pud_folio -> 'pud'. */
+export function entryLevel(call: string): string | undefined {
+  return /^(pte|pmd|pud)_/.exec(call)?.[1];
+}
+
+/** The context a call runs in, for its callee's page-table sources: 'all' or the excluded levels. */
+export function callContext(state: { noFsdaxContext: boolean; excludedLevels: Set<string> }): Set<string> {
+  return state.noFsdaxContext ? new Set(['all']) : new Set(state.excludedLevels);
+}
+
+/** Past a context guard no page this path takes from page tables or GUP is FS-DAX, including those taken already. */
+export function enterNoFsdaxContext(state: State): void {
+  state.noFsdaxContext = true;
+  for (const [k, f] of state.vars) {
+    if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) state.vars.delete(k);
+  }
+}
+
+function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
+  const shareSafe = spec.shareSafeEras.includes(model.era);
+  updateFact(state, subject, shareSafe ? { guaranteed: true, mayBeShared: false } : { guaranteed: true });
+}
+
+function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model: ModelIndex): void {
+  const key = lvalueKey(subject);
+  if (!key || !nonNull) return;
+  const lock = state.locks.get(key);
+  if (lock) acquire(state, lock.subject, lock.spec, model);
+  const proves = state.nonNullProves.get(key);
+  if (proves) exclude(state, proves);
+  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
+  if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
+    updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });
+  }
+}
