@@ -3,8 +3,7 @@
 // re-analyses only what depends on it. The CLI makes one, sets every file and
 // audits once; the language server keeps one per kernel tree and sets the open
 // document on each edit. Pure: contents come in from the front-end.
-import { MAX_FILE_BYTES, parseSource, ParsedFile } from '../parse/parser';
-import { decodeSource } from '../parse/source-view';
+import { MAX_FILE_BYTES, parseSource, ParsedFile, readSourceBytes } from '../parse/parser';
 import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit';
@@ -146,9 +145,7 @@ function sameProblems(a: readonly FileProblem[], b: readonly FileProblem[]): boo
 /** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */
 function prescan(path: string, content: Uint8Array | string, problems: FileProblem[]): string {
   if (typeof content === 'string') return content;
-  if (content.byteLength > MAX_FILE_BYTES) { problems.push({ file: path, kind: 'too-large', message: `file is ${content.byteLength} bytes, over the ${MAX_FILE_BYTES}-byte limit; not analysed`, line: 0 }); return ''; }
-  if (content.subarray(0, 8192).includes(0)) { problems.push({ file: path, kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', line: 0 }); return ''; }
-  const { text, isUtf8 } = decodeSource(content);
-  if (!isUtf8) problems.push({ file: path, kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', line: 0 });
-  return text;
+  const read = readSourceBytes(content, MAX_FILE_BYTES);
+  for (const p of read.problems) problems.push({ file: path, kind: p.kind, message: p.message, line: 0 });
+  return read.text;
 }

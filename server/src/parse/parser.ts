@@ -46,26 +46,33 @@ function parseText(text: string, oldTree?: Tree): Tree {
   return parser().parse(text, oldTree, { bufferSize: Math.max(64 * 1024, text.length * 2 + 1024) });
 }
 
+/**
+ * Bytes -> text, without losing any: too large and binary files become '' with
+ * a problem, invalid UTF-8 is read as Latin-1 with a problem. The one place these
+ * checks live; the analysis pre-scan uses it too.
+ */
+export function readSourceBytes(input: Uint8Array, maxBytes = DEFAULT_MAX_BYTES): { text: string; isUtf8: boolean; problems: ParseProblem[] } {
+  if (input.byteLength > maxBytes) {
+    return { text: '', isUtf8: true, problems: [{ kind: 'too-large', message: `file is ${input.byteLength} bytes, over the ${maxBytes}-byte limit; not analysed`, offset: 0 }] };
+  }
+  if (looksBinary(input)) return { text: '', isUtf8: true, problems: [{ kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', offset: 0 }] };
+  const { text, isUtf8 } = decodeSource(input);
+  return { text, isUtf8, problems: isUtf8 ? [] : [{ kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', offset: 0 }] };
+}
+
 export function parseSource(path: string, input: Uint8Array | string, options: ParseOptions = {}): ParsedFile {
-  const problems: ParseProblem[] = [];
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   let text: string;
   let isUtf8 = true;
+  let problems: ParseProblem[] = [];
   if (typeof input === 'string') {
     text = input;
-  } else if (input.byteLength > maxBytes) {
-    problems.push({ kind: 'too-large', message: `file is ${input.byteLength} bytes, over the ${maxBytes}-byte limit; not analysed`, offset: 0 });
-    text = '';
-  } else if (looksBinary(input)) {
-    problems.push({ kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', offset: 0 });
-    text = '';
+    if (text.length > maxBytes) {
+      problems.push({ kind: 'too-large', message: `document is ${text.length} characters, over the ${maxBytes} limit; not analysed`, offset: 0 });
+      text = '';
+    }
   } else {
-    ({ text, isUtf8 } = decodeSource(input));
-    if (!isUtf8) problems.push({ kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', offset: 0 });
-  }
-  if (typeof input === 'string' && text.length > maxBytes) {
-    problems.push({ kind: 'too-large', message: `document is ${text.length} characters, over the ${maxBytes} limit; not analysed`, offset: 0 });
-    text = '';
+    ({ text, isUtf8, problems } = readSourceBytes(input, maxBytes));
   }
   const view = createSourceView(text, isUtf8);
   const pre = preprocessKernelC(text);

@@ -4,20 +4,13 @@
 const assert = require('assert');
 const path = require('path');
 const vscode = require('vscode');
+const { waitFor: waitUntil } = require('./wait');
 const { askDriver } = require('./driver');
 
 const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'fsdax-audit');
 const summary = (ds) => ds.map((d) => `${d.range.start.line}:${typeof d.code === 'object' ? d.code.value : d.code}`).sort();
 
-async function waitFor(probe, what, timeoutMs = 45000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = (probe, what, timeoutMs = 45000) => waitUntil(probe, what, timeoutMs);
 
 describe('fsdax-audit in VS Code', () => {
   let uri;

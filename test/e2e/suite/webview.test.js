@@ -6,19 +6,12 @@
 const assert = require('assert');
 const path = require('path');
 const vscode = require('vscode');
+const { waitFor: waitUntil } = require('./wait');
 const { askDriver, hasDriver } = require('./driver');
 
 const TITLE = 'A share count read as an index (6.2-6.14)';
 
-async function waitFor(probe, what, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = (probe, what, timeoutMs = 20000) => waitUntil(probe, what, timeoutMs);
 
 const webviewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
   .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('fsdaxAudit.explanation'));
