@@ -195,13 +195,25 @@ export class ProgramAnalyzer {
     // and opening them all at once would hold all their trees until the event loop turns.
     const callerFiles: Array<{ path: string; callee: string }> = [];
     const seenCallerFiles = new Set<string>();
-    const addCallerFiles = (u: FunctionUnit) => {
-      for (const f of this.callerFiles(u)) {
+    const addCallerFiles = (u: FunctionUnit, why: string) => {
+      const files = this.callerFiles(u);
+      if (process.env.FSDAX_AUDIT_DEBUG && files.length > 100) process.stderr.write(`${files.length} caller files to open for ${u.key} (${why})\n`);
+      for (const f of files) {
         const k = `${f.path}|${f.callee}`;
         if (!seenCallerFiles.has(k)) { seenCallerFiles.add(k); callerFiles.push(f); }
       }
     };
+    let debugStep = 0;
     for (;;) {
+      if (process.env.FSDAX_AUDIT_DEBUG && ++debugStep % 5000 === 0) {
+        const mem = process.memoryUsage();
+        process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, texts ${this.texts.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
+        if (debugStep % 20000 === 0) {
+          const byCallee = new Map<string, number>();
+          for (const f of callerFiles) byCallee.set(f.callee, (byCallee.get(f.callee) ?? 0) + 1);
+          process.stderr.write(`  pending caller files by callee: ${[...byCallee].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
+        }
+      }
       if (queue.length === 0 && callerFiles.length > 0) {
         const { path, callee } = callerFiles.shift()!;
         if (live.has(path)) this.callersIn(path, callee).forEach(enqueue);
@@ -236,10 +248,13 @@ export class ProgramAnalyzer {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
-      if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit);
+      if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit, 'page table');
       if (previous && summaryEqual(previous, facts)) continue;
       for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
-      if (facts.returnFact && !previous?.returnFact) addCallerFiles(unit);
+      // Only a concrete source in the return value concerns callers that were not analysed yet: a
+      // return built from params (memcpy returning `dest`) gives nothing to a caller whose
+      // arguments carry no fact, and callers whose arguments do were analysed and are in usedBy.
+      if (hasConcreteOrigin(facts.returnFact) && !hasConcreteOrigin(previous?.returnFact)) addCallerFiles(unit, 'returns');
       yield;
     }
     if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
@@ -268,6 +283,10 @@ export class ProgramAnalyzer {
     const sites = resolveSites([...this.factsByUnit.values()], this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
+}
+
+function hasConcreteOrigin(fact: Fact | undefined): boolean {
+  return !!fact?.origins.some((o) => 'concrete' in o);
 }
 
 function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
