@@ -17,13 +17,18 @@ export function requireKernelTree(version: string): string {
   return dir;
 }
 
+/** Symlinked files count, symlinked directories are not followed: as the CLI walks a tree (cli/files.ts). */
+function isFile(p: string): boolean {
+  try { return fs.statSync(p).isFile(); } catch { return false; }
+}
+
 export function listCFiles(root: string, subdirs: string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && /\.[ch]$/.test(entry.name)) out.push(full);
+      else if (/\.[ch]$/.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && isFile(full)))) out.push(full);
     }
   };
   for (const sub of subdirs) walk(path.join(root, sub));

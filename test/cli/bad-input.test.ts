@@ -52,6 +52,22 @@ describe('cli bad input', () => {
     assert.match(text.stdout, /dangling\.c:1: note: cannot read: .*ENOENT.* \[internal\]$/m);
   });
 
+  it('symlinked directories in a tree are not followed (a loop ends, nothing counts twice); symlinked files are read', async () => {
+    const tree = copyTree(SAMPLE_TREE);
+    const before = JSON.parse((await runCli(['--format', 'json', tree])).stdout);
+    fs.symlinkSync('..', path.join(tree, 'mm', 'loop'));
+    fs.symlinkSync(path.join(tree, 'mm'), path.join(tree, 'fs', 'mm-again'));
+    const after = JSON.parse((await runCli(['--format', 'json', tree])).stdout);
+    assert.strictEqual(after.stats.files, before.stats.files, 'no file is counted twice');
+    assert.deepStrictEqual(after.findings, before.findings);
+    const file = fs.readdirSync(path.join(tree, 'mm')).find((f) => f.endsWith('.c'))!;
+    fs.symlinkSync(path.join(tree, 'mm', file), path.join(tree, 'fs', 'linked.c'));
+    const linked = JSON.parse((await runCli(['--format', 'json', tree])).stdout);
+    assert.strictEqual(linked.stats.files, before.stats.files + 1, 'a symlinked file is read');
+    const viaLink = JSON.parse((await runCli(['--format', 'json', '--root', tree, path.join(tree, 'fs', 'mm-again')])).stdout);
+    assert.ok(viaLink.stats.files > 0, 'a symlinked directory given on the command line is followed');
+  });
+
   it('a missing or invalid --model or --baseline: exit 2, one line', async () => {
     const dir = scratchDir();
     const broken = path.join(dir, 'broken.json');

@@ -41,13 +41,23 @@ export function collectSourceFiles(paths: string[], root: string, progress?: Pro
 export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: Progress): CollectedFiles['unreadable'] {
   const found = new Set<string>();
   const unreadable: CollectedFiles['unreadable'] = [];
-  const walk = (p: string) => {
+  // Symlinked directories met during the walk are not followed (as ripgrep and git do): a kernel
+  // tree links whole directories into scripts/dtc/include-prefixes, which would count files twice,
+  // and a link to a parent would never end. Symlinked files are read; a path given by the user is
+  // always followed.
+  const walk = (p: string, given: boolean) => {
     let stat: fs.Stats;
-    try { stat = fs.statSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+    try {
+      stat = fs.lstatSync(p);
+      if (stat.isSymbolicLink()) {
+        stat = fs.statSync(p);
+        if (stat.isDirectory() && !given) return;
+      }
+    } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
     if (stat.isDirectory()) {
       let entries: string[];
       try { entries = fs.readdirSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
-      for (const e of entries.sort()) walk(path.join(p, e));
+      for (const e of entries.sort()) walk(path.join(p, e), false);
     } else if (stat.isFile() && /\.[ch]$/.test(p)) {
       found.add(path.resolve(p));
     }
@@ -56,7 +66,7 @@ export function forEachSourceFile(paths: string[], root: string, visit: (f: Sour
     if (!fs.existsSync(p)) throw new UsageError(`no such path: ${p}`);
     const stat = fs.statSync(p);
     if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
-    else walk(p);
+    else walk(p, true);
   }
   const sorted = [...found].sort();
   progress?.phase('fsdax-audit: reading', sorted.length);
