@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, SHOW_EXPLANATION_COMMAND, SHOW_EXPLANATION_REQUEST, STATUS_NOTIFICATION,
-  type AuditWorkspaceResult, type FsdaxAuditClientCapabilities, type ShowExplanationParams, type StatusParams,
+  type AuditWorkspaceResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions, type ShowExplanationParams, type StatusParams,
 } from '../../server/src/protocol';
 import { explanationMiddleware, explanationOf, registerExplainUriHandler } from './explanation-links';
 import { ExplanationView } from './explanation-view';
@@ -57,6 +57,9 @@ function createClient(context: vscode.ExtensionContext, status: vscode.StatusBar
     // Files on disk only: the index and era detection need the kernel tree around the file.
     documentSelector: [{ scheme: 'file', language: 'c' }],
     middleware: explanationMiddleware(context.extension.id),
+    // The index cache: one file per kernel tree root. Global storage rather than the
+    // workspace's: the same tree opened from two workspaces shares one cache.
+    initializationOptions: { cacheDirectory: vscode.Uri.joinPath(context.globalStorageUri, 'index').fsPath } satisfies FsdaxAuditInitializationOptions,
   };
   // The id makes vscode-languageclient honour the fsdaxAudit.trace.server setting.
   const c = new LanguageClient('fsdaxAudit', 'FS-DAX Audit', serverOptions, clientOptions);

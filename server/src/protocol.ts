@@ -17,6 +17,8 @@ export interface FsdaxAuditSettings {
   /** Globs over tree-relative paths (mm/memory-failure.c); a file gets diagnostics when it matches include and not exclude. */
   include: string[];
   exclude: string[];
+  /** Keep the workspace index's whole-tree result between runs, keyed by file content (lsp/index-cache.ts). */
+  indexCache: boolean;
 }
 
 export const SETTINGS_SECTION = 'fsdaxAudit';
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: Readonly<FsdaxAuditSettings> = Object.freeze({
   modelFile: '',
   include: ['**/*.c', '**/*.h'],
   exclude: [],
+  indexCache: true,
 });
 
 const SEVERITIES: readonly RuleSeverity[] = ['error', 'warning', 'info', 'off'];
@@ -43,8 +46,10 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
   if (typeof raw !== 'object') return { settings: s, problems: [`${SETTINGS_SECTION} must be an object; using the defaults`] };
   const r = raw as Record<string, unknown>;
   const bad = (key: string, fallback: unknown) => problems.push(`${SETTINGS_SECTION}.${key} is invalid; using ${JSON.stringify(fallback)}`);
-  if (r.enable !== undefined) {
-    if (typeof r.enable === 'boolean') s.enable = r.enable; else bad('enable', s.enable);
+  for (const key of ['enable', 'indexCache'] as const) {
+    const v = r[key];
+    if (v === undefined) continue;
+    if (typeof v === 'boolean') s[key] = v; else bad(key, s[key]);
   }
   if (r.era !== undefined) {
     if (r.era === 'auto' || (ERAS as readonly unknown[]).includes(r.era)) s.era = r.era as FsdaxAuditSettings['era']; else bad('era', s.era);
@@ -70,6 +75,13 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
 
 /** Explanation links: one place for every front-end (SARIF helpUri, codeDescription.href, hover). */
 export { explanationUrl, parseExplanationUrl } from './explain/links';
+
+/**
+ * InitializeParams.initializationOptions the server reads. cacheDirectory: where
+ * the index cache goes (VS Code: the extension's global storage); without it
+ * $XDG_CACHE_HOME/fsdax-audit/index or ~/.cache/fsdax-audit/index.
+ */
+export interface FsdaxAuditInitializationOptions { cacheDirectory?: string }
 
 /** Client -> server: audit the whole kernel tree of the workspace now. */
 export const AUDIT_WORKSPACE_REQUEST = 'fsdaxAudit/auditWorkspace';

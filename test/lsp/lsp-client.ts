@@ -40,10 +40,11 @@ export class TestClient {
   private readonly proc: ChildProcess;
   private waiters: Array<() => void> = [];
 
+  /** `env` on top of ours; the index cache is off (FSDAX_AUDIT_NO_CACHE=1) unless `env` says otherwise, so tests never share ~/.cache. */
   constructor(env: Record<string, string> = {}) {
     // FSDAX_SERVER=dist/server.js runs the same tests against the bundled server.
     const server = process.env.FSDAX_SERVER ? path.resolve(REPO, process.env.FSDAX_SERVER) : path.join(REPO, 'bin', 'fsdax-audit-server.js');
-    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '1', ...env } });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => { this.diagnostics.push(p); this.wake(); });
@@ -65,9 +66,9 @@ export class TestClient {
     return this.proc.pid;
   }
 
-  async initialize(rootFolder: string | undefined, capabilities: ClientCapabilities = FULL_CAPABILITIES) {
+  async initialize(rootFolder: string | undefined, capabilities: ClientCapabilities = FULL_CAPABILITIES, initializationOptions?: unknown) {
     const folders = rootFolder ? [{ uri: uriOf(rootFolder), name: path.basename(rootFolder) }] : null;
-    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: folders?.[0].uri ?? null, capabilities, workspaceFolders: folders });
+    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: folders?.[0].uri ?? null, capabilities, workspaceFolders: folders, initializationOptions });
     await this.connection.sendNotification(InitializedNotification.type, {});
     return result;
   }

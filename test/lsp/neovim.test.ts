@@ -21,7 +21,7 @@ describe('neovim as an LSP client', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-nvim-')), 'diagnostics.txt');
     const tree = path.join(FIXTURES, 'trees', 'cross-file');
     const r = spawnSync('nvim', ['--headless', '-n', '-u', 'NONE', '-i', 'NONE', '-c', `luafile ${path.join(REPO, 'test', 'editors', 'neovim.lua')}`, path.join(tree, 'fs', 'b.c')], {
-      env: { ...process.env, FSDAX_SERVER_BIN: path.join(REPO, 'bin', 'fsdax-audit-server.js'), FSDAX_NVIM_OUT: out, FSDAX_ROOT: tree },
+      env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '1', FSDAX_SERVER_BIN: path.join(REPO, 'bin', 'fsdax-audit-server.js'), FSDAX_NVIM_OUT: out, FSDAX_ROOT: tree },
       timeout: 55000,
     });
     assert.strictEqual(r.status, 0, `nvim exited ${r.status}: ${r.stderr}`);

@@ -16,6 +16,7 @@ import type { EraDetection } from '../model/era';
 import { detectTreeEra, findTreeRoot, toRelative } from '../cli/files';
 import type { FsdaxAuditSettings } from '../protocol';
 import { WorkspaceIndex } from './workspace-index';
+import { IndexCacheFile } from './index-cache';
 
 export interface OpenDocument {
   uri: string;
@@ -47,20 +48,26 @@ export class Auditor {
   private readonly indexes = new Map<string, WorkspaceIndex>();
   readonly results = new Map<string, DocumentResult>();
   private readonly models = new Map<string, { mtimeMs: number; model: FsdaxModel; problems: string[] }>();
+  /** Where index caches go; undefined: off (set once, at initialize, before any index exists). */
+  cacheDirectory?: string;
 
-  constructor(private readonly warn: (message: string) => void) {}
+  /** `warn`: shown to the user; `info`: the log (cache decisions). */
+  constructor(private readonly warn: (message: string) => void, private readonly info: (message: string) => void = () => undefined) {}
 
   /** The index for a kernel tree, created (not yet built) on first use. */
   indexFor(root: string): WorkspaceIndex {
     let index = this.indexes.get(root);
     if (!index) {
-      index = new WorkspaceIndex(root);
+      const cache = this.cacheDirectory ? new IndexCacheFile(this.cacheDirectory, root, this.info) : undefined;
+      index = new WorkspaceIndex(root, cache, this.info);
       this.indexes.set(root, index);
     }
     return index;
   }
 
   allIndexes(): WorkspaceIndex[] { return [...this.indexes.values()]; }
+  /** Shutdown: pending index cache writes now. */
+  flushCaches(): void { this.indexes.forEach((i) => i.flushCache()); }
   openDocuments(): OpenDocument[] { return [...this.open.values()]; }
   get(uri: string): OpenDocument | undefined { return this.open.get(uri); }
 
@@ -107,7 +114,7 @@ export class Auditor {
     const model = this.modelFor(settings, folder ?? doc.index?.root);
     // Until the tree is read, a document is audited alone (intraprocedural findings and its own sources).
     const audit = doc.index?.isReady
-      ? doc.index.audit(options, model, this.openIn(doc.index))
+      ? doc.index.audit(options, model, this.openIn(doc.index), settings.indexCache)
       : auditParsed([doc.parsed], options, model);
     if (stale()) return { context: [] };
     const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era };
@@ -119,8 +126,18 @@ export class Auditor {
 
   /** Same options as a document audit, over a whole tree (the "audit workspace" command). */
   auditTree(index: WorkspaceIndex, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean) {
-    const era = settings.era === 'auto' ? index.era : { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
-    return index.audit({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, folder ?? index.root), this.openIn(index));
+    const era = this.treeEra(index, settings);
+    return index.audit({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, folder ?? index.root), this.openIn(index), settings.indexCache);
+  }
+
+  /** After the index is read: whether its stored result (same options as auditTree) stands for the tree. */
+  restoreTree(index: WorkspaceIndex, settings: FsdaxAuditSettings): boolean {
+    if (!settings.indexCache) return false;
+    return index.restore({ era: this.treeEra(index, settings), severities: settings.severity }, this.modelFor(settings, index.root));
+  }
+
+  private treeEra(index: WorkspaceIndex, settings: FsdaxAuditSettings): EraDetection {
+    return settings.era === 'auto' ? index.era : { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
   }
 
   /** The open documents of a tree, by path, as the index overlays them on the disk. */

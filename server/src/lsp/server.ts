@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { findTreeRoot } from '../cli/files';
 import {
   AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
-  type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities,
+  type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions,
 } from '../protocol';
 import { Auditor, filePathOf, type OpenDocument } from './auditor';
 import { codeActionsFor } from './code-actions';
@@ -20,6 +20,7 @@ import { explanationFor, openExplanation } from './explanation';
 import { findingToDiagnostic } from './convert';
 import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
+import { cacheDirectory } from './index-cache';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';
@@ -41,8 +42,8 @@ const DEBOUNCE_MS = Number(process.env.FSDAX_AUDIT_DEBOUNCE_MS ?? 60);
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
-  const log = { error: (m: string) => connection.console.error(m) };
-  const auditor = new Auditor((m) => notifyWarning(connection, m));
+  const log = { error: (m: string) => connection.console.error(m), info: (m: string) => connection.console.info(m) };
+  const auditor = new Auditor((m) => notifyWarning(connection, m), log.info);
   let support: ClientSupport = { configuration: false, relatedInformation: false, workDoneProgress: false, showDocument: false, watchedFilesRegistration: false, configurationRegistration: false, explanationView: false };
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
@@ -100,6 +101,7 @@ export function startServer(connection: Connection): void {
       watchedFilesRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
       explanationView: !!(caps.experimental as Record<string, FsdaxAuditClientCapabilities | undefined> | undefined)?.[EXPLANATION_CAPABILITY]?.explanationView,
     };
+    auditor.cacheDirectory = cacheDirectory((params.initializationOptions as FsdaxAuditInitializationOptions | undefined)?.cacheDirectory);
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
     return {
@@ -193,6 +195,7 @@ export function startServer(connection: Connection): void {
 
   connection.onShutdown(guardVoid(log, 'shutdown', () => {
     for (const job of pending.values()) { clearTimeout(job.timer); job.cancelled = true; }
+    auditor.flushCaches();
   }));
 
   documents.listen(connection);

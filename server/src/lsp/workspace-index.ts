@@ -3,15 +3,29 @@
 // core AuditSession over them, so an edit re-analyses only what it affects and
 // an open document always gets whole-tree interprocedural findings. Reading files
 // reuses cli/files.ts; the analysis itself stays in the core.
+//
+// The index cache: the result of the last complete whole-tree audit of the disk
+// contents is stored with the content hash of every file (index-cache.ts for the
+// file, analysis/result-cache.ts for the key and the check). After a restart on an
+// unchanged tree the stored result stands for the tree, and the AuditSession is not
+// made until an audit the stored result cannot answer (an open document that
+// differs from its disk version, other options). Invariant: a stored result is
+// served only while every file and open document is byte-identical to what it was
+// computed from, for the same options and the same tool; anything else is a miss.
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuditOptions, AuditResult, AuditSession } from '../analysis/audit';
+import { analysisKey, cacheMismatch, contentHash, parseTreeResult, serializeTreeResult } from '../analysis/result-cache';
 import type { ParsedFile } from '../parse/parser';
+import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
 import { collectSourceFiles, detectTreeEra, toRelative } from '../cli/files';
+import { toolIdentity, type IndexCacheFile } from './index-cache';
 
 const READ_CHUNK = 200;
+/** The cache is written this long after the audit that completed it: after that audit's diagnostics are out, and once for a burst of saves. */
+const CACHE_WRITE_DELAY_MS = 300;
 
 export interface BuildProgress { done: number; total: number }
 
@@ -24,8 +38,23 @@ export class WorkspaceIndex {
   private current?: { key: string; session: AuditSession; open: Map<string, ParsedFile> };
   private readonly modelIds = new WeakMap<object, number>();
   lastFullAudit?: AuditResult;
+  /** Bumped whenever the disk content of an in-scope file changes (added, removed, other bytes). */
+  private generation = 0;
+  /** contentHash() of the disk files, computed when the cache needs them. */
+  private readonly hashes = new Map<string, string>();
+  /** Cache keys (analysisKey) by session key: hashing the model once per model. */
+  private readonly cacheKeys = new Map<string, string>();
+  /** A stored result matching the disk at `generation`, for the options of `key`. */
+  private restored?: { key: string; generation: number; result: AuditResult };
+  /** The last restore attempt (one per disk state and options). */
+  private restoreTried?: { key: string; generation: number };
+  /** The disk state and options the cache file holds (written or restored): not written again. */
+  private persisted?: { key: string; generation: number };
+  private pendingWrite?: { timer: NodeJS.Timeout; write: () => void };
 
-  constructor(readonly root: string) {
+  /** `cache`: the file for this tree's stored result (none: the cache is off). `log`: one line per cache decision. */
+  constructor(readonly root: string, private readonly cache?: IndexCacheFile, private readonly log: (message: string) => void = () => undefined,
+    private readonly tool: () => string = toolIdentity) {
     this.era = detectTreeEra(root, 'auto');
   }
 
@@ -61,7 +90,7 @@ export class WorkspaceIndex {
   updateFromDisk(relPath: string, content: Buffer | undefined): void {
     if (!this.inScope(relPath)) return;
     if (content === undefined) {
-      this.disk.delete(relPath);
+      if (this.disk.delete(relPath)) this.diskChanged(relPath);
       if (!this.current?.open.has(relPath)) this.current?.session.deleteFile(relPath);
       return;
     }
@@ -69,17 +98,35 @@ export class WorkspaceIndex {
   }
 
   private setDisk(relPath: string, content: Uint8Array): void {
+    const prev = this.disk.get(relPath);
+    if (!prev || !sameBytes(prev, content)) this.diskChanged(relPath);
     this.disk.set(relPath, content);
     if (!this.current?.open.has(relPath)) this.current?.session.setFile(relPath, content);
+  }
+
+  private diskChanged(relPath: string): void {
+    this.generation++;
+    this.hashes.delete(relPath);
+    this.restored = undefined;
   }
 
   /**
    * The whole tree with the open documents on top of their disk versions. The
    * session re-analyses only what changed since the last call; an interrupted
-   * audit resumes on the next.
+   * audit resumes on the next. `useCache` (fsdaxAudit.indexCache): answer from the
+   * stored result while it stands for the disk, and store the result of a complete
+   * audit of the disk contents.
    */
-  audit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>): AuditResult {
-    const state = this.sessionFor(options, model);
+  audit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): AuditResult {
+    const sessionKey = this.sessionKey(options, model);
+    if (useCache && this.current?.key !== sessionKey) {
+      const stored = this.fromCache(sessionKey, options, model, open);
+      if (stored) {
+        this.lastFullAudit = stored;
+        return stored;
+      }
+    }
+    const state = this.sessionFor(sessionKey, options, model);
     for (const [p, parsed] of open) {
       if (state.open.get(p) !== parsed) state.session.setFile(p, parsed.view.text, parsed);
     }
@@ -91,15 +138,136 @@ export class WorkspaceIndex {
     state.open = new Map(open);
     const result = state.session.audit(options.isCancelled);
     this.lastFullAudit = result;
+    // An audit that ran to the end (isCancelled is never reset once set) of the disk contents is what the cache keeps.
+    if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(sessionKey, options, model), open, result);
     return result;
   }
 
-  private sessionFor(options: AuditOptions, model: FsdaxModel | undefined): NonNullable<WorkspaceIndex['current']> {
-    const key = JSON.stringify({ era: options.era.era, severities: options.severities ?? {}, model: model ? this.modelId(model) : 0 });
+  /**
+   * Loads this tree's stored result, if it was computed from exactly the files
+   * now read, with these options, by this tool; tried once per disk state and
+   * options. True when a stored result now stands for the disk.
+   */
+  restore(options: AuditOptions, model: FsdaxModel | undefined): boolean {
+    const key = this.cacheKey(this.sessionKey(options, model), options, model);
+    if (this.restored?.key === key && this.restored.generation === this.generation) return true;
+    if (!this.cache || !this.lastBuildDone || (this.restoreTried?.key === key && this.restoreTried.generation === this.generation)) return false;
+    this.restoreTried = { key, generation: this.generation };
+    const text = this.cache.read();
+    if (text === undefined) {
+      this.log(`fsdax-audit: no index cache for ${this.root} yet (${this.cache.file})`);
+      return false;
+    }
+    const parsed = parseTreeResult(text);
+    if ('problem' in parsed) {
+      this.log(`fsdax-audit: index cache ${this.cache.file} ignored: ${parsed.problem}`);
+      return false;
+    }
+    const mismatch = cacheMismatch(parsed.entry, { tool: this.tool(), root: this.root, key, files: this.fileHashes() });
+    if (mismatch) {
+      this.log(`fsdax-audit: index cache of ${this.root} not used: ${mismatch}`);
+      return false;
+    }
+    this.restored = { key, generation: this.generation, result: parsed.entry.result };
+    this.persisted = { key, generation: this.generation };
+    this.lastFullAudit = parsed.entry.result;
+    this.log(`fsdax-audit: index of ${this.root} restored from cache (${this.disk.size} files)`);
+    return true;
+  }
+
+  /** Writes a pending cache update now (shutdown). */
+  flushCache(): void {
+    const pending = this.pendingWrite;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    pending.write();
+  }
+
+  /**
+   * The stored result, when it answers this audit: no session for these options
+   * yet (once one exists it is the truth, and it follows edits), the same options,
+   * the disk unchanged since the restore, and every open document byte-identical
+   * to its disk version (an open file outside mm/ and fs/ is not in the result).
+   *
+   * The session itself is made lazily, by the first audit the stored result cannot
+   * answer (typically the first edit), not in the background: the analysis is
+   * synchronous and its fixpoint keeps its work queue on the stack between the
+   * steps of an async run, so a background warm-up would need a second session (or
+   * make every edit wait for it) to stay correct; and a restart where nothing is
+   * edited (reading, hovering, auditing the workspace) then costs no analysis and
+   * none of the session's memory. The first edit pays what a cold index pays once.
+   */
+  private fromCache(sessionKey: string, options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>): AuditResult | undefined {
+    if (!this.restore(options, model)) return undefined;
+    const restored = this.restored;
+    if (!restored || restored.key !== this.cacheKey(sessionKey, options, model) || !this.openMatchesDisk(open)) return undefined;
+    return restored.result;
+  }
+
+  /** Schedules writing `result` as the stored result of the current disk state, unless that is stored already. */
+  private persist(key: string, open: ReadonlyMap<string, ParsedFile>, result: AuditResult): void {
+    const cache = this.cache;
+    const generation = this.generation;
+    if (!cache || (this.persisted?.key === key && this.persisted.generation === generation) || !this.openMatchesDisk(open)) return;
+    this.persisted = { key, generation };
+    if (this.pendingWrite) clearTimeout(this.pendingWrite.timer);
+    const write = () => {
+      this.pendingWrite = undefined;
+      // The disk moved on before the write: the audit of the new state will be stored instead.
+      if (this.generation !== generation) return;
+      const files = Object.fromEntries([...this.fileHashes()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      if (cache.write(serializeTreeResult({ tool: this.tool(), root: this.root, key, files, result }))) {
+        this.log(`fsdax-audit: index cache written (${this.disk.size} files): ${cache.file}`);
+      } else if (this.persisted?.generation === generation) {
+        this.persisted = undefined;
+      }
+    };
+    this.pendingWrite = { timer: setTimeout(write, CACHE_WRITE_DELAY_MS), write };
+    this.pendingWrite.timer.unref?.();
+  }
+
+  /** Whether every open document is an in-scope file whose text is exactly its disk bytes. */
+  private openMatchesDisk(open: ReadonlyMap<string, ParsedFile>): boolean {
+    for (const [p, parsed] of open) {
+      const disk = this.disk.get(p);
+      if (!disk || !sameBytes(Buffer.from(parsed.view.text, 'utf8'), disk)) return false;
+    }
+    return true;
+  }
+
+  private fileHashes(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [p, content] of this.disk) {
+      let h = this.hashes.get(p);
+      if (h === undefined) { h = contentHash(content); this.hashes.set(p, h); }
+      out.set(p, h);
+    }
+    return out;
+  }
+
+  private sessionKey(options: AuditOptions, model: FsdaxModel | undefined): string {
+    return JSON.stringify({ era: options.era.era, severities: options.severities ?? {}, model: model ? this.modelId(model) : 0 });
+  }
+
+  /** analysisKey() of the options: the model's content, not its identity. */
+  private cacheKey(sessionKey: string, options: AuditOptions, model: FsdaxModel | undefined): string {
+    // The era's evidence is part of a result, so it is part of the key; the session key has the era only.
+    const k = `${sessionKey}|${JSON.stringify(options.era)}`;
+    let key = this.cacheKeys.get(k);
+    if (key === undefined) {
+      key = analysisKey(options, model ?? defaultModel());
+      this.cacheKeys.set(k, key);
+    }
+    return key;
+  }
+
+  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
     const session = new AuditSession({ era: options.era, severities: options.severities }, model);
     for (const [p, content] of this.disk) session.setFile(p, content);
     this.current = { key, session, open: new Map() };
+    // The session answers from now on; a stored result would only hold memory.
+    this.restored = undefined;
     return this.current;
   }
 
@@ -111,4 +279,8 @@ export class WorkspaceIndex {
   }
 
   private modelCount = 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

@@ -1,7 +1,8 @@
 // lsp front-end: the long-running work over a whole kernel tree. Building the
-// workspace index (parse mm/ and fs/ in chunks, then one whole-tree audit for the
-// status count) under window/workDoneProgress, and the "audit workspace" request,
-// which publishes diagnostics for every file of the tree with findings.
+// workspace index (read mm/ and fs/ in chunks, then either the stored result of an
+// unchanged tree from the index cache, or one whole-tree audit for the status
+// count) under window/workDoneProgress, and the "audit workspace" request, which
+// publishes diagnostics for every file of the tree with findings.
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver';
@@ -19,7 +20,7 @@ import type { WorkspaceIndex } from './workspace-index';
 const OPEN_DOCUMENTS_FIRST_MS = 250;
 
 export async function buildIndex(connection: Connection, auditor: Auditor, publisher: Publisher, index: WorkspaceIndex,
-  support: ClientSupport, onParsed: () => void, log: GuardLog): Promise<void> {
+  support: ClientSupport, onParsed: () => void, log: GuardLog & { info(message: string): void }): Promise<void> {
   await guard(log, 'indexing', undefined, async () => {
     publisher.setIndexing(1);
     const progress = support.workDoneProgress ? await connection.window.createWorkDoneProgress() : undefined;
@@ -28,13 +29,22 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
       progress?.begin(`fsdax-audit: indexing ${path.basename(index.root)}`, 0, 'reading mm/ and fs/', true);
       const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 90) / total), `${done}/${total} files read`), cancelled);
       if (!built) return;
+      const settings = await publisher.settings.forDocument(pathToFileURL(index.root).toString());
+      // An unchanged tree: the open documents' audits (scheduled by onParsed) are answered from the stored result.
+      const restored = auditor.restoreTree(index, settings);
       onParsed();
+      if (restored) {
+        progress?.report(100, `index restored from cache (${index.size} files): ${index.lastFullAudit?.findings.length ?? 0} findings`);
+        publisher.sendStatus();
+        return;
+      }
       progress?.report(90, `analysing ${index.size} files`);
       await new Promise((resolve) => setTimeout(resolve, OPEN_DOCUMENTS_FIRST_MS));
       if (cancelled()) return;
-      const settings = await publisher.settings.forDocument(pathToFileURL(index.root).toString());
       const result = auditor.auditTree(index, settings, undefined, cancelled);
-      progress?.report(100, `${result.findings.length} findings in ${index.size} files`);
+      if (cancelled()) return;
+      progress?.report(100, `index built: ${result.findings.length} findings in ${index.size} files`);
+      log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${result.findings.length} findings)`);
     } finally {
       progress?.done();
       publisher.setIndexing(-1);
