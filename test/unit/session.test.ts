@@ -85,6 +85,50 @@ describe('incremental audit session', () => {
   });
 });
 
+/** Many files with GUP sources and reads through a shared helper: an async audit of it pauses many times. */
+function synthetic(n: number): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('mm/helper.c', 'void show_owner(struct page *page)\n{\n\tpr_info("%p\\n", page->mapping);\n}\n');
+  for (let i = 0; i < n; i++) {
+    files.set(`drivers/d${i}.c`, `void show_owner(struct page *page);\n\nvoid pin_${i}(unsigned long start)\n{\n\tstruct page *pages[1];\n\n` +
+      `\tif (get_user_pages(start, 1, 0, pages) != 1)\n\t\treturn;\n\tshow_owner(pages[0]);\n\tpr_info("%lu\\n", pages[0]->index);\n}\n`);
+  }
+  return files;
+}
+
+describe('an async audit paused between steps', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('is preempted by an edit and a synchronous audit, which give what a fresh audit gives', async () => {
+    const files = synthetic(60);
+    const session = new AuditSession(options);
+    for (const [p, t] of files) session.setFile(p, t);
+    let yields = 0;
+    const background = session.auditAsync(undefined, () => yields++);
+    await tick();
+    assert.ok(yields > 0, 'the async audit paused at least once (the tree is big enough)');
+    files.set('drivers/d7.c', files.get('drivers/d7.c')!.replace('\tshow_owner(pages[0]);\n', ''));
+    session.setFile('drivers/d7.c', files.get('drivers/d7.c')!);
+    files.delete('drivers/d9.c');
+    session.deleteFile('drivers/d9.c');
+    assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files), 'the synchronous audit after the edit');
+    await background;
+    assert.strictEqual(JSON.stringify(session.audit().findings), fresh(files), 'once the preempted run has ended');
+  });
+
+  it('hands its unfinished work to the next run', async () => {
+    const files = synthetic(60);
+    const session = new AuditSession(options);
+    for (const [p, t] of files) session.setFile(p, t);
+    const background = session.auditAsync();
+    await tick();
+    const complete = session.audit();
+    assert.ok(complete.findings.length > 60, `${complete.findings.length} findings`);
+    assert.strictEqual(JSON.stringify(complete.findings), fresh(files));
+    await background;
+  });
+});
+
 describe('memory bound: released trees', () => {
   it('holding one tree at a time gives the same findings as holding all', () => {
     for (const tree of ['cross-file', 'era-6.12', 'same-name-static']) {

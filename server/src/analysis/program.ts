@@ -23,11 +23,17 @@ export interface ProgramAnalysis {
 
 const unitKey = (u: FunctionUnit) => u.key;
 
-function drain<T>(it: Iterator<T>): T[] {
-  const out: T[] = [];
-  for (let r = it.next(); !r.done; r = it.next()) out.push(r.value);
-  return out;
+/** A file to open for the callers of `callee` in it. */
+interface CallerFile { path: string; callee: string }
+
+interface PendingWork {
+  units: FunctionUnit[];
+  callerFiles: CallerFile[];
+  /** Starting points not drawn yet (lazy seed iterators). */
+  more: Array<Iterator<FunctionUnit>>;
 }
+
+const noPendingWork = (): PendingWork => ({ units: [], callerFiles: [], more: [] });
 
 export function analyzeProgram(files: ProgramFiles, model: ModelIndex, isCancelled: () => boolean = () => false): ProgramAnalysis {
   const analyzer = new ProgramAnalyzer(files, model);
@@ -56,8 +62,10 @@ export class ProgramAnalyzer {
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
   private readonly texts = new Map<string, string>();
   private readonly seedRe: RegExp;
-  /** Work a cancelled run left undone; the next run starts with it. */
-  private pending: FunctionUnit[] = [];
+  /** Work a cancelled or preempted run left undone; the next run starts with it. Kept lazy (files not opened yet). */
+  private pending: PendingWork = noPendingWork();
+  /** The run in progress, while an async run is paused between steps. */
+  private inFlight?: { preempted: boolean; steps: Generator<void> };
   analyses = 0;
 
   constructor(private readonly files: ProgramFiles, private readonly model: ModelIndex) {
@@ -83,7 +91,7 @@ export class ProgramAnalyzer {
   }
 
   /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
-  private callerFiles(callee: FunctionUnit): Array<{ path: string; callee: string }> {
+  private callerFiles(callee: FunctionUnit): CallerFile[] {
     const call = new RegExp(`\\b${callee.name}\\s*\\(`);
     const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name);
     return paths.map((path) => ({ path, callee: callee.name }));
@@ -102,6 +110,7 @@ export class ProgramAnalyzer {
    * value from an analysed caller, and the callers that used the old summaries.
    */
   fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: string): FunctionUnit[] {
+    this.preempt();
     const shift = textShift(path, oldText, newText);
     const added = this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
@@ -143,7 +152,7 @@ export class ProgramAnalyzer {
       for (const c of users) { const n = moved.get(c) ?? c; if (n.file !== path || addedSet.has(n)) next.add(n); }
       this.usedBy.set(key, next);
     }
-    this.pending = this.pending.map((u) => moved.get(u) ?? u);
+    this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
     shiftFacts(this.factsByUnit.values(), shift);
     const names = new Set(added.map((u) => u.name));
     const calledWithFacts = new Set<string>();
@@ -157,7 +166,32 @@ export class ProgramAnalyzer {
   }
 
   run(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false): void {
-    for (const _ of this.steps(initial, isCancelled)) { /* drain */ }
+    for (const _ of this.begin(initial, isCancelled)) { /* drain */ }
+  }
+
+  /**
+   * Stops the run in progress (an async run paused between two steps) and keeps
+   * its unfinished work for the next run. Anything that changes the files or
+   * starts another run calls this first: one run at a time, and never a run over
+   * files that changed under it. Cheap: the paused run stops at its next step.
+   */
+  preempt(): void {
+    const flight = this.inFlight;
+    if (!flight) return;
+    flight.preempted = true;
+    while (!flight.steps.next().done) { /* it stops at its first check */ }
+  }
+
+  private begin(initial: Iterable<FunctionUnit>, isCancelled: () => boolean): Generator<void> {
+    this.preempt();
+    const flight = { preempted: false, steps: undefined as unknown as Generator<void> };
+    const steps = this.steps(initial, () => flight.preempted || isCancelled());
+    const self = this;
+    flight.steps = (function* () {
+      try { yield* steps; } finally { if (self.inFlight === flight) self.inFlight = undefined; }
+    })();
+    this.inFlight = flight;
+    return flight.steps;
   }
 
   /**
@@ -167,7 +201,7 @@ export class ProgramAnalyzer {
    */
   async runAsync(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false, every = 16, onYield?: () => void): Promise<void> {
     let n = 0;
-    for (const _ of this.steps(initial, isCancelled)) {
+    for (const _ of this.begin(initial, isCancelled)) {
       if (++n % every !== 0) continue;
       onYield?.();
       await new Promise((resolve) => setImmediate(resolve));
@@ -187,22 +221,33 @@ export class ProgramAnalyzer {
     };
     const live = new Set(this.files.paths);
     const isLive = (u: FunctionUnit) => live.has(u.file) && this.files.functionsIn(u.file).includes(u);
-    this.pending.filter(isLive).forEach(enqueue);
-    this.pending = [];
+    const carried = this.pending;
+    this.pending = noPendingWork();
+    carried.units.filter(isLive).forEach(enqueue);
     // `initial` may be lazy (seeds file by file): drain it as the queue empties, so trees can be released.
-    const more = initial[Symbol.iterator]();
+    const more = [...carried.more, initial[Symbol.iterator]()];
+    const nextInitial = (): IteratorResult<FunctionUnit> => {
+      while (more.length > 0) {
+        const r = more[0].next();
+        if (!r.done) return r;
+        more.shift();
+      }
+      return { done: true, value: undefined };
+    };
     // Caller files to open, one per step: a popular callee can be called from thousands of files,
     // and opening them all at once would hold all their trees until the event loop turns.
-    const callerFiles: Array<{ path: string; callee: string }> = [];
+    const callerFiles: CallerFile[] = [];
     const seenCallerFiles = new Set<string>();
     const addCallerFiles = (u: FunctionUnit, why: string) => {
       const files = this.callerFiles(u);
       if (process.env.FSDAX_AUDIT_DEBUG && files.length > 100) process.stderr.write(`${files.length} caller files to open for ${u.key} (${why})\n`);
-      for (const f of files) {
-        const k = `${f.path}|${f.callee}`;
-        if (!seenCallerFiles.has(k)) { seenCallerFiles.add(k); callerFiles.push(f); }
-      }
+      for (const f of files) addCallerFile(f);
     };
+    const addCallerFile = (f: CallerFile) => {
+      const k = `${f.path}|${f.callee}`;
+      if (!seenCallerFiles.has(k)) { seenCallerFiles.add(k); callerFiles.push(f); }
+    };
+    carried.callerFiles.forEach(addCallerFile);
     let debugStep = 0;
     for (;;) {
       if (process.env.FSDAX_AUDIT_DEBUG && ++debugStep % 5000 === 0) {
@@ -214,6 +259,11 @@ export class ProgramAnalyzer {
           process.stderr.write(`  pending caller files by callee: ${[...byCallee].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
         }
       }
+      // Checked before every step, so a preempted run stops at once; what it leaves stays lazy.
+      if (isCancelled()) {
+        this.pending = { units: queue.splice(0), callerFiles: callerFiles.splice(0), more };
+        return;
+      }
       if (queue.length === 0 && callerFiles.length > 0) {
         const { path, callee } = callerFiles.shift()!;
         if (live.has(path)) this.callersIn(path, callee).forEach(enqueue);
@@ -221,15 +271,11 @@ export class ProgramAnalyzer {
         continue;
       }
       if (queue.length === 0) {
-        const next = more.next();
+        const next = nextInitial();
         if (next.done) break;
         if (isLive(next.value)) enqueue(next.value);
         yield;
         continue;
-      }
-      if (isCancelled()) {
-        this.pending = [...queue.splice(0), ...callerFiles.flatMap((f) => (live.has(f.path) ? this.callersIn(f.path, f.callee) : [])), ...drain(more)];
-        return;
       }
       const unit = queue.shift()!;
       const key = unitKey(unit);

@@ -57,6 +57,8 @@ export class AuditSession {
     const prescanProblems: FileProblem[] = [];
     const text = parsed ? parsed.view.text : prescan(path, content, prescanProblems);
     if (prev && !parsed && prev.text === text && sameProblems(prev.prescanProblems, prescanProblems)) return;
+    // An async audit paused between steps must not go on over files that change under it.
+    this.analyzer.preempt();
     const state: FileState = { text, prescanProblems, parsed, seen: parsed };
     this.files.set(path, state);
     const parse = () => {
@@ -73,7 +75,9 @@ export class AuditSession {
   }
 
   deleteFile(path: string): void {
-    if (!this.files.delete(path)) return;
+    if (!this.files.has(path)) return;
+    this.analyzer.preempt();
+    this.files.delete(path);
     const prevText = this.program.text(path);
     const removed = this.program.replace(path, undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prevText });
