@@ -10,7 +10,7 @@
 // with an empty cache directory (cold: read + whole-tree analysis + the cache
 // written) against a second server on the same directory (warm: read + hash +
 // restore), then in the warm server the open file's diagnostics (from the stored
-// result) and the first edit (which makes the analysis session).
+// result), the background warm-up of the analysis session, and the first edits after it.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -107,6 +107,9 @@ async function indexCache(root: string, file: string, original: string, line: nu
     const uri = await warm.client.open(file, original);
     await warm.client.waitForDiagnostics(uri, (p) => p.version === 1, 60000);
     const openMs = Date.now() - t0;
+    // The analysis session is warmed up in the background after the restore; an edit before it ends would finish it.
+    await warm.client.waitFor(() => warm.client.logs.find((l) => /ready in the background/.test(l)), 300000, 'the warm-up');
+    const warmUpLine = warm.client.logs.find((l) => /ready in the background/.test(l))!;
     t0 = Date.now();
     await warm.client.change(uri, 2, [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' }]);
     await warm.client.waitForDiagnostics(uri, (p) => p.version === 2, 300000);
@@ -121,7 +124,8 @@ async function indexCache(root: string, file: string, original: string, line: nu
     console.log(`  index ready, cold (${cold.message}): ${(cold.ready / 1000).toFixed(2)} s`);
     console.log(`  index ready, warm (${warm.message}): ${(warm.ready / 1000).toFixed(2)} s`);
     console.log(`  ratio cold/warm: ${(cold.ready / warm.ready).toFixed(1)}x`);
-    console.log(`  warm: open mm/memory-failure.c -> diagnostics ${openMs} ms; first edit (makes the session) ${(firstEdit / 1000).toFixed(2)} s; next edit ${secondEdit} ms`);
+    console.log(`  warm: open mm/memory-failure.c -> diagnostics ${openMs} ms; first edit after the warm-up ${firstEdit} ms; next edit ${secondEdit} ms`);
+    console.log(`  background warm-up of the analysis: ${/\(([\d.]+ s)\)/.exec(warmUpLine)?.[1] ?? '?'} (an edit before it ends waits for the rest of it)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -76,7 +76,9 @@ describe('language server: the index cache across restarts', function () {
     assert.deepStrictEqual(restoredB, firstB);
     assert.deepStrictEqual(await diagnosticsOf(c, a), firstA);
 
-    // The first edit makes the real session: findings follow the text, and undoing the edit gives the stored ones back.
+    // The session is warmed up in the background (an edit before it ends would preempt it: test/unit/session.test.ts).
+    await c.waitFor(() => c.logs.find((l) => /analysis of .* ready in the background/.test(l)), 10000, 'the warm-up');
+    // An edit uses the real session: findings follow the text, and undoing the edit gives the stored ones back.
     const line = fs.readFileSync(b, 'utf8').split('\n')[5];
     const at = line.indexOf('folio->mapping');
     const edit = (text: string, from: number, to: number) => [{ range: { start: { line: 5, character: from }, end: { line: 5, character: to } }, text }];

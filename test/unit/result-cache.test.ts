@@ -183,6 +183,41 @@ describe('index cache: the workspace index', () => {
     assert.deepStrictEqual(second.audit(opts(), undefined, new Map([['fs/b.c', same]]), true).findings, stored.findings);
   });
 
+  it('warms the session up in the background; the stored result answers until it is complete, then the session does', async () => {
+    const first = await built();
+    const computed = first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    const second = await built();
+    assert.ok(second.restore(opts(), undefined));
+    const stored = second.lastFullAudit;
+    const warmUp = second.warmUp(opts(), undefined);
+    assert.strictEqual(second.audit(opts(), undefined, new Map(), true), stored, 'the stored result answers during the warm-up');
+    await warmUp;
+    assert.ok(logs.some((l) => /analysis of .* ready in the background/.test(l)), logs.join('\n'));
+    const bySession = second.audit(opts(), undefined, new Map(), true);
+    assert.notStrictEqual(bySession, stored, 'the session answers once warm');
+    assert.deepStrictEqual(bySession, computed);
+  });
+
+  it('an edit before the warm-up has ended gets what a fresh session gives', async () => {
+    const first = await built();
+    first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    const second = await built();
+    assert.ok(second.restore(opts(), undefined));
+    const warmUp = second.warmUp(opts(), undefined);
+    const text = fs.readFileSync(path.join(tmp, 'fs', 'b.c'), 'utf8').replace('folio->mapping', 'folio');
+    const edited = second.audit(opts(), undefined, new Map([['fs/b.c', parseSource('fs/b.c', text)]]), true);
+    await warmUp;
+    const fresh = new AuditSession(opts());
+    for (const f of listFiles(tmp)) {
+      const rel = path.relative(tmp, f).split(path.sep).join('/');
+      fresh.setFile(rel, rel === 'fs/b.c' ? text : fs.readFileSync(f, 'utf8'));
+    }
+    assert.deepStrictEqual(edited.findings, fresh.audit().findings);
+    assert.ok(!logs.some((l) => /ready in the background/.test(l)), 'the preempted warm-up does not claim to be complete');
+  });
+
   it('drops the stored result when a file changes on disk after the restore', async () => {
     const first = await built();
     first.audit(opts(), undefined, new Map(), true);

@@ -182,6 +182,12 @@ export class ProgramAnalyzer {
     while (!flight.steps.next().done) { /* it stops at its first check */ }
   }
 
+  /** Whether a run is paused or a cancelled or preempted run left work for the next one. */
+  get hasPendingWork(): boolean {
+    const p = this.pending;
+    return !!this.inFlight || p.units.length > 0 || p.callerFiles.length > 0 || p.more.length > 0;
+  }
+
   private begin(initial: Iterable<FunctionUnit>, isCancelled: () => boolean): Generator<void> {
     this.preempt();
     const flight = { preempted: false, steps: undefined as unknown as Generator<void> };

@@ -87,6 +87,11 @@ export class AuditSession {
     return this.files.size;
   }
 
+  /** The last audit ran to its end and no file changed since: its result stands for the files. */
+  get isComplete(): boolean {
+    return !this.firstRun && this.changed.size === 0 && !this.analyzer.hasPendingWork;
+  }
+
   audit(isCancelled: () => boolean = () => false): AuditResult {
     this.analyzer.run(this.startingPoints(), isCancelled);
     return this.report();
@@ -96,10 +101,12 @@ export class AuditSession {
    * The same audit, yielding to the event loop as it goes (whole-kernel scans,
    * editors). `onParsed(n)` is told how many files have been parsed so far at each
    * yield: the CLI uses it to ask V8 for a collection now and then, since released
-   * trees are native memory V8 does not see growing.
+   * trees are native memory V8 does not see growing. A background audit in an
+   * editor yields after every step (`stepsPerYield` 1), so requests wait for one
+   * step at most.
    */
-  async auditAsync(isCancelled: () => boolean = () => false, onParsed?: (parsedFiles: number) => void): Promise<AuditResult> {
-    await this.analyzer.runAsync(this.startingPoints(), isCancelled, 16, onParsed && (() => onParsed(this.program.parsedFiles)));
+  async auditAsync(isCancelled: () => boolean = () => false, onParsed?: (parsedFiles: number) => void, stepsPerYield = 16): Promise<AuditResult> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled, stepsPerYield, onParsed && (() => onParsed(this.program.parsedFiles)));
     return this.report();
   }
 

@@ -136,6 +136,11 @@ export class Auditor {
     return index.restore({ era: this.treeEra(index, settings), severities: settings.severity }, this.modelFor(settings, index.root));
   }
 
+  /** After a restore: the tree's analysis, made ready in the background (same options as auditTree). */
+  warmUpTree(index: WorkspaceIndex, settings: FsdaxAuditSettings): Promise<void> {
+    return index.warmUp({ era: this.treeEra(index, settings), severities: settings.severity }, this.modelFor(settings, index.root));
+  }
+
   private treeEra(index: WorkspaceIndex, settings: FsdaxAuditSettings): EraDetection {
     return settings.era === 'auto' ? index.era : { era: settings.era, known: true, evidence: 'set with fsdaxAudit.era' };
   }

@@ -35,7 +35,7 @@ export class WorkspaceIndex {
   private building?: Promise<boolean>;
   private lastBuildDone = false;
   /** One session per set of analysis options (era, severities, model): switching settings starts afresh. */
-  private current?: { key: string; session: AuditSession; open: Map<string, ParsedFile> };
+  private current?: { key: string; session: AuditSession; open: Map<string, ParsedFile>; warming?: boolean };
   private readonly modelIds = new WeakMap<object, number>();
   lastFullAudit?: AuditResult;
   /** Bumped whenever the disk content of an in-scope file changes (added, removed, other bytes). */
@@ -119,7 +119,7 @@ export class WorkspaceIndex {
    */
   audit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): AuditResult {
     const sessionKey = this.sessionKey(options, model);
-    if (useCache && this.current?.key !== sessionKey) {
+    if (useCache && (this.current?.key !== sessionKey || this.current.warming)) {
       const stored = this.fromCache(sessionKey, options, model, open);
       if (stored) {
         this.lastFullAudit = stored;
@@ -136,7 +136,9 @@ export class WorkspaceIndex {
       if (content) state.session.setFile(p, content); else state.session.deleteFile(p);
     }
     state.open = new Map(open);
+    // A synchronous audit preempts a warm-up in progress and finishes its work: the session is the truth from here.
     const result = state.session.audit(options.isCancelled);
+    if (state.warming && state.session.isComplete) this.warmed(state);
     this.lastFullAudit = result;
     // An audit that ran to the end (isCancelled is never reset once set) of the disk contents is what the cache keeps.
     if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(sessionKey, options, model), open, result);
@@ -175,6 +177,33 @@ export class WorkspaceIndex {
     return true;
   }
 
+  /**
+   * After a restore: makes the session for these options and runs its first
+   * audit in the background, yielding to the event loop, while the stored result
+   * keeps answering. An edit that comes before it ends preempts it (the analysis
+   * runs one audit at a time and hands unfinished work on), so the first edit
+   * after a restart costs what is left of the warm-up, not a cold analysis.
+   */
+  async warmUp(options: AuditOptions, model: FsdaxModel | undefined): Promise<void> {
+    const sessionKey = this.sessionKey(options, model);
+    if (this.current?.key === sessionKey) return;
+    const started = Date.now();
+    const state = this.sessionFor(sessionKey, options, model, { keepStored: true });
+    state.warming = true;
+    const cancelled = () => this.current !== state || !state.warming;
+    await state.session.auditAsync(cancelled, undefined, 1);
+    // Preempted by an edit or a file change: the synchronous audit that follows completes it (and calls warmed).
+    if (cancelled() || !state.session.isComplete) return;
+    this.warmed(state);
+    this.log(`fsdax-audit: analysis of ${this.root} ready in the background (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+
+  /** The session has run a complete audit: it answers from now on, and a stored result would only hold memory. */
+  private warmed(state: NonNullable<WorkspaceIndex['current']>): void {
+    state.warming = false;
+    this.restored = undefined;
+  }
+
   /** Writes a pending cache update now (shutdown). */
   flushCache(): void {
     const pending = this.pendingWrite;
@@ -184,18 +213,15 @@ export class WorkspaceIndex {
   }
 
   /**
-   * The stored result, when it answers this audit: no session for these options
-   * yet (once one exists it is the truth, and it follows edits), the same options,
+   * The stored result, when it answers this audit: no complete session for these
+   * options yet (once one exists it is the truth, and it follows edits), the same options,
    * the disk unchanged since the restore, and every open document byte-identical
    * to its disk version (an open file outside mm/ and fs/ is not in the result).
    *
-   * The session itself is made lazily, by the first audit the stored result cannot
-   * answer (typically the first edit), not in the background: the analysis is
-   * synchronous and its fixpoint keeps its work queue on the stack between the
-   * steps of an async run, so a background warm-up would need a second session (or
-   * make every edit wait for it) to stay correct; and a restart where nothing is
-   * edited (reading, hovering, auditing the workspace) then costs no analysis and
-   * none of the session's memory. The first edit pays what a cold index pays once.
+   * The session is warmed up in the background after a restore (warmUp) and the
+   * stored result answers until that first audit is complete; an audit the stored
+   * result cannot answer (typically the first edit) uses the session at once,
+   * preempting and finishing the warm-up.
    */
   private fromCache(sessionKey: string, options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>): AuditResult | undefined {
     if (!this.restore(options, model)) return undefined;
@@ -261,13 +287,13 @@ export class WorkspaceIndex {
     return key;
   }
 
-  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined): NonNullable<WorkspaceIndex['current']> {
+  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
     const session = new AuditSession({ era: options.era, severities: options.severities }, model);
     for (const [p, content] of this.disk) session.setFile(p, content);
     this.current = { key, session, open: new Map() };
-    // The session answers from now on; a stored result would only hold memory.
-    this.restored = undefined;
+    // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
+    if (!keepStored) this.restored = undefined;
     return this.current;
   }
 

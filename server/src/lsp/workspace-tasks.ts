@@ -36,6 +36,8 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
       if (restored) {
         progress?.report(100, `index restored from cache (${index.size} files): ${index.lastFullAudit?.findings.length ?? 0} findings`);
         publisher.sendStatus();
+        // Not awaited: the progress ends now; edits preempt the warm-up and finish it themselves.
+        void guard(log, 'warming up the analysis', undefined, () => auditor.warmUpTree(index, settings))();
         return;
       }
       progress?.report(90, `analysing ${index.size} files`);
