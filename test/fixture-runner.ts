@@ -1,6 +1,7 @@
 // Runs the real pipeline over annotated fixtures and diffs expected against
 // actual findings both ways. Expectations live in the C files:
 //   /* expect: fsdax/index-read */   or   /* expect: fsdax/a, fsdax/b "message fragment" */
+//   /* expect: fsdax/a@info */ also checks the severity (error, warning, info).
 // A fixture's era comes from `/* era: 5.19-6.1 */` in its first lines, or, in a
 // tree, from its marker headers; single files default to 6.2-6.14.
 import * as fs from 'fs';
@@ -9,7 +10,7 @@ import { auditFiles, Finding } from '../server/src/analysis/audit';
 import { detectEra, EraDetection } from '../server/src/model/era';
 import { ERAS, Era } from '../server/src/model/types';
 
-export interface Expectation { file: string; line: number; ruleId: string; fragment?: string }
+export interface Expectation { file: string; line: number; ruleId: string; fragment?: string; severity?: Finding['severity'] }
 
 const EXPECT_RE = /\/\*\s*expect:\s*(.*?)\s*\*\//g;
 
@@ -18,9 +19,9 @@ export function readExpectations(file: string, text: string): Expectation[] {
   text.split(/\r?\n/).forEach((lineText, i) => {
     for (const m of lineText.matchAll(EXPECT_RE)) {
       for (const part of m[1].split(/,(?=\s*fsdax\/)/)) {
-        const pm = /^\s*(fsdax\/[\w-]+)(?:\s+"([^"]*)")?\s*$/.exec(part);
+        const pm = /^\s*(fsdax\/[\w-]+)(?:@(error|warning|info))?(?:\s+"([^"]*)")?\s*$/.exec(part);
         if (!pm) throw new Error(`${file}:${i + 1}: malformed expectation "${part}"`);
-        out.push({ file, line: i + 1, ruleId: pm[1], fragment: pm[2] });
+        out.push({ file, line: i + 1, ruleId: pm[1], severity: pm[2] as Expectation['severity'], fragment: pm[3] });
       }
     }
   });
@@ -56,7 +57,7 @@ export function checkFixture(target: string): FixtureResult {
   const unmatched = [...result.findings];
   const missing: Expectation[] = [];
   for (const e of expectations) {
-    const i = unmatched.findIndex((f) => f.file === e.file && f.range.start.line + 1 === e.line && f.ruleId === e.ruleId && (!e.fragment || f.message.includes(e.fragment)));
+    const i = unmatched.findIndex((f) => f.file === e.file && f.range.start.line + 1 === e.line && f.ruleId === e.ruleId && (!e.severity || f.severity === e.severity) && (!e.fragment || f.message.includes(e.fragment)));
     if (i >= 0) unmatched.splice(i, 1); else missing.push(e);
   }
   return { missing, noisy: unmatched, findings: result.findings, expectations };
@@ -64,8 +65,8 @@ export function checkFixture(target: string): FixtureResult {
 
 export function describeDiff(target: string, r: FixtureResult): string {
   const rows = [
-    ...r.missing.map((e) => ({ file: e.file, line: e.line, text: `missing ${String(e.line).padStart(4)}  ${e.ruleId.padEnd(24)} expected, not reported${e.fragment ? ` ("${e.fragment}")` : ''}` })),
-    ...r.noisy.map((f) => ({ file: f.file, line: f.range.start.line + 1, text: `noisy   ${String(f.range.start.line + 1).padStart(4)}  ${f.ruleId.padEnd(24)} reported, not expected: "${f.message}"` })),
+    ...r.missing.map((e) => ({ file: e.file, line: e.line, text: `missing ${String(e.line).padStart(4)}  ${e.ruleId.padEnd(24)} expected, not reported${e.severity ? ` (${e.severity})` : ''}${e.fragment ? ` ("${e.fragment}")` : ''}` })),
+    ...r.noisy.map((f) => ({ file: f.file, line: f.range.start.line + 1, text: `noisy   ${String(f.range.start.line + 1).padStart(4)}  ${f.ruleId.padEnd(24)} reported, not expected: ${f.severity} "${f.message}"` })),
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   let out = `${target}\n`;
   let last = '';
