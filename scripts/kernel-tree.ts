@@ -17,7 +17,7 @@ export function requireKernelTree(version: string): string {
   return dir;
 }
 
-/** Symlinked files count, symlinked directories are not followed: as the CLI walks a tree (cli/files.ts). */
+/** Symlinked files count, symlinked directories are not followed (as server/src/host/tree-files.ts walks a tree). */
 function isFile(p: string): boolean {
   try { return fs.statSync(p).isFile(); } catch { return false; }
 }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { auditFiles } from '../server/src/analysis/audit';
-import { collectSourceFiles, detectTreeEra } from '../server/src/cli/files';
+import { collectSourceFiles, detectTreeEra } from '../server/src/host/tree-files';
 import { requireKernelTree } from './kernel-tree';
 import { parseSource } from '../server/src/parse/parser';
 import { TypeIndex } from '../server/src/analysis/types';

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { auditFiles } from '../server/src/analysis/audit';
-import { collectSourceFiles, detectTreeEra } from '../server/src/cli/files';
+import { collectSourceFiles, detectTreeEra } from '../server/src/host/tree-files';
 import { requireKernelTree } from './kernel-tree';
 
 interface Label { file: string; line: number; function: string; kind: string; expr: string; verdict: string; reason: string }

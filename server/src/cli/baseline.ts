@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import type { Finding } from '../analysis/audit';
 import { TOOL_NAME } from './project';
-import { UsageError } from './files';
+import { UsageError } from './usage-error';
 
 export const BASELINE_VERSION = 1;
 

@@ -8,7 +8,8 @@ import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AuditSession } from '../analysis/audit';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectTreeEra, findTreeRoot, forEachSourceFile, UsageError } from './files';
+import { detectTreeEra, findTreeRoot, forEachSourceFile, InputError } from '../host/tree-files';
+import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { snippetSource } from './format/snippets';
@@ -99,7 +100,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     return exitCode(report, opts.failOn);
   } catch (e) {
     progress.done();
-    if (e instanceof UsageError) {
+    if (e instanceof InputError) {
       io.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
       if (opts.debug) io.stderr.write(`${(e as Error).stack}\n`);
       return EXIT_USAGE;

@@ -13,7 +13,7 @@ import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
 import { defaultModel, mergeModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
-import { detectTreeEra, findTreeRoot, toRelative } from '../cli/files';
+import { detectTreeEra, findTreeRoot, toRelative } from '../host/tree-files';
 import type { FsdaxAuditSettings } from '../protocol';
 import { WorkspaceIndex } from './workspace-index';
 import { IndexCacheFile } from './index-cache';

@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'url';
-import { findTreeRoot } from '../cli/files';
+import { findTreeRoot } from '../host/tree-files';
 import {
   AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
   type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions,

@@ -2,7 +2,7 @@
 // (contents only: the core parses lazily what the analysis needs) and keeps a
 // core AuditSession over them, so an edit re-analyses only what it affects and
 // an open document always gets whole-tree interprocedural findings. Reading files
-// reuses cli/files.ts; the analysis itself stays in the core.
+// goes through host/tree-files.ts; the analysis itself stays in the core.
 //
 // The index cache: the result of the last complete whole-tree audit of the disk
 // contents is stored with the content hash of every file (index-cache.ts for the
@@ -20,7 +20,7 @@ import type { ParsedFile } from '../parse/parser';
 import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
-import { collectSourceFiles, detectTreeEra, toRelative } from '../cli/files';
+import { collectSourceFiles, detectTreeEra, toRelative } from '../host/tree-files';
 import { toolIdentity, type IndexCacheFile } from './index-cache';
 
 const READ_CHUNK = 200;

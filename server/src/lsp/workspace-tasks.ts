@@ -7,7 +7,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver';
 import type { Finding } from '../analysis/audit';
-import { findTreeRoot } from '../cli/files';
+import { findTreeRoot } from '../host/tree-files';
 import type { AuditWorkspaceResult } from '../protocol';
 import type { Auditor } from './auditor';
 import { findingToDiagnostic } from './convert';

@@ -1,13 +1,20 @@
-// cli front-end: turns path arguments into SourceFiles (reading the disk), finds
-// the kernel tree root and the era marker files. The core never touches the disk.
+// host: the file system, for the front-ends (CLI and language server alike).
+// Turns paths into SourceFiles (reading the disk), finds the kernel tree root
+// and reads the era marker files. The core never touches the disk.
 import * as fs from 'fs';
 import * as path from 'path';
 import { detectEra, EraDetection, ERA_MARKER_FILES } from '../model/era';
 import { ERAS, Era } from '../model/types';
 import type { SourceFile } from '../analysis/audit';
-import type { Progress } from './progress';
 
-export class UsageError extends Error {}
+/** A path or an option value the user gave is wrong: the CLI exits 2 with the message, the server logs it. */
+export class InputError extends Error {}
+
+/** What a walk reports as it reads (the CLI's progress line). */
+export interface WalkProgress {
+  phase(label: string, total?: number): void;
+  tick(): void;
+}
 
 /** Walks up from `start` to a directory that looks like a kernel tree (has mm/ and include/linux/). */
 export function findTreeRoot(start: string): string | undefined {
@@ -26,8 +33,8 @@ export interface CollectedFiles {
   unreadable: Array<{ file: string; message: string }>;
 }
 
-/** Every .c/.h under the given paths (sorted), relative to root. Missing paths are a UsageError. */
-export function collectSourceFiles(paths: string[], root: string, progress?: Progress): CollectedFiles {
+/** Every .c/.h under the given paths (sorted), relative to root. Missing paths are an InputError. */
+export function collectSourceFiles(paths: string[], root: string, progress?: WalkProgress): CollectedFiles {
   const files: SourceFile[] = [];
   const unreadable = forEachSourceFile(paths, root, (f) => files.push(f), progress);
   return { files, unreadable };
@@ -38,7 +45,7 @@ export function collectSourceFiles(paths: string[], root: string, progress?: Pro
  * that keeps only what it needs (the CLI keeps the decoded text) never holds a
  * whole kernel's bytes at once. Returns what could not be read.
  */
-export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: Progress): CollectedFiles['unreadable'] {
+export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: WalkProgress): CollectedFiles['unreadable'] {
   const found = new Set<string>();
   const unreadable: CollectedFiles['unreadable'] = [];
   // Symlinked directories met during the walk are not followed (as ripgrep and git do): a kernel
@@ -63,7 +70,7 @@ export function forEachSourceFile(paths: string[], root: string, visit: (f: Sour
     }
   };
   for (const p of paths) {
-    if (!fs.existsSync(p)) throw new UsageError(`no such path: ${p}`);
+    if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
     const stat = fs.statSync(p);
     if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
     else walk(p, true);
@@ -91,7 +98,7 @@ export function toRelative(root: string, abs: string): string {
 
 export function detectTreeEra(root: string, requested: string): EraDetection {
   if (requested !== 'auto') {
-    if (!(ERAS as readonly string[]).includes(requested)) throw new UsageError(`unknown era "${requested}"; use auto or one of ${ERAS.join(', ')}`);
+    if (!(ERAS as readonly string[]).includes(requested)) throw new InputError(`unknown era "${requested}"; use auto or one of ${ERAS.join(', ')}`);
     return { era: requested as Era, known: true, evidence: 'set with --era' };
   }
   const cache = new Map<string, string | undefined>();
