@@ -137,6 +137,15 @@ describe('index cache: the workspace index', () => {
     return index;
   };
   const opts = (): AuditOptions => ({ era: { era: '6.2-6.14', known: true, evidence: 'test' } });
+  /** A second index over the tree, restored from the cache a first one wrote. */
+  const restoredIndex = async () => {
+    const first = await built();
+    const computed = first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    const second = await built();
+    assert.ok(second.restore(opts(), undefined));
+    return Object.assign(second, { computedByFirst: computed });
+  };
 
   it('restores an unchanged tree with the result the session computes, and not a changed one', async () => {
     const first = await built();
@@ -167,11 +176,7 @@ describe('index cache: the workspace index', () => {
   });
 
   it('answers from the stored result only while the open documents equal the disk', async () => {
-    const first = await built();
-    first.audit(opts(), undefined, new Map(), true);
-    first.flushCache();
-    const second = await built();
-    assert.ok(second.restore(opts(), undefined));
+    const second = await restoredIndex();
     const bPath = path.join(tmp, 'fs', 'b.c');
     const same = parseSource('fs/b.c', fs.readFileSync(bPath, 'utf8'));
     const stored = second.audit(opts(), undefined, new Map([['fs/b.c', same]]), true);
@@ -184,11 +189,7 @@ describe('index cache: the workspace index', () => {
   });
 
   it('warms the session up in the background; the stored result answers until it is complete, then the session does', async () => {
-    const first = await built();
-    const computed = first.audit(opts(), undefined, new Map(), true);
-    first.flushCache();
-    const second = await built();
-    assert.ok(second.restore(opts(), undefined));
+    const second = await restoredIndex();
     const stored = second.lastFullAudit;
     const warmUp = second.warmUp(opts(), undefined);
     assert.strictEqual(second.audit(opts(), undefined, new Map(), true), stored, 'the stored result answers during the warm-up');
@@ -196,15 +197,11 @@ describe('index cache: the workspace index', () => {
     assert.ok(logs.some((l) => /analysis of .* ready in the background/.test(l)), logs.join('\n'));
     const bySession = second.audit(opts(), undefined, new Map(), true);
     assert.notStrictEqual(bySession, stored, 'the session answers once warm');
-    assert.deepStrictEqual(bySession, computed);
+    assert.deepStrictEqual(bySession, second.computedByFirst);
   });
 
   it('an edit before the warm-up has ended gets what a fresh session gives', async () => {
-    const first = await built();
-    first.audit(opts(), undefined, new Map(), true);
-    first.flushCache();
-    const second = await built();
-    assert.ok(second.restore(opts(), undefined));
+    const second = await restoredIndex();
     const warmUp = second.warmUp(opts(), undefined);
     const text = fs.readFileSync(path.join(tmp, 'fs', 'b.c'), 'utf8').replace('folio->mapping', 'folio');
     const edited = second.audit(opts(), undefined, new Map([['fs/b.c', parseSource('fs/b.c', text)]]), true);
@@ -219,11 +216,7 @@ describe('index cache: the workspace index', () => {
   });
 
   it('drops the stored result when a file changes on disk after the restore', async () => {
-    const first = await built();
-    first.audit(opts(), undefined, new Map(), true);
-    first.flushCache();
-    const second = await built();
-    assert.ok(second.restore(opts(), undefined));
+    const second = await restoredIndex();
     const a = path.join(tmp, 'mm', 'a.c');
     second.updateFromDisk('mm/a.c', fs.readFileSync(a));
     assert.ok(second.restore(opts(), undefined), 'the same bytes again keep it');
