@@ -1,6 +1,7 @@
 // fsdax/anon-vma: anon_vma lookups (folio_anon_vma, folio_lock_anon_vma_read
 // ...) on a maybe-FS-DAX page. For the 0x1 sentinel the anon_vma computes to
-// NULL (fsdax-model.md S6): safe only by accident, wrong if dereferenced.
+// NULL (fsdax-model.md S6): safe only by accident, and an error when the result
+// is dereferenced before a NULL test.
 import { defineRule } from '../src/analysis/rule-api';
 
 export default defineRule({
@@ -12,12 +13,16 @@ export default defineRule({
     advice: 'Rule out FS-DAX before looking up an anon_vma: a shared FS-DAX page has none.',
     messages: {
       nullAnonVma: '{{expr}} treats a shared FS-DAX page as anonymous ({{era}}): its anon_vma is 0x1 - PAGE_MAPPING_ANON = NULL; page from {{source}}',
+      nullDeref: '{{expr}} is NULL for a shared FS-DAX page ({{era}}: 0x1 - PAGE_MAPPING_ANON) and is dereferenced ({{deref}}) with no NULL test first: an oops; page from {{source}}',
     },
   },
   check(ctx) {
     if (!ctx.hasSentinel) return;
     for (const site of ctx.sites('anon-vma')) {
-      if (site.exposure.mayBeShared) ctx.report(site, 'nullAnonVma');
+      if (!site.exposure.mayBeShared) continue;
+      // fsdax-model.md §7: an error when the result is dereferenced without a NULL check.
+      if (site.derefBy) ctx.report(site, 'nullDeref', { severity: 'error', data: { deref: `\`${site.derefBy}\`` } });
+      else ctx.report(site, 'nullAnonVma');
     }
   },
 });

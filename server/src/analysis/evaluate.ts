@@ -165,6 +165,7 @@ export class Evaluator {
       return undefined;
     }
     if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, 'deref', node.text);
+    if (receiverFact.kind === 'anon_vma') this.useValue(receiverFact, 'deref', node.text);
     return undefined;
   }
 
@@ -202,6 +203,8 @@ export class Evaluator {
         if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
         // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
         if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
+        // The anon_vma is tracked until a NULL test: dereferenced before one, it is a NULL dereference for a shared page.
+        if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex] };
       }
     }
     if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
@@ -209,6 +212,7 @@ export class Evaluator {
       return undefined;
     }
     if (m.indexSinks.has(name)) for (const f of argFacts) if (f?.kind === 'index') this.useValue(f, 'sink', name);
+    if (m.anonVmaDerefCalls.has(name)) for (const f of argFacts) if (f?.kind === 'anon_vma') this.useValue(f, 'deref', node.text);
     if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
     const summary = this.summaries(name, this.unit.file);
     argFacts.forEach((f, i) => {
@@ -242,7 +246,7 @@ export class Evaluator {
   private useValue(f: Fact, use: 'deref' | 'sink' | 'decode', how: string): void {
     if (!this.rec) return;
     for (const at of f.readAt ?? []) {
-      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper'));
+      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper' || s.kind === 'anon-vma'));
       if (!site) continue;
       if (use === 'deref' && !site.derefBy) site.derefBy = how;
       if (use === 'sink' && !site.sink) site.sink = how;

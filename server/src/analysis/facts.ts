@@ -2,7 +2,8 @@
 // join and compose. A Fact says "this value may be (or be derived from) an
 // FS-DAX page", where it came from, and what is known about it on this path.
 
-export type ValueKind = 'page' | 'pfn' | 'mapping' | 'index';
+/** `anon_vma`: what an anon_vma helper returned for the page (NULL for the shared marker, fsdax-model.md S6). */
+export type ValueKind = 'page' | 'pfn' | 'mapping' | 'index' | 'anon_vma';
 
 /** A place in a file, by UTF-16 offsets (the core's only position type). */
 export interface SourceSpan {

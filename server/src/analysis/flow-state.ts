@@ -178,6 +178,8 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
   if (lock) acquire(state, lock.subject, lock.spec, model);
   const proves = state.nonNullProves.get(key);
   if (proves) exclude(state, proves);
+  // A non-NULL anon_vma is a real one: dereferencing it past the test is fine.
+  if (state.vars.get(key)?.kind === 'anon_vma') state.vars.delete(key);
   // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
   if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
     updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });

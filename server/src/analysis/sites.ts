@@ -19,7 +19,7 @@ export interface RawSite {
   helper?: string;
   /** The index sink this read's value reaches (vma_address, xas_set ..., or a callee that passes it to one). */
   sink?: string;
-  /** For mapping reads: the first place the value is used as an address_space pointer. */
+  /** For mapping reads: the first place the value is used as an address_space pointer; for anon_vma lookups: where the result is dereferenced with no NULL test before. */
   derefBy?: string;
   /** The read value is masked with PAGE_MAPPING_FLAGS (or similar): the code decodes the shared marker itself. */
   decoded?: boolean;

@@ -32,6 +32,7 @@ export interface ModelIndex {
   readonly siteKindByCall: ReadonlyMap<string, SiteKind>;
   readonly mappingDerefFields: ReadonlySet<string>;
   readonly mappingDerefCalls: ReadonlySet<string>;
+  readonly anonVmaDerefCalls: ReadonlySet<string>;
   readonly indexSinks: ReadonlySet<string>;
   /** Calls returning their argument with a reference held, and calls taking a reference on an argument. */
   readonly returnsReferenced: ReadonlyMap<string, number>;
@@ -87,7 +88,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'anonVmaDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -146,6 +147,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     siteKindByCall,
     mappingDerefFields: new Set(model.mappingDerefs.fields),
     mappingDerefCalls: new Set(model.mappingDerefs.calls),
+    anonVmaDerefCalls: new Set(model.anonVmaDerefs.calls),
     indexSinks: new Set(model.indexSinks),
     returnsReferenced: new Map(Object.entries(model.references.returnsReferenced)),
     referencesArg: new Map(Object.entries(model.references.referencesArg)),

@@ -88,6 +88,8 @@ export interface FsdaxModel {
   encodingAwareHelpers: { functions: string[] };
   sites: Record<SiteKind, string[]>;
   mappingDerefs: { fields: string[]; calls: string[] };
+  /** Calls that dereference the anon_vma they are given (any field access counts too). */
+  anonVmaDerefs: { calls: string[] };
   indexSinks: string[];
   pageTableContext: { requires: string; excludeFiles: string[]; excludeFunctionsMatching: string };
 }
