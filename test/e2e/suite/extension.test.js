@@ -2,6 +2,7 @@
 // (a copy of test/fixtures/trees/cross-file): diagnostics on the right lines from
 // the workspace index, hover text, a suppression code action applied.
 const assert = require('assert');
+const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
 const { waitFor: waitUntil } = require('./wait');
@@ -44,6 +45,23 @@ describe('fsdax-audit in VS Code', () => {
     assert.strictEqual(`${mapping.code.target.scheme}://${mapping.code.target.authority}${mapping.code.target.path}`, `${vscode.env.uriScheme}://fsdax-audit.fsdax-audit/explain`);
     assert.strictEqual(mapping.code.target.query, 'scenario=shared-mapping&era=6.2-6.14');
     assert.ok(mapping.relatedInformation.some((r) => r.location.uri.fsPath.endsWith(path.join('mm', 'a.c'))), 'path goes through mm/a.c');
+  });
+
+  it('stores the workspace index cache in the extension\'s global storage, not in ~/.cache', async () => {
+    // The e2e driver gives the run its own HOME and user data dir under the result file's folder.
+    const home = path.dirname(process.env.E2E_RESULT_FILE);
+    const find = (dir, depth) => {
+      if (depth < 0 || !fs.existsSync(dir)) return [];
+      return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) return find(p, depth - 1);
+        return /[\\/]globalStorage[\\/]fsdax-audit\.fsdax-audit[\\/]index[\\/][^\\/]+\.json$/.test(p) ? [p] : [];
+      });
+    };
+    const [file] = await waitFor(() => { const f = find(path.join(home, 'user-data'), 6); return f.length > 0 ? f : undefined; }, 'the index cache file');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.ok(JSON.stringify(stored).includes('fs/b.c'), 'the cache lists the tree\'s files');
+    assert.deepStrictEqual(find(path.join(home, 'cache'), 4), [], 'nothing under XDG_CACHE_HOME');
   });
 
   it('hovers the flagged read with the era and what to do instead', async () => {
