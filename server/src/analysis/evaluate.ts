@@ -180,7 +180,7 @@ export class Evaluator {
     if (m.pfnToPage.has(name)) return argFacts[0] && withKind(argFacts[0], 'page');
     if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return argFacts[0] && withKind(argFacts[0], 'pfn');
     const source = m.sourceByCall.get(name);
-    if (source) return this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns);
+    if (source) return this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns, source.referenced);
     const producer = m.cleanProducers.get(name);
     if (producer) {
       if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
@@ -260,7 +260,7 @@ export class Evaluator {
     }
   }
 
-  private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean): Fact | undefined {
+  private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean, referenced = false): Fact | undefined {
     if (this.state.noFsdaxContext) return undefined;
     if (entryArg !== undefined) {
       const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
@@ -269,7 +269,7 @@ export class Evaluator {
     }
     const level = entryLevel(name);
     if (this.rec && entryArg !== undefined && level) this.rec.facts.pageTableLevels.add(level);
-    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`, entryArg !== undefined ? entryLevel(name) : undefined);
+    const fact = this.concrete(node, sourceId, `${node.text.length > 60 ? `${name}(...)` : node.text} may yield an FS-DAX page`, entryArg !== undefined ? entryLevel(name) : undefined, referenced);
     if (pagesArg) {
       const target = args.find((a) => a.text === pagesArg) ??
         args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text)) ??
@@ -281,9 +281,9 @@ export class Evaluator {
     return entryArg !== undefined || returns ? fact : undefined;
   }
 
-  private concrete(node: SyntaxNode, sourceId: string, label: string, level?: string): Fact {
+  private concrete(node: SyntaxNode, sourceId: string, label: string, level?: string, referenced = false): Fact {
     const origin: ConcreteOrigin = { sourceId, steps: [{ ...step(this.unit, node, label), ...(level ? { level } : {}) }] };
-    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false };
+    return { kind: 'page', origins: [{ concrete: origin }], mayBeShared: this.model.hasSharedPages, mayBeSingleOwner: true, guaranteed: referenced };
   }
 
   /** The caller-side fact of `callee(args)`, from the callee's return summary with its params replaced by the arguments. */

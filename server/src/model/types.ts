@@ -15,6 +15,8 @@ export interface SourceSpec {
   pagesArg?: string;
   /** The call returns the page. */
   returns?: boolean;
+  /** The page comes with a reference (GUP): the filesystem's layout break waits for it, so truncate cannot free it while held (fsdax-model.md §5). */
+  referenced?: boolean;
   description: string;
 }
 
