@@ -28,6 +28,8 @@ export interface AuditOptions {
   isCancelled?: () => boolean;
   /** Worker threads the front-end allows (CLI --jobs); results never depend on it. */
   jobs?: number;
+  /** The arch/ directories whose kernels can have FS-DAX pages (from the tree's Kconfig); undefined: all. */
+  fsdaxArchitectures?: readonly string[];
 }
 
 export interface Range { start: Position; end: Position }

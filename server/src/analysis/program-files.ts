@@ -4,6 +4,7 @@
 // pre-scan and never parsed. Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { collectFunctions, FunctionUnit } from './functions';
+import { LinkScope } from './link-scope';
 
 export interface ProgramFile {
   path: string;
@@ -39,7 +40,7 @@ export class ProgramFiles {
   private readonly nodes = new Map<string, SyntaxNode>();
   private readonly evictListeners: Array<(path: string) => void> = [];
 
-  constructor(files: readonly ProgramFile[], private readonly maxLiveTrees = DEFAULT_LIVE_TREES) {
+  constructor(files: readonly ProgramFile[], private readonly maxLiveTrees = DEFAULT_LIVE_TREES, private readonly scope = new LinkScope()) {
     for (const f of files) this.add(f);
   }
 
@@ -180,6 +181,11 @@ export class ProgramFiles {
     return units;
   }
 
+  /** Whether a call in `from` can bind to a definition in `to` (link-scope.ts). */
+  linkable(from: string, to: string): boolean {
+    return this.scope.linkable(from, to);
+  }
+
   /** Files whose text matches; for seeding the analysis and finding callers. `mustInclude`, a literal the match needs, skips most files cheaply. */
   filesMatching(re: RegExp, mustInclude?: string): string[] {
     return this.paths.filter((p) => { const t = this.text(p); return (!mustInclude || t.includes(mustInclude)) && re.test(t); });
@@ -187,7 +193,8 @@ export class ProgramFiles {
 
   /**
    * Binds a call: a static definition in the calling file first, then the
-   * tree's non-static definitions (parsing the files that may hold them).
+   * non-static definitions of the files it can be linked with (parsing the files
+   * that may hold them).
    */
   resolve(name: string, fromFile: string): FunctionUnit[] {
     const key = `${fromFile}\0${name}`;
@@ -202,8 +209,8 @@ export class ProgramFiles {
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
-    for (const path of this.definitionSites.get(name) ?? []) this.functionsIn(path);
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    for (const path of this.definitionSites.get(name) ?? []) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
 }
 

@@ -93,7 +93,7 @@ export class ProgramAnalyzer {
   /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
   private callerFiles(callee: FunctionUnit): CallerFile[] {
     const call = new RegExp(`\\b${callee.name}\\s*\\(`);
-    const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name);
+    const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name).filter((p) => this.files.linkable(p, callee.file));
     return paths.map((path) => ({ path, callee: callee.name }));
   }
 

@@ -11,6 +11,7 @@ import { compareProblems, findingsFor } from './audit';
 import { ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
+import { LinkScope } from './link-scope';
 
 interface FileState {
   /** The decoded text; the bytes are not kept (a whole-kernel scan would hold its source twice). */
@@ -26,6 +27,7 @@ interface FileState {
 export class AuditSession {
   private readonly files = new Map<string, FileState>();
   private readonly program: ProgramFiles;
+  private readonly scope: LinkScope;
   private readonly analyzer: ProgramAnalyzer;
   private readonly index: ModelIndex;
   private readonly modelProblems: FileProblem[] = [];
@@ -35,7 +37,8 @@ export class AuditSession {
 
   /** `maxLiveTrees`: parsed trees held at once (memory bound for whole-kernel scans); tests set it low. */
   constructor(private readonly options: AuditOptions, model?: FsdaxModel, limits: { maxLiveTrees?: number } = {}) {
-    this.program = new ProgramFiles([], limits.maxLiveTrees ?? DEFAULT_LIVE_TREES);
+    this.scope = new LinkScope(options.fsdaxArchitectures);
+    this.program = new ProgramFiles([], limits.maxLiveTrees ?? DEFAULT_LIVE_TREES, this.scope);
     let m = model ?? defaultModel();
     for (const ext of options.modelExtensions ?? []) {
       const merged = mergeModel(m, ext.value, ext.origin);
@@ -70,7 +73,8 @@ export class AuditSession {
       return state.parsed;
     };
     const release = parsed ? undefined : () => { state.parsed = undefined; };
-    const removed = this.program.replace(path, { path, text, parsed, parse, release });
+    // Files no FS-DAX page can reach (userspace tools, boot code, architectures without FS-DAX) are counted, not analysed.
+    const removed = this.program.replace(path, this.scope.analysable(path) ? { path, text, parsed, parse, release } : undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.text ?? '' });
   }
 

@@ -8,7 +8,7 @@ import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AuditSession } from '../analysis/audit';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectTreeEra, findTreeRoot, forEachSourceFile, InputError } from '../host/tree-files';
+import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, forEachSourceFile, InputError } from '../host/tree-files';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -163,7 +163,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
-  const session = new AuditSession({ era, modelExtensions, jobs: opts.jobs });
+  const session = new AuditSession({ era, modelExtensions, jobs: opts.jobs, fsdaxArchitectures: detectFsdaxArchitectures(root) });
   const unreadable = forEachSourceFile(targets, root, (f) => session.setFile(f.path, f.content), progress);
   progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).

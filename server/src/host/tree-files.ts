@@ -96,6 +96,24 @@ export function toRelative(root: string, abs: string): string {
   return (rel.startsWith('..') ? abs : rel).split(path.sep).join('/');
 }
 
+/**
+ * The arch/ directories whose kernels can have FS-DAX pages: FS_DAX needs ZONE_DEVICE, which
+ * (up to at least 6.14) depends on ARCH_HAS_PTE_DEVMAP, selected by x86_64, arm64, powerpc
+ * book3s64, riscv64 and loongarch in 6.12. Read from the tree; undefined (every architecture)
+ * when the tree does not say, as in trees where ZONE_DEVICE no longer depends on it.
+ */
+export function detectFsdaxArchitectures(root: string): string[] | undefined {
+  let mmKconfig: string;
+  try { mmKconfig = fs.readFileSync(path.join(root, 'mm', 'Kconfig'), 'latin1'); } catch { return undefined; }
+  const zoneDevice = /^config ZONE_DEVICE\n((?:[ \t].*\n|\n)*)/m.exec(mmKconfig)?.[1] ?? '';
+  if (!/^\s*depends on ARCH_HAS_PTE_DEVMAP\b/m.test(zoneDevice)) return undefined;
+  let arches: string[];
+  try { arches = fs.readdirSync(path.join(root, 'arch')).sort(); } catch { return undefined; }
+  return arches.filter((a) => {
+    try { return /^\s*select ARCH_HAS_PTE_DEVMAP\b/m.test(fs.readFileSync(path.join(root, 'arch', a, 'Kconfig'), 'latin1')); } catch { return false; }
+  });
+}
+
 export function detectTreeEra(root: string, requested: string): EraDetection {
   if (requested !== 'auto') {
     if (!(ERAS as readonly string[]).includes(requested)) throw new InputError(`unknown era "${requested}"; use auto or one of ${ERAS.join(', ')}`);

@@ -20,7 +20,7 @@ import type { ParsedFile } from '../parse/parser';
 import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
-import { collectSourceFiles, detectTreeEra, toRelative } from '../host/tree-files';
+import { collectSourceFiles, detectFsdaxArchitectures, detectTreeEra, toRelative } from '../host/tree-files';
 import { toolIdentity, type IndexCacheFile } from './index-cache';
 
 const READ_CHUNK = 200;
@@ -31,6 +31,8 @@ export interface BuildProgress { done: number; total: number }
 
 export class WorkspaceIndex {
   readonly era: EraDetection;
+  /** The architectures of this tree that can have FS-DAX pages (undefined: all): a property of the tree, not of settings. */
+  readonly fsdaxArchitectures?: readonly string[];
   private readonly disk = new Map<string, Uint8Array>();
   private building?: Promise<boolean>;
   private lastBuildDone = false;
@@ -56,6 +58,7 @@ export class WorkspaceIndex {
   constructor(readonly root: string, private readonly cache?: IndexCacheFile, private readonly log: (message: string) => void = () => undefined,
     private readonly tool: () => string = toolIdentity) {
     this.era = detectTreeEra(root, 'auto');
+    this.fsdaxArchitectures = detectFsdaxArchitectures(root);
   }
 
   get size(): number { return this.disk.size; }
@@ -281,7 +284,7 @@ export class WorkspaceIndex {
     const k = `${sessionKey}|${JSON.stringify(options.era)}`;
     let key = this.cacheKeys.get(k);
     if (key === undefined) {
-      key = analysisKey(options, model ?? defaultModel());
+      key = analysisKey({ ...options, fsdaxArchitectures: this.fsdaxArchitectures }, model ?? defaultModel());
       this.cacheKeys.set(k, key);
     }
     return key;
@@ -289,7 +292,7 @@ export class WorkspaceIndex {
 
   private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
-    const session = new AuditSession({ era: options.era, severities: options.severities }, model);
+    const session = new AuditSession({ era: options.era, severities: options.severities, fsdaxArchitectures: this.fsdaxArchitectures }, model);
     for (const [p, content] of this.disk) session.setFile(p, content);
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
