@@ -21,7 +21,11 @@ function arg(name: string, fallback: string): string {
 
 const version = arg('version', '6.12');
 const root = requireKernelTree(version);
-const labels: Label[] = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'labels', `linux-${version}.json`), 'utf8')).sites;
+// linux-<version>.json and any linux-<version>-<more>.json (labels added later, by another labeler).
+const labelDir = path.join(__dirname, '..', '..', 'test', 'labels');
+const labelFiles = fs.readdirSync(labelDir).filter((f) => f === `linux-${version}.json` || f.startsWith(`linux-${version}-`)).sort();
+const labels: Label[] = labelFiles.flatMap((f) => JSON.parse(fs.readFileSync(path.join(labelDir, f), 'utf8')).sites as Label[]);
+const conflicts = new Set(labels.filter((l) => labels.some((m) => m.file === l.file && m.line === l.line && m.verdict !== l.verdict && m.verdict !== 'unclear' && l.verdict !== 'unclear')).map((l) => `${l.file}:${l.line}`));
 const { files } = collectSourceFiles(['mm', 'fs'].map((d) => path.join(root, d)), root);
 const result = auditFiles(files, { era: detectTreeEra(root, 'auto') });
 const labeledFiles = new Set(labels.map((l) => l.file));
@@ -43,7 +47,8 @@ const unsafe = labels.filter((l) => l.verdict === 'unsafe');
 const missed = unsafe.filter((l) => !foundLines.has(`${l.file}:${l.line}`));
 const lines = files.reduce((n, f) => n + (typeof f.content === 'string' ? f.content : Buffer.from(f.content).toString('latin1')).split('\n').length, 0);
 console.log(`linux-${version} (era ${result.era.era}): ${result.findings.length} findings in mm/+fs/ (${files.length} files, ${(lines / 1000).toFixed(0)} kLOC): ${(result.findings.length / (lines / 1000)).toFixed(3)} findings/kLOC`);
-console.log(`labels: ${labels.length} sites (${unsafe.length} unsafe) in ${labeledFiles.size} files`);
+console.log(`labels: ${labels.length} sites (${unsafe.length} unsafe) in ${labeledFiles.size} files, from ${labelFiles.join(', ')}`);
+if (conflicts.size > 0) console.log(`labels that disagree on a line (counted unsafe): ${[...conflicts].sort().join(', ')}`);
 console.log(`in labeled files: ${tp} true positives, ${fp} false positives (labeled safe), ${unlabeled} on unlabeled lines`);
 console.log(`precision (labeled lines): ${(tp / Math.max(1, tp + fp) * 100).toFixed(1)}%; counting unlabeled as false: ${(tp / Math.max(1, tp + fp + unlabeled) * 100).toFixed(1)}%`);
 console.log(`recall: ${unsafe.length - missed.length}/${unsafe.length} unsafe sites = ${((unsafe.length - missed.length) / Math.max(1, unsafe.length) * 100).toFixed(1)}%`);
