@@ -25,8 +25,8 @@ export async function runCli(args: string[], options: { tty?: boolean; stdoutWri
 }
 
 /** As a child process, through bin/fsdax-audit.js. */
-export function runBin(args: string[], cwd = REPO): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+export function runBin(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -26,8 +26,6 @@ export interface AuditOptions {
   /** Per-rule severity override, or 'off'. */
   severities?: Record<string, Severity | 'off'>;
   isCancelled?: () => boolean;
-  /** Worker threads the front-end allows (CLI --jobs); results never depend on it. */
-  jobs?: number;
   /** The arch/ directories whose kernels can have FS-DAX pages (from the tree's Kconfig); undefined: all. */
   fsdaxArchitectures?: readonly string[];
 }

@@ -16,6 +16,24 @@ export interface ProgramFile {
   parse: () => ParsedFile;
   /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
   release?: () => void;
+  /** indexText(text), when the front-end computed it already (in a worker). */
+  index?: TextIndex;
+}
+
+/** What the pre-scan learns from a file's text: the names it may define, whether it has suppression comments. */
+export interface TextIndex {
+  definedNames: string[];
+  hasSuppressions: boolean;
+}
+
+/** Pure and cheap enough for a worker: the CLI computes it while reading (--jobs). */
+export function indexText(text: string): TextIndex {
+  const names = new Set<string>();
+  for (const m of text.matchAll(DEFINITION_RE)) {
+    // A static definition is only ever bound from its own file, which is parsed already.
+    if (!m[0].startsWith('static')) names.add(m[1]);
+  }
+  return { definedNames: [...names], hasSuppressions: text.includes('fsdax-audit:') };
 }
 
 /** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */
@@ -94,17 +112,13 @@ export class ProgramFiles {
   private add(f: ProgramFile): void {
     this.byPath.set(f.path, f);
     this.sortedPaths = undefined;
-    if (f.text.includes('fsdax-audit:')) this.withSuppressions.add(f.path);
-    const names = new Set<string>();
-    for (const m of f.text.matchAll(DEFINITION_RE)) {
-      // A static definition is only ever bound from its own file, which is parsed already.
-      if (!m[0].startsWith('static')) names.add(m[1]);
-    }
-    for (const name of names) {
+    const { definedNames, hasSuppressions } = f.index ?? indexText(f.text);
+    if (hasSuppressions) this.withSuppressions.add(f.path);
+    for (const name of definedNames) {
       const list = this.definitionSites.get(name);
       if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
     }
-    this.definedNames.set(f.path, [...names]);
+    this.definedNames.set(f.path, definedNames);
   }
 
   /**

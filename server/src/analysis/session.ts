@@ -3,7 +3,7 @@
 // re-analyses only what depends on it. The CLI makes one, sets every file and
 // audits once; the language server keeps one per kernel tree and sets the open
 // document on each edit. Pure: contents come in from the front-end.
-import { MAX_FILE_BYTES, parseSource, ParsedFile, readSourceBytes } from '../parse/parser';
+import { parseSource, ParsedFile } from '../parse/parser';
 import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit';
@@ -11,6 +11,7 @@ import { compareProblems, findingsFor } from './audit';
 import { ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
+import { prescanSource, type Prescan } from './prescan';
 import { LinkScope } from './link-scope';
 
 interface FileState {
@@ -55,10 +56,19 @@ export class AuditSession {
    * parsed when the analysis first needs it. Setting the same content again is free.
    */
   setFile(path: string, content: Uint8Array | string, parsed?: ParsedFile): void {
+    if (parsed) this.apply(path, { text: parsed.view.text, problems: [] }, parsed);
+    else this.apply(path, prescanSource(path, content, false));
+  }
+
+  /** The same, for a file the front-end pre-scanned itself (prescanSource in a worker: CLI --jobs). */
+  setPrescanned(path: string, scan: Prescan): void {
+    this.apply(path, scan);
+  }
+
+  private apply(path: string, scan: Prescan, parsed?: ParsedFile): void {
     const prev = this.files.get(path);
     if (prev && parsed && prev.parsed === parsed) return;
-    const prescanProblems: FileProblem[] = [];
-    const text = parsed ? parsed.view.text : prescan(path, content, prescanProblems);
+    const { text, problems: prescanProblems } = scan;
     if (prev && !parsed && prev.text === text && sameProblems(prev.prescanProblems, prescanProblems)) return;
     // An async audit paused between steps must not go on over files that change under it.
     this.analyzer.preempt();
@@ -74,7 +84,7 @@ export class AuditSession {
     };
     const release = parsed ? undefined : () => { state.parsed = undefined; };
     // Files no FS-DAX page can reach (userspace tools, boot code, architectures without FS-DAX) are counted, not analysed.
-    const removed = this.program.replace(path, this.scope.analysable(path) ? { path, text, parsed, parse, release } : undefined);
+    const removed = this.program.replace(path, this.scope.analysable(path) ? { path, text, parsed, parse, release, index: scan.index } : undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.text ?? '' });
   }
 
@@ -155,12 +165,4 @@ export class AuditSession {
 
 function sameProblems(a: readonly FileProblem[], b: readonly FileProblem[]): boolean {
   return a.length === b.length && a.every((p, i) => p.message === b[i].message);
-}
-
-/** Decodes for the pre-scan; reports what makes a file unreadable as C without parsing it. */
-function prescan(path: string, content: Uint8Array | string, problems: FileProblem[]): string {
-  if (typeof content === 'string') return content;
-  const read = readSourceBytes(content, MAX_FILE_BYTES);
-  for (const p of read.problems) problems.push({ file: path, kind: p.kind, message: p.message, line: 0 });
-  return read.text;
 }

@@ -8,7 +8,8 @@ import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AuditSession } from '../analysis/audit';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, forEachSourceFile, InputError } from '../host/tree-files';
+import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, InputError } from '../host/tree-files';
+import { readTreeInto } from './read-tree';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -63,7 +64,7 @@ function buildProgram(io: CliIo): Command {
     .option('--model <file>', 'extra sources/guards/guarantees (JSON, merged into the bundled model)')
     .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
     .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
-    .addOption(new Option('--jobs <n>', 'worker threads (the analysis is single-threaded today: it parses only the files it needs; output is identical for any value)').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
+    .addOption(new Option('--jobs <n>', 'threads that read and pre-scan big trees (the analysis itself runs on one; output is identical for any value)').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
     .option('--progress', 'show progress on stderr when it is a terminal (default)')
     .option('--no-progress', 'never show progress')
     .option('--explain <id>', 'print the step-by-step explanation of a rule (fsdax/index-read) or scenario for the era, then exit')
@@ -163,8 +164,9 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
-  const session = new AuditSession({ era, modelExtensions, jobs: opts.jobs, fsdaxArchitectures: detectFsdaxArchitectures(root) });
-  const unreadable = forEachSourceFile(targets, root, (f) => session.setFile(f.path, f.content), progress);
+  const fsdaxArchitectures = detectFsdaxArchitectures(root);
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures });
+  const unreadable = await readTreeInto(session, targets, root, { jobs: opts.jobs, fsdaxArchitectures }, progress);
   progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
   const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));

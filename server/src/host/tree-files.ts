@@ -40,18 +40,19 @@ export function collectSourceFiles(paths: string[], root: string, progress?: Wal
   return { files, unreadable };
 }
 
+/** A .c/.h file found by a walk: absolute and tree-relative paths. */
+export interface SourcePath { abs: string; rel: string }
+
 /**
- * Walks the paths and hands each .c/.h file to `visit` as it is read, so a caller
- * that keeps only what it needs (the CLI keeps the decoded text) never holds a
- * whole kernel's bytes at once. Returns what could not be read.
+ * Every .c/.h under the paths, sorted, and what could not be walked. Symlinked
+ * directories met during the walk are not followed (as ripgrep and git do): a
+ * kernel tree links whole directories into scripts/dtc/include-prefixes, which
+ * would count files twice, and a link to a parent would never end. Symlinked
+ * files are read; a path given by the user is always followed.
  */
-export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: WalkProgress): CollectedFiles['unreadable'] {
+export function listSourceFiles(paths: string[], root: string): { files: SourcePath[]; unreadable: CollectedFiles['unreadable'] } {
   const found = new Set<string>();
   const unreadable: CollectedFiles['unreadable'] = [];
-  // Symlinked directories met during the walk are not followed (as ripgrep and git do): a kernel
-  // tree links whole directories into scripts/dtc/include-prefixes, which would count files twice,
-  // and a link to a parent would never end. Symlinked files are read; a path given by the user is
-  // always followed.
   const walk = (p: string, given: boolean) => {
     let stat: fs.Stats;
     try {
@@ -75,18 +76,27 @@ export function forEachSourceFile(paths: string[], root: string, visit: (f: Sour
     if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
     else walk(p, true);
   }
-  const sorted = [...found].sort();
-  progress?.phase('fsdax-audit: reading', sorted.length);
-  for (const abs of sorted) {
+  return { files: [...found].sort().map((abs) => ({ abs, rel: toRelative(root, abs) })), unreadable };
+}
+
+/**
+ * Walks the paths and hands each .c/.h file to `visit` as it is read, so a caller
+ * that keeps only what it needs never holds a whole kernel's bytes at once.
+ * Returns what could not be read.
+ */
+export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: WalkProgress): CollectedFiles['unreadable'] {
+  const { files, unreadable } = listSourceFiles(paths, root);
+  progress?.phase('fsdax-audit: reading', files.length);
+  for (const { abs, rel } of files) {
     progress?.tick();
     let content: Buffer;
     try {
       content = fs.readFileSync(abs);
     } catch (e) {
-      unreadable.push({ file: toRelative(root, abs), message: (e as Error).message });
+      unreadable.push({ file: rel, message: (e as Error).message });
       continue;
     }
-    visit({ path: toRelative(root, abs), content });
+    visit({ path: rel, content });
   }
   return unreadable;
 }

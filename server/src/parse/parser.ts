@@ -2,7 +2,10 @@
 // Knows nothing of LSP, rules or the file system; never throws on input.
 import Parser = require('tree-sitter');
 import CLanguage = require('tree-sitter-c');
-import { createSourceView, decodeSource, SourceView } from './source-view';
+import { createSourceView, SourceView } from './source-view';
+import { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
+
+export { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
 import { MacroRewrite, ParseProblem, preprocessKernelC } from './preprocess';
 
 export type { MacroRewrite, ParseProblem } from './preprocess';
@@ -25,7 +28,6 @@ export interface ParseOptions {
   maxBytes?: number;
 }
 
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_BYTES = MAX_FILE_BYTES;
 let sharedParser: Parser | undefined;
 
@@ -44,20 +46,6 @@ export function cLanguage(): Parser.Language {
 /** NOTE: node tree-sitter needs an explicit buffer size for inputs over 32 KiB (0.22.4). */
 function parseText(text: string, oldTree?: Tree): Tree {
   return parser().parse(text, oldTree, { bufferSize: Math.max(64 * 1024, text.length * 2 + 1024) });
-}
-
-/**
- * Bytes -> text, without losing any: too large and binary files become '' with
- * a problem, invalid UTF-8 is read as Latin-1 with a problem. The one place these
- * checks live; the analysis pre-scan uses it too.
- */
-export function readSourceBytes(input: Uint8Array, maxBytes = DEFAULT_MAX_BYTES): { text: string; isUtf8: boolean; problems: ParseProblem[] } {
-  if (input.byteLength > maxBytes) {
-    return { text: '', isUtf8: true, problems: [{ kind: 'too-large', message: `file is ${input.byteLength} bytes, over the ${maxBytes}-byte limit; not analysed`, offset: 0 }] };
-  }
-  if (looksBinary(input)) return { text: '', isUtf8: true, problems: [{ kind: 'binary', message: 'file contains NUL bytes; not C source, not analysed', offset: 0 }] };
-  const { text, isUtf8 } = decodeSource(input);
-  return { text, isUtf8, problems: isUtf8 ? [] : [{ kind: 'non-utf8', message: 'file is not valid UTF-8; decoded as Latin-1 (columns count bytes)', offset: 0 }] };
 }
 
 export function parseSource(path: string, input: Uint8Array | string, options: ParseOptions = {}): ParsedFile {
@@ -130,11 +118,6 @@ function toPoint(p: { line: number; character: number }): Parser.Point {
   return { row: p.line, column: p.character };
 }
 
-function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.byteLength, 8192);
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
-}
 
 /** Counts ERROR and MISSING nodes: the parse problems a report shows. */
 export function collectSyntaxErrors(tree: Tree, limit = 50): ParseProblem[] {

@@ -1,0 +1,76 @@
+// cli front-end: reads the files of a run into the session. With --jobs N > 1 and
+// a big enough tree, N worker threads read and pre-scan (decode, binary and size
+// checks, the definition index) while the main thread takes their results in,
+// chunk by chunk and in path order, so the session sees exactly what a
+// sequential read gives (same order, same data: output is byte-identical for any
+// --jobs). The analysis itself stays on the main thread.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { AuditSession } from '../analysis/session';
+import type { Prescan } from '../analysis/prescan';
+import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
+import type { Progress } from './progress';
+
+export interface ChunkRequest { chunk: number; files: SourcePath[] }
+export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Prescan; error?: string }> }
+
+const CHUNK_FILES = 128;
+/** Below this many files, starting workers costs more than it saves. FSDAX_AUDIT_PARALLEL_MIN_FILES overrides it (tests). */
+const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES ?? 1024);
+
+export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: { jobs: number; fsdaxArchitectures?: readonly string[] }, progress: Progress): Promise<CollectedFiles['unreadable']> {
+  const { files, unreadable } = listSourceFiles(paths, root);
+  progress.phase('fsdax-audit: reading', files.length);
+  // Chunks small enough that every thread gets several; not more threads than chunks.
+  const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(files.length / (options.jobs * 4))));
+  const workers = Math.min(options.jobs, Math.ceil(files.length / chunkFiles));
+  if (options.jobs <= 1 || files.length < parallelMinFiles() || workers <= 1) {
+    for (const { abs, rel } of files) {
+      progress.tick();
+      let content: Buffer;
+      try { content = fs.readFileSync(abs); } catch (e) { unreadable.push({ file: rel, message: (e as Error).message }); continue; }
+      session.setFile(rel, content);
+    }
+    return unreadable;
+  }
+  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${files.length} files with ${workers} workers\n`);
+  const chunks: SourcePath[][] = [];
+  for (let i = 0; i < files.length; i += chunkFiles) chunks.push(files.slice(i, i + chunkFiles));
+  const done = new Map<number, ChunkResult['files']>();
+  let nextToHand = 0;
+  let nextToTake = 0;
+  const take = () => {
+    // In path order only: a chunk that arrives early waits for the ones before it.
+    for (let r = done.get(nextToTake); r; r = done.get(nextToTake)) {
+      done.delete(nextToTake++);
+      for (const f of r) {
+        progress.tick();
+        if (f.scan) session.setPrescanned(f.rel, f.scan); else unreadable.push({ file: f.rel, message: f.error ?? 'unreadable' });
+      }
+    }
+  };
+  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures } }));
+  try {
+    await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
+      const handOut = () => {
+        if (nextToHand >= chunks.length) { resolve(); return; }
+        const chunk = nextToHand++;
+        worker.postMessage({ chunk, files: chunks[chunk] } satisfies ChunkRequest);
+      };
+      worker.on('message', (result: ChunkResult) => {
+        done.set(result.chunk, result.files);
+        take();
+        handOut();
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => { if (nextToHand < chunks.length || done.size > 0) reject(new Error(`a reader thread exited (code ${code})`)); });
+      handOut();
+    })));
+    take();
+    if (nextToTake !== chunks.length) throw new Error(`internal: read ${nextToTake} of ${chunks.length} chunks`);
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return unreadable;
+}
