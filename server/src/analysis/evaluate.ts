@@ -261,7 +261,7 @@ export class Evaluator {
   }
 
   private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean, referenced = false): Fact | undefined {
-    if (this.state.noFsdaxContext) return undefined;
+    if (this.state.noFsdaxContext || this.model.noFsdaxFunctions.has(this.unit.name)) return undefined;
     if (entryArg !== undefined) {
       const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
       const level = entryLevel(name);

@@ -29,6 +29,7 @@ export interface ModelIndex {
   readonly guaranteeByRelease: ReadonlyMap<string, GuaranteeSpec>;
   /** Owner contexts and encoding-aware helpers: bodies whose reads are never reported. */
   readonly ownerContexts: ReadonlySet<string>;
+  readonly noFsdaxFunctions: ReadonlySet<string>;
   readonly siteKindByCall: ReadonlyMap<string, SiteKind>;
   readonly mappingDerefFields: ReadonlySet<string>;
   readonly mappingDerefCalls: ReadonlySet<string>;
@@ -88,7 +89,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'sites' || key === 'mappingDerefs' || key === 'anonVmaDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
+    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'noFsdaxFunctions' || key === 'sites' || key === 'mappingDerefs' || key === 'anonVmaDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -144,6 +145,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     guaranteeByAcquire: byName(model.guarantees, (g) => g.acquire),
     guaranteeByRelease: byName(model.guarantees, (g) => g.release),
     ownerContexts: new Set([...model.ownerContexts.functions, ...model.encodingAwareHelpers.functions]),
+    noFsdaxFunctions: new Set(model.noFsdaxFunctions.functions),
     siteKindByCall,
     mappingDerefFields: new Set(model.mappingDerefs.fields),
     mappingDerefCalls: new Set(model.mappingDerefs.calls),

@@ -84,6 +84,8 @@ export interface FsdaxModel {
   guarantees: GuaranteeSpec[];
   sharedMarkerTests: Array<{ call?: string; arg?: number; eras?: Era[]; $comment?: string }>;
   ownerContexts: { functions: string[] };
+  /** Functions whose sources cannot yield an FS-DAX page, each for a reason the model states. */
+  noFsdaxFunctions: { functions: string[] };
   references: { returnsReferenced: Record<string, number>; referencesArg: Record<string, number> };
   sentinelMasks: { names: string[] };
   flagGuards: { setExcludes: string[] };
