@@ -20,6 +20,8 @@ export interface CallFact {
   start: number;
   end: number;
   argFacts: Array<Fact | undefined>;
+  /** Arguments that are literals (`true`, `false`, `0`, `1`, `NULL`), as their truth value. */
+  argLiterals?: Array<boolean | undefined>;
   text: string;
 }
 
@@ -93,7 +95,7 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
   });
   // Hugetlb mappings are never DAX: a context that holds for the callees too.
   const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name);
-  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map() };
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map() };
 }
 
 function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, walksUserMapping: boolean): Array<State | undefined> {

@@ -14,6 +14,8 @@ import { callContext, entryLevel, exclude, State, subjectKey, updateFact } from 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
 const INDEX_FIELDS = new Set(['index', 'share']);
+/** Literal arguments and their truth value, for the constant conditions of a callee (site paramTruths). */
+const LITERAL_TRUTH = new Map<string, boolean>([['true', true], ['false', false], ['1', true], ['0', false], ['NULL', false]]);
 
 export interface Recorder {
   facts: FunctionFacts;
@@ -228,7 +230,8 @@ export class Evaluator {
       this.rec.facts.callContexts.set(name, prev ? new Set([...prev].filter((c) => here.has(c))) : here);
     }
     if (argFacts.some((f) => f) && this.rec) {
-      this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text });
+      const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
+      this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text, ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}) });
     }
     return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
   }
@@ -306,9 +309,19 @@ export class Evaluator {
   private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string): void {
     if (!this.rec) return;
     if (this.rec.facts.sites.some((s) => s.start === node.startIndex && s.kind === kind)) return;
+    const paramTruths = this.unit.params.flatMap((p, param) => {
+      const truthy = this.state.truths.get(p.name);
+      return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
+    });
     this.rec.facts.sites.push({
       kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
       expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
+      ...(paramTruths.length > 0 ? { paramTruths } : {}),
     });
+  }
+
+  /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
+  private reassigned(name: string): boolean {
+    return new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
   }
 }

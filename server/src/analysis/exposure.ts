@@ -83,13 +83,17 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
     if (!best || compareExposure(e, best) < 0) best = e;
   };
   const fact = site.fact;
-  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[] }
+  /** `fromSite`: the site's own function, whose callers must be able to reach the site (paramTruths). */
+  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; fromSite?: boolean }
   const queue: Item[] = [];
   for (const o of fact.origins) {
     // A concrete source has no caller to resolve an anon test against: its own flags already apply it.
     if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete);
-    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep] });
+    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], fromSite: true });
   }
+  // A caller passing a literal that fails a test every path to the site makes (`rmap_walk_anon(folio, rwc, false)`
+  // for a site under `if (locked)`) cannot reach it.
+  const reaches = (call: CallFact) => !(site.paramTruths ?? []).some((t) => call.argLiterals?.[t.param] !== undefined && call.argLiterals[t.param] !== t.truthy);
   const seen = new Set<string>();
   let items = 0;
   while (queue.length > 0 && items++ < MAX_ITEMS_PER_SITE) {
@@ -100,7 +104,7 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
     seen.add(key);
     for (const { caller, call } of callers.get(unitKey(item.unit)) ?? []) {
       const arg = call.argFacts[item.param];
-      if (!arg) continue;
+      if (!arg || (item.fromSite && !reaches(call))) continue;
       const flags = composeFlags(item.flags, arg);
       if (isExcluded(flags)) continue;
       const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };

@@ -15,10 +15,12 @@ export interface State {
   excludedLevels: Set<string>;
   locks: Map<string, { subject: string; spec: GuaranteeSpec }>;
   nonNullProves: Map<string, string>;
+  /** Plain identifiers a condition on this path tested, with the outcome (`if (locked)`: locked -> true on its branch). */
+  truths: Map<string, boolean>;
 }
 
 export function cloneState(s: State): State {
-  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves) };
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), truths: new Map(s.truths) };
 }
 
 export function joinStates(a: State, b: State): State {
@@ -35,12 +37,14 @@ export function joinStates(a: State, b: State): State {
     excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
     locks,
     nonNullProves,
+    truths: new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
   };
 }
 
 export function statesEqual(a: State, b: State): boolean {
   if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
-  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size) return false;
+  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size || a.truths.size !== b.truths.size) return false;
+  for (const [k, v] of a.truths) if (b.truths.get(k) !== v) return false;
   for (const [k, f] of a.vars) if (!factsEqual(f, b.vars.get(k))) return false;
   for (const k of a.excluded) if (!b.excluded.has(k)) return false;
   return true;
@@ -99,6 +103,7 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
   let c = unwrap(cond);
   let truth = value;
   while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+  if (c.type === 'identifier') state.truths.set(c.text, truth);
   const op = binaryOperator(c);
   if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
     enterNoFsdaxContext(state);

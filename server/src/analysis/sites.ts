@@ -23,4 +23,10 @@ export interface RawSite {
   derefBy?: string;
   /** The read value is masked with PAGE_MAPPING_FLAGS (or similar): the code decodes the shared marker itself. */
   decoded?: boolean;
+  /**
+   * Params (never assigned in the function) that every path to the site tested, and how:
+   * `if (locked) folio_anon_vma(folio)` is reached only when `locked` is true, so a caller
+   * passing the literal `false` there cannot reach it (exposure.ts).
+   */
+  paramTruths?: Array<{ param: number; truthy: boolean }>;
 }
