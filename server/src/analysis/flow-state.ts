@@ -37,7 +37,7 @@ export function joinStates(a: State, b: State): State {
     excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
     locks,
     nonNullProves,
-    truths: new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
+    truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
   };
 }
 

@@ -244,9 +244,11 @@ export class ProgramAnalyzer {
     // and opening them all at once would hold all their trees until the event loop turns.
     const callerFiles: CallerFile[] = [];
     const seenCallerFiles = new Set<string>();
+    // Read once: process.env is a slow lookup, and this loop runs once per analysis step.
+    const debug = !!process.env.FSDAX_AUDIT_DEBUG;
     const addCallerFiles = (u: FunctionUnit, why: string) => {
       const files = this.callerFiles(u);
-      if (process.env.FSDAX_AUDIT_DEBUG && files.length > 100) process.stderr.write(`${files.length} caller files to open for ${u.key} (${why})\n`);
+      if (debug && files.length > 100) process.stderr.write(`${files.length} caller files to open for ${u.key} (${why})\n`);
       for (const f of files) addCallerFile(f);
     };
     const addCallerFile = (f: CallerFile) => {
@@ -256,7 +258,7 @@ export class ProgramAnalyzer {
     carried.callerFiles.forEach(addCallerFile);
     let debugStep = 0;
     for (;;) {
-      if (process.env.FSDAX_AUDIT_DEBUG && ++debugStep % 5000 === 0) {
+      if (debug && ++debugStep % 5000 === 0) {
         const mem = process.memoryUsage();
         process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, texts ${this.texts.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
         if (debugStep % 20000 === 0) {
@@ -309,7 +311,7 @@ export class ProgramAnalyzer {
       if (hasConcreteOrigin(facts.returnFact) && !hasConcreteOrigin(previous?.returnFact)) addCallerFiles(unit, 'returns');
       yield;
     }
-    if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
+    if (debug) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
   }
 
   /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */

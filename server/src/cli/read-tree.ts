@@ -4,12 +4,11 @@
 // chunk by chunk and in path order, so the session sees exactly what a
 // sequential read gives (same order, same data: output is byte-identical for any
 // --jobs). The analysis itself stays on the main thread.
-import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { AuditSession } from '../analysis/session';
 import type { Prescan } from '../analysis/prescan';
-import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
+import { listSourceFiles, readSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
 export interface ChunkRequest { chunk: number; files: SourcePath[] }
@@ -26,12 +25,7 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
   const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(files.length / (options.jobs * 4))));
   const workers = Math.min(options.jobs, Math.ceil(files.length / chunkFiles));
   if (options.jobs <= 1 || files.length < parallelMinFiles() || workers <= 1) {
-    for (const { abs, rel } of files) {
-      progress.tick();
-      let content: Buffer;
-      try { content = fs.readFileSync(abs); } catch (e) { unreadable.push({ file: rel, message: (e as Error).message }); continue; }
-      session.setFile(rel, content);
-    }
+    readSourceFiles(files, (f) => session.setFile(f.path, f.content), unreadable, progress);
     return unreadable;
   }
   if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${files.length} files with ${workers} workers\n`);

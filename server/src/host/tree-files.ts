@@ -87,6 +87,12 @@ export function listSourceFiles(paths: string[], root: string): { files: SourceP
 export function forEachSourceFile(paths: string[], root: string, visit: (f: SourceFile) => void, progress?: WalkProgress): CollectedFiles['unreadable'] {
   const { files, unreadable } = listSourceFiles(paths, root);
   progress?.phase('fsdax-audit: reading', files.length);
+  readSourceFiles(files, visit, unreadable, progress);
+  return unreadable;
+}
+
+/** Reads listed files in order, handing each to `visit`; what cannot be read goes to `unreadable`. */
+export function readSourceFiles(files: readonly SourcePath[], visit: (f: SourceFile) => void, unreadable: CollectedFiles['unreadable'], progress?: WalkProgress): void {
   for (const { abs, rel } of files) {
     progress?.tick();
     let content: Buffer;
@@ -98,7 +104,6 @@ export function forEachSourceFile(paths: string[], root: string, visit: (f: Sour
     }
     visit({ path: rel, content });
   }
-  return unreadable;
 }
 
 export function toRelative(root: string, abs: string): string {
