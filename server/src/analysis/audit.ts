@@ -26,6 +26,8 @@ export interface AuditOptions {
   /** Per-rule severity override, or 'off'. */
   severities?: Record<string, Severity | 'off'>;
   isCancelled?: () => boolean;
+  /** The architecture whose kernel facts apply (arch/ directory name); default x86. */
+  arch?: string;
   /** The arch/ directories whose kernels can have FS-DAX pages (from the tree's Kconfig); undefined: all. */
   fsdaxArchitectures?: readonly string[];
 }

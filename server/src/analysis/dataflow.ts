@@ -8,8 +8,8 @@ import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
 import { Fact, joinFacts, Origin, ValueKind } from './facts';
-import { cloneState, joinStates, refine, State, statesEqual } from './flow-state';
-import { Evaluator, Recorder } from './evaluate';
+import { cloneState, emptyState, joinStates, refine, State, statesEqual } from './flow-state';
+import { ArgFlags, Evaluator, Recorder } from './evaluate';
 import type { FunctionUnit } from './functions';
 import type { RawSite } from './sites';
 
@@ -22,6 +22,10 @@ export interface CallFact {
   argFacts: Array<Fact | undefined>;
   /** Arguments that are literals (`true`, `false`, `0`, `1`, `NULL`), as their truth value. */
   argLiterals?: Array<boolean | undefined>;
+  /** Flags arguments: constant expressions, or the caller's params with the bits its path tested. */
+  argFlags?: Array<ArgFlags | undefined>;
+  /** The call runs only on debug kernels or behind a debugfs knob (its callee's findings are info through it). */
+  debugOnly?: boolean;
   text: string;
 }
 
@@ -95,7 +99,7 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
   });
   // Hugetlb mappings are never DAX: a context that holds for the callees too.
   const noFsdaxContext = model.isHugetlbContext(unit.file, unit.name);
-  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map() };
+  return emptyState(vars, noFsdaxContext);
 }
 
 function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, walksUserMapping: boolean): Array<State | undefined> {
@@ -112,6 +116,7 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
     if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition', walksUserMapping);
     for (const edge of node.succ) {
       const out = edge.when === undefined ? state : refine(cloneState(state), node.ast!, edge.when, model);
+      if (!out) continue; // a kernel fact decides this condition the other way
       const prev = inStates[edge.to];
       const next = prev ? joinStates(prev, out) : out;
       if (prev && statesEqual(prev, next)) continue;
@@ -127,7 +132,7 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
 function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined,
   isCondition: boolean, walksUserMapping: boolean): void {
   const ev = new Evaluator(state, unit, model, summaries, rec, walksUserMapping);
-  if (isCondition) { ev.eval(ast); return; }
+  if (isCondition) { ev.evalCondition(ast); return; }
   switch (ast.type) {
     case 'declaration':
       for (const d of ast.namedChildren) {
@@ -144,6 +149,7 @@ function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: Mode
     case 'return_statement': {
       const value = ast.namedChildren.find((c) => c.type !== 'comment');
       const f = value ? ev.eval(value) : undefined;
+      ev.escapes(f, 'return');
       if (rec && f) rec.facts.returnFact = joinFacts(rec.facts.returnFact, f);
       return;
     }

@@ -3,13 +3,14 @@
 // assignments, sources, conversions, summaries of callees, and the sites a
 // rule may care about. Pure.
 import type { SyntaxNode } from '../parse/parser';
-import { callArguments, calleeName, fieldName, fieldReceiver, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
-import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins } from './facts';
+import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
-import type { RawSiteKind } from './sites';
+import type { ParamFlags, RawSiteKind, UseKind } from './sites';
+import { canMeet, constantFlags, FlagKnowledge, remaining } from './flags';
 import type { FunctionFacts, ReturnSummaryLookup } from './dataflow';
-import { callContext, entryLevel, exclude, State, subjectKey, updateFact } from './flow-state';
+import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
@@ -27,7 +28,18 @@ export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathS
   return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
 }
 
+/** A flags argument of a call, as far as the caller knows it; `param`: it is the caller's own (unassigned) param. */
+export interface ArgFlags {
+  set: string[];
+  clear: string[];
+  exact: boolean;
+  param?: number;
+}
+
 export class Evaluator {
+  /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
+  private inDebug = false;
+
   constructor(
     private readonly state: State,
     private readonly unit: FunctionUnit,
@@ -41,6 +53,7 @@ export class Evaluator {
     this.state.vars.delete(key);
     this.state.locks.delete(key);
     this.state.nonNullProves.delete(key);
+    this.state.consts.delete(key);
   }
 
   assign(key: string, value: SyntaxNode | null): void {
@@ -61,10 +74,42 @@ export class Evaluator {
       if (subject) this.state.locks.set(key, { subject, spec: lock });
     }
     const producer = this.model.cleanProducers.get(name);
-    if (producer?.guardsArg !== undefined && args[producer.guardsArg]) {
-      const proved = subjectKey(args[producer.guardsArg], this.model);
+    const known = this.model.returnFacts.get(name);
+    const guardsArg = producer?.guardsArg ?? (known?.forFsdax ? known.arg : undefined);
+    if (guardsArg !== undefined && args[guardsArg]) {
+      const proved = subjectKey(args[guardsArg], this.model);
       if (proved) this.state.nonNullProves.set(key, proved);
     }
+    if (known?.value !== undefined) this.state.consts.set(key, known.value);
+  }
+
+  /**
+   * A condition: a read value tested for truth or against NULL is a null test; compared with
+   * another value, a compare (a recheck when that value is an earlier read of the same page's field).
+   */
+  evalCondition(node: SyntaxNode): void {
+    let c = unwrap(node);
+    while (isNot(c)) c = unwrap(c.childForFieldName('argument')!);
+    const op = binaryOperator(c) ?? '';
+    if (['==', '!=', '<', '>', '<=', '>='].includes(op)) {
+      const left = c.childForFieldName('left')!;
+      const right = c.childForFieldName('right')!;
+      const l = this.eval(left);
+      const r = this.eval(right);
+      const isNull = (n: SyntaxNode) => ['NULL', '0'].includes(unwrap(n).text);
+      const recheck = !!l && !!r && l.kind === r.kind && sameOrigins(l, r);
+      if (l) this.useValue(l, isNull(right) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
+      if (r) this.useValue(r, isNull(left) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
+      return;
+    }
+    const f = this.eval(c);
+    if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) this.useValue(f, 'null-test', c.text);
+    else if (f) this.useValue(f, 'escape', c.text);
+  }
+
+  /** The value leaves what this function shows of it (returned, stored through a pointer). */
+  escapes(f: Fact | undefined, how: string): void {
+    if (f) this.useValue(f, 'escape', how);
   }
 
   eval(node: SyntaxNode): Fact | undefined {
@@ -148,7 +193,10 @@ export class Evaluator {
     const key = lvalueKey(left);
     if (op === '=' && key) {
       this.assign(key, right);
-      return this.state.vars.get(key);
+      const stored = this.state.vars.get(key);
+      // Stored into a structure: whoever reads it there may use it any way.
+      if (left.type !== 'identifier') this.escapes(stored, left.text);
+      return stored;
     }
     return this.eval(right);
   }
@@ -174,11 +222,18 @@ export class Evaluator {
   private evalCall(node: SyntaxNode): Fact | undefined {
     const name = calleeName(node);
     const args = callArguments(node);
+    const debugMacro = !!name && this.model.debugOnlyCalls.has(name);
+    const wasInDebug = this.inDebug;
+    if (debugMacro) this.inDebug = true;
     const argFacts = args.map((a) => this.eval(a));
+    this.inDebug = wasInDebug;
     if (!name) return undefined;
     const m = this.model;
+    // The arguments of a debug assertion are tested, not used: BUG/WARN is the only effect.
+    if (debugMacro) { for (const f of argFacts) if (f) this.useValue(f, 'null-test', name); return undefined; }
     const conv = m.conversions.get(name);
     if (conv !== undefined) return conv >= 0 ? argFacts[conv] : undefined;
+    const known = m.returnFacts.get(name);
     if (m.pfnToPage.has(name)) return argFacts[0] && withKind(argFacts[0], 'page');
     if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return argFacts[0] && withKind(argFacts[0], 'pfn');
     const source = m.sourceByCall.get(name);
@@ -200,14 +255,18 @@ export class Evaluator {
     let helperResult: Fact | undefined;
     if (siteKind) {
       const i = argFacts.findIndex((f) => f?.kind === 'page');
-      if (i >= 0) {
-        this.site(siteKind, node, argFacts[i]!, name);
+      if (i >= 0 && this.helperCanHurt(name, args, i)) {
+        this.site(siteKind, node, argFacts[i]!, name, this.helperFlags(name, args, i));
         if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
+        // An index helper that is itself an offset sink (vma_address(page, vma)) uses the index as an offset.
+        if (siteKind === 'index-helper' && m.indexSinks.has(name)) this.useValue(helperResult!, 'sink', name);
         // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
         if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
         // The anon_vma is tracked until a NULL test: dereferenced before one, it is a NULL dereference for a shared page.
-        if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex] };
+        if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex], ...(known?.forFsdax ? { nullForFsdax: true } : {}) };
       }
+      // Past a lock that dereferences a shared page's marker, the page was not shared when it was called.
+      if (i >= 0 && m.crashesOnShared.has(name) && args[i]) this.sharedOnlyByRace(subjectKey(args[i], m));
     }
     if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
       for (const f of argFacts) if (f?.kind === 'mapping') this.useValue(f, 'deref', node.text);
@@ -218,7 +277,9 @@ export class Evaluator {
     if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
     const summary = this.summaries(name, this.unit.file);
     argFacts.forEach((f, i) => {
-      if (!f || !summary) return;
+      if (!f || (f.kind !== 'mapping' && f.kind !== 'index')) return;
+      // A value handed to code the tree does not show (a header inline, a macro) may be used any way.
+      if (!summary) { if (!siteKind && !known) this.useValue(f, 'escape', `${name}()`); return; }
       const deref = summary.derefParams.get(i);
       if (deref && f.kind === 'mapping') this.useValue(f, 'deref', `${name}() -> ${deref}`);
       const sink = summary.sinkParams.get(i);
@@ -229,10 +290,20 @@ export class Evaluator {
       const prev = this.rec.facts.callContexts.get(name);
       this.rec.facts.callContexts.set(name, prev ? new Set([...prev].filter((c) => here.has(c))) : here);
     }
-    if (argFacts.some((f) => f) && this.rec) {
-      const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
-      this.rec.facts.calls.push({ callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text, ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}) });
+    if (this.rec) {
+      const argFlags = args.map((a) => this.argFlags(a));
+      // A call carrying no FS-DAX value still matters when it fixes flags its callee's sites depend on.
+      if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0))) {
+        const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
+        this.rec.facts.calls.push({
+          callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,
+          ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}),
+          ...(argFlags.some((f) => f) ? { argFlags } : {}),
+          ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
+        });
+      }
     }
+    if (known?.value !== undefined) return undefined;
     return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
   }
 
@@ -245,17 +316,24 @@ export class Evaluator {
     return value;
   }
 
-  /** Charges a deref or sink use of a mapping/index value to the reads it came from (or to this function's params). */
-  private useValue(f: Fact, use: 'deref' | 'sink' | 'decode', how: string): void {
+  /**
+   * Charges a use of a mapping/index/anon_vma value to the reads it came from (or, for derefs
+   * and sinks, to this function's params). A dereference of a page's mapping also ends the
+   * shared state on the path: had the page been shared, that was a read at address 0x1.
+   */
+  private useValue(f: Fact, use: 'deref' | 'sink' | 'decode' | 'compare' | 'recheck' | 'null-test' | 'escape', how: string): void {
+    if (use === 'deref' && f.kind === 'mapping') this.sharedOnlyByRaceOf(f);
     if (!this.rec) return;
+    const kind: UseKind = use === 'sink' ? 'offset' : use;
     for (const at of f.readAt ?? []) {
       const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper' || s.kind === 'anon-vma'));
       if (!site) continue;
       if (use === 'deref' && !site.derefBy) site.derefBy = how;
       if (use === 'sink' && !site.sink) site.sink = how;
       if (use === 'decode') site.decoded = true;
+      if (!(site.uses ?? []).includes(kind)) site.uses = [...(site.uses ?? []), kind];
     }
-    if (use === 'decode') return;
+    if (use !== 'deref' && use !== 'sink') return;
     for (const o of f.origins) {
       if (!('param' in o) || this.unit.params[o.param]?.kind !== f.kind) continue;
       const map = use === 'deref' ? this.rec.facts.derefParams : this.rec.facts.sinkParams;
@@ -296,32 +374,104 @@ export class Evaluator {
     for (const o of summary.origins) {
       if ('param' in o) {
         const a = argFacts[o.param];
-        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, ...composeFlags(summary, a) });
+        if (a) result = joinFacts(result, { kind: summary.kind, origins: a.origins, ...composeFlags(summary, a), ...(summary.nullForFsdax ? { nullForFsdax: true } : {}) });
       } else {
         const callStep = step(this.unit, node, `${callee}() returns a maybe-FS-DAX ${summary.kind}`);
         const origin: ConcreteOrigin = { sourceId: o.concrete.sourceId, steps: [callStep, ...o.concrete.steps] };
-        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, mayBeSingleOwner: summary.mayBeSingleOwner, guaranteed: summary.guaranteed });
+        result = joinFacts(result, { kind: summary.kind, origins: mergeOrigins([], [{ concrete: origin }]), mayBeShared: summary.mayBeShared, mayBeSingleOwner: summary.mayBeSingleOwner, guaranteed: summary.guaranteed,
+          sharedNeedsRace: summary.sharedNeedsRace, anonTested: summary.anonTested, nullForFsdax: summary.nullForFsdax });
       }
     }
     return result;
   }
 
-  private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string): void {
+  private site(kind: RawSiteKind, node: SyntaxNode, fact: Fact, helper?: string, helperFlags?: ParamFlags): void {
     if (!this.rec) return;
     if (this.rec.facts.sites.some((s) => s.start === node.startIndex && s.kind === kind)) return;
     const paramTruths = this.unit.params.flatMap((p, param) => {
       const truthy = this.state.truths.get(p.name);
       return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
     });
+    const paramFlags: ParamFlags[] = this.unit.params.flatMap((p, param) => {
+      const known = this.state.flagTruths.get(p.name);
+      return !known || this.reassigned(p.name) ? [] : [{ param, set: [...known.set].sort(), clear: [...known.clear].sort() }];
+    });
+    if (helperFlags) {
+      const same = paramFlags.find((f) => f.param === helperFlags.param);
+      if (same) { same.set = [...new Set([...same.set, ...helperFlags.set])].sort(); same.clear = [...new Set([...same.clear, ...helperFlags.clear])].sort(); }
+      else paramFlags.push(helperFlags);
+    }
     this.rec.facts.sites.push({
       kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
       expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
       ...(paramTruths.length > 0 ? { paramTruths } : {}),
+      ...(paramFlags.length > 0 ? { paramFlags } : {}),
+      ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
     });
+  }
+
+  /** What this function knows of a flags argument: a constant expression, or a param with the bits this path tested. */
+  private argFlags(arg: SyntaxNode): ArgFlags | undefined {
+    const constant = constantFlags(arg);
+    if (constant && !/^(NULL|true|false)$/.test(unwrap(arg).text)) return { set: [...new Set(constant)].sort(), clear: [], exact: true };
+    const n = unwrap(arg);
+    if (n.type === 'binary_expression' && binaryOperator(n) === '|') {
+      // `gup_flags | FOLL_PIN`: those bits are set, the rest is the param's.
+      const parts = [n.childForFieldName('left')!, n.childForFieldName('right')!].map((x) => this.argFlags(x));
+      if (parts.every((x) => x)) {
+        const param = parts.find((x) => x!.param !== undefined)?.param;
+        return { set: [...new Set(parts.flatMap((x) => x!.set))].sort(), clear: [], exact: parts.every((x) => x!.exact), ...(param !== undefined ? { param } : {}) };
+      }
+      return undefined;
+    }
+    if (n.type !== 'identifier') return undefined;
+    const param = this.unit.params.findIndex((p) => p.name === n.text);
+    const known = this.state.flagTruths.get(n.text);
+    if (param < 0 || this.reassigned(n.text)) return known ? { set: [...known.set].sort(), clear: [...known.clear].sort(), exact: false } : undefined;
+    return { set: [...(known?.set ?? [])].sort(), clear: [...(known?.clear ?? [])].sort(), exact: false, param };
+  }
+
+  /** A helper that needs flags (gup_must_unshare: FOLL_PIN without FOLL_WRITE) cannot hurt when its flags argument rules that out. */
+  private helperCanHurt(name: string, args: SyntaxNode[], pageArg: number): boolean {
+    const req = this.model.flagRequirements.get(name);
+    const at = req ? this.flagsArgIndex(req.flagsArg, args, pageArg) : -1;
+    if (!req || at < 0) return true;
+    const known = this.argFlags(args[at]);
+    return !known || canMeet(toKnowledge(known), req);
+  }
+
+  /** The part of a helper's flag requirement that rests on this function's params, for its callers to settle. */
+  private helperFlags(name: string, args: SyntaxNode[], pageArg: number): ParamFlags | undefined {
+    const req = this.model.flagRequirements.get(name);
+    const at = req ? this.flagsArgIndex(req.flagsArg, args, pageArg) : -1;
+    if (!req || at < 0) return undefined;
+    const known = this.argFlags(args[at]);
+    if (known?.param === undefined) return undefined;
+    const open = remaining(toKnowledge(known), req);
+    return open.set.length || open.clear.length ? { param: known.param, set: [...open.set], clear: [...open.clear] } : undefined;
+  }
+
+  private flagsArgIndex(pattern: RegExp, args: SyntaxNode[], pageArg: number): number {
+    return args.findIndex((a, i) => i !== pageArg && pattern.test(unwrap(a).text));
+  }
+
+  /** Past a dereference of the page's marker (or a lock that does one), the page can be shared only by a race. */
+  private sharedOnlyByRace(key: string | undefined): void {
+    updateWith(this.state, key, (f) => (f.mayBeShared ? { ...f, sharedNeedsRace: true } : f));
+  }
+
+  private sharedOnlyByRaceOf(mapping: Fact): void {
+    for (const [k, f] of this.state.vars) {
+      if (f.kind === 'page' && f.mayBeShared && !f.sharedNeedsRace && sameOrigins(f, mapping)) this.state.vars.set(k, { ...f, sharedNeedsRace: true });
+    }
   }
 
   /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
   private reassigned(name: string): boolean {
     return new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
   }
+}
+
+function toKnowledge(f: ArgFlags): FlagKnowledge {
+  return { set: new Set(f.set), clear: new Set(f.clear), exact: f.exact };
 }

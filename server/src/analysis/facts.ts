@@ -46,6 +46,17 @@ export interface Fact {
   anonTestFalse?: boolean;
   /** A lifetime guarantee (a DAX entry lock) holds on every path here. */
   guaranteed: boolean;
+  /**
+   * The page can be shared here only through a concurrent event: on every path where it may
+   * be shared, code before this point would have dereferenced the shared marker (a DAX lock
+   * of 5.19-6.14 does), so it was single-owner then and another reflinked file's fault must
+   * have made it shared since. Findings on it have confidence `race`.
+   */
+  sharedNeedsRace?: boolean;
+  /** An anon test already chose this page's path on every path here: a later anon test repeats that decision. */
+  anonTested?: boolean;
+  /** For anon_vma values: the lookup is NULL for every FS-DAX page, so a non-NULL result proves the page is not FS-DAX. */
+  nullForFsdax?: boolean;
   /** For mapping/index values: offsets of the reads (in this function) they came from, so a later deref or sink use is charged to the read. */
   readAt?: number[];
 }
@@ -82,8 +93,17 @@ export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | unde
     mayBeSingleOwner: a.mayBeSingleOwner || b.mayBeSingleOwner,
     anonTestFalse: (a.anonTestFalse && b.anonTestFalse) || undefined,
     guaranteed: a.guaranteed && b.guaranteed,
+    sharedNeedsRace: joinRace(a, b),
+    anonTested: (a.anonTested && b.anonTested) || undefined,
+    nullForFsdax: (a.nullForFsdax && b.nullForFsdax) || undefined,
     readAt: a.readAt || b.readAt ? [...new Set([...(a.readAt ?? []), ...(b.readAt ?? [])])].sort((x, y) => x - y).slice(0, 8) : undefined,
   };
+}
+
+/** Shared only by a race on the join: every side that may be shared is so only by a race. */
+function joinRace(a: FactFlags, b: FactFlags): true | undefined {
+  if (!a.mayBeShared && !b.mayBeShared) return undefined;
+  return ((!a.mayBeShared || a.sharedNeedsRace) && (!b.mayBeShared || b.sharedNeedsRace)) || undefined;
 }
 
 export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
@@ -91,6 +111,7 @@ export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
   if (!a || !b) return false;
   return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed && sameOrigins(a, b) &&
     a.mayBeSingleOwner === b.mayBeSingleOwner && !!a.anonTestFalse === !!b.anonTestFalse &&
+    !!a.sharedNeedsRace === !!b.sharedNeedsRace && !!a.anonTested === !!b.anonTested && !!a.nullForFsdax === !!b.nullForFsdax &&
     (a.readAt ?? []).join() === (b.readAt ?? []).join();
 }
 
@@ -104,15 +125,18 @@ export function sameOrigins(a: Fact, b: Fact): boolean {
 
 /** What a callee learned about its param (`local`), applied to what a caller passes (`arg`). */
 export function composeFlags(local: FactFlags, arg: FactFlags): FactFlags {
+  const mayBeShared = local.mayBeShared && arg.mayBeShared && (!local.anonTestFalse || arg.mayBeSingleOwner);
   return {
-    mayBeShared: local.mayBeShared && arg.mayBeShared && (!local.anonTestFalse || arg.mayBeSingleOwner),
+    mayBeShared,
     mayBeSingleOwner: local.mayBeSingleOwner && arg.mayBeSingleOwner,
     guaranteed: local.guaranteed || arg.guaranteed,
     anonTestFalse: arg.anonTestFalse,
+    sharedNeedsRace: (mayBeShared && (local.sharedNeedsRace || arg.sharedNeedsRace)) || undefined,
+    anonTested: (local.anonTested || arg.anonTested) || undefined,
   };
 }
 
-export type FactFlags = Pick<Fact, 'mayBeShared' | 'mayBeSingleOwner' | 'guaranteed' | 'anonTestFalse'>;
+export type FactFlags = Pick<Fact, 'mayBeShared' | 'mayBeSingleOwner' | 'guaranteed' | 'anonTestFalse' | 'sharedNeedsRace' | 'anonTested'>;
 
 /** No FS-DAX page is left: neither a shared nor a single-owner one. */
 export function isExcluded(f: FactFlags): boolean {

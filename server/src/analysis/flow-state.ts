@@ -6,6 +6,7 @@ import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, 
 import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { Fact, factsEqual, isExcluded, joinFacts, sameOrigins } from './facts';
+import { flagTest } from './flags';
 
 export interface State {
   vars: Map<string, Fact>;
@@ -17,10 +18,22 @@ export interface State {
   nonNullProves: Map<string, string>;
   /** Plain identifiers a condition on this path tested, with the outcome (`if (locked)`: locked -> true on its branch). */
   truths: Map<string, boolean>;
+  /** Flag bits of identifiers this path tested (`flags & FOLL_WRITE` true: FOLL_WRITE set). */
+  flagTruths: Map<string, { set: Set<string>; clear: Set<string> }>;
+  /** Identifiers holding a result a return fact knows ('0': an arch stub's constant). */
+  consts: Map<string, string>;
+  /** Every path here runs only on a debug kernel or behind a debugfs test knob. */
+  debugOnly: boolean;
+}
+
+export function emptyState(vars: Map<string, Fact>, noFsdaxContext: boolean): State {
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), debugOnly: false };
 }
 
 export function cloneState(s: State): State {
-  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), truths: new Map(s.truths) };
+  const flagTruths = new Map([...s.flagTruths].map(([k, v]) => [k, { set: new Set(v.set), clear: new Set(v.clear) }] as const));
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), truths: new Map(s.truths),
+    flagTruths, consts: new Map(s.consts), debugOnly: s.debugOnly };
 }
 
 export function joinStates(a: State, b: State): State {
@@ -38,13 +51,34 @@ export function joinStates(a: State, b: State): State {
     locks,
     nonNullProves,
     truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
+    flagTruths: joinFlagTruths(a.flagTruths, b.flagTruths),
+    consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
+    debugOnly: a.debugOnly && b.debugOnly,
   };
+}
+
+function joinFlagTruths(a: State['flagTruths'], b: State['flagTruths']): State['flagTruths'] {
+  const out: State['flagTruths'] = new Map();
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (!y) continue;
+    const set = new Set([...x.set].filter((f) => y.set.has(f)));
+    const clear = new Set([...x.clear].filter((f) => y.clear.has(f)));
+    if (set.size || clear.size) out.set(k, { set, clear });
+  }
+  return out;
 }
 
 export function statesEqual(a: State, b: State): boolean {
   if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
   if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size || a.truths.size !== b.truths.size) return false;
+  if (a.debugOnly !== b.debugOnly || a.consts.size !== b.consts.size || a.flagTruths.size !== b.flagTruths.size) return false;
   for (const [k, v] of a.truths) if (b.truths.get(k) !== v) return false;
+  for (const [k, v] of a.consts) if (b.consts.get(k) !== v) return false;
+  for (const [k, v] of a.flagTruths) {
+    const w = b.flagTruths.get(k);
+    if (!w || w.set.size !== v.set.size || w.clear.size !== v.clear.size || [...v.set].some((f) => !w.set.has(f)) || [...v.clear].some((f) => !w.clear.has(f))) return false;
+  }
   for (const [k, f] of a.vars) if (!factsEqual(f, b.vars.get(k))) return false;
   for (const k of a.excluded) if (!b.excluded.has(k)) return false;
   return true;
@@ -90,7 +124,7 @@ export function updateFact(state: State, key: string | undefined, change: Partia
   updateWith(state, key, (f) => ({ ...f, ...change }));
 }
 
-function updateWith(state: State, key: string | undefined, change: (f: Fact) => Fact): void {
+export function updateWith(state: State, key: string | undefined, change: (f: Fact) => Fact): void {
   if (!key) return;
   for (const k of samePageKeys(state, key)) {
     const f = state.vars.get(k);
@@ -98,12 +132,26 @@ function updateWith(state: State, key: string | undefined, change: (f: Fact) => 
   }
 }
 
-/** Applies what a condition's truth value proves on one edge. */
-export function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelIndex): State {
+/**
+ * Applies what a condition's truth value proves on one edge; undefined when a kernel fact
+ * decides the condition the other way (the edge is never taken: `ret` from an arch stub
+ * that returns 0 is never true).
+ */
+export function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelIndex): State | undefined {
   let c = unwrap(cond);
   let truth = value;
   while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+  if (decidedFalse(state, c, model) && truth) return undefined;
+  if (model.debugOnlyConditions.get(c.text.replace(/\s+/g, '')) === truth) state.debugOnly = true;
   if (c.type === 'identifier') state.truths.set(c.text, truth);
+  const tested = flagTest(c);
+  if (tested) {
+    const known = state.flagTruths.get(tested.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
+    // `flags & (A | B)` true says one of them is set, which is not a fact about either.
+    if (truth && tested.flags.length === 1) known.set.add(tested.flags[0]);
+    if (!truth) for (const f of tested.flags) known.clear.add(f);
+    state.flagTruths.set(tested.subject, known);
+  }
   const op = binaryOperator(c);
   if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
     enterNoFsdaxContext(state);
@@ -114,6 +162,7 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
     const right = unwrap(c.childForFieldName('right')!);
     const isNull = (n: SyntaxNode) => n.text === 'NULL' || n.text === '0';
     const subject = isNull(right) ? left : isNull(left) ? right : undefined;
+    if (subject && decidedFalse(state, subject, model) && (op === '!=' ? truth : !truth)) return undefined;
     if (subject) nonNullTest(state, subject, op === '!=' ? truth : !truth, model);
     return state;
   }
@@ -126,9 +175,21 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
   return state;
 }
 
+/** A condition a return fact decides: a variable holding an arch stub's 0, or the call itself. */
+function decidedFalse(state: State, c: SyntaxNode, model: ModelIndex): boolean {
+  const n = unwrap(c);
+  if (n.type === 'identifier') return state.consts.has(n.text);
+  if (n.type === 'assignment_expression') return decidedFalse(state, n.childForFieldName('right')!, model);
+  if (n.type !== 'call_expression') return false;
+  return model.returnFacts.get(calleeName(n) ?? '')?.value !== undefined;
+}
+
 function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: ModelIndex): void {
   const name = calleeName(call) ?? '';
   const args = callArguments(call);
+  const known = model.returnFacts.get(name);
+  // A lookup that answers NULL/false for every FS-DAX page answered true: the page is not FS-DAX.
+  if (known?.forFsdax && known.arg !== undefined && truth && args[known.arg]) exclude(state, subjectKey(args[known.arg], model));
   const guard = model.guards.get(name);
   if (guard && args[guard.arg] && guard.excludesWhen === truth) {
     exclude(state, subjectKey(args[guard.arg], model));
@@ -143,8 +204,8 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   const marker = model.sharedMarkerTests.get(name);
   if (marker !== undefined && args[marker]) {
     const key = subjectKey(args[marker], model);
-    if (truth) updateFact(state, key, { mayBeSingleOwner: false });
-    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true }));
+    if (truth) updateFact(state, key, { mayBeSingleOwner: false, anonTested: true });
+    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
     for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
   }
   const lock = model.guaranteeByAcquire.get(name);
@@ -183,8 +244,13 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
   if (lock) acquire(state, lock.subject, lock.spec, model);
   const proves = state.nonNullProves.get(key);
   if (proves) exclude(state, proves);
-  // A non-NULL anon_vma is a real one: dereferencing it past the test is fine.
-  if (state.vars.get(key)?.kind === 'anon_vma') state.vars.delete(key);
+  // A non-NULL anon_vma is a real one: dereferencing it past the test is fine. From a lookup
+  // that is NULL for every FS-DAX page, it also proves the page is not FS-DAX.
+  const value = state.vars.get(key);
+  if (value?.kind === 'anon_vma') {
+    if (value.nullForFsdax) exclude(state, key);
+    state.vars.delete(key);
+  }
   // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
   if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
     updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });

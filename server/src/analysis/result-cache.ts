@@ -36,8 +36,8 @@ export function contentHash(content: Uint8Array | string): string {
  * result carries), per-rule severities, the model content (bundled + user file,
  * already merged) and any model extensions. Key order does not matter.
  */
-export function analysisKey(options: Pick<AuditOptions, 'era' | 'severities' | 'modelExtensions' | 'fsdaxArchitectures'>, model: FsdaxModel): string {
-  return contentHash(stableJson({ era: options.era, severities: options.severities ?? {}, model, modelExtensions: options.modelExtensions ?? [], fsdaxArchitectures: options.fsdaxArchitectures }));
+export function analysisKey(options: Pick<AuditOptions, 'era' | 'severities' | 'modelExtensions' | 'fsdaxArchitectures' | 'arch'>, model: FsdaxModel): string {
+  return contentHash(stableJson({ era: options.era, severities: options.severities ?? {}, model, modelExtensions: options.modelExtensions ?? [], fsdaxArchitectures: options.fsdaxArchitectures, arch: options.arch }));
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order: it can matter). */

@@ -46,7 +46,7 @@ export class AuditSession {
       m = merged.model;
       this.modelProblems.push(...merged.problems.map((p) => ({ file: ext.origin, kind: 'model' as const, message: p.message, line: 0 })));
     }
-    this.index = indexModel(m, options.era.era);
+    this.index = indexModel(m, options.era.era, options.arch);
     this.analyzer = new ProgramAnalyzer(this.program, this.index);
   }
 

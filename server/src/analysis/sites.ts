@@ -5,6 +5,26 @@ import type { SiteKind } from '../model/types';
 
 export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read';
 
+/**
+ * What a read (or lookup) is used for, which decides whether it can hurt (issue 13):
+ * `deref` (as an address_space / anon_vma pointer), `offset` (as a file offset driving a
+ * lookup, an unmap or a kill), `escape` (stored, returned or passed to code we cannot see:
+ * assumed to hurt), `branch` (a decision that sends the page down another path); benign:
+ * `compare` (equality with a known mapping), `recheck` (compared with an earlier read of
+ * the same field: a retry), `null-test`, `decode` (masked, or a lookup that maps the marker
+ * to NULL which is then tested), `call` (the page passed to a helper whose body is in the
+ * tree and reported on its own).
+ */
+export type UseKind = 'deref' | 'offset' | 'escape' | 'branch' | 'compare' | 'recheck' | 'null-test' | 'decode' | 'call';
+
+export const BENIGN_USES: ReadonlySet<UseKind> = new Set<UseKind>(['compare', 'recheck', 'null-test', 'decode', 'call']);
+
+/** The use that decides, worst first. */
+export const USE_ORDER: readonly UseKind[] = ['deref', 'offset', 'escape', 'branch', 'compare', 'recheck', 'null-test', 'decode', 'call'];
+
+/** A flag requirement on a param: every path to the site tested it so (or the site's helper needs it so). */
+export interface ParamFlags { param: number; set: string[]; clear: string[] }
+
 export interface RawSite {
   kind: RawSiteKind;
   file: string;
@@ -29,4 +49,10 @@ export interface RawSite {
    * passing the literal `false` there cannot reach it (exposure.ts).
    */
   paramTruths?: Array<{ param: number; truthy: boolean }>;
+  /** Flag bits of params known on every path to the site, or needed by its helper (`gup_must_unshare` needs FOLL_PIN without FOLL_WRITE). */
+  paramFlags?: ParamFlags[];
+  /** Uses of the value read here, as far as this function (and its callees' summaries) show them. */
+  uses?: UseKind[];
+  /** Every path here runs only on debug kernels or behind a debugfs test knob. */
+  debugOnly?: boolean;
 }

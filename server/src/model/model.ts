@@ -1,14 +1,19 @@
 // model layer: loads the bundled FS-DAX model, merges a user's extension into
 // it, validates both, and indexes it for one era. Pure: callers pass parsed JSON.
 import bundledModel from './fsdax-model.json';
-import { ContextGuardSpec, CleanProducerSpec, Era, FsdaxModel, GuaranteeSpec, GuardSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
+import { ContextGuardSpec, CleanProducerSpec, Era, FactScope, FlagRequirementSpec, FsdaxModel, GuaranteeSpec, GuardSpec, ReturnFactSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
 
 export interface ModelProblem {
   message: string;
 }
 
+/** The architecture facts are read for when nobody says otherwise (issue 13: x86-64 first). */
+export const DEFAULT_ARCH = 'x86';
+
 export interface ModelIndex {
   readonly era: Era;
+  /** The arch/ directory whose facts apply (pmd_trans_huge() of a devmap PMD, arch stubs). */
+  readonly arch: string;
   /** Eras in which a shared FS-DAX page exists and overloads mapping/index. */
   readonly hasSharedPages: boolean;
   /** E1/E2: the shared marker is the 0x1 sentinel, equal to PAGE_MAPPING_ANON. */
@@ -44,6 +49,16 @@ export interface ModelIndex {
   readonly excludingFlag: RegExp | undefined;
   /** Page-table sources count only where this matches the function text (a user mapping is in scope). */
   readonly userMappingContext: RegExp;
+  /** Results known without running the call (for an FS-DAX argument, or always on this arch). */
+  readonly returnFacts: ReadonlyMap<string, ReturnFactSpec>;
+  /** Site helpers whose hazard needs a flag combination in one of their arguments. */
+  readonly flagRequirements: ReadonlyMap<string, FlagRequirementSpec & { flagsArg: RegExp }>;
+  /** Macros whose arguments run only on debug kernels. */
+  readonly debugOnlyCalls: ReadonlySet<string>;
+  /** Condition text (spaces removed) -> the truth value whose branch is debug-only. */
+  readonly debugOnlyConditions: ReadonlyMap<string, boolean>;
+  /** Acquires that dereference a shared page's marker in this era (past them the page was not shared). */
+  readonly crashesOnShared: ReadonlySet<string>;
   isHugetlbContext(file: string, fn: string): boolean;
 }
 
@@ -54,8 +69,10 @@ export function defaultModel(): FsdaxModel {
 const LIST_KEYS = ['pfnToPage', 'pageToPfn', 'pfnConversions', 'indexSinks'] as const;
 const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
-  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'],
+  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
 ];
+const OBJECT_KEYS = ['conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
+  'encodingAwareHelpers', 'references', 'sentinelMasks', 'flagGuards', 'returnFacts', 'debugOnly'];
 
 /**
  * Merges a user model into ours: plain lists are appended, keyed entries with
@@ -89,7 +106,7 @@ export function mergeModel(base: FsdaxModel, extension: unknown, origin: string)
       }
       continue;
     }
-    if (key === 'conversions' || key === 'cleanProducers' || key === 'ownerContexts' || key === 'noFsdaxFunctions' || key === 'sites' || key === 'mappingDerefs' || key === 'anonVmaDerefs' || key === 'pageTableContext' || key === 'encodingAwareHelpers' || key === 'references' || key === 'sentinelMasks' || key === 'flagGuards') {
+    if (OBJECT_KEYS.includes(key)) {
       if (typeof value !== 'object' || value === null) { bad('must be an object'); continue; }
       mergeObject(model as unknown as Record<string, unknown>, key, value as Record<string, unknown>, bad);
       continue;
@@ -119,7 +136,13 @@ function inEra<T extends { eras?: Era[] }>(era: Era) {
   return (spec: T) => !spec.eras || spec.eras.includes(era);
 }
 
-export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
+/** Whether a fact holds in this era on this architecture. */
+export function factHolds(scope: FactScope, era: Era, arch: string): boolean {
+  return (!scope.eras || scope.eras.includes(era)) && (!scope.arch || scope.arch.includes(arch)) && !(scope.exceptArch ?? []).includes(arch);
+}
+
+export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_ARCH): ModelIndex {
+  const holds = (s: FactScope) => factHolds(s, era, arch);
   const byName = <T>(items: T[], name: (t: T) => string) => new Map(items.map((t) => [name(t), t] as const));
   const sourceByCall = new Map<string, SourceSpec>();
   for (const s of model.sources) for (const c of s.calls) sourceByCall.set(c, s);
@@ -129,6 +152,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
   for (const [kind, calls] of Object.entries(model.sites) as Array<[SiteKind, string[]]>) for (const c of calls) siteKindByCall.set(c, kind);
   return {
     era,
+    arch,
     hasSharedPages: era !== '<=5.18',
     hasSentinel: era === '5.19-6.1' || era === '6.2-6.14',
     conversions: new Map(Object.entries(model.conversions.calls).filter(([k]) => !k.startsWith('$'))),
@@ -138,7 +162,7 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     sourceByCall,
     entryPoints,
     cleanProducers: byName(model.cleanProducers.calls.filter(inEra(era)), (c) => c.name),
-    guards: byName(model.guards.filter(inEra(era)), (g) => g.call),
+    guards: byName(model.guards.filter(holds), (g) => g.call),
     contextGuards: byName(model.contextGuards.filter(inEra(era)), (g) => g.call),
     singleOwnerTests: byName(model.singleOwnerTests.filter((g) => g.call).filter(inEra(era)), (g) => g.call),
     sharedMarkerTests: new Map(model.sharedMarkerTests.filter((t) => t.call && inEra<{ eras?: Era[] }>(era)(t)).map((t) => [t.call!, t.arg ?? 0] as const)),
@@ -156,6 +180,11 @@ export function indexModel(model: FsdaxModel, era: Era): ModelIndex {
     excludingFlag: model.flagGuards.setExcludes.length ? new RegExp(`\\b(?:${model.flagGuards.setExcludes.join('|')})\\b`) : undefined,
     sentinelMask: new RegExp(`\\b(?:${model.sentinelMasks.names.join('|')})\\b`),
     userMappingContext: new RegExp(model.pageTableContext.requires),
+    returnFacts: byName((model.returnFacts?.calls ?? []).filter(holds), (f) => f.call),
+    flagRequirements: byName((model.flagRequirements ?? []).filter(holds).map((f) => ({ ...f, flagsArg: new RegExp(f.flagsArgMatches) })), (f) => f.call),
+    debugOnlyCalls: new Set(model.debugOnly?.calls ?? []),
+    debugOnlyConditions: new Map((model.debugOnly?.conditions ?? []).filter(holds).map((c) => [c.test.replace(/\s+/g, ''), c.when] as const)),
+    crashesOnShared: new Set(model.guarantees.filter((g) => g.dereferencesSharedMarker && holds(g.dereferencesSharedMarker)).map((g) => g.acquire)),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

@@ -6,6 +6,54 @@ export type Era = (typeof ERAS)[number];
 
 export type SiteKind = 'anon-test' | 'anon-vma' | 'mapping-helper' | 'index-helper' | 'dax-lock';
 
+/**
+ * Where a kernel fact holds and why we believe it: every fact the analysis relies on carries
+ * its era range (absent: all eras), its architectures (absent: all) and file:line citations
+ * from a real tree, so a reviewer can check it and a wrong fact is a one-line data change.
+ */
+export interface FactScope {
+  eras?: Era[];
+  /** Architectures (arch/ directory names) the fact holds on; absent: all. */
+  arch?: string[];
+  /** Architectures it does not hold on. */
+  exceptArch?: string[];
+  /** One sentence: what the kernel does that makes this true. */
+  why?: string;
+  /** file:line (tree), e.g. "mm/rmap.c:563 (6.12)". */
+  cite?: string[];
+}
+
+/**
+ * What a call returns, known without running it. `forFsdax`: the result for an FS-DAX page in
+ * argument `arg` ("null"/"false": so a non-NULL/true result proves the argument is not FS-DAX).
+ * `value`: the result whatever the arguments (an arch stub returning 0). The dataflow does not
+ * take a branch a fact decides.
+ */
+export interface ReturnFactSpec extends FactScope {
+  call: string;
+  arg?: number;
+  forFsdax?: 'null' | 'false';
+  value?: '0' | 'false' | 'null';
+}
+
+/** A site helper whose hazard needs flags: `gup_must_unshare()` is false unless FOLL_PIN is set and FOLL_WRITE clear. */
+export interface FlagRequirementSpec extends FactScope {
+  call: string;
+  /** The argument holding the flags: the first whose text matches. */
+  flagsArgMatches: string;
+  set: string[];
+  clear: string[];
+}
+
+/** Code that runs only on debug kernels or behind a debugfs test knob: what it misreads is info, not a warning. */
+export interface DebugOnlySpec {
+  /** Macros whose arguments are evaluated only with CONFIG_DEBUG_VM (VM_BUG_ON_PAGE ...). */
+  calls: string[];
+  /** Conditions (text, spaces ignored) whose `when` branch is debug-only. */
+  conditions: Array<{ test: string; when: boolean } & FactScope>;
+  cite?: string[];
+}
+
 export interface SourceSpec {
   id: string;
   calls: string[];
@@ -37,14 +85,13 @@ export interface CleanProducerSpec {
   description?: string;
 }
 
-export interface GuardSpec {
+export interface GuardSpec extends FactScope {
   call: string;
   arg: number;
   /** The branch on which the test's truth value equals this excludes FS-DAX. */
   excludesWhen: boolean;
   /** "entry": the argument is a page-table entry; pages later taken from it are covered. */
   subject?: 'page' | 'entry';
-  eras?: Era[];
 }
 
 export interface ContextGuardSpec {
@@ -67,6 +114,12 @@ export interface GuaranteeSpec {
   release: string;
   /** Eras in which a successful acquire also proves the page is single-owner. */
   shareSafeEras: Era[];
+  /**
+   * Eras in which the acquire dereferences a shared page's marker (an oops): past the call,
+   * the page was not shared when it was called, and is shared only if a concurrent
+   * association made it so (fsdax-model.md 3b).
+   */
+  dereferencesSharedMarker?: FactScope;
 }
 
 export interface FsdaxModel {
@@ -96,4 +149,7 @@ export interface FsdaxModel {
   anonVmaDerefs: { calls: string[] };
   indexSinks: string[];
   pageTableContext: { requires: string; excludeFiles: string[]; excludeFunctionsMatching: string };
+  returnFacts: { calls: ReturnFactSpec[] };
+  flagRequirements: FlagRequirementSpec[];
+  debugOnly: DebugOnlySpec;
 }
