@@ -1,28 +1,41 @@
 // Runs the real pipeline over annotated fixtures and diffs expected against
 // actual findings both ways. Expectations live in the C files:
 //   /* expect: fsdax/index-read */   or   /* expect: fsdax/a, fsdax/b "message fragment" */
-//   /* expect: fsdax/a@info */ also checks the severity (error, warning, info).
+//   /* expect: fsdax/a@info */ also checks the severity (error, warning, info);
+//   /* expect: fsdax/a race */ (or `high`) checks the confidence, `use=offset` the use kind.
+//   /* benign: fsdax/a=decode */ a read whose use cannot hurt: not reported by default, and
+//   reported as info with that use under show-benign. Every fixture runs both ways.
 // A fixture's era comes from `/* era: 5.19-6.1 */` in its first lines, or, in a
 // tree, from its marker headers; single files default to 6.2-6.14.
 import * as fs from 'fs';
 import * as path from 'path';
 import { auditFiles, Finding } from '../server/src/analysis/audit';
+import { BENIGN_USES } from '../server/src/analysis/sites';
 import { detectEra, EraDetection } from '../server/src/model/era';
 import { ERAS, Era } from '../server/src/model/types';
 
-export interface Expectation { file: string; line: number; ruleId: string; fragment?: string; severity?: Finding['severity'] }
+export interface Expectation {
+  file: string; line: number; ruleId: string; fragment?: string; severity?: Finding['severity'];
+  confidence?: Finding['confidence']; use?: Finding['use'];
+  /** Reported only under show-benign. */
+  benign?: boolean;
+}
 
 const EXPECT_RE = /\/\*\s*expect:\s*(.*?)\s*\*\//g;
+const BENIGN_RE = /\/\*\s*benign:\s*(fsdax\/[\w-]+)=([\w-]+)\s*\*\//g;
 
 export function readExpectations(file: string, text: string): Expectation[] {
   const out: Expectation[] = [];
   text.split(/\r?\n/).forEach((lineText, i) => {
     for (const m of lineText.matchAll(EXPECT_RE)) {
       for (const part of m[1].split(/,(?=\s*fsdax\/)/)) {
-        const pm = /^\s*(fsdax\/[\w-]+)(?:@(error|warning|info))?(?:\s+"([^"]*)")?\s*$/.exec(part);
+        const pm = /^\s*(fsdax\/[\w-]+)(?:@(error|warning|info))?(?:\s+(high|race))?(?:\s+use=([\w-]+))?(?:\s+"([^"]*)")?\s*$/.exec(part);
         if (!pm) throw new Error(`${file}:${i + 1}: malformed expectation "${part}"`);
-        out.push({ file, line: i + 1, ruleId: pm[1], severity: pm[2] as Expectation['severity'], fragment: pm[3] });
+        out.push({ file, line: i + 1, ruleId: pm[1], severity: pm[2] as Expectation['severity'], confidence: pm[3] as Expectation['confidence'], use: pm[4] as Expectation['use'], fragment: pm[5] });
       }
+    }
+    for (const m of lineText.matchAll(BENIGN_RE)) {
+      out.push({ file, line: i + 1, ruleId: m[1], severity: 'info', use: m[2] as Expectation['use'], benign: true });
     }
   });
   return out;
@@ -45,6 +58,19 @@ function eraOf(files: Array<{ path: string; text: string }>, root: string | unde
 
 export interface FixtureResult { missing: Expectation[]; noisy: Finding[]; findings: Finding[]; expectations: Expectation[] }
 
+const matches = (f: Finding, e: Expectation) => f.file === e.file && f.range.start.line + 1 === e.line && f.ruleId === e.ruleId && (!e.severity || f.severity === e.severity) &&
+  (!e.fragment || f.message.includes(e.fragment)) && (!e.confidence || f.confidence === e.confidence) && (!e.use || f.use === e.use);
+
+function diff(findings: Finding[], expectations: Expectation[]): { missing: Expectation[]; noisy: Finding[] } {
+  const noisy = [...findings];
+  const missing: Expectation[] = [];
+  for (const e of expectations) {
+    const i = noisy.findIndex((f) => matches(f, e));
+    if (i >= 0) noisy.splice(i, 1); else missing.push(e);
+  }
+  return { missing, noisy };
+}
+
 /** Audits one fixture file, or a fixture tree (every .c/.h below it), and diffs. */
 export function checkFixture(target: string): FixtureResult {
   const isTree = fs.statSync(target).isDirectory();
@@ -52,21 +78,23 @@ export function checkFixture(target: string): FixtureResult {
   const paths = isTree ? listFiles(target) : [target];
   const files = paths.map((p) => ({ path: path.relative(root, p).split(path.sep).join('/'), text: fs.readFileSync(p, 'utf8') }));
   const era = eraOf(files, isTree ? root : undefined);
-  const result = auditFiles(files.map((f) => ({ path: f.path, content: Buffer.from(f.text) })), { era });
+  const sources = files.map((f) => ({ path: f.path, content: Buffer.from(f.text) }));
   const expectations = files.flatMap((f) => readExpectations(f.path, f.text));
-  const unmatched = [...result.findings];
-  const missing: Expectation[] = [];
-  for (const e of expectations) {
-    const i = unmatched.findIndex((f) => f.file === e.file && f.range.start.line + 1 === e.line && f.ruleId === e.ruleId && (!e.severity || f.severity === e.severity) && (!e.fragment || f.message.includes(e.fragment)));
-    if (i >= 0) unmatched.splice(i, 1); else missing.push(e);
-  }
-  return { missing, noisy: unmatched, findings: result.findings, expectations };
+  // Default run: benign reads stay hidden. show-benign run: they appear, as info.
+  const result = auditFiles(sources, { era });
+  const shown = auditFiles(sources, { era, showBenign: true });
+  const plain = diff(result.findings, expectations.filter((e) => !e.benign));
+  const all = diff(shown.findings, expectations.map((e) => (e.benign ? e : { ...e, severity: undefined })));
+  const tag = <T>(list: T[], run: string) => list.map((x) => ({ ...x, run }));
+  const missing = [...plain.missing, ...tag(all.missing.filter((e) => e.benign), 'show-benign')];
+  const noisy = [...plain.noisy, ...tag(all.noisy.filter((f) => BENIGN_USES.has(f.use!)), 'show-benign')];
+  return { missing, noisy, findings: result.findings, expectations };
 }
 
 export function describeDiff(target: string, r: FixtureResult): string {
   const rows = [
-    ...r.missing.map((e) => ({ file: e.file, line: e.line, text: `missing ${String(e.line).padStart(4)}  ${e.ruleId.padEnd(24)} expected, not reported${e.severity ? ` (${e.severity})` : ''}${e.fragment ? ` ("${e.fragment}")` : ''}` })),
-    ...r.noisy.map((f) => ({ file: f.file, line: f.range.start.line + 1, text: `noisy   ${String(f.range.start.line + 1).padStart(4)}  ${f.ruleId.padEnd(24)} reported, not expected: ${f.severity} "${f.message}"` })),
+    ...r.missing.map((e) => ({ file: e.file, line: e.line, text: `missing ${String(e.line).padStart(4)}  ${e.ruleId.padEnd(24)} expected, not reported${e.severity ? ` (${e.severity})` : ''}${e.confidence ? ` (${e.confidence})` : ''}${e.use ? ` (use=${e.use})` : ''}${e.fragment ? ` ("${e.fragment}")` : ''}${runOf(e)}` })),
+    ...r.noisy.map((f) => ({ file: f.file, line: f.range.start.line + 1, text: `noisy   ${String(f.range.start.line + 1).padStart(4)}  ${f.ruleId.padEnd(24)} reported, not expected: ${f.severity} ${f.confidence} use=${f.use} "${f.message}"${runOf(f)}` })),
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   let out = `${target}\n`;
   let last = '';
@@ -76,6 +104,8 @@ export function describeDiff(target: string, r: FixtureResult): string {
   }
   return out;
 }
+
+const runOf = (x: object) => ('run' in x ? ` [${String(x.run)} run]` : '');
 
 export function listFiles(dir: string): string[] {
   const out: string[] = [];

@@ -21,8 +21,9 @@ export default defineRule({
     for (const site of ctx.sites('anon-vma')) {
       if (!site.exposure.mayBeShared) continue;
       // fsdax-model.md §7: an error when the result is dereferenced without a NULL check.
-      if (site.derefBy) ctx.report(site, 'nullDeref', { severity: 'error', data: { deref: `\`${site.derefBy}\`` } });
-      else ctx.report(site, 'nullAnonVma');
+      if (site.derefBy) ctx.report(site, 'nullDeref', { severity: 'error', use: 'deref', data: { deref: `\`${site.derefBy}\`` } });
+      // NULL-tested (or unused) the marker decodes to "no anon_vma": harmless unless the result escapes.
+      else ctx.report(site, 'nullAnonVma', { use: site.uses?.includes('escape') ? 'escape' : 'decode' });
     }
   },
 });

@@ -18,7 +18,8 @@ export default defineRule({
   check(ctx) {
     if (!ctx.hasSentinel) return;
     for (const site of ctx.sites('dax-lock')) {
-      if (site.exposure.mayBeShared) ctx.report(site, /unlock/.test(site.helper ?? '') ? 'sentinelUnlock' : 'sentinelLock');
+      // The lock dereferences the marker itself (the model's dereferencesSharedMarker): a deref.
+      if (site.exposure.mayBeShared) ctx.report(site, /unlock/.test(site.helper ?? '') ? 'sentinelUnlock' : 'sentinelLock', { use: 'deref' });
     }
   },
 });

@@ -21,7 +21,7 @@ export default defineRule({
       // An offset fed straight to vma_address/xas_set/unmap_mapping_range acts on the wrong place.
       const severity = site.sink ? 'error' : undefined;
       if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'shareCount', { severity });
-      else if (!guaranteed) ctx.report(site, 'truncateRace', { severity });
+      else if (!guaranteed) ctx.report(site, 'truncateRace', { severity, needsRace: true });
     }
   },
 });

@@ -22,9 +22,9 @@ export default defineRule({
       if (!site.derefBy || site.decoded) continue; // masked first: the deref runs on the not-marker path
       const { mayBeShared, guaranteed } = site.exposure;
       const data = { deref: `\`${site.derefBy}\`` };
-      if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', data });
-      else if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'nullDeref', { data });
-      else if (!guaranteed) ctx.report(site, 'useAfterFree', { data });
+      if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', use: 'deref', data });
+      else if (mayBeShared && ctx.hasSharedPages) ctx.report(site, 'nullDeref', { use: 'deref', data });
+      else if (!guaranteed) ctx.report(site, 'useAfterFree', { use: 'deref', needsRace: true, data });
     }
   },
 });

@@ -22,9 +22,11 @@ export default defineRule({
     for (const site of ctx.sites('mapping-helper')) {
       const { mayBeShared, guaranteed } = site.exposure;
       const masks = MASKING_HELPERS.has(site.helper ?? '');
-      if (mayBeShared && ctx.hasSharedPages && !masks) ctx.report(site, 'shared');
+      // A helper whose body the analysis read reports its own reads, on the path through this call.
+      const use = site.helperAnalysed ? 'call' : 'escape';
+      if (mayBeShared && ctx.hasSharedPages && !masks) ctx.report(site, 'shared', { use });
       // fsdax-model.md §7: the masking helpers are info; they cannot return the marker, only a stale mapping.
-      else if (!guaranteed) ctx.report(site, 'truncateRace', masks ? { severity: 'info' } : undefined);
+      else if (!guaranteed) ctx.report(site, 'truncateRace', masks ? { severity: 'info', use, needsRace: true } : { use, needsRace: true });
     }
   },
 });

@@ -23,7 +23,7 @@ export default defineRule({
       if (site.derefBy && !site.decoded) continue;
       const { mayBeShared, guaranteed } = site.exposure;
       if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull');
-      else if (!guaranteed) ctx.report(site, 'truncateRace');
+      else if (!guaranteed) ctx.report(site, 'truncateRace', { needsRace: true });
     }
   },
 });

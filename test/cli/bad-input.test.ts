@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { copyTree, runBin, runCli, SAMPLE_TREE, scratchDir } from './helpers';
+import { copyTree, runBin, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
 
 function assertOneLine(stderr: string, re: RegExp): void {
   assert.strictEqual(stderr.split('\n').filter(Boolean).length, 1, `one line expected:\n${stderr}`);
@@ -43,7 +43,7 @@ describe('cli bad input', () => {
     const r = await runCli(['--format', 'json', tree]);
     assert.strictEqual(r.code, 1, 'findings of the other files still fail the run');
     const doc = JSON.parse(r.stdout);
-    assert.strictEqual(doc.findings.length, 11, 'the good files were all analysed');
+    assert.strictEqual(doc.findings.length, SAMPLE_TREE_FINDINGS, 'the good files were all analysed');
     const kinds = doc.problems.map((p: { file: string; kind: string }) => `${p.file} ${p.kind}`);
     assert.ok(kinds.includes('mm/blob.c binary'), kinds.join('\n'));
     assert.ok(kinds.some((k: string) => k.endsWith('dangling.c internal')), kinds.join('\n'));

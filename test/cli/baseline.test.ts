@@ -3,18 +3,18 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyTree, runCli, SAMPLE_TREE, scratchDir } from './helpers';
+import { copyTree, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
 
 describe('cli baseline', () => {
   it('--update-baseline writes every finding, sorted, and exits 0', async () => {
     const file = path.join(scratchDir(), 'baseline.json');
     const r = await runCli(['--baseline', file, '--update-baseline', SAMPLE_TREE]);
     assert.strictEqual(r.code, 0);
-    assert.match(r.stdout, /0 findings .*; baseline .*: 11 accepted, 0 entries matched nothing\n$/);
+    assert.match(r.stdout, new RegExp(`0 findings .*; baseline .*: ${SAMPLE_TREE_FINDINGS} accepted, 0 entries matched nothing\\n$`));
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.strictEqual(doc.tool, 'fsdax-audit');
     assert.strictEqual(doc.version, 1);
-    assert.strictEqual(doc.findings.length, 11);
+    assert.strictEqual(doc.findings.length, SAMPLE_TREE_FINDINGS);
     const fps = doc.findings.map((e: { fingerprint: string }) => e.fingerprint);
     assert.deepStrictEqual(fps, [...fps].sort());
     for (const e of doc.findings) assert.deepStrictEqual(Object.keys(e), ['fingerprint', 'ruleId', 'file', 'function', 'message']);
@@ -31,7 +31,7 @@ describe('cli baseline', () => {
     fs.writeFileSync(b, '/* moved */\n\n\n' + fs.readFileSync(b, 'utf8'));
     const shifted = await runCli(['--format', 'json', '--baseline', file, tree]);
     assert.strictEqual(shifted.code, 0, shifted.stdout);
-    assert.deepStrictEqual(JSON.parse(shifted.stdout).baseline, { file, matched: 11, unmatched: 0 });
+    assert.deepStrictEqual(JSON.parse(shifted.stdout).baseline, { file, matched: SAMPLE_TREE_FINDINGS, unmatched: 0 });
 
     // A second read of the same field in the same function is new: one entry accepts one finding.
     const text = fs.readFileSync(b, 'utf8');
@@ -48,12 +48,12 @@ describe('cli baseline', () => {
     fs.rmSync(path.join(tree, 'mm', 'memory-failure.c'));
     const fixed = JSON.parse((await runCli(['--format', 'json', '--baseline', file, tree])).stdout);
     assert.ok(fixed.baseline.unmatched > 0, JSON.stringify(fixed.baseline));
-    assert.strictEqual(fixed.baseline.matched + fixed.baseline.unmatched, 11);
+    assert.strictEqual(fixed.baseline.matched + fixed.baseline.unmatched, SAMPLE_TREE_FINDINGS);
   });
 
   it('without --baseline nothing is hidden', async () => {
     const doc = JSON.parse((await runCli(['--format', 'json', SAMPLE_TREE])).stdout);
     assert.strictEqual(doc.baseline, null);
-    assert.strictEqual(doc.findings.length, 11);
+    assert.strictEqual(doc.findings.length, SAMPLE_TREE_FINDINGS);
   });
 });

@@ -5,9 +5,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../server/src/cli/main';
+import { listFiles, readExpectations } from '../fixture-runner';
 
 export const REPO = path.join(__dirname, '..', '..', '..');
 export const SAMPLE_TREE = path.join(REPO, 'examples', 'sample-tree');
+/** What the demo reports on the sample tree by default (benign reads hidden), counted from its inline expectations. */
+export const SAMPLE_TREE_FINDINGS = listFiles(SAMPLE_TREE)
+  .flatMap((f) => readExpectations(f, fs.readFileSync(f, 'utf8')))
+  .filter((e) => !e.benign).length;
 export const FIXTURE_TREES = path.join(REPO, 'test', 'fixtures', 'trees');
 const BIN = path.join(REPO, 'bin', 'fsdax-audit.js');
 

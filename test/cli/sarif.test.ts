@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as Sarif from 'sarif';
 import { allRules, ruleAdvice } from '../../server/rules/index';
-import { copyTree, runCli, SAMPLE_TREE, scratchDir } from './helpers';
+import { copyTree, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
 
 // Notes the validator gives that we accept, each for a reason (docs/sarif.md):
 // SARIF2002 message arguments (our messages are filled by the core), SARIF2003
@@ -83,7 +83,7 @@ describe('cli sarif', function () {
     assert.deepStrictEqual(run.properties, { era: '6.2-6.14', eraKnown: true, eraEvidence: 'include/linux/page-flags.h defines PAGE_MAPPING_DAX_SHARED' });
     assert.match(run.originalUriBaseIds?.SRCROOT?.uri ?? '', /^file:\/\/\/.*\/$/);
     const results = run.results ?? [];
-    assert.strictEqual(results.length, 11);
+    assert.strictEqual(results.length, SAMPLE_TREE_FINDINGS);
     const fingerprints = new Set<string>();
     for (const r of results) {
       assert.strictEqual(run.tool.driver.rules?.[r.ruleIndex!].id, r.ruleId);

@@ -25,7 +25,7 @@ static void mf_collect_file(struct folio *folio)
 
 static void mf_collect_anon(struct folio *folio)
 {
-	struct anon_vma *av = folio_lock_anon_vma_read(folio, NULL);	/* expect: fsdax/anon-vma */
+	struct anon_vma *av = folio_lock_anon_vma_read(folio, NULL);	/* benign: fsdax/anon-vma=decode */
 
 	if (!av)
 		return;

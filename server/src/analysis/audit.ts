@@ -9,7 +9,8 @@ import { describeEra, EraDetection } from '../model/era';
 import type { Era, FsdaxModel } from '../model/types';
 import { allRules } from '../../rules/index';
 import type { ResolvedSite } from './program';
-import type { Rule, RuleContext, Severity } from './rule-api';
+import type { Confidence, Rule, RuleContext, Severity } from './rule-api';
+import { BENIGN_USES, USE_ORDER, UseKind } from './sites';
 import type { PathStep } from './facts';
 import { applySuppressions } from './suppressions';
 
@@ -30,6 +31,10 @@ export interface AuditOptions {
   arch?: string;
   /** The arch/ directories whose kernels can have FS-DAX pages (from the tree's Kconfig); undefined: all. */
   fsdaxArchitectures?: readonly string[];
+  /** Report reads whose use cannot hurt (a NULL test, a compare, a recheck, a decode, a helper reported inside) as info. */
+  showBenign?: boolean;
+  /** 'high': leave out findings that need a concurrent event (truncate, a reflink fault) to happen. */
+  minConfidence?: Confidence;
 }
 
 export interface Range { start: Position; end: Position }
@@ -57,6 +62,12 @@ export interface Finding {
   path: FindingStep[];
   /** Stable across line shifts: rule, file, function and normalised expression. */
   fingerprint: string;
+  /** What the value read is used for, which decides whether it can hurt (sites.ts UseKind); unset for fsdax/suppression. */
+  use?: UseKind;
+  /** 'high': the hazard needs nothing but the path; 'race': it needs a concurrent truncate or reflink fault too; unset for fsdax/suppression. */
+  confidence?: Confidence;
+  /** Every path found runs only on debug kernels (CONFIG_DEBUG_VM assertions) or behind a debugfs test knob. */
+  debugOnly?: boolean;
 }
 
 export interface FileProblem {
@@ -101,7 +112,7 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
     for (const [file, fileSites] of byFile) {
       const before = findings.length;
       try {
-        runRule(rule, fileSites, options.era.era, index.hasSharedPages, index.hasSentinel, views, override, findings);
+        runRule(rule, fileSites, options, index.hasSharedPages, index.hasSentinel, views, override, findings);
       } catch (e) {
         findings.length = before;
         problems.push({ file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 });
@@ -117,8 +128,14 @@ export function compareProblems(a: FileProblem, b: FileProblem): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
-function runRule(rule: Rule, sites: readonly ResolvedSite[], era: Era, hasSharedPages: boolean, hasSentinel: boolean,
+/** The use that decides whether a read hurts: the worst one recorded; a read whose use we never saw is assumed to escape. */
+export function decisiveUse(uses: readonly UseKind[] | undefined): UseKind {
+  return USE_ORDER.find((u) => uses?.includes(u)) ?? 'escape';
+}
+
+function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptions, hasSharedPages: boolean, hasSentinel: boolean,
   views: Map<string, import('../parse/source-view').SourceView>, override: Severity | undefined, out: Finding[]): void {
+  const era: Era = options.era.era;
   const toRange = (file: string, start: number, end: number): Range => {
     const v = views.get(file);
     return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -135,16 +152,32 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], era: Era, hasShared
         expr: `\`${site.expr}\``, era, function: site.function, eraMeaning: describeEra(era),
         source: source ? `${source.function}() (${source.file})` : 'a caller', ...opts.data,
       };
-      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`);
+      const use = opts.use ?? decisiveUse(site.uses);
+      const benign = BENIGN_USES.has(use);
+      if (benign && !options.showBenign) return;
+      const confidence: Confidence = opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high';
+      if (options.minConfidence === 'high' && confidence === 'race') return;
+      const debugOnly = site.exposure.debugOnly;
+      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence, debugOnly);
       out.push({
-        ruleId: rule.meta.id, messageId, severity: override ?? opts.severity ?? rule.meta.severity, message,
+        ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity), message,
         file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
         explanation: rule.meta.explanation, path: site.exposure.path.map(toStep),
         fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
+        use, confidence, ...(debugOnly ? { debugOnly } : {}),
       });
     },
   };
   rule.check(ctx);
+}
+
+/** What a reader must know before the message's claim: the read is used harmlessly, needs a race, or runs only on debug kernels. */
+function qualifiers(use: UseKind, benign: boolean, confidence: Confidence, debugOnly: boolean): string {
+  const parts: string[] = [];
+  if (benign) parts.push(`the value is only used as a ${use}, which cannot hurt`);
+  if (confidence === 'race') parts.push('needs a concurrent truncate or reflink fault');
+  if (debugOnly) parts.push('only on debug kernels or behind a debugfs knob');
+  return parts.length > 0 ? ` [${parts.join('; ')}]` : '';
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -277,7 +277,7 @@ export class Evaluator {
     if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
     const summary = this.summaries(name, this.unit.file);
     argFacts.forEach((f, i) => {
-      if (!f || (f.kind !== 'mapping' && f.kind !== 'index')) return;
+      if (!f || (f.kind !== 'mapping' && f.kind !== 'index' && f.kind !== 'anon_vma')) return;
       // A value handed to code the tree does not show (a header inline, a macro) may be used any way.
       if (!summary) { if (!siteKind && !known) this.useValue(f, 'escape', `${name}()`); return; }
       const deref = summary.derefParams.get(i);
@@ -292,8 +292,9 @@ export class Evaluator {
     }
     if (this.rec) {
       const argFlags = args.map((a) => this.argFlags(a));
-      // A call carrying no FS-DAX value still matters when it fixes flags its callee's sites depend on.
-      if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0))) {
+      // A call carrying no FS-DAX value still matters when it fixes (or passes on) flags its callee's sites depend on.
+      const scalarParam = (f: ArgFlags) => f.param !== undefined && !this.unit.params[f.param].type.includes('*');
+      if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0 || scalarParam(f)))) {
         const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
         this.rec.facts.calls.push({
           callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,

@@ -3,7 +3,9 @@
 // graph to concrete sources, keeping the worst exposure and the path that shows
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
 import type { CallFact, FunctionFacts } from './dataflow';
+import type { ArgFlags } from './evaluate';
 import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep } from './facts';
+import { canMeet, FlagRequirement, isEmptyRequirement, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
@@ -20,11 +22,47 @@ export interface Exposure {
   /** Source first, the site last. */
   path: PathStep[];
   sourceId: string;
+  /** On the reported path the page can be shared only through a concurrent event (Fact.sharedNeedsRace). */
+  sharedNeedsRace: boolean;
+  /** On the reported path an earlier anon test already chose this page's path: this test repeats it. */
+  anonTested: boolean;
+  /** The reported path (and every other path found) runs only on debug kernels or behind a debugfs knob. */
+  debugOnly: boolean;
 }
 
 export interface ResolvedSite extends RawSite {
   exposure: Exposure;
+  /** For helper sites: the helper's body is in the analysed tree, so what it reads is reported there. */
+  helperAnalysed?: boolean;
 }
+
+/** Flag requirements on a function's params: the site is reached only when they hold. */
+type FlagReqs = ReadonlyMap<number, FlagRequirement>;
+
+const toKnowledge = (a: ArgFlags) => ({ set: new Set(a.set), clear: new Set(a.clear), exact: a.exact });
+
+/**
+ * What a call's flags arguments leave of the callee's requirements, as requirements on the
+ * caller's params; null when an argument rules one out (`FOLL_GET | FOLL_DUMP` for a site
+ * that needs FOLL_PIN). An argument the caller does not know says nothing either way.
+ */
+function passRequirements(reqs: FlagReqs, call: CallFact): FlagReqs | null {
+  const out = new Map<number, FlagRequirement>();
+  for (const [param, req] of reqs) {
+    const arg = call.argFlags?.[param];
+    if (!arg) continue;
+    if (!canMeet(toKnowledge(arg), req)) return null;
+    const rest = remaining(toKnowledge(arg), req);
+    if (arg.param !== undefined && !isEmptyRequirement(rest)) out.set(arg.param, mergeRequirements(out.get(arg.param), rest));
+  }
+  return out;
+}
+
+function siteRequirements(site: RawSite): FlagReqs {
+  return new Map((site.paramFlags ?? []).map((f) => [f.param, { set: f.set, clear: f.clear }] as const));
+}
+
+const reqsKey = (r: FlagReqs) => [...r].sort((a, b) => a[0] - b[0]).map(([p, q]) => `${p}:${q.set.join('+')}/${q.clear.join('+')}`).join(',');
 
 /**
  * A function whose every caller calls it where FS-DAX is already ruled out
@@ -64,32 +102,65 @@ export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): Reso
     const src = o.steps[o.steps.length - 1];
     return !protectedSources.has(`${src.file}#${src.function}#${src.level ?? ''}`);
   };
+  const admissible = admissibility(callers);
   const out: ResolvedSite[] = [];
   for (const f of all) {
     for (const site of f.sites) {
-      const exposure = worstExposure(site, f.unit, callers, keepOrigin);
-      if (exposure) out.push({ ...site, exposure });
+      const exposure = worstExposure(site, f.unit, callers, keepOrigin, admissible);
+      if (!exposure) continue;
+      const helperAnalysed = site.helper !== undefined && resolver.resolve(site.helper, site.file).length > 0;
+      out.push({ ...site, exposure, ...(helperAnalysed ? { helperAnalysed } : {}) });
     }
   }
   return out;
 }
 
-function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>, keepOrigin: (o: ConcreteOrigin) => boolean): Exposure | undefined {
+type Admissible = (unit: FunctionUnit, reqs: FlagReqs) => boolean;
+
+/**
+ * Whether some chain of known callers can call `unit` with flags meeting `reqs`. A function
+ * with no analysed caller (an entry point, a callback) can be called with anything.
+ */
+function admissibility(callers: Map<string, CallerEdge[]>): Admissible {
+  const memo = new Map<string, boolean>();
+  const visit = (unit: FunctionUnit, reqs: FlagReqs, depth: number): boolean => {
+    if (reqs.size === 0 || depth > MAX_DEPTH) return true;
+    const key = `${unitKey(unit)}|${reqsKey(reqs)}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    memo.set(key, true); // a cycle back here adds nothing
+    const edges = callers.get(unitKey(unit)) ?? [];
+    const result = edges.length === 0 || edges.some(({ caller, call }) => {
+      const next = passRequirements(reqs, call);
+      return next !== null && visit(caller.unit, next, depth + 1);
+    });
+    memo.set(key, result);
+    return result;
+  };
+  return (unit, reqs) => visit(unit, reqs, 0);
+}
+
+function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>, keepOrigin: (o: ConcreteOrigin) => boolean,
+  admissible: Admissible): Exposure | undefined {
   const siteStep: PathStep = { file: site.file, function: site.function, start: site.start, end: site.end, label: `${site.expr} is used here` };
   let best: Exposure | undefined;
-  const consider = (flags: FactFlags, path: PathStep[], o: ConcreteOrigin) => {
-    if (!keepOrigin(o) || isExcluded(flags)) return;
-    const e: Exposure = { mayBeShared: flags.mayBeShared, mayBeSingleOwner: flags.mayBeSingleOwner, guaranteed: flags.guaranteed, path, sourceId: o.sourceId };
+  const consider = (flags: FactFlags, path: PathStep[], o: ConcreteOrigin, where: FunctionUnit, reqs: FlagReqs, debugOnly: boolean) => {
+    if (!keepOrigin(o) || isExcluded(flags) || !admissible(where, reqs)) return;
+    const e: Exposure = {
+      mayBeShared: flags.mayBeShared, mayBeSingleOwner: flags.mayBeSingleOwner, guaranteed: flags.guaranteed, path, sourceId: o.sourceId,
+      sharedNeedsRace: !!flags.sharedNeedsRace, anonTested: !!flags.anonTested, debugOnly,
+    };
     if (!best || compareExposure(e, best) < 0) best = e;
   };
   const fact = site.fact;
+  const siteReqs = siteRequirements(site);
   /** `fromSite`: the site's own function, whose callers must be able to reach the site (paramTruths). */
-  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; fromSite?: boolean }
+  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; reqs: FlagReqs; debugOnly: boolean; fromSite?: boolean }
   const queue: Item[] = [];
   for (const o of fact.origins) {
     // A concrete source has no caller to resolve an anon test against: its own flags already apply it.
-    if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete);
-    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], fromSite: true });
+    if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete, unit, siteReqs, !!site.debugOnly);
+    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], reqs: siteReqs, debugOnly: !!site.debugOnly, fromSite: true });
   }
   // A caller passing a literal that fails a test every path to the site makes (`rmap_walk_anon(folio, rwc, false)`
   // for a site under `if (locked)`) cannot reach it.
@@ -99,28 +170,34 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
   while (queue.length > 0 && items++ < MAX_ITEMS_PER_SITE) {
     const item = queue.shift()!;
     const f = item.flags;
-    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}`;
+    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}|${!!f.sharedNeedsRace}|${item.debugOnly}|${reqsKey(item.reqs)}`;
     if (seen.has(key) || item.chain.length > MAX_DEPTH) continue;
     seen.add(key);
     for (const { caller, call } of callers.get(unitKey(item.unit)) ?? []) {
       const arg = call.argFacts[item.param];
       if (!arg || (item.fromSite && !reaches(call))) continue;
+      const reqs = passRequirements(item.reqs, call);
+      if (!reqs) continue;
       const flags = composeFlags(item.flags, arg);
       if (isExcluded(flags)) continue;
+      const debugOnly = item.debugOnly || !!call.debugOnly;
       const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
-        if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete);
-        else queue.push({ unit: caller.unit, param: o.param, flags, chain });
+        if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete, caller.unit, reqs, debugOnly);
+        else queue.push({ unit: caller.unit, param: o.param, flags, chain, reqs, debugOnly });
       }
     }
   }
   return best;
 }
 
-/** Worse first: shared and unguarded, then shared, then unguarded; then the shorter path; then by text. */
+/**
+ * Worse first: a path on production kernels over a debug-only one; shared with no race, then
+ * shared by a race, then unguarded; then the shorter path; then by text.
+ */
 function compareExposure(a: Exposure, b: Exposure): number {
-  const score = (e: Exposure) => (e.mayBeShared ? 2 : 0) + (e.guaranteed ? 0 : 1);
+  const score = (e: Exposure) => (e.debugOnly ? 0 : 16) + (e.mayBeShared && !e.sharedNeedsRace ? 8 : 0) + (e.mayBeShared ? 4 : 0) + (e.anonTested ? 0 : 2) + (e.guaranteed ? 0 : 1);
   return score(b) - score(a) || a.path.length - b.path.length || pathText(a).localeCompare(pathText(b));
 }
 

@@ -2,10 +2,13 @@
 // (resolved sites and the era) and reports by message id; the runner turns
 // reports into Findings (ranges, severities, messages, scenario links).
 import type { Era } from '../model/types';
-import type { RawSiteKind } from './sites';
+import type { RawSiteKind, UseKind } from './sites';
 import type { ResolvedSite } from './program';
 
 export type Severity = 'error' | 'warning' | 'info';
+
+/** 'high': the path alone makes the hazard; 'race': it also needs a concurrent event (truncate, another file's reflink fault). */
+export type Confidence = 'high' | 'race';
 
 export interface RuleMeta {
   /** fsdax/<name>; the file name in server/rules/ is <name>.ts. */
@@ -27,6 +30,10 @@ export interface ReportOptions {
   /** Overrides meta.severity for this report (e.g. an index fed to vma_address is an error). */
   severity?: Severity;
   data?: Record<string, string>;
+  /** What the read is used for, when the rule knows better than the recorded uses (a lock that dereferences: `deref`). */
+  use?: UseKind;
+  /** The hazard reported needs a concurrent event (a truncate-race message). */
+  needsRace?: boolean;
 }
 
 export interface RuleContext {

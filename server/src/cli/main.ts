@@ -39,6 +39,9 @@ export interface CliOptions {
   progress?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  showBenign?: boolean;
+  minConfidence: 'high' | 'race';
+  arch: string;
 }
 
 /** Where the CLI writes; tests and the benchmark pass their own. */
@@ -62,6 +65,9 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('warning'))
     .option('--era <era>', 'auto, or one of <=5.18, 5.19-6.1, 6.2-6.14, 6.15+', 'auto')
     .option('--model <file>', 'extra sources/guards/guarantees (JSON, merged into the bundled model)')
+    .option('--show-benign', 'also report reads whose use cannot hurt (NULL test, compare, recheck, decode, a helper reported inside), as info')
+    .addOption(new Option('--min-confidence <level>', 'high: leave out findings that need a concurrent truncate or reflink fault').choices(['high', 'race']).default('race'))
+    .option('--arch <dir>', 'the arch/ directory whose kernel facts apply (pmd_trans_huge() of a devmap PMD, arch stubs)', 'x86')
     .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
     .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
     .addOption(new Option('--jobs <n>', 'threads that read and pre-scan big trees (the analysis itself runs on one; output is identical for any value)').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
@@ -165,7 +171,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures });
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence });
   const unreadable = await readTreeInto(session, targets, root, { jobs: opts.jobs, fsdaxArchitectures }, progress);
   progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).

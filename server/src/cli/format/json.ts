@@ -33,6 +33,9 @@ function toJson(f: Finding) {
     scenario: f.explanation,
     helpUri: explanationUrl(f.explanation, f.era),
     fingerprint: f.fingerprint,
+    use: f.use ?? null,
+    confidence: f.confidence ?? null,
+    debugOnly: !!f.debugOnly,
     path: f.path.map(step),
   };
 }
