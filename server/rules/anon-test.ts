@@ -12,6 +12,7 @@ export default defineRule({
     advice: 'Rule out FS-DAX before testing anon-ness: a shared FS-DAX page looks anonymous while its mapping is the 0x1 marker.',
     messages: {
       sentinelIsAnon: '{{expr}} is true for a shared FS-DAX page ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON), so an anon-only path runs; page from {{source}}',
+      sentinelConsequence: '{{expr}} takes a shared FS-DAX page for anon ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON): {{consequence}}; page from {{source}}',
       notAnon: '{{expr}} is false for a shared FS-DAX folio ({{era}}), whose mapping is NULL: a file path runs without a mapping; page from {{source}}',
     },
   },
@@ -20,7 +21,8 @@ export default defineRule({
       if (!site.exposure.mayBeShared || !ctx.hasSharedPages) continue;
       // An earlier anon test on every path already chose this page's path; that one is reported.
       if (site.exposure.anonTested) continue;
-      if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon', { use: 'branch' });
+      if (ctx.hasSentinel && site.consequence) ctx.report(site, 'sentinelConsequence', { use: 'branch', data: { consequence: site.consequence } });
+      else if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon', { use: 'branch' });
       else ctx.report(site, 'notAnon', { severity: 'info', use: 'branch' });
     }
   },

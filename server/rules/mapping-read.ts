@@ -22,8 +22,10 @@ export default defineRule({
       // PAGE_MAPPING_FLAGS first (it then decodes the marker, often as "anon": still a read to report).
       if (site.derefBy && !site.decoded) continue;
       const { mayBeShared, guaranteed } = site.exposure;
-      if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull');
-      else if (!guaranteed) ctx.report(site, 'truncateRace', { needsRace: true });
+      // Masked with the mapping flag bits, the code decodes the marker itself: whatever it does next runs on what it decoded.
+      const use = site.decoded ? 'decode' : undefined;
+      if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull', { use });
+      else if (!guaranteed) ctx.report(site, 'truncateRace', { needsRace: true, use });
     }
   },
 });

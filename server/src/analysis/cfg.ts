@@ -151,15 +151,8 @@ export function buildCfg(body: SyntaxNode): Cfg {
     if (!cond) return whenTrue;
     let c = cond;
     while (c.type === 'parenthesized_expression' && c.namedChildCount === 1) c = c.namedChild(0)!;
-    if (c.type === 'comma_expression') {
-      // `while (a, b)` from a rewritten iterator macro: evaluate a, then test b.
-      const left = c.childForFieldName('left');
-      const rightStart = buildCondition(c.childForFieldName('right'), whenTrue, whenFalse);
-      if (!left) return rightStart;
-      const n = add('statement', left);
-      link(n, rightStart);
-      return n;
-    }
+    // `while (a, b)` comes from a rewritten iterator macro (`foo_foreach(a, b) {`): one test whose
+    // outcome the macro decides, not a test of b; the evaluator treats its operands as escaping.
     if (isNot(c)) return buildCondition(c.childForFieldName('argument'), whenFalse, whenTrue);
     const op = binaryOperator(c);
     if (op === '&&') {

@@ -24,6 +24,8 @@ export interface CallFact {
   argLiterals?: Array<boolean | undefined>;
   /** Flags arguments: constant expressions, or the caller's params with the bits its path tested. */
   argFlags?: Array<ArgFlags | undefined>;
+  /** The caller's page params proven not FS-DAX where it makes this call (see RawSite.excludedParams). */
+  excludedParams?: number[];
   /** The call runs only on debug kernels or behind a debugfs knob (its callee's findings are info through it). */
   debugOnly?: boolean;
   text: string;
@@ -42,6 +44,8 @@ export interface FunctionFacts {
   callContexts: Map<string, Set<string>>;
   /** Page-table levels this function takes pages from itself (so its callers' context matters). */
   pageTableLevels: Set<string>;
+  /** Params whose flags decide whether a site here or in a callee can be reached (so its callers' flags matter); set by the program. */
+  flagParams?: ReadonlySet<number>;
 }
 
 /** What a caller needs to know of a callee, in terms of the callee's params. */

@@ -90,6 +90,13 @@ export class Evaluator {
   evalCondition(node: SyntaxNode): void {
     let c = unwrap(node);
     while (isNot(c)) c = unwrap(c.childForFieldName('argument')!);
+    if (c.type === 'comma_expression') {
+      // An iterator macro's arguments (the preprocessor spells `foo_foreach(a, b) {` as a while loop):
+      // what the macro does with them is unknown, so each one escapes.
+      const operands = (n: SyntaxNode): SyntaxNode[] => (n.type === 'comma_expression' ? n.namedChildren.flatMap(operands) : [n]);
+      for (const operand of operands(c)) this.escapes(this.eval(operand), `${c.text.slice(0, 40)}`);
+      return;
+    }
     const op = binaryOperator(c) ?? '';
     if (['==', '!=', '<', '>', '<=', '>='].includes(op)) {
       const left = c.childForFieldName('left')!;
@@ -296,11 +303,13 @@ export class Evaluator {
       const scalarParam = (f: ArgFlags) => f.param !== undefined && !this.unit.params[f.param].type.includes('*');
       if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0 || scalarParam(f)))) {
         const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
+        const excludedParams = this.excludedParams();
         this.rec.facts.calls.push({
           callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,
           ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}),
           ...(argFlags.some((f) => f) ? { argFlags } : {}),
           ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
+          ...(excludedParams.length > 0 ? { excludedParams } : {}),
         });
       }
     }
@@ -393,6 +402,7 @@ export class Evaluator {
       const truthy = this.state.truths.get(p.name);
       return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
     });
+    const excludedParams = this.excludedParams();
     const paramFlags: ParamFlags[] = this.unit.params.flatMap((p, param) => {
       const known = this.state.flagTruths.get(p.name);
       return !known || this.reassigned(p.name) ? [] : [{ param, set: [...known.set].sort(), clear: [...known.clear].sort() }];
@@ -405,10 +415,17 @@ export class Evaluator {
     this.rec.facts.sites.push({
       kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
       expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
+      ...(helper && this.model.flagRequirements.get(helper)?.consequence ? { consequence: this.model.flagRequirements.get(helper)!.consequence } : {}),
       ...(paramTruths.length > 0 ? { paramTruths } : {}),
+      ...(excludedParams.length > 0 ? { excludedParams } : {}),
       ...(paramFlags.length > 0 ? { paramFlags } : {}),
       ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
     });
+  }
+
+  /** Page params proven not FS-DAX on every path here. */
+  private excludedParams(): number[] {
+    return this.unit.params.flatMap((p, param) => (p.kind === 'page' && this.state.excluded.has(p.name) && !this.reassigned(p.name) ? [param] : []));
   }
 
   /** What this function knows of a flags argument: a constant expression, or a param with the bits this path tested. */

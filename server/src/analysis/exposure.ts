@@ -4,7 +4,7 @@
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
 import type { CallFact, FunctionFacts } from './dataflow';
 import type { ArgFlags } from './evaluate';
-import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep } from './facts';
+import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
 import { canMeet, FlagRequirement, isEmptyRequirement, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
@@ -155,27 +155,31 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
   const fact = site.fact;
   const siteReqs = siteRequirements(site);
   /** `fromSite`: the site's own function, whose callers must be able to reach the site (paramTruths). */
-  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; reqs: FlagReqs; debugOnly: boolean; fromSite?: boolean }
+  /** `excluded`: page params of `unit` proven not FS-DAX on the way to the site. */
+  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; reqs: FlagReqs; debugOnly: boolean; excluded: readonly number[]; fromSite?: boolean }
   const queue: Item[] = [];
   for (const o of fact.origins) {
     // A concrete source has no caller to resolve an anon test against: its own flags already apply it.
     if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete, unit, siteReqs, !!site.debugOnly);
-    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], reqs: siteReqs, debugOnly: !!site.debugOnly, fromSite: true });
+    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], reqs: siteReqs, debugOnly: !!site.debugOnly, excluded: site.excludedParams ?? [], fromSite: true });
   }
   // A caller passing a literal that fails a test every path to the site makes (`rmap_walk_anon(folio, rwc, false)`
   // for a site under `if (locked)`) cannot reach it.
   const reaches = (call: CallFact) => !(site.paramTruths ?? []).some((t) => call.argLiterals?.[t.param] !== undefined && call.argLiterals[t.param] !== t.truthy);
+  // A caller passing the page also as another param that the path proved not FS-DAX (a folio and its page) cannot reach the site with it.
+  const samePageExcluded = (call: CallFact, param: number, excluded: readonly number[]) =>
+    excluded.some((q) => { const a = call.argFacts[q]; const b = call.argFacts[param]; return q !== param && !!a && !!b && a.origins.length > 0 && sameOrigins(a, b); });
   const seen = new Set<string>();
   let items = 0;
   while (queue.length > 0 && items++ < MAX_ITEMS_PER_SITE) {
     const item = queue.shift()!;
     const f = item.flags;
-    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}|${!!f.sharedNeedsRace}|${item.debugOnly}|${reqsKey(item.reqs)}`;
+    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}|${!!f.sharedNeedsRace}|${item.debugOnly}|${reqsKey(item.reqs)}|${item.excluded.join('+')}`;
     if (seen.has(key) || item.chain.length > MAX_DEPTH) continue;
     seen.add(key);
     for (const { caller, call } of callers.get(unitKey(item.unit)) ?? []) {
       const arg = call.argFacts[item.param];
-      if (!arg || (item.fromSite && !reaches(call))) continue;
+      if (!arg || (item.fromSite && !reaches(call)) || samePageExcluded(call, item.param, item.excluded)) continue;
       const reqs = passRequirements(item.reqs, call);
       if (!reqs) continue;
       const flags = composeFlags(item.flags, arg);
@@ -185,11 +189,18 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
         if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete, caller.unit, reqs, debugOnly);
-        else queue.push({ unit: caller.unit, param: o.param, flags, chain, reqs, debugOnly });
+        else queue.push({ unit: caller.unit, param: o.param, flags, chain, reqs, debugOnly, excluded: excludedInCaller(call, item.excluded) });
       }
     }
   }
   return best;
+}
+
+/** The caller's page params proven not FS-DAX on the way: its own at the call, and those it passed as the callee's excluded ones. */
+function excludedInCaller(call: CallFact, excluded: readonly number[]): number[] {
+  const out = new Set(call.excludedParams ?? []);
+  for (const q of excluded) for (const o of call.argFacts[q]?.origins ?? []) if ('param' in o) out.add(o.param);
+  return [...out].sort((a, b) => a - b);
 }
 
 /**

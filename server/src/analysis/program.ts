@@ -298,6 +298,9 @@ export class ProgramAnalyzer {
       this.analyses++;
       const facts = this.analyzeContained(unit, summaries);
       this.factsByUnit.set(key, facts);
+      facts.flagParams = this.flagParamsOf(facts);
+      // Which sites can be reached depends on the flags callers pass: their calls must be seen.
+      if (facts.flagParams.size > 0 && !previous?.flagParams?.size) addCallerFiles(unit, 'flags');
       for (const call of facts.calls) {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
@@ -312,6 +315,20 @@ export class ProgramAnalyzer {
       yield;
     }
     if (debug) process.stderr.write(`analyses: ${this.analyses}, functions analysed: ${this.factsByUnit.size}\n`);
+  }
+
+  /** Params that carry a flag requirement: one of this function's sites needs them, or it passes them to a callee's such param. */
+  private flagParamsOf(facts: FunctionFacts): Set<number> {
+    const out = new Set<number>();
+    for (const s of facts.sites) for (const f of s.paramFlags ?? []) out.add(f.param);
+    for (const call of facts.calls) {
+      (call.argFlags ?? []).forEach((a, i) => {
+        if (a?.param === undefined || out.has(a.param)) return;
+        const callees = this.files.resolve(call.callee, facts.unit.file);
+        if (callees.some((u) => this.factsByUnit.get(unitKey(u))?.flagParams?.has(i))) out.add(a.param);
+      });
+    }
+    return out;
   }
 
   /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */

@@ -37,6 +37,8 @@ export interface RawSite {
   fact: Fact;
   /** The helper called, for call sites. */
   helper?: string;
+  /** What the helper's hazard does when it fires (model data), for the message. */
+  consequence?: string;
   /** The index sink this read's value reaches (vma_address, xas_set ..., or a callee that passes it to one). */
   sink?: string;
   /** For mapping reads: the first place the value is used as an address_space pointer; for anon_vma lookups: where the result is dereferenced with no NULL test before. */
@@ -49,6 +51,11 @@ export interface RawSite {
    * passing the literal `false` there cannot reach it (exposure.ts).
    */
   paramTruths?: Array<{ param: number; truthy: boolean }>;
+  /**
+   * Page params proven not FS-DAX on every path here (`if (!folio_lock_anon_vma_read(folio)) return;`).
+   * A caller that passes the same page as another of these params (folio and its page) cannot reach the site with it.
+   */
+  excludedParams?: number[];
   /** Flag bits of params known on every path to the site, or needed by its helper (`gup_must_unshare` needs FOLL_PIN without FOLL_WRITE). */
   paramFlags?: ParamFlags[];
   /** Uses of the value read here, as far as this function (and its callees' summaries) show them. */

@@ -43,6 +43,8 @@ export interface FlagRequirementSpec extends FactScope {
   flagsArgMatches: string;
   set: string[];
   clear: string[];
+  /** What happens when the hazard fires, in words, for the finding's message. */
+  consequence?: string;
 }
 
 /** Code that runs only on debug kernels or behind a debugfs test knob: what it misreads is info, not a warning. */
