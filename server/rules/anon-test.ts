@@ -21,9 +21,11 @@ export default defineRule({
       if (!site.exposure.mayBeShared || !ctx.hasSharedPages) continue;
       // An earlier anon test on every path already chose this page's path; that one is reported.
       if (site.exposure.anonTested) continue;
-      if (ctx.hasSentinel && site.consequence) ctx.report(site, 'sentinelConsequence', { use: 'branch', data: { consequence: site.consequence } });
-      else if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon', { use: 'branch' });
-      else ctx.report(site, 'notAnon', { severity: 'info', use: 'branch' });
+      // A guard clause (`if (!anon) return;`) only lets the page on: the code after it reports its own reads.
+      const use = site.guardClause ? 'restrict' : 'branch';
+      if (ctx.hasSentinel && site.consequence) ctx.report(site, 'sentinelConsequence', { use, data: { consequence: site.consequence } });
+      else if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon', { use });
+      else ctx.report(site, 'notAnon', { severity: 'info', use });
     }
   },
 });

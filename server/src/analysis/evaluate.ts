@@ -7,7 +7,7 @@ import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, 
 import type { ModelIndex } from '../model/model';
 import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
-import type { ParamFlags, RawSiteKind, UseKind } from './sites';
+import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, FlagKnowledge, remaining } from './flags';
 import type { FunctionFacts, ReturnSummaryLookup } from './dataflow';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
@@ -264,6 +264,7 @@ export class Evaluator {
       const i = argFacts.findIndex((f) => f?.kind === 'page');
       if (i >= 0 && this.helperCanHurt(name, args, i)) {
         this.site(siteKind, node, argFacts[i]!, name, this.helperFlags(name, args, i));
+        if (siteKind === 'anon-test' && isGuardClauseTest(node)) this.markSite(node, siteKind, { guardClause: true });
         if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
         // An index helper that is itself an offset sink (vma_address(page, vma)) uses the index as an offset.
         if (siteKind === 'index-helper' && m.indexSinks.has(name)) this.useValue(helperResult!, 'sink', name);
@@ -423,6 +424,11 @@ export class Evaluator {
     });
   }
 
+  private markSite(node: SyntaxNode, kind: RawSiteKind, change: Partial<RawSite>): void {
+    const site = this.rec?.facts.sites.find((s) => s.start === node.startIndex && s.kind === kind);
+    if (site) Object.assign(site, change);
+  }
+
   /** Page params proven not FS-DAX on every path here. */
   private excludedParams(): number[] {
     return this.unit.params.flatMap((p, param) => (p.kind === 'page' && this.state.excluded.has(p.name) && !this.reassigned(p.name) ? [param] : []));
@@ -487,6 +493,27 @@ export class Evaluator {
   /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
   private reassigned(name: string): boolean {
     return new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
+  }
+}
+
+/**
+ * `if (!test(x) || other) return;` with no else: when the test fails the function (or loop
+ * iteration) just leaves, so the test decides nothing but whether the code below runs.
+ */
+export function isGuardClauseTest(call: SyntaxNode): boolean {
+  let n: SyntaxNode = call;
+  let negated = false;
+  for (;;) {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === 'parenthesized_expression') { n = p; continue; }
+    if (isNot(p)) { negated = !negated; n = p; continue; }
+    if (p.type === 'binary_expression' && binaryOperator(p) === '||') { n = p; continue; }
+    if (p.type !== 'if_statement' || p.childForFieldName('condition')?.id !== n.id || p.childForFieldName('alternative')) return false;
+    if (!negated) return false;
+    let body = p.childForFieldName('consequence');
+    while (body?.type === 'compound_statement' && body.namedChildCount === 1) body = body.namedChild(0);
+    return !!body && ['return_statement', 'continue_statement', 'break_statement', 'goto_statement'].includes(body.type);
   }
 }
 

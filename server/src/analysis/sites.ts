@@ -15,12 +15,17 @@ export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read';
  * to NULL which is then tested), `call` (the page passed to a helper whose body is in the
  * tree and reported on its own).
  */
-export type UseKind = 'deref' | 'offset' | 'escape' | 'branch' | 'compare' | 'recheck' | 'null-test' | 'decode' | 'call';
+export type UseKind = 'deref' | 'offset' | 'escape' | 'branch' | 'restrict' | 'compare' | 'recheck' | 'null-test' | 'decode' | 'call';
 
-export const BENIGN_USES: ReadonlySet<UseKind> = new Set<UseKind>(['compare', 'recheck', 'null-test', 'decode', 'call']);
+/**
+ * `restrict`: a guard clause that only lets anon pages on (`if (!folio_test_anon(f)) return;`): a
+ * shared FS-DAX page gets through, and what the code after it does with the page is reported there;
+ * no other path is skipped for it.
+ */
+export const BENIGN_USES: ReadonlySet<UseKind> = new Set<UseKind>(['restrict', 'compare', 'recheck', 'null-test', 'decode', 'call']);
 
 /** The use that decides, worst first. */
-export const USE_ORDER: readonly UseKind[] = ['deref', 'offset', 'escape', 'branch', 'compare', 'recheck', 'null-test', 'decode', 'call'];
+export const USE_ORDER: readonly UseKind[] = ['deref', 'offset', 'escape', 'branch', 'restrict', 'compare', 'recheck', 'null-test', 'decode', 'call'];
 
 /** A flag requirement on a param: every path to the site tested it so (or the site's helper needs it so). */
 export interface ParamFlags { param: number; set: string[]; clear: string[] }
@@ -37,6 +42,8 @@ export interface RawSite {
   fact: Fact;
   /** The helper called, for call sites. */
   helper?: string;
+  /** For tests: the test is a guard clause whose failing side only leaves (see UseKind `restrict`). */
+  guardClause?: boolean;
   /** What the helper's hazard does when it fires (model data), for the message. */
   consequence?: string;
   /** The index sink this read's value reaches (vma_address, xas_set ..., or a callee that passes it to one). */
