@@ -8,7 +8,7 @@ import type { ModelIndex } from '../model/model';
 import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
-import { canMeet, constantFlags, FlagKnowledge, remaining } from './flags';
+import { canMeet, constantFlags, FlagKnowledge, flagTest, remaining } from './flags';
 import type { FunctionFacts, ReturnSummaryLookup } from './dataflow';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
 
@@ -404,9 +404,14 @@ export class Evaluator {
       return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
     });
     const excludedParams = this.excludedParams();
+    const shortCircuit = flagsTestedBefore(node);
     const paramFlags: ParamFlags[] = this.unit.params.flatMap((p, param) => {
-      const known = this.state.flagTruths.get(p.name);
-      return !known || this.reassigned(p.name) ? [] : [{ param, set: [...known.set].sort(), clear: [...known.clear].sort() }];
+      const tested = this.state.flagTruths.get(p.name);
+      const before = shortCircuit.get(p.name);
+      if ((!tested && !before) || this.reassigned(p.name)) return [];
+      const set = new Set([...(tested?.set ?? []), ...(before?.set ?? [])]);
+      const clear = new Set([...(tested?.clear ?? []), ...(before?.clear ?? [])]);
+      return [{ param, set: [...set].sort(), clear: [...clear].sort() }];
     });
     if (helperFlags) {
       const same = paramFlags.find((f) => f.param === helperFlags.param);
@@ -494,6 +499,30 @@ export class Evaluator {
   private reassigned(name: string): boolean {
     return new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
   }
+}
+
+/**
+ * Flag tests an expression makes before reaching `node` through `&&` (`(flags & FOLL_PIN) && PageAnon(page)`:
+ * the call runs only with FOLL_PIN set), by tested identifier. Conditions of statements are the CFG's.
+ */
+function flagsTestedBefore(node: SyntaxNode): Map<string, { set: string[]; clear: string[] }> {
+  const out = new Map<string, { set: string[]; clear: string[] }>();
+  const note = (operand: SyntaxNode) => {
+    let c = unwrap(operand);
+    let truth = true;
+    while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+    const t = flagTest(c);
+    if (!t || (truth && t.flags.length !== 1)) return;
+    const known = out.get(t.subject) ?? { set: [], clear: [] };
+    if (truth) known.set.push(t.flags[0]); else known.clear.push(...t.flags);
+    out.set(t.subject, known);
+  };
+  const leftOperands = (n: SyntaxNode): SyntaxNode[] => (n.type === 'binary_expression' && binaryOperator(n) === '&&' ? [...leftOperands(n.childForFieldName('left')!), n.childForFieldName('right')!] : [n]);
+  let n = node;
+  for (let p = n.parent; p && p.type !== 'expression_statement' && !p.type.endsWith('_statement') && p.type !== 'compound_statement'; n = p, p = p.parent) {
+    if (p.type === 'binary_expression' && binaryOperator(p) === '&&' && p.childForFieldName('right')?.id === n.id) leftOperands(p.childForFieldName('left')!).forEach(note);
+  }
+  return out;
 }
 
 /**

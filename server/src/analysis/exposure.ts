@@ -115,29 +115,37 @@ export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): Reso
   return out;
 }
 
-type Admissible = (unit: FunctionUnit, reqs: FlagReqs) => boolean;
+/** `level`: the page comes from a page-table entry of this level read in `unit` itself. */
+type Admissible = (unit: FunctionUnit, reqs: FlagReqs, level?: string) => boolean;
 
 /**
- * Whether some chain of known callers can call `unit` with flags meeting `reqs`. A function
- * with no analysed caller (an entry point, a callback) can be called with anything.
+ * Whether some chain of known callers can call `unit` with flags meeting `reqs`, and, for a
+ * page `unit` reads from a page-table entry, from a context that has not ruled that entry out
+ * (`if (!pmd_trans_huge(pmd)) return ...;` on x86 before the call: no devmap PMD gets there).
+ * A function with no analysed caller (an entry point, a callback) can be called with anything.
  */
 function admissibility(callers: Map<string, CallerEdge[]>): Admissible {
   const memo = new Map<string, boolean>();
-  const visit = (unit: FunctionUnit, reqs: FlagReqs, depth: number): boolean => {
-    if (reqs.size === 0 || depth > MAX_DEPTH) return true;
-    const key = `${unitKey(unit)}|${reqsKey(reqs)}`;
+  const visit = (unit: FunctionUnit, reqs: FlagReqs, depth: number, level?: string): boolean => {
+    if ((reqs.size === 0 && !level) || depth > MAX_DEPTH) return true;
+    const key = `${unitKey(unit)}|${reqsKey(reqs)}|${level ?? ''}`;
     const known = memo.get(key);
     if (known !== undefined) return known;
     memo.set(key, true); // a cycle back here adds nothing
     const edges = callers.get(unitKey(unit)) ?? [];
+    const openContext = (caller: FunctionFacts) => {
+      const ruledOut = caller.callContexts.get(unit.name);
+      return !level || !ruledOut || !(ruledOut.has('all') || ruledOut.has(level));
+    };
     const result = edges.length === 0 || edges.some(({ caller, call }) => {
+      if (!openContext(caller)) return false;
       const next = passRequirements(reqs, call);
       return next !== null && visit(caller.unit, next, depth + 1);
     });
     memo.set(key, result);
     return result;
   };
-  return (unit, reqs) => visit(unit, reqs, 0);
+  return (unit, reqs, level) => visit(unit, reqs, 0, level);
 }
 
 function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, CallerEdge[]>, keepOrigin: (o: ConcreteOrigin) => boolean,
@@ -145,7 +153,9 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
   const siteStep: PathStep = { file: site.file, function: site.function, start: site.start, end: site.end, label: `${site.expr} is used here` };
   let best: Exposure | undefined;
   const consider = (flags: FactFlags, path: PathStep[], o: ConcreteOrigin, where: FunctionUnit, reqs: FlagReqs, debugOnly: boolean) => {
-    if (!keepOrigin(o) || isExcluded(flags) || !admissible(where, reqs)) return;
+    const src = o.steps[o.steps.length - 1];
+    const level = o.sourceId === 'page-table' && src?.function === where.name && src.file === where.file ? src.level : undefined;
+    if (!keepOrigin(o) || isExcluded(flags) || !admissible(where, reqs, reqs.size > 0 ? level : undefined)) return;
     const e: Exposure = {
       mayBeShared: flags.mayBeShared, mayBeSingleOwner: flags.mayBeSingleOwner, guaranteed: flags.guaranteed, path, sourceId: o.sourceId,
       sharedNeedsRace: !!flags.sharedNeedsRace, anonTested: !!flags.anonTested, debugOnly,
