@@ -112,7 +112,7 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
     for (const [file, fileSites] of byFile) {
       const before = findings.length;
       try {
-        runRule(rule, fileSites, options, index.hasSharedPages, index.hasSentinel, views, override, findings);
+        runRule(rule, fileSites, options, index, views, override, findings);
       } catch (e) {
         findings.length = before;
         problems.push({ file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 });
@@ -133,9 +133,11 @@ export function decisiveUse(uses: readonly UseKind[] | undefined): UseKind {
   return USE_ORDER.find((u) => uses?.includes(u)) ?? 'escape';
 }
 
-function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptions, hasSharedPages: boolean, hasSentinel: boolean,
+function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptions, index: ModelIndex,
   views: Map<string, import('../parse/source-view').SourceView>, override: Severity | undefined, out: Finding[]): void {
   const era: Era = options.era.era;
+  const { hasSharedPages, hasSentinel } = index;
+  const raceText = index.raceMechanism ?? 'needs a concurrent truncate or reflink fault';
   const toRange = (file: string, start: number, end: number): Range => {
     const v = views.get(file);
     return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -158,7 +160,7 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
       const confidence: Confidence = opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high';
       if (options.minConfidence === 'high' && confidence === 'race') return;
       const debugOnly = site.exposure.debugOnly;
-      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence, debugOnly);
+      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence === 'race' ? raceText : undefined, debugOnly);
       out.push({
         ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity), message,
         file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
@@ -172,10 +174,10 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
 }
 
 /** What a reader must know before the message's claim: the read is used harmlessly, needs a race, or runs only on debug kernels. */
-function qualifiers(use: UseKind, benign: boolean, confidence: Confidence, debugOnly: boolean): string {
+function qualifiers(use: UseKind, benign: boolean, race: string | undefined, debugOnly: boolean): string {
   const parts: string[] = [];
   if (benign) parts.push(`the value is only used as a ${use}, which cannot hurt`);
-  if (confidence === 'race') parts.push('needs a concurrent truncate or reflink fault');
+  if (race) parts.push(race);
   if (debugOnly) parts.push('only on debug kernels or behind a debugfs knob');
   return parts.length > 0 ? ` [${parts.join('; ')}]` : '';
 }

@@ -59,6 +59,8 @@ export interface ModelIndex {
   readonly debugOnlyConditions: ReadonlyMap<string, boolean>;
   /** Acquires that dereference a shared page's marker in this era (past them the page was not shared). */
   readonly crashesOnShared: ReadonlySet<string>;
+  /** What a `race` finding needs in this era, for its message. */
+  readonly raceMechanism: string | undefined;
   isHugetlbContext(file: string, fn: string): boolean;
 }
 
@@ -185,6 +187,7 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     debugOnlyCalls: new Set(model.debugOnly?.calls ?? []),
     debugOnlyConditions: new Map((model.debugOnly?.conditions ?? []).filter(holds).map((c) => [c.test.replace(/\s+/g, ''), c.when] as const)),
     crashesOnShared: new Set(model.guarantees.filter((g) => g.dereferencesSharedMarker && holds(g.dereferencesSharedMarker)).map((g) => g.acquire)),
+    raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

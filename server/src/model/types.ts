@@ -47,6 +47,11 @@ export interface FlagRequirementSpec extends FactScope {
   consequence?: string;
 }
 
+/** What a finding of confidence `race` needs to happen, in this era. */
+export interface RaceMechanismSpec extends FactScope {
+  text: string;
+}
+
 /** Code that runs only on debug kernels or behind a debugfs test knob: what it misreads is info, not a warning. */
 export interface DebugOnlySpec {
   /** Macros whose arguments are evaluated only with CONFIG_DEBUG_VM (VM_BUG_ON_PAGE ...). */
@@ -154,4 +159,5 @@ export interface FsdaxModel {
   returnFacts: { calls: ReturnFactSpec[] };
   flagRequirements: FlagRequirementSpec[];
   debugOnly: DebugOnlySpec;
+  raceMechanisms: RaceMechanismSpec[];
 }
