@@ -54,7 +54,8 @@ export interface DebugOnlySpec {
   cite?: string[];
 }
 
-export interface SourceSpec {
+/** A source holds in the eras listed (absent: all): normal-page lookups return FS-DAX folios only from 6.15. */
+export interface SourceSpec extends FactScope {
   id: string;
   calls: string[];
   /** The page comes from the page-table entry passed as this argument. */
@@ -122,8 +123,22 @@ export interface GuaranteeSpec {
   dereferencesSharedMarker?: FactScope;
 }
 
+/**
+ * How a page shared by reflink encodes its owners in an era (fsdax-model.md 2): no shared pages,
+ * the 0x1 marker (equal to PAGE_MAPPING_ANON) in `mapping`, or a NULL `mapping` with the owners
+ * counted in `folio->share` (6.15+).
+ */
+export interface SharedEncodingSpec extends FactScope {
+  mapping: 'none' | 'marker' | 'null';
+  /** The marker macro, for `marker`. */
+  marker?: string;
+  /** The field counting owners. */
+  count?: string;
+}
+
 export interface FsdaxModel {
   version: number;
+  sharedEncoding?: Array<SharedEncodingSpec | { $comment: string }>;
   conversions: { calls: Record<string, number> };
   pfnToPage: string[];
   pageToPfn: string[];
