@@ -155,7 +155,10 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
   const holds = (s: FactScope) => factHolds(s, era, arch);
   const byName = <T>(items: T[], name: (t: T) => string) => new Map(items.map((t) => [name(t), t] as const));
   const sourceByCall = new Map<string, SourceSpec>();
-  for (const s of model.sources.filter(holds)) for (const c of s.calls) sourceByCall.set(c, s);
+  for (const spec of model.sources.filter(holds)) {
+    const s = spec.referencedIn && !spec.referenced && holds(spec.referencedIn) ? { ...spec, referenced: true } : spec;
+    for (const c of s.calls) sourceByCall.set(c, s);
+  }
   const encoding = sharedEncodingOf(model, era);
   const entryPoints = new Map<string, EntryPointSpec[]>();
   for (const e of model.entryPoints) entryPoints.set(e.function, [...(entryPoints.get(e.function) ?? []), e]);

@@ -66,6 +66,8 @@ export interface SourceSpec extends FactScope {
   returns?: boolean;
   /** The page comes with a reference (GUP): the filesystem's layout break waits for it, so truncate cannot free it while held (fsdax-model.md §5). */
   referenced?: boolean;
+  /** Eras in which the page comes with a reference although `referenced` is not set (6.15+: a present page-table entry holds one), with why and where. */
+  referencedIn?: FactScope;
   description: string;
 }
 
@@ -95,7 +97,7 @@ export interface GuardSpec extends FactScope {
   subject?: 'page' | 'entry';
 }
 
-export interface ContextGuardSpec {
+export interface ContextGuardSpec extends FactScope {
   call: string;
   excludesWhen: boolean;
   eras?: Era[];
