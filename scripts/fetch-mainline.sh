@@ -91,5 +91,6 @@ kver=$(awk -F' *= *' '/^VERSION/{v=$2} /^PATCHLEVEL/{p=$2} /^SUBLEVEL/{s=$2} /^E
     printf '  %s sha1=%s %s\n' "$f" "$(sha1sum "$tmp/$f" | cut -c1-12)" "${marks[*]:-(no markers)}"
   done
 } > "$tmp/VERSION"
+echo "$kver" > "$tmp/.complete"   # what the scripts' requireKernelTree() looks for (npm run score -- --version mainline)
 rm -rf "$dest"; mv "$tmp" "$dest"
 echo "fetch-mainline: $dest"; cat "$dest/VERSION"
