@@ -46,6 +46,12 @@ describe('model', () => {
     for (const call of ['vma_is_dax', 'vma_is_fsdax', 'IS_DAX']) assert.ok(e3.contextGuards.has(call), call);
     assert.strictEqual(e3.sourceByCall.get('pte_page')?.id, 'page-table', 'a present PTE of a DAX VMA still maps FS-DAX folios');
     assert.ok(e3.sourceByCall.get('vm_normal_page')?.cite?.some((c) => c.includes('(7.2.13)')));
+    // A non-NULL raw mapping means one owner once sharing is encoded as NULL; before, the marker is non-NULL too.
+    for (const call of ['folio_raw_mapping', 'folio_mapping']) {
+      assert.strictEqual(e3.singleOwnerTests.get(call)?.singleOwnerWhen, true, call);
+      assert.ok(!e2.singleOwnerTests.has(call), call);
+    }
+    assert.ok(e3.sourceByCall.get('pmd_page')?.referenced && !e2.sourceByCall.get('pmd_page')?.referenced, 'a 6.15+ entry holds a folio reference');
   });
 
   it('merges a user model: lists appended, keyed entries replaced, bad keys reported', () => {

@@ -103,12 +103,11 @@ export interface ContextGuardSpec extends FactScope {
   eras?: Era[];
 }
 
-export interface SingleOwnerTestSpec {
+export interface SingleOwnerTestSpec extends FactScope {
   call: string;
   $comment?: string;
   arg: number;
   singleOwnerWhen: boolean;
-  eras?: Era[];
 }
 
 export interface GuaranteeSpec {
