@@ -47,7 +47,7 @@ if [ -n "$gitdir" ]; then
     mkdir -p "$tmp/$(dirname "$f")"
     git --git-dir="$gitdir" show "HEAD:$f" > "$tmp/$f"
   done
-  source_line="source: git $gitdir commit $commit (torvalds/linux)"
+  source_line="source: git $gitdir commit $commit"
 else
   apt_dir="$cache/dl-mainline/apt"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
