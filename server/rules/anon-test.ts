@@ -13,19 +13,21 @@ export default defineRule({
     messages: {
       sentinelIsAnon: '{{expr}} is true for a shared FS-DAX page ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON), so an anon-only path runs; page from {{source}}',
       sentinelConsequence: '{{expr}} takes a shared FS-DAX page for anon ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON): {{consequence}}; page from {{source}}',
-      notAnon: '{{expr}} is false for a shared FS-DAX folio ({{era}}), whose mapping is NULL: a file path runs without a mapping; page from {{source}}',
     },
   },
   check(ctx) {
+    // Only the 0x1 marker makes an FS-DAX page look anonymous. Where a shared folio's mapping is
+    // NULL (6.15+) the test answers false, which is right: the folio is a file folio, and what the
+    // file path then reads from it is reported by the mapping/index rules.
+    if (!ctx.hasSentinel) return;
     for (const site of ctx.sites('anon-test')) {
-      if (!site.exposure.mayBeShared || !ctx.hasSharedPages) continue;
+      if (!site.exposure.mayBeShared) continue;
       // An earlier anon test on every path already chose this page's path; that one is reported.
       if (site.exposure.anonTested) continue;
       // A guard clause (`if (!anon) return;`) only lets the page on: the code after it reports its own reads.
       const use = site.guardClause ? 'restrict' : 'branch';
-      if (ctx.hasSentinel && site.consequence) ctx.report(site, 'sentinelConsequence', { use, data: { consequence: site.consequence } });
-      else if (ctx.hasSentinel) ctx.report(site, 'sentinelIsAnon', { use });
-      else ctx.report(site, 'notAnon', { severity: 'info', use });
+      if (site.consequence) ctx.report(site, 'sentinelConsequence', { use, data: { consequence: site.consequence } });
+      else ctx.report(site, 'sentinelIsAnon', { use });
     }
   },
 });

@@ -22,6 +22,10 @@ export default defineRule({
       // PAGE_MAPPING_FLAGS first (it then decodes the marker, often as "anon": still a read to report).
       if (site.derefBy && !site.decoded) continue;
       const { mayBeShared, guaranteed } = site.exposure;
+      const uses = site.uses ?? [];
+      // 6.15+: a NULL test of a maybe-shared folio's mapping is fsdax/null-mapping's; a re-read that only
+      // rechecks an earlier read (a retry loop) sees NULL, retries and gives up at the NULL test.
+      if (mayBeShared && ctx.hasSharedPages && !ctx.hasSentinel && (uses.includes('null-test') || (uses.length > 0 && uses.every((u) => u === 'recheck')))) continue;
       // Masked with the mapping flag bits, the code decodes the marker itself: whatever it does next runs on what it decoded.
       const use = site.decoded ? 'decode' : undefined;
       if (mayBeShared && ctx.hasSharedPages) ctx.report(site, ctx.hasSentinel ? 'sentinel' : 'sharedNull', { use });

@@ -71,6 +71,26 @@ describe('cli options', () => {
     assert.match(bad.stderr, /^fsdax-audit: unknown era "7\.0"; use auto or one of .*\n$/);
   });
 
+  it('6.15+ is detected from a mainline-layout tree, and --era overrides it both ways', async () => {
+    const tree = path.join(FIXTURE_TREES, 'era-6.15-mainline');
+    const run = async (...extra: string[]) => JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', '--root', tree, ...extra])).stdout);
+    const ruleCount = (r: { findings: Array<{ ruleId: string }> }, id: string) => r.findings.filter((f) => f.ruleId === id).length;
+    const auto = await run();
+    assert.deepStrictEqual([auto.era.era, auto.era.known], ['6.15+', true]);
+    assert.strictEqual(auto.era.evidence, 'include/linux/mm_types.h: struct folio has a share word, page-flags.h no DAX marker');
+    assert.strictEqual(ruleCount(auto, 'fsdax/null-mapping'), 3);
+    const same = await run('--era', '6.15+');
+    assert.deepStrictEqual(same.era, { era: '6.15+', known: true, evidence: 'set with --era' });
+    assert.deepStrictEqual(same.findings, auto.findings);
+    // Read as 6.12 the same code holds the 0x1 marker: no NULL skips, marker reads instead (a NULL
+    // test the marker passes is benign there, so shown with --show-benign), and
+    // the normal-page lookups are no sources.
+    const old = await run('--era', '6.2-6.14', '--show-benign');
+    assert.strictEqual(ruleCount(old, 'fsdax/null-mapping'), 0);
+    assert.ok(old.findings.some((f: { ruleId: string; message: string }) => f.ruleId === 'fsdax/mapping-read' && f.message.includes('0x1')));
+    assert.ok(old.findings.every((f: { file: string }) => f.file !== 'mm/memory.c'), 'vm_normal_folio returns no FS-DAX page up to 6.14');
+  });
+
   it('--root gives relative paths and the default targets mm/ and fs/', async () => {
     const fromRoot = await runCli(['--root', SAMPLE_TREE, '--format', 'json', '--fail-on', 'never']);
     const explicit = await runCli(['--format', 'json', '--fail-on', 'never', SAMPLE_TREE]);

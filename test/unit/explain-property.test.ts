@@ -19,7 +19,7 @@ const event: fc.Arbitrary<SimEvent> = fc.oneof(
   fc.constant({ type: 'mf-notify' as const }),
   fc.constant({ type: 'mf-generic' as const }),
   fc.record({ type: fc.constant('read' as const), reader, field: fc.constantFrom('mapping' as const, 'index' as const, 'both' as const) }),
-  fc.record({ type: fc.constantFrom('use' as const, 'anon-test' as const, 'anon-vma' as const, 'address-in-vma' as const, 'lock-read' as const, 'unlock' as const), reader }),
+  fc.record({ type: fc.constantFrom('use' as const, 'anon-test' as const, 'anon-vma' as const, 'address-in-vma' as const, 'null-skip' as const, 'lock-read' as const, 'unlock' as const), reader }),
 );
 const run = fc.record({ era: fc.constantFrom(...ERAS), events: fc.array(event, { maxLength: 25 }) });
 

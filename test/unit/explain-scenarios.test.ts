@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import { allRules } from '../../server/rules/index';
 import { ERAS, type Era } from '../../server/src/model/types';
-import { explainText, renderMarkdown, renderText, runScenario, scenarioForRule, scenarioIds, type Trace } from '../../server/src/explain/index';
+import { explainText, renderMarkdown, renderText, runEvents, runScenario, scenarioForRule, scenarioIds, type Trace } from '../../server/src/explain/index';
 
 function mappingOf(t: Trace, step: number): string {
   const m = t.steps[step - 1].state.mapping;
@@ -30,6 +30,7 @@ const EXPECTED: Record<string, Record<Era, Expect>> = {
   'shared-index': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
   'anon-test': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 3, 'NULL', 2] },
   'anon-vma': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
+  'null-mapping-skip': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
   'suppressions': { '<=5.18': ['aaaaa', 5, 'NULL', 0], '5.19-6.1': ['aaaaa', 5, 'NULL', 0], '6.2-6.14': ['aaaaa', 5, 'NULL', 0], '6.15+': ['aaaaa', 5, 'NULL', 0] },
 };
 
@@ -82,6 +83,22 @@ describe('explain: the cases the issue and the seed thread name', () => {
     const e3 = runScenario('memory-failure-fallback', '6.15+').steps[2];
     assert.deepStrictEqual([e3.hazard?.severity, e3.state.oopsAt], ['wrong', null]);
     assert.match(e3.sentence, /-EBUSY/);
+  });
+
+  it('6.15+: a NULL mapping is the shared encoding, so "!mapping: truncated, skip" drops every owner; the folio holds a reference per mapping', () => {
+    const t = runScenario('null-mapping-skip', '6.15+');
+    const skip = t.steps[2];
+    assert.deepStrictEqual([skip.state.mapping.kind, skip.state.indexWord, skip.state.refcount, skip.state.owners.length, skip.hazard?.severity], ['null', 2, 2, 2, 'wrong']);
+    assert.match(skip.hazard!.text, /NULL here means shared, not gone: A@16, B@40 .*share count 2/);
+    assert.match(t.steps[3].sentence, /cookie is 0: -EBUSY/);
+    // Up to 6.14 the NULL test passes the 0x1 marker instead; the page holds no reference for its mappings.
+    const e2 = runScenario('null-mapping-skip', '6.2-6.14').steps[2];
+    assert.deepStrictEqual([e2.state.mapping.kind, e2.state.refcount], ['sentinel', 1]);
+    assert.match(e2.sentence, /0x1 is not NULL/);
+    // A single owner passes the test, a truncated folio is skipped rightly.
+    const single = runEvents([{ type: 'map', file: 'A', offset: 16 }, { type: 'null-skip', reader: 'R' }, { type: 'truncate', file: 'A' }, { type: 'null-skip', reader: 'Q' }], '6.15+').steps;
+    assert.deepStrictEqual(single.map((st) => st.hazard?.severity ?? 'none'), ['none', 'none', 'wrong', 'none']);
+    assert.match(single[3].sentence, /skipping it is right/);
   });
 
   it('page_address_in_vma on a shared page: no anon_vma, -EFAULT, no crash', () => {

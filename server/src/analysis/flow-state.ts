@@ -88,8 +88,12 @@ export function statesEqual(a: State, b: State): boolean {
 export function subjectKey(node: SyntaxNode, model: ModelIndex): string | undefined {
   let n = unwrap(node);
   for (;;) {
-    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') { n = unwrap(n.childForFieldName('argument')!); continue; }
-    if (n.type === 'field_expression' && fieldName(n) === 'page') { n = unwrap(fieldReceiver(n)!); continue; }
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') {
+      n = unwrap(n.childForFieldName('argument')!);
+      // &folio->page is the folio's own page; a pointer member named page (vmf->page) is a value of its own.
+      if (n.type === 'field_expression' && fieldName(n) === 'page') n = unwrap(fieldReceiver(n)!);
+      continue;
+    }
     if (n.type === 'call_expression') {
       const idx = model.conversions.get(calleeName(n) ?? '');
       const args = callArguments(n);

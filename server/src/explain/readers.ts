@@ -15,6 +15,7 @@ export function applyReaderEvent(s: PageState, e: ReaderEvent, era: Era, n: numb
     case 'anon-test': return anonTest(s, reader(s, e.reader), era);
     case 'anon-vma': return anonVma(s, reader(s, e.reader), era);
     case 'address-in-vma': return addressInVma(s, reader(s, e.reader), era);
+    case 'null-skip': return nullSkip(s, reader(s, e.reader), era);
     case 'lock-read': return lockRead(s, e.reader, era, n);
     case 'unlock': return unlock(s, e.reader, era);
     case 'mf-notify': return notifyFailure(s, era);
@@ -99,6 +100,24 @@ function anonTest(s: PageState, r: ReaderView, era: Era): EventResult {
     return { outcome: 'applied', sentence: `${r.name} calls folio_test_anon: false, mapping is NULL.`, hazard: { severity: 'benign', text: 'the file path runs with a NULL mapping: the owners are silently skipped.' } };
   }
   return { outcome: 'applied', sentence: `${r.name} calls folio_test_anon: false, correctly (${mappingText(s.mapping, era)} is ${s.mapping.kind === 'file' ? 'a file mapping' : 'no owner'}).` };
+}
+
+/** `if (!folio->mapping) return;`: the page-cache reading of NULL is "truncated". From 6.15 NULL is also "shared". */
+function nullSkip(s: PageState, r: ReaderView, era: Era): EventResult {
+  r.mapping = { word: structuredClone(s.mapping), epoch: s.epoch };
+  const refs = `refcount ${s.refcount}`;
+  if (s.mapping.kind === 'sentinel') {
+    return { outcome: 'applied', sentence: `${r.name} tests !folio->mapping: 0x1 is not NULL, so it goes on with the marker as if it were a mapping.`, hazard: { severity: 'wrong', text: 'the NULL test passes the 0x1 marker: what follows uses a marker as an address_space.' } };
+  }
+  if (isSharedEncoding(s, era)) {
+    return {
+      outcome: 'applied',
+      sentence: `${r.name} tests !folio->mapping: NULL, so it takes the folio as truncated and skips it (${ERA_TRAITS[era].indexName} ${s.indexWord}, ${refs}).`,
+      hazard: { severity: 'wrong', text: `NULL here means shared, not gone: ${ownersText(s.owners)} still map the folio (share count ${s.indexWord}), and every one of them is skipped.` },
+    };
+  }
+  if (s.mapping.kind === 'null') return { outcome: 'applied', sentence: `${r.name} tests !folio->mapping: NULL and no owner (${refs}): skipping it is right.` };
+  return { outcome: 'applied', sentence: `${r.name} tests !folio->mapping: ${mappingText(s.mapping, era)}, a single owner, so it goes on (${refs}).` };
 }
 
 function anonVma(s: PageState, r: ReaderView, era: Era): EventResult {

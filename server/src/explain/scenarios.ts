@@ -84,6 +84,11 @@ export const SCENARIOS: readonly Scenario[] = [
     events: [mapA, shareB, { type: 'anon-test', reader: 'R' }, { type: 'anon-vma', reader: 'R' }],
   },
   {
+    id: 'null-mapping-skip', modelRef: 'S5', title: 'A NULL mapping taken as truncated',
+    summary: 'Page-cache code reads `!folio->mapping` as "truncated, skip it". From 6.15 a shared FS-DAX folio has mapping NULL and its owners in folio->share: the skip drops every owner, as the generic memory-failure fallback does.',
+    events: [mapA, shareB, { type: 'null-skip', reader: 'R' }, { type: 'mf-generic' }],
+  },
+  {
     id: 'suppressions', title: 'What a suppression claims',
     summary: 'A suppression says a read is safe; its reason should name the guarantee that makes it like Q (entry lock) and not like R (nothing).',
     events: [mapA, { type: 'lock-read', reader: 'Q' }, { type: 'unlock', reader: 'Q' }, { type: 'read', reader: 'R', field: 'both' }, { type: 'truncate', file: 'A' }],
@@ -99,6 +104,7 @@ const RULE_SCENARIOS: Readonly<Record<string, string>> = {
   'fsdax/anon-vma': 'anon-vma',
   'fsdax/mapping-helper': 'page-address-in-vma',
   'fsdax/dax-lock-shared': 'memory-failure-fallback',
+  'fsdax/null-mapping': 'null-mapping-skip',
   'fsdax/suppression': 'suppressions',
   'fsdax/no-lifetime': 'truncate-race',
 };

@@ -57,6 +57,8 @@ export type SimEvent =
   | { type: 'anon-test'; reader: string }
   | { type: 'anon-vma'; reader: string }
   | { type: 'address-in-vma'; reader: string }
+  /** Page-cache idiom: `if (!folio->mapping) skip;` taken as "truncated, nothing to do". */
+  | { type: 'null-skip'; reader: string }
   | { type: 'lock-read'; reader: string }
   | { type: 'unlock'; reader: string };
 

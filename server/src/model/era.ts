@@ -24,8 +24,11 @@ export function detectEra(readText: (relativePath: string) => string | undefined
   if (pageFlags && /#\s*define\s+PAGE_MAPPING_DAX_COW\b/.test(pageFlags)) {
     return { era: '5.19-6.1', known: true, evidence: 'include/linux/page-flags.h defines PAGE_MAPPING_DAX_COW' };
   }
-  if ((dax && /\bdax_folio_is_shared\b/.test(dax)) || (mmTypes && /struct folio\s*\{[\s\S]*?\bshare;/.test(mmTypes) && !/PAGE_MAPPING_DAX/.test(pageFlags ?? ''))) {
+  if (dax && /\bdax_folio_is_shared\b/.test(dax)) {
     return { era: '6.15+', known: true, evidence: 'fs/dax.c has dax_folio_is_shared (folio->share, no sentinel)' };
+  }
+  if (mmTypes && /struct folio\s*\{[\s\S]*?\bshare;/.test(mmTypes) && !/PAGE_MAPPING_DAX/.test(pageFlags ?? '')) {
+    return { era: '6.15+', known: true, evidence: 'include/linux/mm_types.h: struct folio has a share word, page-flags.h no DAX marker' };
   }
   if (dax) {
     return { era: '<=5.18', known: true, evidence: 'fs/dax.c has no shared-page encoding' };

@@ -1,7 +1,7 @@
 // model layer: loads the bundled FS-DAX model, merges a user's extension into
 // it, validates both, and indexes it for one era. Pure: callers pass parsed JSON.
 import bundledModel from './fsdax-model.json';
-import { ContextGuardSpec, CleanProducerSpec, Era, FactScope, FlagRequirementSpec, FsdaxModel, GuaranteeSpec, GuardSpec, ReturnFactSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
+import { ContextGuardSpec, CleanProducerSpec, Era, SharedEncodingSpec, FactScope, FlagRequirementSpec, FsdaxModel, GuaranteeSpec, GuardSpec, ReturnFactSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
 
 export interface ModelProblem {
   message: string;
@@ -18,6 +18,8 @@ export interface ModelIndex {
   readonly hasSharedPages: boolean;
   /** E1/E2: the shared marker is the 0x1 sentinel, equal to PAGE_MAPPING_ANON. */
   readonly hasSentinel: boolean;
+  /** 6.15+: a shared folio's mapping is NULL (owners counted in folio->share), so NULL does not mean truncated. */
+  readonly sharedMappingIsNull: boolean;
   readonly conversions: ReadonlyMap<string, number>;
   readonly pfnToPage: ReadonlySet<string>;
   readonly pageToPfn: ReadonlySet<string>;
@@ -134,6 +136,14 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
+/** The era's shared encoding from the model's data (eras it does not list: the bundled answer for that era). */
+export function sharedEncodingOf(model: FsdaxModel, era: Era): SharedEncodingSpec['mapping'] {
+  const specs = (model.sharedEncoding ?? []).filter((e): e is SharedEncodingSpec => 'mapping' in e);
+  const spec = specs.find((e) => !e.eras || e.eras.includes(era));
+  if (spec) return spec.mapping;
+  return era === '<=5.18' ? 'none' : era === '6.15+' ? 'null' : 'marker';
+}
+
 function inEra<T extends { eras?: Era[] }>(era: Era) {
   return (spec: T) => !spec.eras || spec.eras.includes(era);
 }
@@ -147,7 +157,11 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
   const holds = (s: FactScope) => factHolds(s, era, arch);
   const byName = <T>(items: T[], name: (t: T) => string) => new Map(items.map((t) => [name(t), t] as const));
   const sourceByCall = new Map<string, SourceSpec>();
-  for (const s of model.sources) for (const c of s.calls) sourceByCall.set(c, s);
+  for (const spec of model.sources.filter(holds)) {
+    const s = spec.referencedIn && !spec.referenced && holds(spec.referencedIn) ? { ...spec, referenced: true } : spec;
+    for (const c of s.calls) sourceByCall.set(c, s);
+  }
+  const encoding = sharedEncodingOf(model, era);
   const entryPoints = new Map<string, EntryPointSpec[]>();
   for (const e of model.entryPoints) entryPoints.set(e.function, [...(entryPoints.get(e.function) ?? []), e]);
   const siteKindByCall = new Map<string, SiteKind>();
@@ -155,8 +169,9 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
   return {
     era,
     arch,
-    hasSharedPages: era !== '<=5.18',
-    hasSentinel: era === '5.19-6.1' || era === '6.2-6.14',
+    hasSharedPages: encoding !== 'none',
+    hasSentinel: encoding === 'marker',
+    sharedMappingIsNull: encoding === 'null',
     conversions: new Map(Object.entries(model.conversions.calls).filter(([k]) => !k.startsWith('$'))),
     pfnToPage: new Set(model.pfnToPage),
     pageToPfn: new Set(model.pageToPfn),

@@ -61,7 +61,8 @@ export interface DebugOnlySpec {
   cite?: string[];
 }
 
-export interface SourceSpec {
+/** A source holds in the eras listed (absent: all): normal-page lookups return FS-DAX folios only from 6.15. */
+export interface SourceSpec extends FactScope {
   id: string;
   calls: string[];
   /** The page comes from the page-table entry passed as this argument. */
@@ -72,6 +73,8 @@ export interface SourceSpec {
   returns?: boolean;
   /** The page comes with a reference (GUP): the filesystem's layout break waits for it, so truncate cannot free it while held (fsdax-model.md §5). */
   referenced?: boolean;
+  /** Eras in which the page comes with a reference although `referenced` is not set (6.15+: a present page-table entry holds one), with why and where. */
+  referencedIn?: FactScope;
   description: string;
 }
 
@@ -101,18 +104,17 @@ export interface GuardSpec extends FactScope {
   subject?: 'page' | 'entry';
 }
 
-export interface ContextGuardSpec {
+export interface ContextGuardSpec extends FactScope {
   call: string;
   excludesWhen: boolean;
   eras?: Era[];
 }
 
-export interface SingleOwnerTestSpec {
+export interface SingleOwnerTestSpec extends FactScope {
   call: string;
   $comment?: string;
   arg: number;
   singleOwnerWhen: boolean;
-  eras?: Era[];
 }
 
 export interface GuaranteeSpec {
@@ -129,8 +131,22 @@ export interface GuaranteeSpec {
   dereferencesSharedMarker?: FactScope;
 }
 
+/**
+ * How a page shared by reflink encodes its owners in an era (fsdax-model.md 2): no shared pages,
+ * the 0x1 marker (equal to PAGE_MAPPING_ANON) in `mapping`, or a NULL `mapping` with the owners
+ * counted in `folio->share` (6.15+).
+ */
+export interface SharedEncodingSpec extends FactScope {
+  mapping: 'none' | 'marker' | 'null';
+  /** The marker macro, for `marker`. */
+  marker?: string;
+  /** The field counting owners. */
+  count?: string;
+}
+
 export interface FsdaxModel {
   version: number;
+  sharedEncoding?: Array<SharedEncodingSpec | { $comment: string }>;
   conversions: { calls: Record<string, number> };
   pfnToPage: string[];
   pageToPfn: string[];
