@@ -26,7 +26,7 @@ export default defineRule({
       if (site.exposure.anonTested) continue;
       // A guard clause (`if (!anon) return;`) only lets the page on: the code after it reports its own reads.
       const use = site.guardClause ? 'restrict' : 'branch';
-      if (site.consequence) ctx.report(site, 'sentinelConsequence', { use, data: { consequence: site.consequence } });
+      if (site.consequence) ctx.report(site, 'sentinelConsequence', { use, explanation: site.scenario, data: { consequence: site.consequence } });
       else ctx.report(site, 'sentinelIsAnon', { use });
     }
   },

@@ -31,6 +31,7 @@ const EXPECTED: Record<string, Record<Era, Expect>> = {
   'anon-test': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 3, 'NULL', 2] },
   'anon-vma': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
   'null-mapping-skip': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
+  'gup-unshare-livelock': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 0, 'NULL', 2] },
   'suppressions': { '<=5.18': ['aaaaa', 5, 'NULL', 0], '5.19-6.1': ['aaaaa', 5, 'NULL', 0], '6.2-6.14': ['aaaaa', 5, 'NULL', 0], '6.15+': ['aaaaa', 5, 'NULL', 0] },
 };
 
@@ -99,6 +100,18 @@ describe('explain: the cases the issue and the seed thread name', () => {
     const single = runEvents([{ type: 'map', file: 'A', offset: 16 }, { type: 'null-skip', reader: 'R' }, { type: 'truncate', file: 'A' }, { type: 'null-skip', reader: 'Q' }], '6.15+').steps;
     assert.deepStrictEqual(single.map((st) => st.hazard?.severity ?? 'none'), ['none', 'none', 'wrong', 'none']);
     assert.match(single[3].sentence, /skipping it is right/);
+  });
+
+  it('a read-only pin of a shared page livelocks while the marker looks anon (5.19-6.14), and succeeds on a single owner or from 6.15', () => {
+    for (const era of ['5.19-6.1', '6.2-6.14'] as const) {
+      const pin = runScenario('gup-unshare-livelock', era).steps[2];
+      assert.strictEqual(pin.hazard?.severity, 'crash');
+      assert.match(pin.hazard!.text, /retries the unshare fault forever/);
+      assert.match(pin.sentence, era === '5.19-6.1' ? /do_wp_page\(\) returns 0/ : /sanitize_fault_flags\(\) drops FAULT_FLAG_UNSHARE/);
+    }
+    assert.strictEqual(runScenario('gup-unshare-livelock', '6.15+').steps[2].hazard, undefined);
+    const single = runEvents([{ type: 'map', file: 'A', offset: 16 }, { type: 'pin-read', reader: 'R' }], '6.2-6.14').steps[1];
+    assert.deepStrictEqual([single.hazard, /the pin succeeds/.test(single.sentence)], [undefined, true]);
   });
 
   it('page_address_in_vma on a shared page: no anon_vma, -EFAULT, no crash', () => {

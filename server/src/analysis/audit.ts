@@ -164,7 +164,7 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
       out.push({
         ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity), message,
         file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
-        explanation: rule.meta.explanation, path: site.exposure.path.map(toStep),
+        explanation: opts.explanation ?? rule.meta.explanation, path: site.exposure.path.map(toStep),
         fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
         use, confidence, ...(debugOnly ? { debugOnly } : {}),
       });

@@ -421,7 +421,7 @@ export class Evaluator {
     this.rec.facts.sites.push({
       kind, file: this.unit.file, function: this.unit.name, start: node.startIndex, end: node.endIndex,
       expr: node.text.length > 80 ? `${node.text.slice(0, 77)}...` : node.text, fact, helper,
-      ...(helper && this.model.flagRequirements.get(helper)?.consequence ? { consequence: this.model.flagRequirements.get(helper)!.consequence } : {}),
+      ...helperConsequence(helper ? this.model.flagRequirements.get(helper) : undefined),
       ...(paramTruths.length > 0 ? { paramTruths } : {}),
       ...(excludedParams.length > 0 ? { excludedParams } : {}),
       ...(paramFlags.length > 0 ? { paramFlags } : {}),
@@ -544,6 +544,10 @@ export function isGuardClauseTest(call: SyntaxNode): boolean {
     while (body?.type === 'compound_statement' && body.namedChildCount === 1) body = body.namedChild(0);
     return !!body && ['return_statement', 'continue_statement', 'break_statement', 'goto_statement'].includes(body.type);
   }
+}
+
+function helperConsequence(req: { consequence?: string; scenario?: string } | undefined): Partial<RawSite> {
+  return req?.consequence ? { consequence: req.consequence, ...(req.scenario ? { scenario: req.scenario } : {}) } : {};
 }
 
 function toKnowledge(f: ArgFlags): FlagKnowledge {

@@ -44,8 +44,9 @@ export interface RawSite {
   helper?: string;
   /** For tests: the test is a guard clause whose failing side only leaves (see UseKind `restrict`). */
   guardClause?: boolean;
-  /** What the helper's hazard does when it fires (model data), for the message. */
+  /** What the helper's hazard does when it fires (model data), for the message, and the scenario that shows it. */
   consequence?: string;
+  scenario?: string;
   /** The index sink this read's value reaches (vma_address, xas_set ..., or a callee that passes it to one). */
   sink?: string;
   /** For mapping reads: the first place the value is used as an address_space pointer; for anon_vma lookups: where the result is dereferenced with no NULL test before. */

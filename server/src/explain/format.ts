@@ -66,6 +66,7 @@ export function eventLabel(e: SimEvent): string {
     case 'anon-vma': return `${e.reader}: folio_lock_anon_vma_read`;
     case 'address-in-vma': return `${e.reader}: page_address_in_vma`;
     case 'null-skip': return `${e.reader}: if (!folio->mapping) skip`;
+    case 'pin-read': return `${e.reader}: read-only FOLL_PIN of the MAP_SHARED page`;
     case 'lock-read': return `${e.reader} takes the DAX lock, reads`;
     case 'unlock': return `${e.reader} drops the DAX lock`;
   }

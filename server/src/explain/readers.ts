@@ -16,6 +16,7 @@ export function applyReaderEvent(s: PageState, e: ReaderEvent, era: Era, n: numb
     case 'anon-vma': return anonVma(s, reader(s, e.reader), era);
     case 'address-in-vma': return addressInVma(s, reader(s, e.reader), era);
     case 'null-skip': return nullSkip(s, reader(s, e.reader), era);
+    case 'pin-read': return pinRead(s, reader(s, e.reader), era);
     case 'lock-read': return lockRead(s, e.reader, era, n);
     case 'unlock': return unlock(s, e.reader, era);
     case 'mf-notify': return notifyFailure(s, era);
@@ -100,6 +101,24 @@ function anonTest(s: PageState, r: ReaderView, era: Era): EventResult {
     return { outcome: 'applied', sentence: `${r.name} calls folio_test_anon: false, mapping is NULL.`, hazard: { severity: 'benign', text: 'the file path runs with a NULL mapping: the owners are silently skipped.' } };
   }
   return { outcome: 'applied', sentence: `${r.name} calls folio_test_anon: false, correctly (${mappingText(s.mapping, era)} is ${s.mapping.kind === 'file' ? 'a file mapping' : 'no owner'}).` };
+}
+
+/**
+ * GUP's unshare check (gup_must_unshare) asks PageAnon() for a read-only pin: an anon page that is
+ * not exclusive must be unshared by a fault first. The 0x1 marker looks anon and never exclusive,
+ * and the unshare fault does nothing in a MAP_SHARED mapping, so GUP asks again, forever.
+ */
+function pinRead(s: PageState, r: ReaderView, era: Era): EventResult {
+  r.mapping = { word: structuredClone(s.mapping), epoch: s.epoch };
+  if (s.mapping.kind === 'sentinel') {
+    const why = era === '5.19-6.1' ? 'do_wp_page() returns 0 for an unshare fault without a normal page' : 'sanitize_fault_flags() drops FAULT_FLAG_UNSHARE in a shared mapping';
+    return {
+      outcome: 'applied',
+      sentence: `${r.name} pins the page for reading: gup_must_unshare() sees mapping 0x1 as an anon page that is not exclusive and asks for an unshare fault; ${why}, so nothing changes and GUP retries.`,
+      hazard: { severity: 'crash', text: 'the pin never returns: GUP retries the unshare fault forever (a livelock only SIGKILL ends), holding mmap_lock for read between tries.' },
+    };
+  }
+  return { outcome: 'applied', sentence: `${r.name} pins the page for reading: ${mappingText(s.mapping, era)} is not anon, so gup_must_unshare() is false and the pin succeeds.` };
 }
 
 /** `if (!folio->mapping) return;`: the page-cache reading of NULL is "truncated". From 6.15 NULL is also "shared". */

@@ -89,6 +89,11 @@ export const SCENARIOS: readonly Scenario[] = [
     events: [mapA, shareB, { type: 'null-skip', reader: 'R' }, { type: 'mf-generic' }],
   },
   {
+    id: 'gup-unshare-livelock', title: 'A read-only pin of a shared page',
+    summary: 'pin_user_pages() without FOLL_WRITE on a shared FS-DAX page in a MAP_SHARED mapping (an O_DIRECT write from the buffer, process_vm_readv): the unshare check takes the marker for a non-exclusive anon page, and the unshare fault never unshares a shared mapping.',
+    events: [mapA, shareB, { type: 'pin-read', reader: 'R' }],
+  },
+  {
     id: 'suppressions', title: 'What a suppression claims',
     summary: 'A suppression says a read is safe; its reason should name the guarantee that makes it like Q (entry lock) and not like R (nothing).',
     events: [mapA, { type: 'lock-read', reader: 'Q' }, { type: 'unlock', reader: 'Q' }, { type: 'read', reader: 'R', field: 'both' }, { type: 'truncate', file: 'A' }],

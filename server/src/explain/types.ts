@@ -59,6 +59,8 @@ export type SimEvent =
   | { type: 'address-in-vma'; reader: string }
   /** Page-cache idiom: `if (!folio->mapping) skip;` taken as "truncated, nothing to do". */
   | { type: 'null-skip'; reader: string }
+  /** A read-only FOLL_PIN (O_DIRECT write from the buffer, process_vm_readv) of the page in a MAP_SHARED mapping. */
+  | { type: 'pin-read'; reader: string }
   | { type: 'lock-read'; reader: string }
   | { type: 'unlock'; reader: string };
 

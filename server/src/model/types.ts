@@ -45,6 +45,8 @@ export interface FlagRequirementSpec extends FactScope {
   clear: string[];
   /** What happens when the hazard fires, in words, for the finding's message. */
   consequence?: string;
+  /** The simulator scenario that shows it (else the rule's own). */
+  scenario?: string;
 }
 
 /** What a finding of confidence `race` needs to happen, in this era. */
