@@ -19,6 +19,12 @@ export interface FsdaxAuditSettings {
   exclude: string[];
   /** Keep the workspace index's whole-tree result between runs, keyed by file content (lsp/index-cache.ts). */
   indexCache: boolean;
+  /** Also show reads whose use cannot hurt (NULL test, compare, recheck, decode, guard clause, helper reported inside), as info. */
+  showBenign: boolean;
+  /** 'high' hides findings that need a concurrent truncate or reflink fault. */
+  minConfidence: 'race' | 'high';
+  /** The arch/ directory whose kernel facts apply. */
+  arch: string;
 }
 
 export const SETTINGS_SECTION = 'fsdaxAudit';
@@ -31,6 +37,9 @@ export const DEFAULT_SETTINGS: Readonly<FsdaxAuditSettings> = Object.freeze({
   include: ['**/*.c', '**/*.h'],
   exclude: [],
   indexCache: true,
+  showBenign: false,
+  minConfidence: 'race',
+  arch: 'x86',
 });
 
 const SEVERITIES: readonly RuleSeverity[] = ['error', 'warning', 'info', 'off'];
@@ -46,7 +55,7 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
   if (typeof raw !== 'object') return { settings: s, problems: [`${SETTINGS_SECTION} must be an object; using the defaults`] };
   const r = raw as Record<string, unknown>;
   const bad = (key: string, fallback: unknown) => problems.push(`${SETTINGS_SECTION}.${key} is invalid; using ${JSON.stringify(fallback)}`);
-  for (const key of ['enable', 'indexCache'] as const) {
+  for (const key of ['enable', 'indexCache', 'showBenign'] as const) {
     const v = r[key];
     if (v === undefined) continue;
     if (typeof v === 'boolean') s[key] = v; else bad(key, s[key]);
@@ -61,6 +70,12 @@ export function validateSettings(raw: unknown): { settings: FsdaxAuditSettings; 
         else bad(`severity.${rule}`, 'the rule default');
       }
     } else bad('severity', {});
+  }
+  if (r.minConfidence !== undefined) {
+    if (r.minConfidence === 'race' || r.minConfidence === 'high') s.minConfidence = r.minConfidence; else bad('minConfidence', s.minConfidence);
+  }
+  if (r.arch !== undefined) {
+    if (typeof r.arch === 'string' && /^[a-z0-9_]+$/.test(r.arch)) s.arch = r.arch; else bad('arch', s.arch);
   }
   if (r.modelFile !== undefined) {
     if (typeof r.modelFile === 'string') s.modelFile = r.modelFile; else bad('modelFile', s.modelFile);

@@ -142,6 +142,32 @@ describe('language server over stdio', function () {
     await client.waitFor(() => client.messages.find((m) => /fsdaxAudit\.era is invalid/.test(m)), 10000, 'a settings warning');
   });
 
+  it('fsdaxAudit.showBenign, minConfidence and arch: benign reads appear as info, race findings can be hidden, a bad arch is refused', async () => {
+    const tree = path.join(FIXTURES, '..', '..', 'examples', 'sample-tree');
+    const file = path.join(tree, 'mm', 'memory-failure.c');
+    client = new TestClient();
+    await client.initialize(tree);
+    const uri = await client.open(file, textOf(file));
+    const first = await client.waitForDiagnostics(uri, (p) => p.diagnostics.length > 0);
+    const shown = first.diagnostics.length;
+    // Line 28 (0-based 27) is an anon_vma lookup whose result is only NULL-tested: benign.
+    assert.ok(!first.diagnostics.some((d) => d.range.start.line === 27), 'the benign lookup is hidden by default');
+    client.settings = { showBenign: true };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const all = await client.waitForDiagnostics(uri, (p) => p.diagnostics.length > shown);
+    const benign = all.diagnostics.find((d) => d.range.start.line === 27 && d.code === 'fsdax/anon-vma');
+    assert.ok(benign, 'the benign lookup is shown');
+    assert.strictEqual(benign!.severity, 3, 'as information');
+    assert.match(benign!.message, /only used as a decode/);
+    client.settings = { minConfidence: 'high' };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const high = await client.waitForDiagnostics(uri, (p) => p.diagnostics.length < shown);
+    assert.ok(high.diagnostics.every((d) => !/needs a race/.test(d.message)));
+    client.settings = { arch: '../x86' };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    await client.waitFor(() => client.messages.find((m) => /fsdaxAudit\.arch is invalid/.test(m)), 10000, 'a settings warning');
+  });
+
   it('audits the whole workspace on request and publishes every file with findings', async () => {
     client = new TestClient();
     await client.initialize(TREE);

@@ -16,6 +16,7 @@ export function hoverFinding(findings: readonly Finding[], pos: Position): Hover
   if (hits.length === 0) return null;
   const parts = hits.map((f) => [
     `**${f.ruleId}** (${f.severity}): ${f.message}`,
+    f.use ? `*Use:* \`${f.use}\` · *confidence:* ${f.confidence === 'race' ? 'needs a race' : 'high (the path alone)'}${f.debugOnly ? ' · debug kernels only' : ''}` : '',
     `*Era ${f.era}:* ${describeEra(f.era)}.`,
     ruleAdvice(f.ruleId) ? `*Instead:* ${ruleAdvice(f.ruleId)}` : '',
     f.path.length > 1 ? `*Path:* ${f.path.map((s) => `\`${s.function}()\` ${s.file}:${s.range.start.line + 1}`).join(' → ')}` : '',

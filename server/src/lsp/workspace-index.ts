@@ -275,7 +275,7 @@ export class WorkspaceIndex {
   }
 
   private sessionKey(options: AuditOptions, model: FsdaxModel | undefined): string {
-    return JSON.stringify({ era: options.era.era, severities: options.severities ?? {}, model: model ? this.modelId(model) : 0 });
+    return JSON.stringify({ era: options.era.era, severities: options.severities ?? {}, showBenign: !!options.showBenign, minConfidence: options.minConfidence ?? 'race', arch: options.arch ?? '', model: model ? this.modelId(model) : 0 });
   }
 
   /** analysisKey() of the options: the model's content, not its identity. */
@@ -292,7 +292,7 @@ export class WorkspaceIndex {
 
   private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
-    const session = new AuditSession({ era: options.era, severities: options.severities, fsdaxArchitectures: this.fsdaxArchitectures }, model);
+    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures }, model);
     for (const [p, content] of this.disk) session.setFile(p, content);
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
