@@ -49,6 +49,13 @@ export const findingLine = (f: Finding) => f.range.start.line + 1;
 export function matchTriage(findings: readonly Finding[], file: TriageFile): TriageResult {
   const byKey = new Map(file.entries.map((e) => [`${e.fingerprint}@${e.line}`, e] as const));
   const used = new Set<TriageEntry>();
+  // A hazard folded into an earlier one on its path is still reported, as a related location of it.
+  for (const f of findings) {
+    for (const r of f.related ?? []) {
+      const folded = file.entries.find((e) => e.line === r.range.start.line + 1 && e.fingerprint.split('|')[1] === r.file && e.fingerprint.split('|')[2] === r.function && r.label.startsWith(`${e.fingerprint.split('|')[0]}:`));
+      if (folded) used.add(folded);
+    }
+  }
   const rows: TriageRow[] = findings.filter((f) => f.use).map((finding) => {
     const entry = byKey.get(`${finding.fingerprint}@${findingLine(finding)}`);
     if (entry) used.add(entry);
@@ -95,7 +102,9 @@ export function triageMarkdown(version: string, file: TriageFile, result: Triage
     const f = r.finding;
     const e = r.entry;
     const verdict = !e ? 'unjudged' : e.verdict === 'true' ? `**true** (${e.confidence}${e.debugOnly ? ', debug-only' : ''})` : 'false';
-    out.push(`| ${prefix}${i + 1} | ${f.file}:${findingLine(f)} | ${f.function} | ${f.ruleId} | \`${esc(f.expr)}\` | ${f.use} / ${f.confidence}${f.debugOnly ? ' / debug-only' : ''} | ${verdict} | ${esc(e?.reason ?? '')} |`);
+    const folded = (f.related ?? []).map((s) => `${s.file}:${s.range.start.line + 1} (${s.label.split(':')[0]})`);
+    const foldNote = folded.length > 0 ? ` *Folded into it (later on this path, judged with it):* ${folded.join(', ')}.` : '';
+    out.push(`| ${prefix}${i + 1} | ${f.file}:${findingLine(f)} | ${f.function} | ${f.ruleId} | \`${esc(f.expr)}\` | ${f.use} / ${f.confidence}${f.debugOnly ? ' / debug-only' : ''} | ${verdict} | ${esc(e?.reason ?? '')}${foldNote} |`);
   };
   result.rows.filter((r) => r.shown).forEach((r, i) => row(r, i, ''));
   const hidden = result.rows.filter((r) => !r.shown);

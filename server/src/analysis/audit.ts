@@ -68,6 +68,11 @@ export interface Finding {
   confidence?: Confidence;
   /** Every path found runs only on debug kernels (CONFIG_DEBUG_VM assertions) or behind a debugfs test knob. */
   debugOnly?: boolean;
+  /**
+   * Later hazards on this finding's path, folded into it: reads inside the helper this finding's call
+   * hands the page to, reached through this very call (dax_lock_folio()'s own dereference of the marker).
+   */
+  related?: FindingStep[];
 }
 
 export interface FileProblem {
@@ -121,7 +126,28 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
   }
   const kept = applySuppressions(findings, parsed, options.era.era);
   kept.sort(compareFindings);
-  return dedupe(kept);
+  return foldIntoCalls(dedupe(kept));
+}
+
+const locationKey = (file: string, r: Range) => `${file}:${r.start.line}:${r.start.character}`;
+
+/**
+ * Reports the first hazard on a path: a finding whose chosen path passes through the call another
+ * shown finding reports (with the same confidence) is the consequence of that call, and becomes a
+ * related location of it rather than a finding of its own.
+ */
+function foldIntoCalls(findings: Finding[]): Finding[] {
+  const byLocation = new Map<string, Finding>();
+  for (const f of findings) if (f.use && !BENIGN_USES.has(f.use)) byLocation.set(locationKey(f.file, f.range), f);
+  const folded = new Set<Finding>();
+  for (const f of findings) {
+    if (!f.use || BENIGN_USES.has(f.use)) continue;
+    const into = f.path.slice(0, -1).map((s) => byLocation.get(locationKey(s.file, s.range))).find((a) => a && a !== f && a.confidence === f.confidence && !folded.has(a));
+    if (!into) continue;
+    into.related = [...(into.related ?? []), { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}: ${f.message}` }];
+    folded.add(f);
+  }
+  return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));
 }
 
 export function compareProblems(a: FileProblem, b: FileProblem): number {

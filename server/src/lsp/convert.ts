@@ -25,7 +25,7 @@ export interface ConvertOptions {
 export interface DiagnosticData { scenario: string; era: string; fingerprint: string }
 
 export function findingToDiagnostic(f: Finding, opts: ConvertOptions): Diagnostic {
-  const related: DiagnosticRelatedInformation[] = f.path.map((step) => ({
+  const related: DiagnosticRelatedInformation[] = [...f.path, ...(f.related ?? [])].map((step) => ({
     location: { uri: opts.toUri(step.file), range: step.range },
     message: `${step.function}(): ${step.label}`,
   }));

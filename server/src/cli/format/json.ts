@@ -37,6 +37,7 @@ function toJson(f: Finding) {
     confidence: f.confidence ?? null,
     debugOnly: !!f.debugOnly,
     path: f.path.map(step),
+    related: (f.related ?? []).map(step),
   };
 }
 

@@ -91,6 +91,9 @@ function toResult(f: Finding, ruleIndex: number | undefined, occurrences: Map<st
   // rank (0-100, SARIF 3.52.x): viewers sort by it; a hazard that needs no race ranks first.
   if (f.confidence) result.rank = f.debugOnly ? 10 : f.confidence === 'high' ? 90 : 50;
   if (f.use) result.properties = { use: f.use, confidence: f.confidence, ...(f.debugOnly ? { debugOnly: true } : {}) };
+  if (f.related?.length) {
+    result.relatedLocations = f.related.map((s, i) => ({ id: i + 1, physicalLocation: location(s.file, s.range), message: { text: sentence(s.label) } }));
+  }
   if (f.path.length > 1) {
     result.codeFlows = [{ threadFlows: [{ locations: f.path.map((s, i, all) => toFlowLocation(s, i, all, location)) }] }];
   }

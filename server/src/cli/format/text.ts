@@ -23,6 +23,9 @@ function findingLines(f: Finding): string[] {
   for (const s of f.path.slice(0, -1)) {
     lines.push(`  ${s.file}:${s.range.start.line + 1}:${s.range.start.character + 1}: note: in ${s.function}(): ${s.label}`);
   }
+  for (const s of f.related ?? []) {
+    lines.push(`  ${s.file}:${s.range.start.line + 1}:${s.range.start.character + 1}: note: then, in ${s.function}(): ${s.label}`);
+  }
   return lines;
 }
 
