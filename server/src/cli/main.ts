@@ -81,6 +81,8 @@ function buildProgram(io: CliIo): Command {
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // `fsdax-audit repro ...`: its own options (cli/repro.ts); a tree path named repro is ./repro.
+  if (argv[2] === 'repro') return (await import('./repro')).reproMain(argv.slice(3), io);
   const program = buildProgram(io);
   try {
     program.parse(argv);

@@ -1,0 +1,94 @@
+// repro: the scenarios as data (pure). A scenario names the finding it proves (a rule id,
+// the only thing the repro module knows of the analysis), the eras it runs on, and per era
+// its variants: the hazard run and the control runs that must not show the hazard.
+
+/** The two stock Debian kernels we boot, by era of fsdax-model.md §2. */
+export type ReproEra = '6.12' | '6.1';
+export const REPRO_ERAS: readonly ReproEra[] = ['6.12', '6.1'];
+
+/** Debian package of each era's stock kernel (bookworm and bookworm-security). */
+export const DEFAULT_KERNEL_PACKAGES: Record<ReproEra, string> = {
+  '6.12': 'linux-image-6.12.118+deb12-amd64',
+  '6.1': 'linux-image-6.1.0-57-amd64',
+};
+
+/** What a run must show: the hazard (reproduced) or not (a control). */
+export type Expectation = 'reproduced' | 'not reproduced';
+
+export interface ReproVariant {
+  id: string;
+  /** One line: what this run does differently. */
+  description: string;
+  expect: Expectation;
+  /** mkfs.xfs options inside the guest. */
+  mkfs: string;
+  /** Reflink /mnt/A to /mnt/B before the program runs. */
+  share: boolean;
+  /** Arguments of the guest program (scripts/repro/repro.c). */
+  program: string;
+  /** Attach a virtio disk (/dev/vda) for O_DIRECT. */
+  disk?: boolean;
+  /** Seconds the host lets the guest run before it stops QEMU. */
+  timeoutSec: number;
+}
+
+/** What a scenario looks for on the console: see verdict.ts. */
+export type HazardKind = 'dax-lock-oops' | 'syscall-hang' | 'pagemap-flags';
+
+export interface ReproScenario {
+  id: string;
+  /** The finding this scenario decides. */
+  ruleId: string;
+  title: string;
+  hazard: HazardKind;
+  eras: readonly ReproEra[];
+  variants(era: ReproEra): ReproVariant[];
+}
+
+const RMAPBT0 = '-m reflink=1,rmapbt=0';
+const RMAPBT1 = '-m reflink=1,rmapbt=1';
+/** Seconds a pinning syscall gets before the guest program calls it hung. */
+export const HANG_SECONDS = 8;
+
+/** 6.1 marks a page shared only on a write (CoW) fault to a shared extent (fsdax-model.md §2 E1). */
+const faultFor = (era: ReproEra) => (era === '6.1' ? 'write' : 'read');
+
+export const SCENARIOS: readonly ReproScenario[] = [
+  {
+    id: 'dax-lock-shared',
+    ruleId: 'fsdax/dax-lock-shared',
+    title: 'memory failure on a reflink-shared FS-DAX page: dax_lock_folio/dax_lock_page dereferences the 0x1 marker',
+    hazard: 'dax-lock-oops',
+    eras: REPRO_ERAS,
+    variants: (era) => [
+      { id: 'shared', description: `reflinked file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
+      { id: 'single-owner', description: `single-owner file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
+      { id: 'rmapbt', description: `reflinked file, ${faultFor(era)} fault, rmapbt=1 (XFS notify_failure)`, expect: 'not reproduced', mkfs: RMAPBT1, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
+    ],
+  },
+  {
+    id: 'gup-unshare-livelock',
+    ruleId: 'fsdax/anon-test',
+    title: 'read-only FOLL_PIN of a shared FS-DAX page: gup_must_unshare() takes the marker for an anon page',
+    hazard: 'syscall-hang',
+    eras: REPRO_ERAS,
+    variants: (era) => era === '6.12'
+      ? [
+        { id: 'shared', description: 'O_DIRECT write to /dev/vda from a read-faulted MAP_SHARED mapping of a reflinked file', expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `odirect /mnt/A /dev/vda ${HANG_SECONDS}`, disk: true, timeoutSec: 150 },
+        { id: 'single-owner', description: 'the same write from a single-owner file', expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `odirect /mnt/A /dev/vda ${HANG_SECONDS}`, disk: true, timeoutSec: 150 },
+      ]
+      : [
+        // 6.1's block O_DIRECT takes FOLL_GET, not FOLL_PIN; process_vm_readv pins.
+        { id: 'shared', description: 'process_vm_readv of a CoW-written, then mprotect(PROT_READ) mapping of a reflinked file', expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `vmreadv /mnt/A cow ${HANG_SECONDS}`, timeoutSec: 150 },
+        { id: 'single-owner', description: 'the same read of a single-owner file', expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `vmreadv /mnt/A cow ${HANG_SECONDS}`, timeoutSec: 150 },
+      ],
+  },
+];
+
+export function findScenario(id: string): ReproScenario | undefined {
+  return SCENARIOS.find((s) => s.id === id);
+}
+
+export function isReproEra(value: string): value is ReproEra {
+  return (REPRO_ERAS as readonly string[]).includes(value);
+}

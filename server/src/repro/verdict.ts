@@ -1,0 +1,95 @@
+// repro: from a captured serial console to a verdict (pure). The guest's own lines start
+// with "REPRO" (scripts/repro/init.sh and repro.c); everything else is the kernel's.
+import type { Expectation, HazardKind } from './scenarios';
+
+export type Verdict = 'reproduced' | 'not reproduced' | 'could not run';
+
+export interface Judgement {
+  verdict: Verdict;
+  /** For "could not run": why, in a few words. */
+  why?: string;
+  /** The console lines that decided it, in console order. */
+  lines: string[];
+  /** The guest never reached /init: worth one more boot (TCG sometimes dies early). */
+  bootFailed?: boolean;
+}
+
+/** Strips carriage returns, ANSI escapes and the printk timestamp. */
+export function consoleLines(text: string): string[] {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).map((l) => l.replace(/\r/g, '').replace(/^\[\s*\d+\.\d+\]\s?/, '')).filter((l) => l.trim() !== '');
+}
+
+const OOPS_MARKER = /BUG: kernel NULL pointer dereference, address: 0000000000000001/;
+const DAX_LOCK = /\bdax_lock_(folio|page)\b/;
+/** Kernel lines worth showing whatever the verdict. */
+const KERNEL_NOTABLE = /^(BUG:|Oops:|WARNING:|RIP:|Call Trace:|Kernel panic|general protection fault|Memory failure:|INFO: task .* blocked|watchdog: BUG: soft lockup|rcu: INFO)/;
+
+/** The call-trace lines after a "Call Trace:" (function names only, up to `max`). */
+function traceAfter(lines: string[], start: number, max: number): string[] {
+  const out: string[] = [];
+  for (let i = start + 1; i < lines.length && out.length < max; i++) {
+    const l = lines[i].trim();
+    if (/^<\/?(TASK|IRQ)>$/.test(l)) continue;
+    if (!/^\??\s*[A-Za-z_][\w.]*\+0x[0-9a-f]+\/0x[0-9a-f]+/.test(l)) break;
+    if (l.startsWith('?')) continue; // not a reliable frame
+    out.push(lines[i]);
+  }
+  return out;
+}
+
+function judgeDaxLockOops(lines: string[], ranProgram: boolean, ended: boolean): Judgement {
+  const oops = lines.findIndex((l) => OOPS_MARKER.test(l));
+  if (oops >= 0) {
+    const rip = lines.slice(oops).find((l) => /^RIP: /.test(l.trim()) && !/RIP: 0033/.test(l));
+    const ct = lines.findIndex((l, i) => i > oops && /Call Trace:/.test(l));
+    const trace = ct >= 0 ? traceAfter(lines, ct, 8) : [];
+    const mf = lines.filter((l, i) => i < oops && /Memory failure:|Injecting memory failure/.test(l)).slice(-2);
+    const decisive = [...mf, lines[oops], ...(rip ? [rip] : []), ...(ct >= 0 ? [lines[ct]] : []), ...trace];
+    if ((rip && DAX_LOCK.test(rip)) || trace.some((l) => DAX_LOCK.test(l))) return { verdict: 'reproduced', lines: decisive };
+    return { verdict: 'not reproduced', lines: decisive, why: 'an oops at address 0x1, but not in dax_lock_folio/dax_lock_page' };
+  }
+  const outcome = lines.filter((l) => /^REPRO: (madvise|pid \d+ got SIGBUS|poisoning child|page still readable)/.test(l) || /^(Memory failure:|WARNING:|BUG:|Oops:)/.test(l));
+  if (ranProgram && outcome.some((l) => /poisoning child (exited|killed|did not end)/.test(l))) return { verdict: 'not reproduced', lines: outcome };
+  return { verdict: 'could not run', why: ended ? 'the guest program gave no result' : 'the guest stopped before the program finished', lines: outcome };
+}
+
+function judgeSyscallHang(lines: string[], ranProgram: boolean): Judgement {
+  const mine = lines.filter((l) => /^REPRO: /.test(l) && /(did not return|returned|ended by SIGKILL|survives SIGKILL|task \d+ state|stack |pagemap|writer|reader)/.test(l));
+  const kernel = lines.filter((l) => KERNEL_NOTABLE.test(l.trim())).slice(0, 6);
+  const decisive = [...mine, ...kernel];
+  if (mine.some((l) => /did not return within/.test(l))) return { verdict: 'reproduced', lines: decisive };
+  if (mine.some((l) => /(O_DIRECT write|process_vm_readv) returned/.test(l))) return { verdict: 'not reproduced', lines: decisive };
+  return { verdict: 'could not run', why: ranProgram ? 'the guest program gave no result' : 'the guest stopped before the program ran', lines: decisive };
+}
+
+function judgePagemap(lines: string[], ranProgram: boolean): Judgement {
+  const pm = lines.filter((l) => /^REPRO: pagemap: /.test(l));
+  if (pm.length === 0) return { verdict: 'could not run', why: ranProgram ? 'no pagemap line' : 'the guest stopped before the program ran', lines: [] };
+  // PM_FILE (bit 61) clear on a present file mapping: reported as anonymous.
+  return { verdict: pm.some((l) => /present=1 file-or-shared-anon=0/.test(l)) ? 'reproduced' : 'not reproduced', lines: pm };
+}
+
+/** The verdict of one run from its console. */
+export function judgeConsole(hazard: HazardKind, text: string): Judgement {
+  const lines = consoleLines(text);
+  const booted = lines.some((l) => l.startsWith('REPRO-BOOT '));
+  if (!booted) {
+    const notable = lines.filter((l) => KERNEL_NOTABLE.test(l.trim())).slice(0, 4);
+    return { verdict: 'could not run', why: 'the guest did not reach /init', lines: notable.length ? notable : lines.slice(-3), bootFailed: true };
+  }
+  const setup = lines.find((l) => l.startsWith('REPRO-SETUP-FAILED'));
+  const insmod = lines.filter((l) => /^REPRO: insmod .* failed/.test(l));
+  if (setup) return { verdict: 'could not run', why: setup.replace(/^REPRO-SETUP-FAILED\s*/, 'guest setup failed: '), lines: [...insmod, setup] };
+  const ranProgram = lines.some((l) => l.startsWith('REPRO-RUN '));
+  const ended = lines.some((l) => l.startsWith('REPRO-END'));
+  switch (hazard) {
+    case 'dax-lock-oops': return judgeDaxLockOops(lines, ranProgram, ended);
+    case 'syscall-hang': return judgeSyscallHang(lines, ranProgram);
+    case 'pagemap-flags': return judgePagemap(lines, ranProgram);
+  }
+}
+
+/** Whether a verdict is what the variant expects. */
+export function meetsExpectation(verdict: Verdict, expect: Expectation): boolean {
+  return verdict === expect;
+}
