@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,10 +131,24 @@ static void show_task(pid_t pid) {
   }
 }
 
-/* Ends a child that did not return: SIGKILL, then report whether it went away. */
+static void write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) return;
+  if (write(fd, text, strlen(text)) < 0) {}
+  close(fd);
+}
+
+/* Ends a child that did not return: where it runs (sysrq-l backtraces of the busy CPUs,
+ * at a console loglevel that shows them), SIGKILL, then whether it went away. */
 static void kill_and_reap(pid_t pid, const char *what, double secs) {
   int st;
   say("%s did not return within %.0f s", what, secs);
+  tcdrain(1); /* the console is shared with printk: let our line out first */
+  usleep(300000);
+  write_file("/proc/sys/kernel/printk", "8");
+  write_file("/proc/sysrq-trigger", "l");
+  sleep(2);
+  write_file("/proc/sys/kernel/printk", "5");
   show_task(pid);
   show_task(pid); /* twice: a livelock keeps running, a sleeper keeps sleeping */
   kill(pid, SIGKILL);

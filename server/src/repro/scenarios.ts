@@ -64,6 +64,8 @@ export const SCENARIOS: readonly ReproScenario[] = [
       { id: 'shared', description: `reflinked file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
       { id: 'single-owner', description: `single-owner file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
       { id: 'rmapbt', description: `reflinked file, ${faultFor(era)} fault, rmapbt=1 (XFS notify_failure)`, expect: 'not reproduced', mkfs: RMAPBT1, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
+      // 6.1 marks the page only on a CoW fault: a read fault leaves the page single-owner-looking.
+      ...(era === '6.1' ? [{ id: 'read-fault', description: 'reflinked file, read fault only, rmapbt=0 (no CoW: no marker in 6.1)', expect: 'not reproduced' as const, mkfs: RMAPBT0, share: true, program: 'poison /mnt/A read', timeoutSec: 120 }] : []),
     ],
   },
   {
@@ -76,11 +78,14 @@ export const SCENARIOS: readonly ReproScenario[] = [
       ? [
         { id: 'shared', description: 'O_DIRECT write to /dev/vda from a read-faulted MAP_SHARED mapping of a reflinked file', expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `odirect /mnt/A /dev/vda ${HANG_SECONDS}`, disk: true, timeoutSec: 150 },
         { id: 'single-owner', description: 'the same write from a single-owner file', expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `odirect /mnt/A /dev/vda ${HANG_SECONDS}`, disk: true, timeoutSec: 150 },
+        { id: 'vmreadv', description: 'process_vm_readv (FOLL_PIN from another process) of the read-faulted reflinked mapping', expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `vmreadv /mnt/A read ${HANG_SECONDS}`, timeoutSec: 150 },
       ]
       : [
         // 6.1's block O_DIRECT takes FOLL_GET, not FOLL_PIN; process_vm_readv pins.
         { id: 'shared', description: 'process_vm_readv of a CoW-written, then mprotect(PROT_READ) mapping of a reflinked file', expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `vmreadv /mnt/A cow ${HANG_SECONDS}`, timeoutSec: 150 },
         { id: 'single-owner', description: 'the same read of a single-owner file', expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `vmreadv /mnt/A cow ${HANG_SECONDS}`, timeoutSec: 150 },
+        // 6.1 marks the page only on a CoW fault: read faults on the shared extent leave it unmarked.
+        { id: 'read-fault', description: 'process_vm_readv of a read-faulted mapping of the reflinked file (no CoW: no marker in 6.1)', expect: 'not reproduced', mkfs: RMAPBT0, share: true, program: `vmreadv /mnt/A read ${HANG_SECONDS}`, timeoutSec: 150 },
       ],
   },
 ];

@@ -53,10 +53,15 @@ function judgeDaxLockOops(lines: string[], ranProgram: boolean, ended: boolean):
   return { verdict: 'could not run', why: ended ? 'the guest program gave no result' : 'the guest stopped before the program finished', lines: outcome };
 }
 
+/** Frames of the pinning path in a sysrq-l backtrace: where a hung syscall spins. */
+const GUP_FRAME = /^(RIP: 0010:)?\s*(__get_user_pages|__gup_longterm_locked|get_user_pages\w*|pin_user_pages\w*|follow_page\w*|faultin_page|handle_mm_fault|__handle_mm_fault|iov_iter_extract_pages|iov_iter_get_pages\w*|bio_iov_iter_get_pages|__blkdev_direct_IO\w*|blkdev_direct_IO|process_vm_rw\w*|__x64_sys_\w+)\+0x/;
+
 function judgeSyscallHang(lines: string[], ranProgram: boolean): Judgement {
   const mine = lines.filter((l) => /^REPRO: /.test(l) && /(did not return|returned|ended by SIGKILL|survives SIGKILL|task \d+ state|stack |pagemap|writer|reader)/.test(l));
-  const kernel = lines.filter((l) => KERNEL_NOTABLE.test(l.trim())).slice(0, 6);
-  const decisive = [...mine, ...kernel];
+  const hung = lines.findIndex((l) => /^REPRO: .*did not return within/.test(l));
+  const frames = hung < 0 ? [] : [...new Set(lines.slice(hung).filter((l) => GUP_FRAME.test(l.trim())).map((l) => l.trim()))].slice(0, 8);
+  const kernel = lines.filter((l) => /^(BUG:|Oops:|WARNING:|Kernel panic|INFO: task .* blocked|watchdog: BUG: soft lockup|rcu: INFO)/.test(l.trim())).slice(0, 6);
+  const decisive = [...mine, ...frames.map((f) => `  ${f}`), ...kernel];
   if (mine.some((l) => /did not return within/.test(l))) return { verdict: 'reproduced', lines: decisive };
   if (mine.some((l) => /(O_DIRECT write|process_vm_readv) returned/.test(l))) return { verdict: 'not reproduced', lines: decisive };
   return { verdict: 'could not run', why: ranProgram ? 'the guest program gave no result' : 'the guest stopped before the program ran', lines: decisive };
