@@ -22,6 +22,7 @@ echo "REPRO: pmem0 $(cat /sys/block/pmem0/size) sectors, dax=$(cat /sys/block/pm
 mkfs.xfs -f -q $MKFS_OPTS /dev/pmem0 >/tmp/mkfs.log 2>&1 || { echo "REPRO-SETUP-FAILED mkfs.xfs $MKFS_OPTS: $(cat /tmp/mkfs.log)"; end setup; }
 mount -t xfs -o dax=always /dev/pmem0 /mnt 2>/tmp/mount.err || { echo "REPRO-SETUP-FAILED mount dax=always: $(cat /tmp/mount.err)"; end setup; }
 xfs_io -f -c "pwrite -q -S 0xab 0 64k" -c fsync /mnt/A || { echo "REPRO-SETUP-FAILED pwrite"; end setup; }
+xfs_io -f -c "pwrite -q -S 0xcd 0 64k" -c fsync /mnt/C || { echo "REPRO-SETUP-FAILED pwrite"; end setup; }  # never shared
 if [ "$SHARE" = 1 ]; then
   xfs_io -f -c "reflink /mnt/A" /mnt/B >/dev/null || { echo "REPRO-SETUP-FAILED reflink"; end setup; }
   echo "REPRO: /mnt/B reflinks /mnt/A ($MKFS_OPTS)"

@@ -2,8 +2,9 @@
  * Every line it prints starts with "REPRO: " so the host's verdict parser can tell it
  * from kernel messages on the same serial console.
  *
- *   repro poison FILE read|write        map FILE MAP_SHARED, fault page 0, then
- *                                       madvise(MADV_HWPOISON) it in a forked child
+ *   repro poison FILE read|write [THEN] map FILE MAP_SHARED, fault page 0, then
+ *                                       madvise(MADV_HWPOISON) it in a forked child;
+ *                                       then the same on the single-owner file THEN
  *   repro odirect FILE BLOCKDEV SECS    read-fault FILE, O_DIRECT write from that
  *                                       buffer to BLOCKDEV (FOLL_PIN, read-only) in a child
  *   repro vmreadv FILE read|cow SECS    a child maps FILE (cow: write-fault then
@@ -156,13 +157,13 @@ static void kill_and_reap(pid_t pid, const char *what, double secs) {
   else say("%s survives SIGKILL for 10 s", what);
 }
 
-static int cmd_poison(const char *file, const char *fault) {
+/* Poisons page 0 of a mapping of file in a forked child; returns 1 if the child ended. */
+static int poison_once(const char *who, const char *file, const char *fault, double secs) {
   char *p = map_file(file, PROT_READ | PROT_WRITE);
   volatile char *v = p;
   if (!strcmp(fault, "write")) v[0] = 0x5a; else (void)v[0];
   say("mapped %s, %s fault on page 0", file, fault);
-  print_pagemap("poison", p);
-  fflush(stdout);
+  print_pagemap(who, p);
   pid_t pid = fork();
   if (pid < 0) die("fork");
   if (pid == 0) {
@@ -174,8 +175,18 @@ static int cmd_poison(const char *file, const char *fault) {
     _exit(0);
   }
   int st;
-  if (wait_for(pid, 30, &st)) describe_status("poisoning child", st);
-  else say("poisoning child did not end within 30 s");
+  char what[64];
+  snprintf(what, sizeof what, "%s child", who);
+  if (wait_for(pid, secs, &st)) { describe_status(what, st); return 1; }
+  say("%s did not end within %.0f s", what, secs);
+  show_task(pid);
+  return 0;
+}
+
+/* poison FILE FAULT [THEN]: then, a second memory failure on a single-owner file THEN. */
+static int cmd_poison(const char *file, const char *fault, const char *then) {
+  poison_once("poisoning", file, fault, 30);
+  if (then) poison_once("second poisoning", then, "read", 10);
   return 0;
 }
 
@@ -252,7 +263,7 @@ static int cmd_pagemap(const char *file) {
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
-  if (argc >= 4 && !strcmp(argv[1], "poison")) return cmd_poison(argv[2], argv[3]);
+  if (argc >= 4 && !strcmp(argv[1], "poison")) return cmd_poison(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
   if (argc >= 5 && !strcmp(argv[1], "odirect")) return cmd_odirect(argv[2], argv[3], atof(argv[4]));
   if (argc >= 5 && !strcmp(argv[1], "vmreadv")) return cmd_vmreadv(argv[2], argv[3], atof(argv[4]));
   if (argc >= 3 && !strcmp(argv[1], "pagemap")) return cmd_pagemap(argv[2]);

@@ -19,6 +19,8 @@ describe('repro: console verdicts', () => {
     assert.ok(j.lines.some((l) => l.includes('memory_failure+')));
     assert.ok(!j.lines.some((l) => l.trim().startsWith('?')), 'frames marked ? are left out');
     assert.ok(!j.lines.some((l) => /^\[\s*\d/.test(l)), 'printk timestamps are stripped');
+    assert.ok(j.lines.some((l) => /second poisoning child did not end/.test(l)), 'the held memory-failure mutex shows');
+    assert.ok(j.lines.some((l) => /stack .*memory_failure\+/.test(l)));
   });
 
   it('the 6.1 oops in dax_lock_page is "reproduced"', () => {
@@ -29,6 +31,7 @@ describe('repro: console verdicts', () => {
     const j = judgeConsole('dax-lock-oops', fixture('dax-lock-shared-6.12-single-owner.log'));
     assert.strictEqual(j.verdict, 'not reproduced');
     assert.ok(j.lines.some((l) => /SIGBUS/.test(l)));
+    assert.ok(j.lines.some((l) => /second poisoning child exited/.test(l)));
   });
 
   it('an oops at 0x1 elsewhere is not this hazard', () => {

@@ -61,11 +61,11 @@ export const SCENARIOS: readonly ReproScenario[] = [
     hazard: 'dax-lock-oops',
     eras: REPRO_ERAS,
     variants: (era) => [
-      { id: 'shared', description: `reflinked file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
-      { id: 'single-owner', description: `single-owner file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
-      { id: 'rmapbt', description: `reflinked file, ${faultFor(era)} fault, rmapbt=1 (XFS notify_failure)`, expect: 'not reproduced', mkfs: RMAPBT1, share: true, program: `poison /mnt/A ${faultFor(era)}`, timeoutSec: 120 },
+      { id: 'shared', description: `reflinked file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'reproduced', mkfs: RMAPBT0, share: true, program: `poison /mnt/A ${faultFor(era)} /mnt/C`, timeoutSec: 120 },
+      { id: 'single-owner', description: `single-owner file, ${faultFor(era)} fault, rmapbt=0 (generic fallback)`, expect: 'not reproduced', mkfs: RMAPBT0, share: false, program: `poison /mnt/A ${faultFor(era)} /mnt/C`, timeoutSec: 120 },
+      { id: 'rmapbt', description: `reflinked file, ${faultFor(era)} fault, rmapbt=1 (XFS notify_failure)`, expect: 'not reproduced', mkfs: RMAPBT1, share: true, program: `poison /mnt/A ${faultFor(era)} /mnt/C`, timeoutSec: 120 },
       // 6.1 marks the page only on a CoW fault: a read fault leaves the page single-owner-looking.
-      ...(era === '6.1' ? [{ id: 'read-fault', description: 'reflinked file, read fault only, rmapbt=0 (no CoW: no marker in 6.1)', expect: 'not reproduced' as const, mkfs: RMAPBT0, share: true, program: 'poison /mnt/A read', timeoutSec: 120 }] : []),
+      ...(era === '6.1' ? [{ id: 'read-fault', description: 'reflinked file, read fault only, rmapbt=0 (no CoW: no marker in 6.1)', expect: 'not reproduced' as const, mkfs: RMAPBT0, share: true, program: 'poison /mnt/A read /mnt/C', timeoutSec: 120 }] : []),
     ],
   },
   {

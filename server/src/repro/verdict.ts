@@ -44,12 +44,14 @@ function judgeDaxLockOops(lines: string[], ranProgram: boolean, ended: boolean):
     const ct = lines.findIndex((l, i) => i > oops && /Call Trace:/.test(l));
     const trace = ct >= 0 ? traceAfter(lines, ct, 8) : [];
     const mf = lines.filter((l, i) => i < oops && /Memory failure:|Injecting memory failure/.test(l)).slice(-2);
-    const decisive = [...mf, lines[oops], ...(rip ? [rip] : []), ...(ct >= 0 ? [lines[ct]] : []), ...trace];
+    // After the oops: does a second memory failure (a single-owner file) still complete?
+    const after = lines.filter((l, i) => i > oops && /^REPRO: (second poisoning|task \d+ state|stack )/.test(l));
+    const decisive = [...mf, lines[oops], ...(rip ? [rip] : []), ...(ct >= 0 ? [lines[ct]] : []), ...trace, ...after];
     if ((rip && DAX_LOCK.test(rip)) || trace.some((l) => DAX_LOCK.test(l))) return { verdict: 'reproduced', lines: decisive };
     return { verdict: 'not reproduced', lines: decisive, why: 'an oops at address 0x1, but not in dax_lock_folio/dax_lock_page' };
   }
-  const outcome = lines.filter((l) => /^REPRO: (madvise|pid \d+ got SIGBUS|poisoning child|page still readable)/.test(l) || /^(Memory failure:|WARNING:|BUG:|Oops:)/.test(l));
-  if (ranProgram && outcome.some((l) => /poisoning child (exited|killed|did not end)/.test(l))) return { verdict: 'not reproduced', lines: outcome };
+  const outcome = lines.filter((l) => /^REPRO: (madvise|pid \d+ got SIGBUS|(second )?poisoning child|page still readable)/.test(l) || /^(Memory failure:|WARNING:|BUG:|Oops:)/.test(l));
+  if (ranProgram && outcome.some((l) => /^REPRO: poisoning child (exited|killed|did not end)/.test(l))) return { verdict: 'not reproduced', lines: outcome };
   return { verdict: 'could not run', why: ended ? 'the guest program gave no result' : 'the guest stopped before the program finished', lines: outcome };
 }
 
