@@ -10,7 +10,8 @@
  *   repro vmreadv FILE read|cow SECS    a child maps FILE (cow: write-fault then
  *                                       mprotect(PROT_READ)); another process reads it
  *                                       with process_vm_readv (FOLL_PIN, read-only)
- *   repro pagemap FILE                  print /proc/self/pagemap of a read-faulted mapping
+ *   repro pagemap FILE read|write       /proc/self/pagemap of a 2 MiB-aligned read-faulted
+ *                                       mapping (a PMD mapping when the extent allows)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -253,11 +254,23 @@ static int cmd_vmreadv(const char *file, const char *how, double secs) {
   return 0;
 }
 
-static int cmd_pagemap(const char *file) {
-  char *p = map_file(file, PROT_READ);
+/* pagemap FILE: a 2 MiB MAP_SHARED mapping at a 2 MiB-aligned address, read-faulted at page 0;
+ * (or write-faulted); page 1 present without a fault of its own means the fault mapped a PMD. */
+static int cmd_pagemap(const char *file, const char *fault) {
+  int wr = !strcmp(fault, "write");
+  const size_t pmd = 2UL << 20;
+  char *area = mmap(NULL, 2 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (area == MAP_FAILED) die("mmap reserve");
+  char *at = (char *)(((uintptr_t)area + pmd - 1) & ~(pmd - 1));
+  int fd = open(file, wr ? O_RDWR : O_RDONLY);
+  if (fd < 0) die("open");
+  char *p = mmap(at, pmd, wr ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+  if (p == MAP_FAILED) die("mmap");
   volatile char *v = p;
-  (void)v[0];
-  print_pagemap("pagemap", p);
+  if (wr) v[0] = 0x5a; else (void)v[0];
+  say("mapped %s (2 MiB at %p), %s fault on page 0", file, (void *)p, fault);
+  print_pagemap("pagemap page0", p);
+  print_pagemap("pagemap page1", p + 4096);
   return 0;
 }
 
@@ -266,7 +279,7 @@ int main(int argc, char **argv) {
   if (argc >= 4 && !strcmp(argv[1], "poison")) return cmd_poison(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
   if (argc >= 5 && !strcmp(argv[1], "odirect")) return cmd_odirect(argv[2], argv[3], atof(argv[4]));
   if (argc >= 5 && !strcmp(argv[1], "vmreadv")) return cmd_vmreadv(argv[2], argv[3], atof(argv[4]));
-  if (argc >= 3 && !strcmp(argv[1], "pagemap")) return cmd_pagemap(argv[2]);
+  if (argc >= 4 && !strcmp(argv[1], "pagemap")) return cmd_pagemap(argv[2], argv[3]);
   fprintf(stderr, "usage: repro poison|odirect|vmreadv|pagemap ...\n");
   return 2;
 }

@@ -62,6 +62,14 @@ describe('repro: console verdicts', () => {
     assert.strictEqual(judgeConsole('syscall-hang', 'REPRO-BOOT x\nREPRO-RUN odirect\n').verdict, 'could not run');
   });
 
+  it('pagemap: PM_FILE clear on a PMD-mapped file page is "reproduced"; set is not; no PMD could not run', () => {
+    const run = (page1: string) => judgeConsole('pagemap-flags', `REPRO-BOOT x\nREPRO-RUN pagemap /mnt/A read\nREPRO: pagemap page0: pagemap present=1 file-or-shared-anon=0 exclusive=0 pfn=0x100400\nREPRO: pagemap page1: pagemap ${page1}\n`);
+    assert.strictEqual(run('present=1 file-or-shared-anon=0 exclusive=0 pfn=0x100401').verdict, 'reproduced');
+    assert.strictEqual(run('present=1 file-or-shared-anon=1 exclusive=0 pfn=0x100401').verdict, 'not reproduced');
+    const pte = run('present=0 file-or-shared-anon=0 exclusive=0 pfn=0x0');
+    assert.deepStrictEqual([pte.verdict, pte.why], ['could not run', 'the fault mapped no PMD (page 1 not present)']);
+  });
+
   it('strips CR, ANSI escapes and timestamps', () => {
     assert.deepStrictEqual(consoleLines('\x1b[2J[   12.833869] BUG: x\r\n\r\nREPRO: y\r\n'), ['BUG: x', 'REPRO: y']);
   });

@@ -124,7 +124,8 @@ export function initramfsManifest(m: ManifestInputs): ManifestEntry[] {
 }
 
 /** /plan: the shell variables init.sh reads for one run. */
-export function planText(plan: { name: string; mkfs: string; share: boolean; program: string }): string {
+export function planText(plan: { name: string; mkfs: string; share: boolean; program: string; size?: string; extsize?: string }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `NAME=${q(plan.name)}\nMKFS_OPTS=${q(plan.mkfs)}\nSHARE=${plan.share ? 1 : 0}\nPROGRAM=${q(plan.program)}\n`;
+  const extra = `${plan.size ? `SIZE=${q(plan.size)}\n` : ''}${plan.extsize ? `EXTSIZE=${q(plan.extsize)}\n` : ''}`;
+  return `NAME=${q(plan.name)}\nMKFS_OPTS=${q(plan.mkfs)}\nSHARE=${plan.share ? 1 : 0}\nPROGRAM=${q(plan.program)}\n${extra}`;
 }

@@ -57,7 +57,7 @@ export async function runVariant(scenario: ReproScenario, era: ReproEra, variant
   }
   const dir = scratchDir();
   try {
-    const plan = writeCpio([{ path: '/plan', mode: S_IFREG | 0o644, data: Buffer.from(planText({ name, mkfs: variant.mkfs, share: variant.share, program: variant.program })) }]);
+    const plan = writeCpio([{ path: '/plan', mode: S_IFREG | 0o644, data: Buffer.from(planText({ name, mkfs: variant.mkfs, share: variant.share, program: variant.program, size: variant.size, extsize: variant.extsize })) }]);
     const initrd = path.join(dir, 'initrd.cpio');
     fs.writeFileSync(initrd, Buffer.concat([fs.readFileSync(prep.base), plan]));
     let disk: string | undefined;

@@ -26,6 +26,9 @@ export interface ReproVariant {
   share: boolean;
   /** Arguments of the guest program (scripts/repro/repro.c). */
   program: string;
+  /** Size of /mnt/A (default 64k) and an extent size hint for it (PMD-sized extents). */
+  size?: string;
+  extsize?: string;
   /** Attach a virtio disk (/dev/vda) for O_DIRECT. */
   disk?: boolean;
   /** Seconds the host lets the guest run before it stops QEMU. */
@@ -87,6 +90,22 @@ export const SCENARIOS: readonly ReproScenario[] = [
         // 6.1 marks the page only on a CoW fault: read faults on the shared extent leave it unmarked.
         { id: 'read-fault', description: 'process_vm_readv of a read-faulted mapping of the reflinked file (no CoW: no marker in 6.1)', expect: 'not reproduced', mkfs: RMAPBT0, share: true, program: `vmreadv /mnt/A read ${HANG_SECONDS}`, timeoutSec: 150 },
       ],
+  },
+  {
+    id: 'pagemap-shared-pmd',
+    ruleId: 'fsdax/anon-test',
+    title: '/proc/<pid>/pagemap of a shared FS-DAX PMD mapping: folio_test_anon() is true for the marker, so PM_FILE is missing',
+    hazard: 'pagemap-flags',
+    eras: REPRO_ERAS,
+    variants: (era) => {
+      const fault = era === '6.1' ? 'write' : 'read';
+      const pmd = { mkfs: `${RMAPBT0} -d su=2m,sw=1`, size: '2m', extsize: '2m', timeoutSec: 120 };
+      return [
+        { id: 'shared', description: `2 MiB reflinked file, PMD ${fault} fault: pagemap flags of the mapping`, expect: 'reproduced', share: true, program: `pagemap /mnt/A ${fault}`, ...pmd },
+        { id: 'single-owner', description: `2 MiB single-owner file, PMD ${fault} fault`, expect: 'not reproduced', share: false, program: `pagemap /mnt/A ${fault}`, ...pmd },
+        ...(era === '6.1' ? [{ id: 'read-fault', description: '2 MiB reflinked file, PMD read fault only (no CoW: no marker in 6.1)', expect: 'not reproduced' as const, share: true, program: 'pagemap /mnt/A read', ...pmd }] : []),
+      ];
+    },
   },
 ];
 

@@ -70,10 +70,13 @@ function judgeSyscallHang(lines: string[], ranProgram: boolean): Judgement {
 }
 
 function judgePagemap(lines: string[], ranProgram: boolean): Judgement {
-  const pm = lines.filter((l) => /^REPRO: pagemap: /.test(l));
-  if (pm.length === 0) return { verdict: 'could not run', why: ranProgram ? 'no pagemap line' : 'the guest stopped before the program ran', lines: [] };
-  // PM_FILE (bit 61) clear on a present file mapping: reported as anonymous.
-  return { verdict: pm.some((l) => /present=1 file-or-shared-anon=0/.test(l)) ? 'reproduced' : 'not reproduced', lines: pm };
+  const pm = lines.filter((l) => /^REPRO: (pagemap page\d|\/mnt\/A extents)/.test(l));
+  const page1 = pm.find((l) => l.startsWith('REPRO: pagemap page1: '));
+  if (!page1) return { verdict: 'could not run', why: ranProgram ? 'no pagemap line' : 'the guest stopped before the program ran', lines: pm };
+  // Page 1 was never touched: present means the fault at page 0 mapped a PMD.
+  if (!/present=1/.test(page1)) return { verdict: 'could not run', why: 'the fault mapped no PMD (page 1 not present)', lines: pm };
+  // PM_FILE (bit 61) clear on a present PMD of a file mapping: reported as anonymous.
+  return { verdict: /file-or-shared-anon=0/.test(page1) ? 'reproduced' : 'not reproduced', lines: pm };
 }
 
 /** The verdict of one run from its console. */
