@@ -71,6 +71,7 @@ function buildProgram(io: CliIo): Command {
     .option('--quiet', 'print findings only, no summary')
     .option('--debug', 'print stack traces of internal errors')
     .version(toolVersion())
+    .addHelpText('after', `\nProof on a real kernel: ${TOOL_NAME} repro --help (boots the era's stock Debian kernel under QEMU; docs/repro.md)`)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
