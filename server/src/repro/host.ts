@@ -56,7 +56,8 @@ export const PREREQUISITES: readonly { cmd: string; pkg: string }[] = [
 export function missingPrerequisites(): string[] {
   const missing = PREREQUISITES.filter((p) => !which(p.cmd)).map((p) => `${p.cmd} (apt-get install ${p.pkg})`);
   const bb = which('busybox');
-  if (bb && !/not a dynamic executable|statically linked/.test(spawnSync('ldd', [bb], { encoding: 'utf8' }).stdout + spawnSync('ldd', [bb], { encoding: 'utf8' }).stderr)) {
+  const ldd = bb ? spawnSync('ldd', [bb], { encoding: 'utf8' }) : undefined;
+  if (bb && ldd && !/not a dynamic executable|statically linked/.test(`${ldd.stdout}${ldd.stderr}`)) {
     missing.push(`a static busybox (apt-get install busybox-static; ${bb} is dynamic)`);
   }
   return missing;
