@@ -7,6 +7,9 @@ import { SCENARIOS } from '../../server/src/repro/scenarios';
 import { consoleLines, judgeConsole } from '../../server/src/repro/verdict';
 import { formatResultLine } from '../../server/src/cli/repro';
 import { ruleMetas } from '../../server/rules/index';
+import { CAPTURED, capturedRunFor, capturedRunUrl } from '../../server/src/repro/captured';
+import { hoverFinding } from '../../server/src/lsp/hover';
+import type { Finding } from '../../server/src/analysis/audit';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'repro', name), 'utf8');
 
@@ -161,5 +164,36 @@ describe('repro: scenarios', () => {
     assert.match(line, /^dax-lock-shared\s+6\.12\s+shared\s+ok\s+reproduced\s+12\.3 s$/);
     const bad = formatResultLine({ scenario: 's', era: '6.1', variant: 'v', expect: 'reproduced', verdict: 'could not run', why: 'missing qemu-system-x86_64', lines: [], asExpected: false, seconds: 0, boots: 0 });
     assert.match(bad, /could not run \(missing qemu-system-x86_64\)/);
+  });
+});
+
+describe('repro: captured runs in the hover', () => {
+  /** GitHub's heading anchors: lower case, punctuation but - and _ dropped, spaces to -. */
+  const anchors = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'repro.md'), 'utf8').split('\n')
+    .filter((l) => /^#+ /.test(l)).map((l) => l.replace(/^#+ /, '').toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+
+  it('every captured run names a scenario and its rule, and its anchor exists in docs/repro.md', () => {
+    for (const c of CAPTURED) {
+      assert.strictEqual(SCENARIOS.find((s) => s.id === c.scenario)?.ruleId, c.ruleId, c.scenario);
+      assert.ok(anchors.includes(c.anchor), `${c.anchor} not in ${anchors.join(', ')}`);
+    }
+  });
+
+  it('links only the finding the run decides, only in the marker eras', () => {
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/dax-lock-shared', function: 'mf_generic_kill_procs', era: '6.2-6.14' })?.scenario, 'dax-lock-shared');
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/anon-test', function: 'follow_page_pte', era: '5.19-6.1' })?.scenario, 'gup-unshare-livelock');
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/anon-test', function: 'collect_procs', era: '6.2-6.14' }), undefined);
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/dax-lock-shared', function: 'mf_generic_kill_procs', era: '6.15+' }), undefined);
+  });
+
+  it('the hover of such a finding shows what happened and the link', () => {
+    const range = { start: { line: 3, character: 2 }, end: { line: 3, character: 20 } };
+    const f: Finding = { ruleId: 'fsdax/dax-lock-shared', messageId: 'x', severity: 'error', message: 'm', file: 'mm/memory-failure.c', range, function: 'mf_generic_kill_procs', expr: 'dax_lock_folio(folio)', era: '6.2-6.14', explanation: 'memory-failure-fallback', path: [], fingerprint: 'f' };
+    const hover = hoverFinding([f], { line: 3, character: 5 });
+    const text = (hover?.contents as { value: string }).value;
+    assert.ok(text.includes(capturedRunUrl(CAPTURED[0])), text);
+    assert.match(text, /Reproduced on Debian 6\.12\.118 and 6\.1\.192/);
+    const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 });
+    assert.ok(!(other?.contents as { value: string }).value.includes('Reproduced'));
   });
 });
