@@ -78,22 +78,26 @@ export function ensureKernel(pkg: string, log: (s: string) => void): Kernel {
     const work = `${dir}.tmp`;
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
-    log(`fetching ${pkg} (apt-get download)`);
-    const dl = spawnSync('apt-get', ['download', pkg], { cwd: work, encoding: 'utf8' });
-    if (dl.status !== 0) {
-      spawnSync('apt-get', ['update'], { encoding: 'utf8' });
-      run('apt-get', ['download', pkg], { cwd: work, what: `apt-get download ${pkg}` });
+    try {
+      log(`fetching ${pkg} (apt-get download)`);
+      const dl = spawnSync('apt-get', ['download', pkg], { cwd: work, encoding: 'utf8' });
+      if (dl.status !== 0) {
+        spawnSync('apt-get', ['update'], { encoding: 'utf8' });
+        run('apt-get', ['download', pkg], { cwd: work, what: `apt-get download ${pkg}` });
+      }
+      const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
+      if (!deb) throw new HostError(`apt-get download ${pkg} left no .deb`);
+      run('dpkg-deb', ['-x', deb, 'x'], { cwd: work, what: `dpkg-deb -x ${deb}` });
+      fs.rmSync(path.join(work, deb));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(path.join(work, 'x'), dir);
+      fs.rmSync(work, { recursive: true, force: true });
+      const version = fs.readdirSync(path.join(dir, 'lib', 'modules'))[0];
+      run('depmod', ['-b', dir, version], { what: `depmod -b ${dir} ${version}` });
+      fs.writeFileSync(done, `${version}\n`);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
     }
-    const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new HostError(`apt-get download ${pkg} left no .deb`);
-    run('dpkg-deb', ['-x', deb, 'x'], { cwd: work, what: `dpkg-deb -x ${deb}` });
-    fs.rmSync(path.join(work, deb));
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(path.join(work, 'x'), dir);
-    fs.rmSync(work, { recursive: true, force: true });
-    const version = fs.readdirSync(path.join(dir, 'lib', 'modules'))[0];
-    run('depmod', ['-b', dir, version], { what: `depmod -b ${dir} ${version}` });
-    fs.writeFileSync(done, `${version}\n`);
   }
   const version = fs.readFileSync(done, 'utf8').trim();
   return { pkg, version, vmlinuz: path.join(dir, 'boot', `vmlinuz-${version}`), modulesDir: path.join(dir, 'lib', 'modules', version) };
