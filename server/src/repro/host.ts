@@ -177,6 +177,9 @@ export interface BootOptions {
   timeoutSec: number;
   /** Stop QEMU as soon as the console shows this (the guest said it is done). */
   doneMarker: RegExp;
+  /** Stop QEMU when the console has not shown this within bootTimeoutSec (a boot that hangs). */
+  bootMarker?: RegExp;
+  bootTimeoutSec?: number;
 }
 
 /** Memory and pmem: with 3G and memmap=1G!2G SeaBIOS put the ACPI tables inside the range. */
@@ -202,6 +205,7 @@ export function boot(o: BootOptions): Promise<BootResult> {
     const child = spawn('qemu-system-x86_64', qemuArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
     const stop = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
     const timer = setTimeout(() => { timedOut = true; stop(); }, o.timeoutSec * 1000);
+    const bootTimer = o.bootMarker ? setTimeout(() => { if (!o.bootMarker!.test(out)) { timedOut = true; stop(); } }, (o.bootTimeoutSec ?? 60) * 1000) : undefined;
     let lingering: NodeJS.Timeout | undefined;
     const onData = (d: Buffer) => {
       out += d.toString('latin1');
@@ -213,6 +217,7 @@ export function boot(o: BootOptions): Promise<BootResult> {
     child.on('error', (e) => { out += `\nqemu: ${e.message}\n`; });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (bootTimer) clearTimeout(bootTimer);
       if (lingering) clearTimeout(lingering);
       resolve({ console: out, seconds: (Date.now() - t0) / 1000, timedOut, exit: code });
     });

@@ -72,7 +72,7 @@ export async function runVariant(scenario: ReproScenario, era: ReproEra, variant
     // TCG with -smp 2 sometimes dies in early boot (int3 in enqueue_timer): one more boot.
     for (let attempt = 0; attempt < 2; attempt++) {
       boots++;
-      const r = await boot({ kernel: prep.kernel, initrd, disk, timeoutSec: variant.timeoutSec, doneMarker: /REPRO-END|reboot: Power down/ });
+      const r = await boot({ kernel: prep.kernel, initrd, disk, timeoutSec: variant.timeoutSec, doneMarker: /REPRO-END|reboot: Power down/, bootMarker: /REPRO-BOOT /, bootTimeoutSec: 60 });
       consoleText += `${attempt ? '\n===== boot 2 =====\n' : ''}${r.console}`;
       judgement = judgeConsole(scenario.hazard, r.console);
       if (r.timedOut && judgement.verdict === 'could not run') judgement = { ...judgement, why: `${judgement.why} (stopped after ${variant.timeoutSec} s)` };
