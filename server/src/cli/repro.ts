@@ -98,14 +98,19 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
   if (runs.length === 0) { io.stderr.write(`${TOOL_NAME} repro: nothing matches (see --list)\n`); return 2; }
   const log = (line: string) => io.stderr.write(`${TOOL_NAME} repro: ${line}\n`);
   let allAsExpected = true;
-  for (const { s, era, v } of runs) {
-    const r = await runVariant(s, era, v, { kernelPackages: { ...DEFAULT_KERNEL_PACKAGES, ...kernels }, log });
-    allAsExpected &&= r.asExpected;
-    io.stdout.write(`${formatResultLine(r)}\n`);
-    if (opts.lines && !opts.all) {
-      for (const l of r.lines) io.stdout.write(`    ${l}\n`);
-      if (r.consoleFile) io.stdout.write(`    (console: ${r.consoleFile}${r.boots > 1 ? `, ${r.boots} boots` : ''})\n`);
+  try {
+    for (const { s, era, v } of runs) {
+      const r = await runVariant(s, era, v, { kernelPackages: { ...DEFAULT_KERNEL_PACKAGES, ...kernels }, log });
+      allAsExpected &&= r.asExpected;
+      io.stdout.write(`${formatResultLine(r)}\n`);
+      if (opts.lines && !opts.all) {
+        for (const l of r.lines) io.stdout.write(`    ${l}\n`);
+        if (r.consoleFile) io.stdout.write(`    (console: ${r.consoleFile}${r.boots > 1 ? `, ${r.boots} boots` : ''})\n`);
+      }
     }
+  } catch (e) {
+    io.stderr.write(`${TOOL_NAME} repro: internal error: ${(e as Error).message}\n`);
+    return 2;
   }
   return allAsExpected ? 0 : 1;
 }
