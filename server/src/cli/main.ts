@@ -77,6 +77,7 @@ function buildProgram(io: CliIo): Command {
     .option('--quiet', 'print findings only, no summary')
     .option('--debug', 'print stack traces of internal errors')
     .version(toolVersion())
+    .addHelpText('after', `\nProof on a real kernel: ${TOOL_NAME} repro --help (boots the era's stock Debian kernel under QEMU; docs/repro.md)`)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -87,6 +88,8 @@ function buildProgram(io: CliIo): Command {
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // `fsdax-audit repro ...`: its own options (cli/repro.ts); a tree path named repro is ./repro.
+  if (argv[2] === 'repro') return (await import('./repro')).reproMain(argv.slice(3), io);
   const program = buildProgram(io);
   try {
     program.parse(argv);

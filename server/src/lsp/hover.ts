@@ -1,7 +1,8 @@
 // lsp front-end: hover text. On a flagged expression: the finding's message, the
 // era, what to do instead (the rule's meta.advice) and the simulator's short trace
 // with a link to the whole one. On any ->mapping / ->index / ->share access: what
-// that field holds for an FS-DAX page in this era (model/era.ts describeEra).
+// that field holds for an FS-DAX page in this era (model/era.ts describeEra). A finding
+// whose scenario was run on a stock kernel links its captured run (repro/captured.ts).
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Finding } from '../analysis/audit';
 import { describeEra, type EraDetection } from '../model/era';
@@ -10,6 +11,7 @@ import { fieldName } from '../parse/nodes';
 import { explanationUrl } from '../protocol';
 import { renderMarkdown, runScenario } from '../explain/index';
 import { ruleAdvice } from '../../rules/index';
+import { capturedRunFor, capturedRunUrl, REPRO_KERNELS } from '../repro/captured';
 
 export function hoverFinding(findings: readonly Finding[], pos: Position): Hover | null {
   const hits = findings.filter((f) => contains(f.range, pos));
@@ -20,10 +22,17 @@ export function hoverFinding(findings: readonly Finding[], pos: Position): Hover
     `*Era ${f.era}:* ${describeEra(f.era)}.`,
     ruleAdvice(f.ruleId) ? `*Instead:* ${ruleAdvice(f.ruleId)}` : '',
     f.path.length > 1 ? `*Path:* ${f.path.map((s) => `\`${s.function}()\` ${s.file}:${s.range.start.line + 1}`).join(' → ')}` : '',
+    reproducedLine(f),
     renderMarkdown(runScenario(f.explanation, f.era)).trimEnd(),
     `[Explanation: step through the scenario](${explanationUrl(f.explanation, f.era)})`,
   ].filter(Boolean).join('\n\n'));
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: hits[0].range };
+}
+
+/** The finding's scenario was run on stock kernels (server/src/repro): what happened, and where. */
+function reproducedLine(f: Finding): string {
+  const c = capturedRunFor(f);
+  return c ? `*Reproduced on ${REPRO_KERNELS} (QEMU):* ${c.summary}. [Captured run](${capturedRunUrl(c)}) · \`fsdax-audit repro ${c.scenario}\`` : '';
 }
 
 const FIELD_MEANING: Record<string, string> = {

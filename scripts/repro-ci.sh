@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# CI hook for issue 16: one scenario per era on the stock Debian kernels under QEMU TCG
+# (dax-lock-shared: the hazard run and the single-owner control, on 6.12 and 6.1).
+#   bash scripts/repro-ci.sh            (from the repo root; builds first if out/ is missing)
+# Under CI=true a missing prerequisite (QEMU, busybox-static, xfsprogs, gcc, apt-get...) fails
+# the run; outside CI the script skips with a message saying what to install.
+# Kernels are cached in ${FSDAX_AUDIT_CACHE:-~/.cache/fsdax-audit}/repro, never in the repo.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ -f out/server/src/cli/main.js ] || npm run build --silent || exit 1
+cli=(node bin/fsdax-audit.js repro)
+if ! check=$("${cli[@]}" --check); then
+  if [ "${CI:-}" = "true" ]; then
+    echo "repro-ci: FAIL: $check" >&2
+    exit 1
+  fi
+  echo "repro-ci: skipped (not under CI): $check"
+  exit 0
+fi
+status=0
+for era in 6.12 6.1; do
+  for variant in ${REPRO_CI_VARIANTS:-shared single-owner}; do
+    "${cli[@]}" dax-lock-shared --era "$era" --variant "$variant" || status=1
+  done
+done
+[ $status -eq 0 ] && echo "repro-ci: every run as expected" || echo "repro-ci: FAIL: a run was not as expected (consoles under ${FSDAX_AUDIT_CACHE:-~/.cache/fsdax-audit}/repro/runs)" >&2
+exit $status

@@ -1,0 +1,7 @@
+// repro: the front-ends' one import (CLI `fsdax-audit repro`, scripts/repro-ci.sh through it).
+// It proves findings on real kernels; it knows the analysis only by rule and scenario ids.
+export { DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, SCENARIOS, findScenario, isReproEra } from './scenarios';
+export type { ReproEra, ReproScenario, ReproVariant } from './scenarios';
+export { runVariant } from './run';
+export type { RunResult, RunOptions } from './run';
+export { missingPrerequisites, cacheRoot } from './host';
