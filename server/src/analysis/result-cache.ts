@@ -2,7 +2,7 @@
 // tool, the analysis options that change results, the content hash of every
 // file), its serialization with a format version and a checksum, and the check
 // that says whether a stored result may stand for the current files. Pure: no fs;
-// the front-end reads and writes the bytes (lsp/index-cache.ts).
+// the front-end reads and writes the bytes (host/result-store.ts).
 //
 // Invariant: a stored result is only ever matched against the hashes of the exact
 // bytes it was computed from; any file added, removed or differing, any option or

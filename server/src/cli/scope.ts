@@ -1,0 +1,60 @@
+// cli front-end: what a run reads and what it reports. In context mode (the
+// default with a kernel tree) the analysis reads the tree's context directories
+// (mm/ and fs/, as the language server's index does) plus the named paths, and
+// the named paths only select which findings are reported: a file audited alone
+// gets exactly the findings the whole-tree audit has in it. --no-context reads
+// the named paths only (files-only: sources and callers in other files are not seen).
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FileProblem, Finding } from '../analysis/audit';
+import { contextDirs, toRelative } from '../host/tree-files';
+import { UsageError } from './usage-error';
+
+export interface RunScope {
+  mode: 'context' | 'files';
+  /** Absolute paths to read (files and directories). */
+  read: string[];
+  /** Tree-relative paths (files or directories) whose findings are reported; undefined: every file read. */
+  reported?: string[];
+}
+
+/**
+ * `paths`: what the user named; `treeFound`: the root was given or found by
+ * walking up (a folder of loose C files has no context to draw from);
+ * `extra`: more absolute files to read in context (a --diff's changed files).
+ */
+export function runScope(root: string, paths: readonly string[], options: { context: boolean; treeFound: boolean; extra?: readonly string[] }): RunScope {
+  const named = paths.map((p) => path.resolve(p));
+  const dirs = contextDirs(root);
+  const extra = (options.extra ?? []).filter((f) => fs.existsSync(f));
+  if (options.context && options.treeFound) {
+    if (dirs.length === 0 && named.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
+    const reported = named.length > 0 ? [...new Set(named.map((p) => toRelative(root, p)))].sort() : undefined;
+    // Paths as given, so a missing one is named as the user spelt it.
+    return { mode: 'context', read: [...dirs, ...paths, ...extra], reported: reported?.includes('') ? undefined : reported };
+  }
+  const read = named.length > 0 ? named : dirs;
+  if (read.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
+  // Files-only: a --diff's changed files count where they are among the paths read.
+  const under = (f: string) => read.some((r) => f === r || f.startsWith(`${r}${path.sep}`));
+  return { mode: 'files', read: [...(named.length > 0 ? paths : dirs), ...extra.filter(under)] };
+}
+
+/** Whether a finding or problem in `file` (tree-relative) is reported. */
+export function isReported(scope: RunScope, file: string): boolean {
+  return !scope.reported || scope.reported.some((r) => file === r || file.startsWith(`${r}/`));
+}
+
+/** The findings and problems of the reported files (model problems always: they concern every file). */
+export function reportedPart<T extends { findings: Finding[]; problems: FileProblem[] }>(scope: RunScope, result: T): T {
+  if (!scope.reported) return result;
+  return { ...result, findings: result.findings.filter((f) => isReported(scope, f.file)), problems: result.problems.filter((p) => p.kind === 'model' || isReported(scope, p.file)) };
+}
+
+/** How the summary line names the scope. */
+export function describeScope(scope: RunScope): string {
+  if (scope.mode === 'files') return 'files only';
+  if (!scope.reported) return 'in tree context';
+  const shown = scope.reported.slice(0, 3).join(', ');
+  return `in tree context, reporting ${shown}${scope.reported.length > 3 ? `, ... (${scope.reported.length} paths)` : ''}`;
+}
