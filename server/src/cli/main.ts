@@ -110,7 +110,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (opts.explain) return explain(opts, program.args, io);
     if (opts.updateBaseline && !opts.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
     if (opts.updateBaseline && opts.diff) throw new UsageError('--update-baseline cannot be used with --diff (a baseline lists every finding, not a change\'s)');
-    const report = await run(program.args, opts, progress);
+    const report = await run(program.args, opts, progress, (m) => { if (opts.debug) io.stderr.write(`${m}\n`); });
     progress.done();
     const text = opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report, !opts.quiet);
     if (opts.output) writeFile(opts.output, text, 'report');
@@ -172,7 +172,7 @@ function rootFor(paths: string[], opts: CliOptions): string {
   return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
 }
 
-async function run(paths: string[], opts: CliOptions, progress: Progress): Promise<Report> {
+async function run(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
   const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
   const treeFound = !!opts.root || !!findTreeRoot(path.resolve(paths[0] ?? '.'));
@@ -188,12 +188,12 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
   const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures });
   const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
-  const store = dir ? new ResultStore(dir, root, opts.debug ? (m) => process.stderr.write(`${m}\n`) : undefined) : undefined;
+  const store = dir ? new ResultStore(dir, root, log) : undefined;
   const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
   const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures }, defaultModel()), files: hashes };
   // The working tree's mm/+fs/ exactly is the language server's index: its slot is read and written too.
   const slot = !!key && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
-  const audit = (k: StoredResultKey | undefined, useSlot: boolean) => auditCached(session, store, k, useSlot, progress);
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean) => auditCached(session, store, k, useSlot, progress, log);
   let result = await audit(key, slot);
   let diff: Report['diff'];
   if (git) {
@@ -248,9 +248,12 @@ function wouldRead(scope: RunScope, root: string, rel: string): boolean {
 }
 
 /** The session's audit of its files, or the kept result for exactly these files and options. */
-async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, progress: Progress): Promise<AuditResult> {
+async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, progress: Progress, log: (message: string) => void): Promise<AuditResult> {
   const kept = store && key ? store.lookup(key, { slot }) : undefined;
-  if (kept) return kept;
+  if (kept) {
+    log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
+    return kept;
+  }
   progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
   const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
