@@ -23,18 +23,39 @@ export interface DiffSummary {
 
 const pathKey = (f: Finding) => JSON.stringify(f.path.map((s) => [s.file, s.function, s.label]));
 
-/** What the working tree adds (new or with a changed path), and what it removes, against the base. */
+/**
+ * What the working tree adds (new, or the same fingerprint with another path),
+ * and what it removes, against the base. Fingerprints repeat (two reads of
+ * `folio->index` in one function), so they are matched as a multiset, as the
+ * baseline does: occurrences with the same path pair first, then the rest in
+ * order (changed); a head occurrence left over is new, a base one removed.
+ */
 export function diffFindings(base: readonly Finding[], head: readonly Finding[]): { reported: Finding[]; added: number; changed: Finding[]; removed: Finding[] } {
-  const baseBy = new Map<string, Finding[]>();
-  for (const f of base) { const l = baseBy.get(f.fingerprint); if (l) l.push(f); else baseBy.set(f.fingerprint, [f]); }
-  const headPrints = new Set(head.map((f) => f.fingerprint));
-  const reported: Finding[] = [];
-  const changed: Finding[] = [];
-  let added = 0;
-  for (const f of head) {
-    const was = baseBy.get(f.fingerprint);
-    if (!was) { added++; reported.push(f); continue; }
-    if (!was.some((b) => pathKey(b) === pathKey(f))) { changed.push(f); reported.push(f); }
+  const group = (list: readonly Finding[]) => {
+    const m = new Map<string, Finding[]>();
+    for (const f of list) { const l = m.get(f.fingerprint); if (l) l.push(f); else m.set(f.fingerprint, [f]); }
+    return m;
+  };
+  const baseBy = group(base);
+  const fresh = new Set<Finding>();
+  const changed = new Set<Finding>();
+  const matchedBase = new Set<Finding>();
+  for (const [print, heads] of group(head)) {
+    const bases = [...(baseBy.get(print) ?? [])];
+    const rest: Finding[] = [];
+    for (const h of heads) {
+      const i = bases.findIndex((b) => pathKey(b) === pathKey(h));
+      if (i >= 0) matchedBase.add(bases.splice(i, 1)[0]); else rest.push(h);
+    }
+    for (const h of rest) {
+      const b = bases.shift();
+      if (b) { matchedBase.add(b); changed.add(h); } else fresh.add(h);
+    }
   }
-  return { reported, added, changed, removed: base.filter((f) => !headPrints.has(f.fingerprint)) };
+  return {
+    reported: head.filter((f) => fresh.has(f) || changed.has(f)),
+    added: fresh.size,
+    changed: head.filter((f) => changed.has(f)),
+    removed: base.filter((f) => !matchedBase.has(f)),
+  };
 }
