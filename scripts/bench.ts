@@ -1,6 +1,8 @@
-// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --no-cocci]
+// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --file fs/dax.c --no-cocci]
 // Not a test: measures, on a cached kernel tree, the bare tree-sitter parse of
-// the files (the floor), our full analysis through the CLI, and Coccinelle with
+// the files (the floor), our full analysis through the CLI (uncached), one file
+// audited in the context of the tree, cold (empty result cache) and warm (the
+// kept result of the cold run), and Coccinelle with
 // an equivalent report-mode semantic patch (scripts/bench/fsdax.cocci) when
 // spatch is installed. Each runs in its own process so peak RSS is its own.
 // Latest figures: docs/performance.md.
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
 
   const report = path.join(scratch, 'report.json');
   const ours = await node('run-cli.js', ['--root', root, ...dirs.map((d) => path.join(root, d)),
-    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-progress', '--jobs', String(jobs)], 'stderr');
+    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
   if (ours.exitCode !== 0) throw new Error(`the CLI exited ${String(ours.exitCode)}`);
   const doc = JSON.parse(fs.readFileSync(report, 'utf8'));
   const bySeverity = (s: string) => doc.findings.filter((f: { severity: string }) => f.severity === s).length;
@@ -98,10 +100,25 @@ async function main(): Promise<void> {
     `${doc.findings.length} findings (${bySeverity('error')} errors, ${bySeverity('warning')} warnings), era ${doc.era.era}`);
   console.log(`ratio fsdax-audit / floor: ${(ours.seconds / floor.seconds).toFixed(2)}x (target <= 1.5x, RSS <= 1024 MiB)`);
 
+  // One file in the context of the tree, as a CI job auditing a patch runs it: cold, then warm from the kept result.
+  const file = arg('file', 'fs/dax.c');
+  const cacheDir = path.join(scratch, 'result-cache');
+  const single = (label: string) => node('run-cli.js', ['--root', root, path.join(root, file), '--format', 'json', '--output', path.join(scratch, `${label}.json`),
+    '--fail-on', 'never', '--no-progress', '--cache-dir', cacheDir, '--jobs', String(jobs)], 'stderr');
+  const cold = await single('cold');
+  const warm = await single('warm');
+  const singleFindings = JSON.parse(fs.readFileSync(path.join(scratch, 'cold.json'), 'utf8')).findings.length;
+  const expected = doc.findings.filter((f: { file: string }) => f.file === file).length;
+  if (fs.readFileSync(path.join(scratch, 'warm.json'), 'utf8') !== fs.readFileSync(path.join(scratch, 'cold.json'), 'utf8')) throw new Error('the warm report differs from the cold one');
+  console.log(`${file} in context, cold: ${secs(cold.seconds)} (${(cold.seconds / ours.seconds).toFixed(2)}x the whole-tree audit), peak RSS ${mib(cold.maxRssBytes)}, ${singleFindings} findings (whole tree: ${expected} in ${file})`);
+  console.log(`${file} in context, warm: ${secs(warm.seconds)} (${(warm.seconds / ours.seconds).toFixed(2)}x the whole-tree audit, ${(warm.seconds / cold.seconds).toFixed(2)}x cold), peak RSS ${mib(warm.maxRssBytes)}`);
+
   const rows = [
     ['bare tree-sitter parse, 1 process', secs(floor1.seconds), `${(floor1.seconds / floor.seconds).toFixed(2)}x`, mib(floor1.maxRssBytes), '-'],
     ...(jobs > 1 ? [[`bare tree-sitter parse, ${jobs} processes (floor)`, secs(floor.seconds), '1.00x', mib(floor.maxRssBytes), '-']] : []),
     [`fsdax-audit, --jobs ${jobs}`, secs(ours.seconds), `${(ours.seconds / floor.seconds).toFixed(2)}x`, mib(ours.maxRssBytes), String(doc.findings.length)],
+    [`\`${file}\` in context, cold`, secs(cold.seconds), `${(cold.seconds / floor.seconds).toFixed(2)}x`, mib(cold.maxRssBytes), String(singleFindings)],
+    [`\`${file}\` in context, warm (kept result)`, secs(warm.seconds), `${(warm.seconds / floor.seconds).toFixed(2)}x`, mib(warm.maxRssBytes), String(singleFindings)],
   ];
   if (process.argv.includes('--no-cocci')) {
     console.log('coccinelle: skipped (--no-cocci)');
