@@ -45,6 +45,10 @@ describe('cli: results kept between runs', () => {
     await run(['--cache-dir', cache, '--root', tree]);
     const era = await run(['--cache-dir', cache, '--root', tree, '--era', '6.15+']);
     assert.ok(!era.hit);
+    // Files-only results are not the editor index's: its slot is left alone.
+    const filesOnly = scratchDir();
+    await run(['--cache-dir', filesOnly, '--no-context', '--root', tree, path.join(tree, 'mm', 'owner.c')]);
+    assert.deepStrictEqual(fs.readdirSync(filesOnly).map((n) => n.replace(/[0-9a-f]{16,}/g, 'H')), ['context-H.cli-H.json']);
     const off = scratchDir();
     await run(['--no-cache', '--cache-dir', off, '--root', tree]);
     assert.deepStrictEqual(fs.readdirSync(off), []);

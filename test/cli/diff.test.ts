@@ -96,6 +96,20 @@ describe('cli: --diff <rev>', () => {
     assert.deepStrictEqual([same.findings, same.diff.removed, same.diff.changedFiles], [[], [], []]);
   });
 
+  it('a commit that gives a finding another path (a shorter route from the source): reported as changed, not new', async () => {
+    const dir = repo();
+    edit(dir, 'mm/pmem-failure.c', '\tif (!p)\n\t\treturn mf_dev_pagemap(pfn, flags);', '\tif (!p)\n\t\treturn pmemfs_notify_failure(pfn_folio(pfn), flags);');
+    commit(dir, 'a shorter route');
+    const r = await diff(dir, 'HEAD~1');
+    assert.deepStrictEqual(prints(r.findings), ['fsdax/mapping-deref|fs/pmemfs/notify.c|pmemfs_notify_failure|folio->mapping', 'fsdax/index-read|fs/pmemfs/notify.c|pmemfs_notify_failure|folio->index']);
+    assert.strictEqual(r.diff.added, 0);
+    assert.deepStrictEqual(r.diff.changed, prints(r.findings));
+    // mm/owner.c is no longer reached (mf_dev_pagemap is not called): removed.
+    assert.deepStrictEqual(prints(r.diff.removed), ['fsdax/index-read|mm/owner.c|mf_page_offset|page->index']);
+    const text = await runCli(['--fail-on', 'never', '--root', dir, '--diff', 'HEAD~1']);
+    assert.match(text.stdout, /: 0 new, 2 with a changed path, 1 removed$/m);
+  });
+
   it('uncommitted and untracked changes count; a second copy of a read in one function is new; a deleted file removes its findings', async () => {
     const dir = repo();
     edit(dir, 'mm/owner.c', '\treturn page->index;', '\tpr_info("%lu\\n", page->index);\n\treturn page->index;');

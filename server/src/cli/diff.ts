@@ -6,7 +6,9 @@
 // the base has it with another path (source -> calls -> site, compared by file,
 // function and label, not by line); both are reported. Findings the base has and
 // the working tree has not are removed (listed, never a failure).
-import type { Finding } from '../analysis/audit';
+import type { AuditSession, Finding } from '../analysis/audit';
+import { contentHash } from '../analysis/result-cache';
+import type { GitChange, GitCheckout } from '../host/git';
 
 export interface DiffSummary {
   /** The revision as given, and the commit it named. */
@@ -58,4 +60,26 @@ export function diffFindings(base: readonly Finding[], head: readonly Finding[])
     changed: head.filter((f) => changed.has(f)),
     removed: base.filter((f) => !matchedBase.has(f)),
   };
+}
+
+/**
+ * Turns the session (the working tree's files) into the base: each changed file
+ * the run reads is set to its content at `commit`, or deleted when the change
+ * added it; a file the change deleted comes back when the run would read it.
+ * Returns the base's file hashes (the result store's key), from the working tree's.
+ */
+export function setBase(session: AuditSession, git: GitCheckout, commit: string, changes: readonly GitChange[], wouldRead: (rel: string) => boolean, hashes: ReadonlyMap<string, string>): Map<string, string> {
+  const base = new Map(hashes);
+  for (const c of changes) {
+    if (!(c.status === 'deleted' ? wouldRead(c.path) : session.has(c.path))) continue;
+    if (c.status === 'added') {
+      session.deleteFile(c.path);
+      base.delete(c.path);
+    } else {
+      const content = git.show(commit, c.path);
+      session.setFile(c.path, content);
+      base.set(c.path, contentHash(content));
+    }
+  }
+  return base;
 }

@@ -7,15 +7,15 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AuditResult, AuditSession } from '../analysis/audit';
-import { analysisKey, contentHash } from '../analysis/result-cache';
+import { analysisKey } from '../analysis/result-cache';
 import { defaultModel } from '../model/model';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError } from '../host/tree-files';
 import { GitCheckout } from '../host/git';
 import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
-import { describeScope, reportedPart, runScope, type RunScope } from './scope';
-import { diffFindings } from './diff';
+import { describeScope, reportedPart, runScope, wouldRead } from './scope';
+import { diffFindings, setBase } from './diff';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -191,27 +191,14 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   const store = dir ? new ResultStore(dir, root, log) : undefined;
   const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
   const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures }, defaultModel()), files: hashes };
-  // The working tree's mm/+fs/ exactly is the language server's index: its slot is read and written too.
-  const slot = !!key && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
-  const audit = (k: StoredResultKey | undefined, useSlot: boolean) => auditCached(session, store, k, useSlot, progress, log);
-  let result = await audit(key, slot);
+  // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
+  const slot = !!key && scope.mode === 'context' && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
+  let result = await audit(key, slot, `${session.size} files`);
   let diff: Report['diff'];
   if (git) {
-    // The base: the changed files as they were at the revision, the rest of the tree shared.
-    const baseHashes = new Map(hashes);
-    for (const c of changes) {
-      const inRun = c.status === 'deleted' ? wouldRead(scope, root, c.path) : session.has(c.path);
-      if (!inRun) continue;
-      if (c.status === 'added') {
-        session.deleteFile(c.path);
-        baseHashes.delete(c.path);
-      } else {
-        const content = git.show(commit!, c.path);
-        session.setFile(c.path, content);
-        baseHashes.set(c.path, contentHash(content));
-      }
-    }
-    const base = await audit(key && { ...key, files: baseHashes }, false);
+    const baseHashes = setBase(session, git, commit!, changes, (rel) => wouldRead(scope, path.join(root, rel)), hashes);
+    const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
     const head = reportedPart(scope, result);
     const d = diffFindings(reportedPart(scope, base).findings, head.findings);
     diff = { base: opts.diff!, commit: commit!, changedFiles: changes.map((c) => c.path), added: d.added, changed: d.changed, removed: d.removed };
@@ -241,20 +228,14 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   return report;
 }
 
-/** Whether a file deleted from the working tree would be read by this scope if it were there. */
-function wouldRead(scope: RunScope, root: string, rel: string): boolean {
-  const abs = path.join(root, rel);
-  return scope.read.map((r) => path.resolve(r)).some((r) => abs === r || abs.startsWith(`${r}${path.sep}`));
-}
-
 /** The session's audit of its files, or the kept result for exactly these files and options. */
-async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, progress: Progress, log: (message: string) => void): Promise<AuditResult> {
+async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, phase: () => void, log: (message: string) => void): Promise<AuditResult> {
   const kept = store && key ? store.lookup(key, { slot }) : undefined;
   if (kept) {
     log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
     return kept;
   }
-  progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
+  phase();
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
   const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
   if (store && key && session.isComplete) store.store(key, result, { slot });

@@ -58,3 +58,8 @@ export function describeScope(scope: RunScope): string {
   const shown = scope.reported.slice(0, 3).join(', ');
   return `in tree context, reporting ${shown}${scope.reported.length > 3 ? `, ... (${scope.reported.length} paths)` : ''}`;
 }
+
+/** Whether an absolute path is among what the scope reads (a file deleted from the working tree, for the --diff base). */
+export function wouldRead(scope: RunScope, abs: string): boolean {
+  return scope.read.map((r) => path.resolve(r)).some((r) => abs === r || abs.startsWith(`${r}${path.sep}`));
+}
