@@ -60,6 +60,24 @@ describe('cli: results kept between runs', () => {
     assert.strictEqual(damaged.stdout, fresh.stdout);
   });
 
+  it('keeps the 8 most recent entries of a tree, and deletes any tree\'s entries unused for a month', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    const old = path.join(cache, 'gone-0123456789abcdef.cli-0123456789abcdef01234567.json');
+    fs.writeFileSync(old, '{}');
+    const monthAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    fs.utimesSync(old, monthAgo, monthAgo);
+    const extra = path.join(tree, 'mm', 'extra.c');
+    for (let i = 0; i < 10; i++) {
+      fs.writeFileSync(extra, `int extra_${i};\n`);
+      await run(['--cache-dir', cache, '--root', tree]);
+    }
+    const cli = fs.readdirSync(cache).filter((n) => n.includes('.cli-'));
+    assert.strictEqual(cli.length, 8, cli.join());
+    assert.ok(!fs.existsSync(old));
+    assert.ok((await run(['--cache-dir', cache, '--root', tree])).hit, 'the latest state is kept');
+  });
+
   it('the language server slot written by the CLI is the one the index reads (same name, tool and key)', async () => {
     const { WorkspaceIndex } = await import('../../server/src/lsp/workspace-index');
     const { IndexCacheFile } = await import('../../server/src/host/result-store');

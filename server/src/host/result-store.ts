@@ -117,6 +117,8 @@ export function writeStoredResult(cache: IndexCacheFile, key: StoredResultKey, r
 
 /** CLI entries kept per tree (most recently used first); older ones are deleted after a write. */
 const CLI_ENTRIES_PER_TREE = 8;
+/** A CLI entry of any tree unused this long is deleted after a write (trees come and go: CI checkouts, scratch copies). */
+const CLI_ENTRY_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * The CLI's store: one content-addressed file per (tool, options, file hashes) of
@@ -153,16 +155,19 @@ export class ResultStore {
     if (slot) writeStoredResult(new IndexCacheFile(this.directory, this.root, this.log), key, result);
   }
 
-  /** Deletes this tree's CLI entries beyond the most recently used few. */
+  /** Deletes this tree's CLI entries beyond the most recently used few, and any tree's unused for a month. */
   private prune(): void {
     const prefix = `${treeStem(this.root)}.cli-`;
     let names: string[];
-    try { names = fs.readdirSync(this.directory).filter((n) => n.startsWith(prefix) && n.endsWith('.json')); } catch { return; }
+    try { names = fs.readdirSync(this.directory).filter((n) => /\.cli-[0-9a-f]+\.json$/.test(n)); } catch { return; }
     const aged = names.map((n) => {
       const file = path.join(this.directory, n);
-      try { return { file, mtime: fs.statSync(file).mtimeMs }; } catch { return { file, mtime: 0 }; }
+      try { return { n, file, mtime: fs.statSync(file).mtimeMs }; } catch { return { n, file, mtime: 0 }; }
     }).sort((a, b) => b.mtime - a.mtime || (a.file < b.file ? -1 : 1));
-    for (const { file } of aged.slice(CLI_ENTRIES_PER_TREE)) {
+    const now = Date.now();
+    const ours = aged.filter((e) => e.n.startsWith(prefix));
+    const stale = [...ours.slice(CLI_ENTRIES_PER_TREE), ...aged.filter((e) => now - e.mtime > CLI_ENTRY_MAX_AGE_MS)];
+    for (const { file } of stale) {
       try { fs.unlinkSync(file); } catch { /* gone already */ }
     }
   }
