@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { AuditResult } from '../analysis/audit';
 import { cacheMismatch, contentHash, parseTreeResult, serializeTreeResult, stableJson, type CachedTreeResult } from '../analysis/result-cache';
-import { toolVersion } from '../cli/project';
+import { toolVersion } from './tool-version';
 
 /** Set (to anything but '' or '0') to turn the cache off: tests, and a way out when in doubt. */
 export const NO_CACHE_ENV = 'FSDAX_AUDIT_NO_CACHE';
