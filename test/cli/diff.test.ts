@@ -110,6 +110,19 @@ describe('cli: --diff <rev>', () => {
     assert.match(text.stdout, /: 0 new, 2 with a changed path, 1 removed$/m);
   });
 
+  it('a commit that renames the callee file (and adds a hazard to it): only the hazard is new, nothing removed', async () => {
+    const dir = repo();
+    git(dir, 'mv', 'fs/pmemfs/notify.c', 'fs/pmemfs/failure.c');
+    commit(dir, 'rename');
+    const moved = await diff(dir, 'HEAD~1');
+    assert.deepStrictEqual([moved.findings, moved.diff.removed], [[], []]);
+    assert.deepStrictEqual(moved.diff.changedFiles, ['fs/pmemfs/failure.c', 'fs/pmemfs/notify.c']);
+    edit(dir, 'fs/pmemfs/failure.c', '\tif (!mapping)\n', '\tpr_info("pmemfs: failure in %lu\\n", folio_pgoff(folio));\n\tif (!mapping)\n');
+    const r = await diff(dir, 'HEAD~1', path.join(dir, 'fs', 'pmemfs', 'failure.c'));
+    assert.deepStrictEqual(prints(r.findings), ['fsdax/index-read|fs/pmemfs/failure.c|pmemfs_notify_failure|folio_pgoff(folio)']);
+    assert.deepStrictEqual(r.diff.removed, []);
+  });
+
   it('uncommitted and untracked changes count; a second copy of a read in one function is new; a deleted file removes its findings', async () => {
     const dir = repo();
     edit(dir, 'mm/owner.c', '\treturn page->index;', '\tpr_info("%lu\\n", page->index);\n\treturn page->index;');

@@ -70,16 +70,53 @@ export function diffFindings(base: readonly Finding[], head: readonly Finding[])
  */
 export function setBase(session: AuditSession, git: GitCheckout, commit: string, changes: readonly GitChange[], wouldRead: (rel: string) => boolean, hashes: ReadonlyMap<string, string>): Map<string, string> {
   const base = new Map(hashes);
+  const restore = (rel: string) => {
+    const content = git.show(commit, rel);
+    session.setFile(rel, content);
+    base.set(rel, contentHash(content));
+  };
   for (const c of changes) {
-    if (!(c.status === 'deleted' ? wouldRead(c.path) : session.has(c.path))) continue;
-    if (c.status === 'added') {
+    if (c.status === 'deleted') {
+      if (wouldRead(c.path)) restore(c.path);
+      continue;
+    }
+    if (c.status === 'modified') {
+      if (session.has(c.path)) restore(c.path);
+      continue;
+    }
+    // Added, or renamed: absent under this name at the revision (a renamed file is back under its old one).
+    if (session.has(c.path)) {
       session.deleteFile(c.path);
       base.delete(c.path);
-    } else {
-      const content = git.show(commit, c.path);
-      session.setFile(c.path, content);
-      base.set(c.path, contentHash(content));
     }
+    if (c.status === 'renamed' && wouldRead(c.from!)) restore(c.from!);
   }
   return base;
+}
+
+/** The base's findings as the working tree names its files (a renamed file's findings under its new name), for matching. */
+export function renamedBase(base: readonly Finding[], changes: readonly GitChange[]): Finding[] {
+  const to = new Map(changes.filter((c) => c.status === 'renamed').map((c) => [c.from!, c.path]));
+  if (to.size === 0) return [...base];
+  const name = (file: string) => to.get(file) ?? file;
+  return base.map((f) => {
+    const file = name(f.file);
+    if (file === f.file && f.path.every((s) => name(s.file) === s.file)) return f;
+    const prefix = `${f.ruleId}|${f.file}|`;
+    const fingerprint = f.fingerprint.startsWith(prefix) ? `${f.ruleId}|${file}|${f.fingerprint.slice(prefix.length)}` : f.fingerprint;
+    return { ...f, file, fingerprint, path: f.path.map((s) => ({ ...s, file: name(s.file) })) };
+  });
+}
+
+/**
+ * The change's findings: both states' findings matched with the base's files
+ * under their working-tree names; `select` picks the reported ones (after the
+ * renaming, so a file named under its new name keeps its old findings). Removed
+ * findings are given as the base had them (its names and lines).
+ */
+export function diffStates(base: readonly Finding[], head: readonly Finding[], changes: readonly GitChange[], select: (f: Finding) => boolean): ReturnType<typeof diffFindings> {
+  const renamed = renamedBase(base, changes);
+  const original = new Map(renamed.map((f, i) => [f, base[i]]));
+  const d = diffFindings(renamed.filter(select), head.filter(select));
+  return { ...d, removed: d.removed.map((f) => original.get(f)!) };
 }

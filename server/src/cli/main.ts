@@ -14,8 +14,8 @@ import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, 
 import { GitCheckout } from '../host/git';
 import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
-import { describeScope, reportedPart, runScope, wouldRead } from './scope';
-import { diffFindings, setBase } from './diff';
+import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
+import { diffStates, setBase } from './diff';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -199,10 +199,10 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   if (git) {
     const baseHashes = setBase(session, git, commit!, changes, (rel) => wouldRead(scope, path.join(root, rel)), hashes);
     const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
-    const head = reportedPart(scope, result);
-    const d = diffFindings(reportedPart(scope, base).findings, head.findings);
-    diff = { base: opts.diff!, commit: commit!, changedFiles: changes.map((c) => c.path), added: d.added, changed: d.changed, removed: d.removed };
-    result = { ...head, findings: d.reported };
+    const d = diffStates(base.findings, result.findings, changes, (f) => isReported(scope, f.file));
+    const changedFiles = [...new Set(changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path])))].sort();
+    diff = { base: opts.diff!, commit: commit!, changedFiles, added: d.added, changed: d.changed, removed: d.removed };
+    result = { ...reportedPart(scope, result), findings: d.reported };
   } else {
     result = reportedPart(scope, result);
   }

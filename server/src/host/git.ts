@@ -14,8 +14,9 @@ function git(cwd: string, args: string[]): { status: number | null; stdout: Buff
 /** A .c/.h file that differs between the revision and the working tree, tree-relative. */
 export interface GitChange {
   path: string;
-  /** added: absent at the revision; deleted: absent in the working tree. */
-  status: 'added' | 'modified' | 'deleted';
+  /** added: absent at the revision; deleted: absent in the working tree; renamed: `from` at the revision. */
+  status: 'added' | 'modified' | 'deleted' | 'renamed';
+  from?: string;
 }
 
 export class GitCheckout {
@@ -42,22 +43,40 @@ export class GitCheckout {
    * (added), sorted by path.
    */
   changes(commit: string): GitChange[] {
-    const diff = git(this.top, ['diff', '--name-status', '--no-renames', '-z', commit, '--']);
+    // Renames are detected (git's default similarity), so a moved file's findings are neither new nor removed.
+    const diff = git(this.top, ['diff', '--name-status', '-M', '-z', commit, '--']);
     if (diff.status !== 0) throw new InputError(`--diff: git diff ${commit} failed: ${diff.stderr}`);
     const fields = diff.stdout.toString('utf8').split('\0').filter((f) => f !== '');
-    const out = new Map<string, GitChange['status']>();
-    for (let i = 0; i + 1 < fields.length; i += 2) {
+    const out = new Map<string, Omit<GitChange, 'path'>>();
+    for (let i = 0; i + 1 < fields.length;) {
       const code = fields[i][0];
-      out.set(fields[i + 1], code === 'A' ? 'added' : code === 'D' ? 'deleted' : 'modified');
+      if (code === 'R' && i + 2 < fields.length) {
+        out.set(fields[i + 2], { status: 'renamed', from: fields[i + 1] });
+        i += 3;
+        continue;
+      }
+      out.set(fields[i + 1], { status: code === 'A' ? 'added' : code === 'D' ? 'deleted' : 'modified' });
+      i += 2;
     }
     const untracked = git(this.top, ['ls-files', '--others', '--exclude-standard', '-z']);
-    if (untracked.status === 0) for (const f of untracked.stdout.toString('utf8').split('\0')) if (f) out.set(f, 'added');
-    const changes: GitChange[] = [];
-    for (const [file, status] of out) {
-      if (!/\.[ch]$/.test(file)) continue;
+    if (untracked.status === 0) for (const f of untracked.stdout.toString('utf8').split('\0')) if (f) out.set(f, { status: 'added' });
+    const inTree = (file: string): string | undefined => {
+      if (!/\.[ch]$/.test(file)) return undefined;
       const rel = toRelative(this.root, path.join(this.top, file));
-      if (path.isAbsolute(rel)) continue; // outside the tree root
-      changes.push({ path: rel, status });
+      return path.isAbsolute(rel) ? undefined : rel; // outside the tree root
+    };
+    const changes: GitChange[] = [];
+    for (const [file, change] of out) {
+      const rel = inTree(file);
+      const from = change.from === undefined ? undefined : inTree(change.from);
+      if (change.status === 'renamed') {
+        // A rename into or out of the tree (or to another kind of file) is an add or a delete here.
+        if (rel !== undefined && from !== undefined) changes.push({ path: rel, status: 'renamed', from });
+        else if (rel !== undefined) changes.push({ path: rel, status: 'added' });
+        else if (from !== undefined) changes.push({ path: from, status: 'deleted' });
+      } else if (rel !== undefined) {
+        changes.push({ path: rel, status: change.status });
+      }
     }
     return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
