@@ -43,6 +43,8 @@ export interface CliOptions {
   jobs: number;
   /** false with --no-context: read and analyse the named paths only. */
   context: boolean;
+  /** The context's directories, tree-relative (default: mm and fs, as the language server's index). */
+  contextDirs?: string[];
   diff?: string;
   /** false with --no-cache. */
   cache: boolean;
@@ -77,6 +79,7 @@ function buildProgram(io: CliIo): Command {
     .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
     .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
     .option('--no-context', 'analyse the named paths only, without the rest of the tree (default: named paths are audited in the context of mm/ and fs/ and select what is reported)')
+    .option('--context-dirs <dirs>', 'comma-separated tree directories the context is drawn from (default: mm,fs as the editor\'s index; . for the whole tree)', (v: string) => v.split(',').map((d) => d.trim()).filter((d) => d !== ''))
     .option('--diff <rev>', 'report only what the working tree adds against git revision <rev> (new findings, and findings whose path changed), and list what it removes')
     .option('--cache-dir <dir>', 'where results are kept between runs (default: $XDG_CACHE_HOME/fsdax-audit/index, shared with the language server)')
     .option('--no-cache', 'neither read nor write kept results (also FSDAX_AUDIT_NO_CACHE=1)')
@@ -180,7 +183,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   const git = opts.diff ? GitCheckout.around(root) : undefined;
   const commit = git?.commit(opts.diff!);
   const changes = git ? git.changes(commit!) : [];
-  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, extra: changes.map((c) => path.join(root, c.path)) });
+  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, extra: changes.map((c) => path.join(root, c.path)), contextDirs: opts.contextDirs });
   const era = detectTreeEra(root, opts.era);
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
@@ -192,7 +195,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
   const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures }, defaultModel()), files: hashes };
   // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
-  const slot = !!key && scope.mode === 'context' && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
+  const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
   const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
   let result = await audit(key, slot, `${session.size} files`);
   let diff: Report['diff'];
@@ -210,7 +213,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
     ...result.problems.filter((p) => p.kind !== 'syntax'),
     ...reportedPart(scope, { findings: [], problems: unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })) }).problems,
   ].sort(compareProblems);
-  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats, scope: { mode: scope.mode, reported: scope.reported ?? null, description: describeScope(scope) }, diff };
+  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats, scope: { mode: scope.mode, reported: scope.reported ?? null, contextDirs: scope.contextDirs ?? null, description: describeScope(scope) }, diff };
   if (opts.format === 'sarif') {
     // Snippets only for the files findings point into, read again rather than kept.
     const wanted = [...new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)]))];

@@ -23,7 +23,7 @@ export interface Report {
   stats: AuditResult['stats'];
   baseline?: BaselineSummary;
   /** What was analysed and what is reported (context mode or files only). */
-  scope: { mode: 'context' | 'files'; reported: string[] | null; description: string };
+  scope: { mode: 'context' | 'files'; reported: string[] | null; contextDirs: string[] | null; description: string };
   /** --diff: the base and what the change removes (the findings above are what it adds). */
   diff?: DiffSummary;
   /** Source text for SARIF snippets; absent when the formats need none. */

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FileProblem, Finding } from '../analysis/audit';
-import { contextDirs, toRelative } from '../host/tree-files';
+import { CONTEXT_DIRS, contextDirs, toRelative } from '../host/tree-files';
 import { UsageError } from './usage-error';
 
 export interface RunScope {
@@ -16,6 +16,8 @@ export interface RunScope {
   read: string[];
   /** Tree-relative paths (files or directories) whose findings are reported; undefined: every file read. */
   reported?: string[];
+  /** Context mode: the tree-relative directories the context is drawn from ('' the whole tree). */
+  contextDirs?: string[];
 }
 
 /**
@@ -23,21 +25,30 @@ export interface RunScope {
  * walking up (a folder of loose C files has no context to draw from);
  * `extra`: more absolute files to read in context (a --diff's changed files).
  */
-export function runScope(root: string, paths: readonly string[], options: { context: boolean; treeFound: boolean; extra?: readonly string[] }): RunScope {
+export function runScope(root: string, paths: readonly string[], options: { context: boolean; treeFound: boolean; extra?: readonly string[]; contextDirs?: readonly string[] }): RunScope {
   const named = paths.map((p) => path.resolve(p));
-  const dirs = contextDirs(root);
+  const dirs = options.contextDirs ? contextDirsOf(root, options.contextDirs) : contextDirs(root);
   const extra = (options.extra ?? []).filter((f) => fs.existsSync(f));
   if (options.context && options.treeFound) {
     if (dirs.length === 0 && named.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
     const reported = named.length > 0 ? [...new Set(named.map((p) => toRelative(root, p)))].sort() : undefined;
     // Paths as given, so a missing one is named as the user spelt it.
-    return { mode: 'context', read: [...dirs, ...paths, ...extra], reported: reported?.includes('') ? undefined : reported };
+    return { mode: 'context', read: [...dirs, ...paths, ...extra], reported: reported?.includes('') ? undefined : reported, contextDirs: dirs.map((d) => toRelative(root, d)) };
   }
   const read = named.length > 0 ? named : dirs;
   if (read.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
   // Files-only: a --diff's changed files count where they are among the paths read.
   const under = (f: string) => read.some((r) => f === r || f.startsWith(`${r}${path.sep}`));
   return { mode: 'files', read: [...(named.length > 0 ? paths : dirs), ...extra.filter(under)] };
+}
+
+/** --context-dirs: tree-relative directories ('.' the whole tree); a missing one is an error. */
+function contextDirsOf(root: string, dirs: readonly string[]): string[] {
+  return dirs.map((d) => {
+    const abs = path.resolve(root, d);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new UsageError(`--context-dirs: no such directory in the tree: ${d}`);
+    return abs;
+  });
 }
 
 /** Whether a finding or problem in `file` (tree-relative) is reported. */
@@ -54,9 +65,12 @@ export function reportedPart<T extends { findings: Finding[]; problems: FileProb
 /** How the summary line names the scope. */
 export function describeScope(scope: RunScope): string {
   if (scope.mode === 'files') return 'files only';
-  if (!scope.reported) return 'in tree context';
+  const dirs = scope.contextDirs ?? [];
+  const context = dirs.length === CONTEXT_DIRS.length && dirs.every((d, i) => d === CONTEXT_DIRS[i]) ? 'in tree context'
+    : dirs.includes('') ? 'in the context of the whole tree' : `in the context of ${dirs.map((d) => `${d}/`).join(' ')}`;
+  if (!scope.reported) return context;
   const shown = scope.reported.slice(0, 3).join(', ');
-  return `in tree context, reporting ${shown}${scope.reported.length > 3 ? `, ... (${scope.reported.length} paths)` : ''}`;
+  return `${context}, reporting ${shown}${scope.reported.length > 3 ? `, ... (${scope.reported.length} paths)` : ''}`;
 }
 
 /** Whether an absolute path is among what the scope reads (a file deleted from the working tree, for the --diff base). */

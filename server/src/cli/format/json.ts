@@ -15,7 +15,7 @@ export function formatJson(report: Report): string {
     era: { era: report.era.era, known: report.era.known, evidence: report.era.evidence },
     stats: { ...report.stats, findings: report.findings.length },
     baseline: report.baseline ?? null,
-    scope: { mode: report.scope.mode, reported: report.scope.reported },
+    scope: { mode: report.scope.mode, reported: report.scope.reported, contextDirs: report.scope.contextDirs },
     ...(report.diff ? {
       diff: {
         base: report.diff.base, commit: report.diff.commit, changedFiles: report.diff.changedFiles,
