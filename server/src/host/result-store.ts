@@ -31,6 +31,9 @@ export function cacheDirectory(requested: unknown, env: NodeJS.ProcessEnv = proc
 
 let identity: string | undefined;
 
+/** Packages whose version decides a result. */
+const PARSER_PACKAGES = ['tree-sitter', 'tree-sitter-c'];
+
 /** Folders of the modules whose code decides a result (a front-end only reads files and formats). */
 const RESULT_CODE = /[\\/](analysis|parse|model|rules)[\\/]/;
 
@@ -39,7 +42,8 @@ const RESULT_CODE = /[\\/](analysis|parse|model|rules)[\\/]/;
  * that decides them (our modules in require.cache under analysis/, parse/,
  * model/ and rules/, with the bundled model), so the CLI and the language server
  * of one build agree and a rebuilt analysis with the same version number never
- * reads results the old code wrote. A bundle (dist/server.js in the VSIX) has no
+ * reads results the old code wrote; the tree-sitter packages' versions count too.
+ * A bundle (dist/server.js in the VSIX) has no
  * such folders: then every module of ours counts. All of our modules are
  * imported statically, so the set is the same at any point after start.
  */
@@ -50,6 +54,10 @@ export function toolIdentity(): string {
   const parts: string[] = [];
   for (const f of deciding.length > 0 ? deciding : ours) {
     try { parts.push(`${path.basename(f)}:${contentHash(fs.readFileSync(f))}`); } catch { parts.push(`${path.basename(f)}:unreadable`); }
+  }
+  // The parser decides results too: its packages' versions (node_modules is left out above).
+  for (const dep of PARSER_PACKAGES) {
+    try { parts.push(`${dep}@${(require(`${dep}/package.json`) as { version?: string }).version}`); } catch { parts.push(`${dep}@unknown`); }
   }
   identity = `${toolVersion()}+${contentHash(parts.join('\n')).slice(0, 12)}`;
   return identity;
