@@ -136,6 +136,26 @@ describe('cli: --diff <rev>', () => {
     assert.deepStrictEqual(prints(gone.diff.removed).sort(), ['fsdax/index-read|fs/pmemfs/notify.c|pmemfs_notify_failure|folio->index', 'fsdax/mapping-deref|fs/pmemfs/notify.c|pmemfs_notify_failure|folio->mapping']);
   });
 
+  it('a tracked change outside mm/ and fs/ joins the context; an untracked C file there (a tool checked out in the tree) does not', async () => {
+    const dir = repo();
+    fs.mkdirSync(path.join(dir, 'drivers', 'pmem'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'drivers', 'pmem', 'pin.c'), ['#include <linux/pmem-notify.h>', '', 'int pmem_pin(unsigned long addr, struct page **pages)', '{',
+      '\tif (pin_user_pages_fast(addr, 1, FOLL_WRITE, pages) != 1)', '\t\treturn -EFAULT;', '\tpr_info("%p\\n", page_folio(pages[0])->mapping);', '\treturn 0;', '}', ''].join('\n'));
+    fs.mkdirSync(path.join(dir, '.tool', 'fixtures'), { recursive: true });
+    fs.copyFileSync(path.join(dir, 'drivers', 'pmem', 'pin.c'), path.join(dir, '.tool', 'fixtures', 'hazard.c'));
+    const untracked = await diff(dir, 'HEAD');
+    assert.deepStrictEqual([untracked.findings, untracked.diff.changedFiles], [[], []]);
+    git(dir, 'add', 'drivers');
+    const tracked = await diff(dir, 'HEAD');
+    assert.deepStrictEqual(prints(tracked.findings), ['fsdax/mapping-read|drivers/pmem/pin.c|pmem_pin|page_folio(pages[0])->mapping']);
+    assert.deepStrictEqual(tracked.diff.changedFiles, ['drivers/pmem/pin.c']);
+    // Committed and then deleted: the base has it (anywhere, in context mode), so its finding is removed.
+    commit(dir, 'a driver');
+    fs.rmSync(path.join(dir, 'drivers', 'pmem', 'pin.c'));
+    const gone = await diff(dir, 'HEAD');
+    assert.deepStrictEqual(prints(gone.diff.removed), ['fsdax/mapping-read|drivers/pmem/pin.c|pmem_pin|page_folio(pages[0])->mapping']);
+  });
+
   it('outside a git checkout, or with an unknown revision: exit 2 and one clear line', async () => {
     const plain = copyTree(path.join(FIXTURE_TREES, 'context'));
     const r = await runCli(['--root', plain, '--diff', 'HEAD']);

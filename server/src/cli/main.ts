@@ -182,8 +182,10 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   // --diff: fail fast outside git or on a bad revision, before reading anything.
   const git = opts.diff ? GitCheckout.around(root) : undefined;
   const commit = git?.commit(opts.diff!);
-  const changes = git ? git.changes(commit!) : [];
-  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, extra: changes.map((c) => path.join(root, c.path)), contextDirs: opts.contextDirs });
+  const gitChanges = git ? git.changes(commit!) : [];
+  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, changed: gitChanges.map((c) => ({ abs: path.join(root, c.path), untracked: c.untracked })), contextDirs: opts.contextDirs });
+  // The changes this run sees: an untracked file outside what it reads is no part of the patch here.
+  const changes = gitChanges.filter((c) => !c.untracked || wouldRead(scope, path.join(root, c.path)));
   const era = detectTreeEra(root, opts.era);
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
@@ -200,7 +202,8 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   let result = await audit(key, slot, `${session.size} files`);
   let diff: Report['diff'];
   if (git) {
-    const baseHashes = setBase(session, git, commit!, changes, (rel) => wouldRead(scope, path.join(root, rel)), hashes);
+    // A file missing from the working tree is in the base as a tracked change would be in the head: anywhere in context mode.
+    const baseHashes = setBase(session, git, commit!, changes, (rel) => scope.mode === 'context' || wouldRead(scope, path.join(root, rel)), hashes);
     const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
     const d = diffStates(base.findings, result.findings, changes, (f) => isReported(scope, f.file));
     const changedFiles = [...new Set(changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path])))].sort();

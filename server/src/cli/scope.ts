@@ -23,23 +23,28 @@ export interface RunScope {
 /**
  * `paths`: what the user named; `treeFound`: the root was given or found by
  * walking up (a folder of loose C files has no context to draw from);
- * `extra`: more absolute files to read in context (a --diff's changed files).
+ * `changed`: a --diff's changed files (absolute). In context mode a tracked
+ * change anywhere in the tree joins the context (a patch to drivers/ is audited
+ * with mm/ and fs/); an untracked file only where the run reads anyway (a tool
+ * checked out inside the tree, scratch files), as any change in files-only mode.
  */
-export function runScope(root: string, paths: readonly string[], options: { context: boolean; treeFound: boolean; extra?: readonly string[]; contextDirs?: readonly string[] }): RunScope {
+export function runScope(root: string, paths: readonly string[], options: { context: boolean; treeFound: boolean; changed?: ReadonlyArray<{ abs: string; untracked?: boolean }>; contextDirs?: readonly string[] }): RunScope {
   const named = paths.map((p) => path.resolve(p));
   const dirs = options.contextDirs ? contextDirsOf(root, options.contextDirs) : contextDirs(root);
-  const extra = (options.extra ?? []).filter((f) => fs.existsSync(f));
+  const changed = (options.changed ?? []).filter((c) => fs.existsSync(c.abs));
+  const join = (scope: RunScope, always: boolean): RunScope => {
+    const extra = changed.filter((c) => (always && !c.untracked) || wouldRead(scope, c.abs)).map((c) => c.abs);
+    return { ...scope, read: [...scope.read, ...extra] };
+  };
   if (options.context && options.treeFound) {
     if (dirs.length === 0 && named.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
     const reported = named.length > 0 ? [...new Set(named.map((p) => toRelative(root, p)))].sort() : undefined;
     // Paths as given, so a missing one is named as the user spelt it.
-    return { mode: 'context', read: [...dirs, ...paths, ...extra], reported: reported?.includes('') ? undefined : reported, contextDirs: dirs.map((d) => toRelative(root, d)) };
+    return join({ mode: 'context', read: [...dirs, ...paths], reported: reported?.includes('') ? undefined : reported, contextDirs: dirs.map((d) => toRelative(root, d)) }, true);
   }
   const read = named.length > 0 ? named : dirs;
   if (read.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
-  // Files-only: a --diff's changed files count where they are among the paths read.
-  const under = (f: string) => read.some((r) => f === r || f.startsWith(`${r}${path.sep}`));
-  return { mode: 'files', read: [...(named.length > 0 ? paths : dirs), ...extra.filter(under)] };
+  return join({ mode: 'files', read: named.length > 0 ? [...paths] : dirs }, false);
 }
 
 /** --context-dirs: tree-relative directories ('.' the whole tree); a missing one is an error. */

@@ -17,6 +17,8 @@ export interface GitChange {
   /** added: absent at the revision; deleted: absent in the working tree; renamed: `from` at the revision. */
   status: 'added' | 'modified' | 'deleted' | 'renamed';
   from?: string;
+  /** Not in git at all (and not ignored): the caller decides whether it belongs to the run. */
+  untracked?: boolean;
 }
 
 export class GitCheckout {
@@ -59,7 +61,7 @@ export class GitCheckout {
       i += 2;
     }
     const untracked = git(this.top, ['ls-files', '--others', '--exclude-standard', '-z']);
-    if (untracked.status === 0) for (const f of untracked.stdout.toString('utf8').split('\0')) if (f) out.set(f, { status: 'added' });
+    if (untracked.status === 0) for (const f of untracked.stdout.toString('utf8').split('\0')) if (f) out.set(f, { status: 'added', untracked: true });
     const inTree = (file: string): string | undefined => {
       if (!/\.[ch]$/.test(file)) return undefined;
       const rel = toRelative(this.root, path.join(this.top, file));
@@ -75,7 +77,7 @@ export class GitCheckout {
         else if (rel !== undefined) changes.push({ path: rel, status: 'added' });
         else if (from !== undefined) changes.push({ path: from, status: 'deleted' });
       } else if (rel !== undefined) {
-        changes.push({ path: rel, status: change.status });
+        changes.push({ path: rel, status: change.status, ...(change.untracked ? { untracked: true } : {}) });
       }
     }
     return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
