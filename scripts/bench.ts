@@ -1,6 +1,8 @@
-// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --no-cocci]
+// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --file fs/dax.c --no-cocci]
 // Not a test: measures, on a cached kernel tree, the bare tree-sitter parse of
-// the files (the floor), our full analysis through the CLI, and Coccinelle with
+// the files (the floor), our full analysis through the CLI (uncached), one file
+// audited in the context of the tree, cold (empty result cache) and warm (the
+// kept result of the cold run), and Coccinelle with
 // an equivalent report-mode semantic patch (scripts/bench/fsdax.cocci) when
 // spatch is installed. Each runs in its own process so peak RSS is its own.
 // Latest figures: docs/performance.md.
@@ -18,7 +20,7 @@ function arg(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-interface Measure { seconds: number; maxRssBytes?: number }
+interface Measure { seconds: number; cpuSeconds?: number; maxRssBytes?: number }
 
 /** Runs a compiled script of ours in a fresh node; its last JSON line on `stream` is the measure. */
 function node(script: string, args: string[], stream: 'stdout' | 'stderr'): Promise<Measure & Record<string, unknown>> {
@@ -71,6 +73,9 @@ function hasSpatch(): boolean {
 
 const mib = (b?: number) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
 const secs = (s: number) => `${s.toFixed(1)} s`;
+const cpu = (m: Measure) => (m.cpuSeconds === undefined ? '-' : secs(m.cpuSeconds));
+/** Our runs against each other by CPU time (user + system), which other work on the machine inflates least. */
+const cpuRatio = (a: Measure, b: Measure) => (a.cpuSeconds && b.cpuSeconds ? `${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}x` : '-');
 
 async function main(): Promise<void> {
   const version = arg('version', '6.12');
@@ -90,18 +95,60 @@ async function main(): Promise<void> {
 
   const report = path.join(scratch, 'report.json');
   const ours = await node('run-cli.js', ['--root', root, ...dirs.map((d) => path.join(root, d)),
-    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-progress', '--jobs', String(jobs)], 'stderr');
+    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
   if (ours.exitCode !== 0) throw new Error(`the CLI exited ${String(ours.exitCode)}`);
   const doc = JSON.parse(fs.readFileSync(report, 'utf8'));
   const bySeverity = (s: string) => doc.findings.filter((f: { severity: string }) => f.severity === s).length;
-  console.log(`fsdax-audit (CLI, --jobs ${jobs}): ${secs(ours.seconds)}, peak RSS ${mib(ours.maxRssBytes)}, ` +
+  console.log(`fsdax-audit (CLI, --jobs ${jobs}): ${secs(ours.seconds)}, CPU ${cpu(ours)}, peak RSS ${mib(ours.maxRssBytes)}, ` +
     `${doc.findings.length} findings (${bySeverity('error')} errors, ${bySeverity('warning')} warnings), era ${doc.era.era}`);
   console.log(`ratio fsdax-audit / floor: ${(ours.seconds / floor.seconds).toFixed(2)}x (target <= 1.5x, RSS <= 1024 MiB)`);
 
+  // One file in the context of the tree, as a CI job auditing a patch runs it: cold, then warm from the kept result.
+  const file = arg('file', 'fs/dax.c');
+  const cacheDir = path.join(scratch, 'result-cache');
+  const single = (label: string) => node('run-cli.js', ['--root', root, path.join(root, file), '--format', 'json', '--output', path.join(scratch, `${label}.json`),
+    '--fail-on', 'never', '--no-progress', '--cache-dir', cacheDir, '--jobs', String(jobs)], 'stderr');
+  const cold = await single('cold');
+  const warm = await single('warm');
+  const singleFindings = JSON.parse(fs.readFileSync(path.join(scratch, 'cold.json'), 'utf8')).findings.length;
+  const expected = doc.findings.filter((f: { file: string }) => f.file === file).length;
+  if (fs.readFileSync(path.join(scratch, 'warm.json'), 'utf8') !== fs.readFileSync(path.join(scratch, 'cold.json'), 'utf8')) throw new Error('the warm report differs from the cold one');
+  console.log(`${file} in context, cold: ${secs(cold.seconds)}, CPU ${cpu(cold)} (${cpuRatio(cold, ours)} the whole-tree audit's CPU), peak RSS ${mib(cold.maxRssBytes)}, ${singleFindings} findings (whole tree: ${expected} in ${file})`);
+  console.log(`${file} in context, warm: ${secs(warm.seconds)}, CPU ${cpu(warm)} (${cpuRatio(warm, ours)} the whole-tree audit's CPU, ${cpuRatio(warm, cold)} cold), peak RSS ${mib(warm.maxRssBytes)}`);
+
+  // A patch's own findings (--diff) on a git checkout of the tree's context: a scratch copy of mm/+fs/ (and the
+  // files era and architecture detection read), one commit, then one line (no finding) added to the file above.
+  const checkout = path.join(scratch, 'checkout');
+  copyContext(root, checkout, dirs);
+  const git = (...a: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.org', '-C', checkout, ...a], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
+  };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  const patched = path.join(checkout, file);
+  const text = fs.readFileSync(patched, 'utf8');
+  const at = text.indexOf('\n{\n') + 3;
+  fs.writeFileSync(patched, `${text.slice(0, at)}\tpr_debug("bench %p\\n", (void *)0);\n${text.slice(at)}`);
+  const diffRun = (label: string) => node('run-cli.js', ['--root', checkout, '--diff', 'HEAD', '--format', 'json', '--output', path.join(scratch, `${label}.json`),
+    '--fail-on', 'never', '--no-progress', '--cache-dir', path.join(scratch, 'diff-cache'), '--jobs', String(jobs)], 'stderr');
+  const diffCold = await diffRun('diff-cold');
+  const diffWarm = await diffRun('diff-warm');
+  const diffDoc = JSON.parse(fs.readFileSync(path.join(scratch, 'diff-cold.json'), 'utf8'));
+  console.log(`--diff HEAD (one line added to ${file}), cold: ${secs(diffCold.seconds)}, CPU ${cpu(diffCold)} (${cpuRatio(diffCold, ours)} the whole-tree audit's CPU: the working tree, then the base incrementally), ` +
+    `${diffDoc.findings.length} new, ${diffDoc.diff.removed.length} removed; warm: ${secs(diffWarm.seconds)}, CPU ${cpu(diffWarm)} (${cpuRatio(diffWarm, ours)})`);
+
+  const row = (label: string, m: Measure, findings: string) =>
+    [label, secs(m.seconds), `${(m.seconds / floor.seconds).toFixed(2)}x`, mib(m.maxRssBytes), findings, cpu(m), cpuRatio(m, ours)];
   const rows = [
-    ['bare tree-sitter parse, 1 process', secs(floor1.seconds), `${(floor1.seconds / floor.seconds).toFixed(2)}x`, mib(floor1.maxRssBytes), '-'],
-    ...(jobs > 1 ? [[`bare tree-sitter parse, ${jobs} processes (floor)`, secs(floor.seconds), '1.00x', mib(floor.maxRssBytes), '-']] : []),
-    [`fsdax-audit, --jobs ${jobs}`, secs(ours.seconds), `${(ours.seconds / floor.seconds).toFixed(2)}x`, mib(ours.maxRssBytes), String(doc.findings.length)],
+    row('bare tree-sitter parse, 1 process', floor1, '-'),
+    ...(jobs > 1 ? [row(`bare tree-sitter parse, ${jobs} processes (floor)`, floor, '-')] : []),
+    row(`fsdax-audit, --jobs ${jobs}`, ours, String(doc.findings.length)),
+    row(`\`${file}\` in context, cold`, cold, String(singleFindings)),
+    row(`\`${file}\` in context, warm (kept result)`, warm, String(singleFindings)),
+    row(`\`--diff HEAD\` (one line in \`${file}\`), cold`, diffCold, `${diffDoc.findings.length} new`),
+    row('`--diff HEAD`, warm', diffWarm, `${diffDoc.findings.length} new`),
   ];
   if (process.argv.includes('--no-cocci')) {
     console.log('coccinelle: skipped (--no-cocci)');
@@ -116,12 +163,23 @@ async function main(): Promise<void> {
     const typed = spatch(root, dirs, includes, jobs);
     console.log(`coccinelle with header types (--all-includes --include-headers-for-types, -j ${jobs}): ${secs(typed.seconds)}, ${typed.reports} matches; ` +
       `${(typed.seconds / ours.seconds).toFixed(1)}x fsdax-audit`);
-    rows.push([`Coccinelle kernel-style, -j ${jobs}`, secs(kernelStyle.seconds), `${(kernelStyle.seconds / floor.seconds).toFixed(2)}x`, '-', `${kernelStyle.reports} matches`]);
-    rows.push([`Coccinelle with header types, -j ${jobs}`, secs(typed.seconds), `${(typed.seconds / floor.seconds).toFixed(2)}x`, '-', `${typed.reports} matches`]);
+    rows.push(row(`Coccinelle kernel-style, -j ${jobs}`, kernelStyle, `${kernelStyle.reports} matches`));
+    rows.push(row(`Coccinelle with header types, -j ${jobs}`, typed, `${typed.reports} matches`));
   }
-  console.log('\n| run | time | vs floor | peak RSS | findings |\n|---|---|---|---|---|');
+  console.log('\n| run | time | vs floor | peak RSS | findings | CPU | CPU vs whole tree |\n|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+/** The context directories and the few files outside them a run reads (era markers, architecture Kconfigs), copied. */
+function copyContext(root: string, to: string, dirs: string[]): void {
+  for (const d of dirs) fs.cpSync(path.join(root, d), path.join(to, d), { recursive: true });
+  const extra = ['include/linux/page-flags.h', 'include/linux/mm_types.h', 'mm/Kconfig', ...fs.readdirSync(path.join(root, 'arch')).map((a) => `arch/${a}/Kconfig`)];
+  for (const rel of extra) {
+    if (!fs.existsSync(path.join(root, rel)) || fs.existsSync(path.join(to, rel))) continue;
+    fs.mkdirSync(path.dirname(path.join(to, rel)), { recursive: true });
+    fs.copyFileSync(path.join(root, rel), path.join(to, rel));
+  }
 }
 
 main().catch((e) => {

@@ -65,7 +65,7 @@ function fullAudit(root: string, timeoutMs: number, maxRss: number): Promise<{ o
   const rssFile = path.join(tmp, 'rss');
   const started = Date.now();
   const child = spawn(process.execPath, ['--require', path.join(__dirname, 'soak-rss.js'), path.join(REPO, 'bin', 'fsdax-audit.js'),
-    '--format', 'json', '--output', report, '--fail-on', 'never', '--root', root, root], { env: { ...process.env, SOAK_RSS_FILE: rssFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+    '--format', 'json', '--output', report, '--fail-on', 'never', '--no-cache', '--root', root, root], { env: { ...process.env, SOAK_RSS_FILE: rssFile }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   let killedFor = '';

@@ -17,7 +17,7 @@ export interface FsdaxAuditSettings {
   /** Globs over tree-relative paths (mm/memory-failure.c); a file gets diagnostics when it matches include and not exclude. */
   include: string[];
   exclude: string[];
-  /** Keep the workspace index's whole-tree result between runs, keyed by file content (lsp/index-cache.ts). */
+  /** Keep the workspace index's whole-tree result between runs, keyed by file content (host/result-store.ts). */
   indexCache: boolean;
   /** Also show reads whose use cannot hurt (NULL test, compare, recheck, decode, guard clause, helper reported inside), as info. */
   showBenign: boolean;

@@ -16,6 +16,9 @@ export const SAMPLE_TREE_FINDINGS = listFiles(SAMPLE_TREE)
 export const FIXTURE_TREES = path.join(REPO, 'test', 'fixtures', 'trees');
 const BIN = path.join(REPO, 'bin', 'fsdax-audit.js');
 
+// Tests never read or write the user's result cache; the cache tests pass their own --cache-dir.
+process.env.FSDAX_AUDIT_NO_CACHE ??= '1';
+
 export interface CliRun { code: number; stdout: string; stderr: string }
 
 /** In-process; stderr is not a TTY unless asked, as in CI. */

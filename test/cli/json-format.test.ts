@@ -1,5 +1,6 @@
 // The JSON report against its published JSON Schema (docs/json-format.schema.json).
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv2020 from 'ajv/dist/2020';
@@ -32,6 +33,21 @@ describe('cli json format', () => {
       check(JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', path.join(FIXTURE_TREES, t)])).stdout));
     });
   }
+
+  it('a single file in context, files-only, and a --diff report with removed findings match the schema', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    check(JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', path.join(tree, 'mm', 'owner.c')])).stdout));
+    check(JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', '--no-context', path.join(tree, 'mm', 'owner.c')])).stdout));
+    const git = (...args: string[]) => assert.strictEqual(spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-C', tree, ...args]).status, 0);
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    fs.rmSync(path.join(tree, 'mm', 'owner.c'));
+    fs.appendFileSync(path.join(tree, 'fs', 'pmemfs', 'notify.c'), '\nvoid pmemfs_note(struct folio *folio)\n{\n\tpr_info("%p", folio->mapping);\n}\n');
+    const doc = JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', '--root', tree, '--diff', 'HEAD'])).stdout);
+    check(doc);
+    assert.strictEqual(doc.diff.removed.length, 1);
+  });
 
   it('a report with a baseline matches the schema', async () => {
     const tree = copyTree(SAMPLE_TREE);

@@ -23,7 +23,7 @@ describe('cli options', () => {
     const r = await runCli(['--fail-on', 'never', SAMPLE_TREE]);
     assert.strictEqual(r.code, 0);
     const blocks = r.stdout.trimEnd().split('\n\n');
-    assert.match(blocks[blocks.length - 1], /^fsdax-audit: era 6\.2-6\.14 .*; 6 files \(\d+ parsed\), \d+ functions; 10 findings \(4 errors, 6 warnings, 0 info\)$/);
+    assert.match(blocks[blocks.length - 1], /^fsdax-audit: era 6\.2-6\.14 .*; in tree context: 6 files \(\d+ parsed\), \d+ functions; 10 findings \(4 errors, 6 warnings, 0 info\)$/);
     const files = blocks.slice(0, -1).map((b) => {
       const lines = b.split('\n');
       for (const l of lines.filter((x) => !x.startsWith('  '))) assert.match(l, LINE_RE);
@@ -57,7 +57,7 @@ describe('cli options', () => {
     fs.writeFileSync(path.join(dir, 'clean.c'), 'static int add(int a, int b)\n{\n\treturn a + b;\n}\n');
     const r = await runCli([path.join(dir, 'clean.c')]);
     assert.strictEqual(r.code, 0);
-    assert.match(r.stdout, /^fsdax-audit: era .*; 1 files \(\d+ parsed\), \d+ functions; 0 findings/);
+    assert.match(r.stdout, /^fsdax-audit: era .*; files only: 1 files \(\d+ parsed\), \d+ functions; 0 findings/);
   });
 
   it('--era overrides detection; an unknown era is a usage error', async () => {

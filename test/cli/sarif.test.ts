@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as Sarif from 'sarif';
 import { allRules, ruleAdvice } from '../../server/rules/index';
-import { copyTree, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
+import { copyTree, FIXTURE_TREES, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
 
 // Notes the validator gives that we accept, each for a reason (docs/sarif.md):
 // SARIF2002 message arguments (our messages are filled by the core), SARIF2003
@@ -47,6 +47,24 @@ describe('cli sarif', function () {
     assert.deepStrictEqual(unexplained.map((x) => x.ruleId), []);
   });
 
+  it('--diff: new and path-changed results carry baselineState, the run the base; the log validates', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const git = (...args: string[]) => assert.strictEqual(spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-C', tree, ...args]).status, 0);
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    const file = path.join(tree, 'mm', 'pmem-failure.c');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('return mf_dev_pagemap(pfn, flags);', 'return pmemfs_notify_failure(pfn_folio(pfn), flags) + mf_page_offset(pfn_to_page(pfn));'));
+    const callee = path.join(tree, 'fs', 'pmemfs', 'notify.c');
+    fs.writeFileSync(callee, fs.readFileSync(callee, 'utf8').replace('\tif (!mapping)\n', '\tpr_info("%lu\\n", folio_pgoff(folio));\n\tif (!mapping)\n'));
+    const { log, file: out } = await sarifOf(['--fail-on', 'never', '--root', tree, '--diff', 'HEAD']);
+    const states = log.runs[0].results!.map((r) => `${r.ruleId} ${r.baselineState}`);
+    assert.deepStrictEqual(states, ['fsdax/mapping-deref updated', 'fsdax/index-read new', 'fsdax/index-read updated', 'fsdax/index-read updated']);
+    assert.deepStrictEqual(log.runs[0].properties, { era: '6.2-6.14', eraKnown: true, eraEvidence: 'include/linux/page-flags.h defines PAGE_MAPPING_DAX_SHARED', scope: 'context', diffBase: 'HEAD', diffCommit: log.runs[0].properties!.diffCommit, diffRemoved: 0 });
+    const results = validate(out);
+    assert.deepStrictEqual(results.filter((x) => x.level === 'error' || x.level === 'warning').map((x) => x.ruleId), []);
+  });
+
   it('the validator does catch a broken log (the check can fail)', () => {
     const file = path.join(scratchDir(), 'broken.sarif');
     fs.writeFileSync(file, JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [{ message: {} }] }] }));
@@ -80,7 +98,7 @@ describe('cli sarif', function () {
   it('results: ruleIndex, level, relative locations, 1-based regions, functions, code flows, fingerprints, era', async () => {
     const { log } = await sarifOf(['--fail-on', 'never', SAMPLE_TREE]);
     const run = log.runs[0];
-    assert.deepStrictEqual(run.properties, { era: '6.2-6.14', eraKnown: true, eraEvidence: 'include/linux/page-flags.h defines PAGE_MAPPING_DAX_SHARED' });
+    assert.deepStrictEqual(run.properties, { era: '6.2-6.14', eraKnown: true, eraEvidence: 'include/linux/page-flags.h defines PAGE_MAPPING_DAX_SHARED', scope: 'context' });
     assert.match(run.originalUriBaseIds?.SRCROOT?.uri ?? '', /^file:\/\/\/.*\/$/);
     const results = run.results ?? [];
     assert.strictEqual(results.length, SAMPLE_TREE_FINDINGS);

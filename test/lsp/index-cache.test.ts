@@ -3,11 +3,12 @@
 // by successive server processes. The signal is the index's progress message and
 // log ("index built" / "index restored from cache (N files)").
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HoverRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
-import { FIXTURES, FULL_CAPABILITIES, TestClient } from './lsp-client';
+import { FIXTURES, FULL_CAPABILITIES, REPO, TestClient } from './lsp-client';
 
 describe('language server: the index cache across restarts', function () {
   this.timeout(60000);
@@ -140,5 +141,17 @@ describe('language server: the index cache across restarts', function () {
     await new Promise((r) => setTimeout(r, 600));
     assert.strictEqual(fs.statSync(path.join(cacheDir, cacheFiles()[0])).mtimeMs, before);
     assert.ok(!c.logs.some((l) => /index cache written/.test(l)), c.logs.join('\n'));
+  });
+
+  it('6) a CLI run of the tree (another process, the same build) leaves the index warm: restored, same findings', async () => {
+    const cliCache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-cli-cache-')), 'index');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'fsdax-audit.js'), '--root', tmp, '--cache-dir', cliCache, '--format', 'json', '--fail-on', 'never'], { encoding: 'utf8', env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '' } });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const c = new TestClient({ FSDAX_AUDIT_NO_CACHE: '' });
+    client = c;
+    await c.initialize(tmp, FULL_CAPABILITIES, { cacheDirectory: cliCache });
+    const indexMessage = await c.waitFor(() => c.progress.find((p) => p.value.kind === 'report' && p.value.percentage === 100)?.value.message, 20000, 'the index');
+    assert.strictEqual(indexMessage, `index restored from cache (2 files): ${JSON.parse(r.stdout).findings.length} findings`);
+    fs.rmSync(path.dirname(cliCache), { recursive: true, force: true });
   });
 });

@@ -99,7 +99,8 @@ const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'fsdax-audit.js');
 export interface CliOutcome { status: number | null; signal: string | null; stderr: string; stdout: string; timedOut: boolean }
 
 export function runCli(args: string[], timeoutMs = 120000): CliOutcome {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  // Never the user's result cache: each run is a real analysis.
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '1' } });
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   return { status: r.status, signal: r.signal, stderr: r.stderr ?? '', stdout: r.stdout ?? '', timedOut };
 }
@@ -124,7 +125,8 @@ export function checkCli(cases: readonly FuzzCase[], scratch: string): Failure[]
   fs.mkdirSync(path.join(scratch, 'mm'), { recursive: true });
   const fileOf = (c: FuzzCase) => path.join(scratch, 'mm', `case-${c.index}.c`);
   for (const c of cases) fs.writeFileSync(fileOf(c), c.content);
-  const args = (target: string) => ['--format', 'json', '--root', scratch, '--era', '6.2-6.14', target];
+  // Files-only: a case run alone must not draw in the other cases.
+  const args = (target: string) => ['--format', 'json', '--no-context', '--root', scratch, '--era', '6.2-6.14', target];
   if (!cliVerdict(runCli(args(scratch)))) return [];
   const failures: Failure[] = [];
   for (const c of cases) {

@@ -12,7 +12,7 @@ import {
 } from '../../server/src/analysis/result-cache';
 import { defaultModel } from '../../server/src/model/model';
 import { parseSource } from '../../server/src/parse/parser';
-import { cacheDirectory, IndexCacheFile } from '../../server/src/lsp/index-cache';
+import { cacheDirectory, IndexCacheFile } from '../../server/src/host/result-store';
 import { WorkspaceIndex } from '../../server/src/lsp/workspace-index';
 import { listFiles } from '../fixture-runner';
 

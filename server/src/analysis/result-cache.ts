@@ -2,7 +2,7 @@
 // tool, the analysis options that change results, the content hash of every
 // file), its serialization with a format version and a checksum, and the check
 // that says whether a stored result may stand for the current files. Pure: no fs;
-// the front-end reads and writes the bytes (lsp/index-cache.ts).
+// the front-end reads and writes the bytes (host/result-store.ts).
 //
 // Invariant: a stored result is only ever matched against the hashes of the exact
 // bytes it was computed from; any file added, removed or differing, any option or
@@ -10,6 +10,7 @@
 import { createHash } from 'crypto';
 import type { AuditOptions, AuditResult, FileProblem, Finding, FindingStep, Range } from './audit';
 import type { FsdaxModel } from '../model/types';
+import { DEFAULT_ARCH } from '../model/model';
 
 /** Bumped whenever the stored shape or the meaning of a field changes. */
 export const RESULT_CACHE_FORMAT = 1;
@@ -36,8 +37,10 @@ export function contentHash(content: Uint8Array | string): string {
  * result carries), per-rule severities, the model content (bundled + user file,
  * already merged) and any model extensions. Key order does not matter.
  */
-export function analysisKey(options: Pick<AuditOptions, 'era' | 'severities' | 'modelExtensions' | 'fsdaxArchitectures' | 'arch'>, model: FsdaxModel): string {
-  return contentHash(stableJson({ era: options.era, severities: options.severities ?? {}, model, modelExtensions: options.modelExtensions ?? [], fsdaxArchitectures: options.fsdaxArchitectures, arch: options.arch }));
+export function analysisKey(options: Pick<AuditOptions, 'era' | 'severities' | 'modelExtensions' | 'fsdaxArchitectures' | 'arch' | 'showBenign' | 'minConfidence'>, model: FsdaxModel): string {
+  // What the findings depend on; the reporting filters only when they are not the defaults, so default keys stay as they were.
+  return contentHash(stableJson({ era: options.era, severities: options.severities ?? {}, model, modelExtensions: options.modelExtensions ?? [], fsdaxArchitectures: options.fsdaxArchitectures,
+    arch: options.arch && options.arch !== DEFAULT_ARCH ? options.arch : undefined, showBenign: options.showBenign || undefined, minConfidence: options.minConfidence === 'high' ? 'high' : undefined }));
 }
 
 /** JSON with object keys sorted at every level (arrays keep their order: it can matter). */

@@ -101,6 +101,10 @@ export class AuditSession {
     return this.files.size;
   }
 
+  has(path: string): boolean {
+    return this.files.has(path);
+  }
+
   /** The last audit ran to its end and no file changed since: its result stands for the files. */
   get isComplete(): boolean {
     return !this.firstRun && this.changed.size === 0 && !this.analyzer.hasPendingWork;

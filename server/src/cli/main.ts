@@ -6,10 +6,16 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AuditSession } from '../analysis/audit';
+import { AuditResult, AuditSession } from '../analysis/audit';
+import { analysisKey } from '../analysis/result-cache';
+import { defaultModel } from '../model/model';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, InputError } from '../host/tree-files';
+import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError } from '../host/tree-files';
+import { GitCheckout } from '../host/git';
+import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
+import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
+import { diffStates, setBase } from './diff';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -35,6 +41,14 @@ export interface CliOptions {
   baseline?: string;
   updateBaseline?: boolean;
   jobs: number;
+  /** false with --no-context: read and analyse the named paths only. */
+  context: boolean;
+  /** The context's directories, tree-relative (default: mm and fs, as the language server's index). */
+  contextDirs?: string[];
+  diff?: string;
+  /** false with --no-cache. */
+  cache: boolean;
+  cacheDir?: string;
   explain?: string;
   progress?: boolean;
   quiet?: boolean;
@@ -70,6 +84,11 @@ function buildProgram(io: CliIo): Command {
     .option('--arch <dir>', 'the arch/ directory whose kernel facts apply (pmd_trans_huge() of a devmap PMD, arch stubs)', 'x86')
     .option('--baseline <file>', 'hide findings listed in this baseline (matched by rule, file, function, expression)')
     .option('--update-baseline', 'write the current findings to the --baseline file, then report what is left (nothing)')
+    .option('--no-context', 'analyse the named paths only, without the rest of the tree (default: named paths are audited in the context of mm/ and fs/ and select what is reported)')
+    .option('--context-dirs <dirs>', 'comma-separated tree directories the context is drawn from (default: mm,fs as the editor\'s index; . for the whole tree)', (v: string) => v.split(',').map((d) => d.trim()).filter((d) => d !== ''))
+    .option('--diff <rev>', 'report only what the working tree adds against git revision <rev> (new findings, and findings whose path changed), and list what it removes')
+    .option('--cache-dir <dir>', 'where results are kept between runs (default: $XDG_CACHE_HOME/fsdax-audit/index, shared with the language server)')
+    .option('--no-cache', 'neither read nor write kept results (also FSDAX_AUDIT_NO_CACHE=1)')
     .addOption(new Option('--jobs <n>', 'threads that read and pre-scan big trees (the analysis itself runs on one; output is identical for any value)').argParser(positiveInteger).default(os.availableParallelism(), 'number of cores'))
     .option('--progress', 'show progress on stderr when it is a terminal (default)')
     .option('--no-progress', 'never show progress')
@@ -102,7 +121,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     if (opts.explain) return explain(opts, program.args, io);
     if (opts.updateBaseline && !opts.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
-    const report = await run(program.args, opts, progress);
+    if (opts.updateBaseline && opts.diff) throw new UsageError('--update-baseline cannot be used with --diff (a baseline lists every finding, not a change\'s)');
+    const report = await run(program.args, opts, progress, (m) => { if (opts.debug) io.stderr.write(`${m}\n`); });
     progress.done();
     const text = opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report, !opts.quiet);
     if (opts.output) writeFile(opts.output, text, 'report');
@@ -164,26 +184,49 @@ function rootFor(paths: string[], opts: CliOptions): string {
   return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
 }
 
-async function run(paths: string[], opts: CliOptions, progress: Progress): Promise<Report> {
+async function run(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
   const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
-  const targets = paths.length > 0 ? paths : ['mm', 'fs'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
-  if (targets.length === 0) throw new UsageError('nothing to audit: give paths, or a --root with mm/ or fs/');
+  const treeFound = !!opts.root || !!findTreeRoot(path.resolve(paths[0] ?? '.'));
+  // --diff: fail fast outside git or on a bad revision, before reading anything.
+  const git = opts.diff ? GitCheckout.around(root) : undefined;
+  const commit = git?.commit(opts.diff!);
+  const gitChanges = git ? git.changes(commit!) : [];
+  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, changed: gitChanges.map((c) => ({ abs: path.join(root, c.path), untracked: c.untracked })), contextDirs: opts.contextDirs });
+  // The changes this run sees: an untracked file outside what it reads is no part of the patch here.
+  const changes = gitChanges.filter((c) => !c.untracked || wouldRead(scope, path.join(root, c.path)));
   const era = detectTreeEra(root, opts.era);
   const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence });
-  const unreadable = await readTreeInto(session, targets, root, { jobs: opts.jobs, fsdaxArchitectures }, progress);
-  progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
-  // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
-  const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
+  const filters = { arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence };
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters });
+  const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
+  const store = dir ? new ResultStore(dir, root, log) : undefined;
+  const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
+  const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel()), files: hashes };
+  // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
+  const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
+  let result = await audit(key, slot, `${session.size} files`);
+  let diff: Report['diff'];
+  if (git) {
+    // A file missing from the working tree is in the base as a tracked change would be in the head: anywhere in context mode.
+    const baseHashes = setBase(session, git, commit!, changes, (rel) => scope.mode === 'context' || wouldRead(scope, path.join(root, rel)), hashes);
+    const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
+    const d = diffStates(base.findings, result.findings, changes, (f) => isReported(scope, f.file));
+    const changedFiles = [...new Set(changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path])))].sort();
+    diff = { base: opts.diff!, commit: commit!, changedFiles, added: d.added, changed: d.changed, removed: d.removed };
+    result = { ...reportedPart(scope, result), findings: d.reported };
+  } else {
+    result = reportedPart(scope, result);
+  }
   const problems = [
     ...result.problems.filter((p) => p.kind !== 'syntax'),
-    ...unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })),
+    ...reportedPart(scope, { findings: [], problems: unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })) }).problems,
   ].sort(compareProblems);
-  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats };
+  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats, scope: { mode: scope.mode, reported: scope.reported ?? null, contextDirs: scope.contextDirs ?? null, description: describeScope(scope) }, diff };
   if (opts.format === 'sarif') {
     // Snippets only for the files findings point into, read again rather than kept.
     const wanted = [...new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)]))];
@@ -199,6 +242,20 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
     report.findings = kept;
   }
   return report;
+}
+
+/** The session's audit of its files, or the kept result for exactly these files and options. */
+async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, phase: () => void, log: (message: string) => void): Promise<AuditResult> {
+  const kept = store && key ? store.lookup(key, { slot }) : undefined;
+  if (kept) {
+    log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
+    return kept;
+  }
+  phase();
+  // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
+  const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
+  if (store && key && session.isComplete) store.store(key, result, { slot });
+  return result;
 }
 
 function readModel(file: string): unknown {

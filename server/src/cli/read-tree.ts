@@ -8,25 +8,33 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { AuditSession } from '../analysis/session';
 import type { Prescan } from '../analysis/prescan';
+import { contentHash } from '../analysis/result-cache';
 import { listSourceFiles, readSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
 export interface ChunkRequest { chunk: number; files: SourcePath[] }
-export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Prescan; error?: string }> }
+export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Prescan; hash?: string; error?: string }> }
+
+/** What a read gave besides the session's files: what could not be read, and (with `hash`) the contentHash of every file read. */
+export interface TreeRead { unreadable: CollectedFiles['unreadable']; hashes: Map<string, string> }
 
 const CHUNK_FILES = 128;
 /** Below this many files, starting workers costs more than it saves. FSDAX_AUDIT_PARALLEL_MIN_FILES overrides it (tests). */
 const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES ?? 1024);
 
-export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: { jobs: number; fsdaxArchitectures?: readonly string[] }, progress: Progress): Promise<CollectedFiles['unreadable']> {
+export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: { jobs: number; fsdaxArchitectures?: readonly string[]; hash?: boolean }, progress: Progress): Promise<TreeRead> {
   const { files, unreadable } = listSourceFiles(paths, root);
+  const hashes = new Map<string, string>();
   progress.phase('fsdax-audit: reading', files.length);
   // Chunks small enough that every thread gets several; not more threads than chunks.
   const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(files.length / (options.jobs * 4))));
   const workers = Math.min(options.jobs, Math.ceil(files.length / chunkFiles));
   if (options.jobs <= 1 || files.length < parallelMinFiles() || workers <= 1) {
-    readSourceFiles(files, (f) => session.setFile(f.path, f.content), unreadable, progress);
-    return unreadable;
+    readSourceFiles(files, (f) => {
+      if (options.hash) hashes.set(f.path, contentHash(f.content));
+      session.setFile(f.path, f.content);
+    }, unreadable, progress);
+    return { unreadable, hashes };
   }
   if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${files.length} files with ${workers} workers\n`);
   const chunks: SourcePath[][] = [];
@@ -40,11 +48,12 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
       done.delete(nextToTake++);
       for (const f of r) {
         progress.tick();
+        if (f.hash) hashes.set(f.rel, f.hash);
         if (f.scan) session.setPrescanned(f.rel, f.scan); else unreadable.push({ file: f.rel, message: f.error ?? 'unreadable' });
       }
     }
   };
-  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures } }));
+  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures, hash: options.hash } }));
   try {
     await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
       const handOut = () => {
@@ -66,5 +75,5 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
-  return unreadable;
+  return { unreadable, hashes };
 }

@@ -3,6 +3,7 @@
 import type { FileProblem, Finding, AuditResult } from '../analysis/audit';
 import type { EraDetection } from '../model/era';
 import type { SnippetSource } from './format/snippets';
+import type { DiffSummary } from './diff';
 
 export interface BaselineSummary {
   file: string;
@@ -21,6 +22,10 @@ export interface Report {
   problems: FileProblem[];
   stats: AuditResult['stats'];
   baseline?: BaselineSummary;
+  /** What was analysed and what is reported (context mode or files only). */
+  scope: { mode: 'context' | 'files'; reported: string[] | null; contextDirs: string[] | null; description: string };
+  /** --diff: the base and what the change removes (the findings above are what it adds). */
+  diff?: DiffSummary;
   /** Source text for SARIF snippets; absent when the formats need none. */
   snippets?: SnippetSource;
 }

@@ -28,6 +28,24 @@ export function findTreeRoot(start: string): string | undefined {
   }
 }
 
+/**
+ * The directories whose files are the analysis context of a kernel tree: what a
+ * kernel developer means by "the tree" for FS-DAX (fsdax-model.md). The language
+ * server indexes them; the CLI audits named files in their context.
+ */
+export const CONTEXT_DIRS: readonly string[] = ['mm', 'fs'];
+
+/** The context directories a tree has, absolute. */
+export function contextDirs(root: string): string[] {
+  return CONTEXT_DIRS.map((d) => path.join(root, d)).filter((d) => fs.existsSync(d));
+}
+
+/** Whether a tree-relative path is a source file of the context directories. */
+export function inContextScope(relPath: string): boolean {
+  const slash = relPath.indexOf('/');
+  return slash > 0 && CONTEXT_DIRS.includes(relPath.slice(0, slash)) && /\.[ch]$/.test(relPath);
+}
+
 export interface CollectedFiles {
   files: SourceFile[];
   unreadable: Array<{ file: string; message: string }>;

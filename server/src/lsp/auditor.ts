@@ -16,7 +16,7 @@ import type { EraDetection } from '../model/era';
 import { detectTreeEra, findTreeRoot, toRelative } from '../host/tree-files';
 import type { FsdaxAuditSettings } from '../protocol';
 import { WorkspaceIndex } from './workspace-index';
-import { IndexCacheFile } from './index-cache';
+import { IndexCacheFile } from '../host/result-store';
 
 export interface OpenDocument {
   uri: string;

@@ -20,7 +20,7 @@ import { explanationFor, openExplanation } from './explanation';
 import { findingToDiagnostic } from './convert';
 import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
-import { cacheDirectory } from './index-cache';
+import { cacheDirectory } from '../host/result-store';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';

@@ -5,8 +5,8 @@
 // goes through host/tree-files.ts; the analysis itself stays in the core.
 //
 // The index cache: the result of the last complete whole-tree audit of the disk
-// contents is stored with the content hash of every file (index-cache.ts for the
-// file, analysis/result-cache.ts for the key and the check). After a restart on an
+// contents is stored with the content hash of every file (host/result-store.ts for
+// the file, analysis/result-cache.ts for the key and the check). After a restart on an
 // unchanged tree the stored result stands for the tree, and the AuditSession is not
 // made until an audit the stored result cannot answer (an open document that
 // differs from its disk version, other options). Invariant: a stored result is
@@ -15,13 +15,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuditOptions, AuditResult, AuditSession } from '../analysis/audit';
-import { analysisKey, cacheMismatch, contentHash, parseTreeResult, serializeTreeResult } from '../analysis/result-cache';
+import { analysisKey, contentHash } from '../analysis/result-cache';
 import type { ParsedFile } from '../parse/parser';
 import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
-import { collectSourceFiles, detectFsdaxArchitectures, detectTreeEra, toRelative } from '../host/tree-files';
-import { toolIdentity, type IndexCacheFile } from './index-cache';
+import { collectSourceFiles, contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, toRelative } from '../host/tree-files';
+import { readStoredResult, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
 
 const READ_CHUNK = 200;
 /** The cache is written this long after the audit that completed it: after that audit's diagnostics are out, and once for a burst of saves. */
@@ -68,7 +68,7 @@ export class WorkspaceIndex {
   absolute(relPath: string): string { return path.isAbsolute(relPath) ? relPath : path.join(this.root, relPath); }
   contains(absPath: string): boolean { return !path.relative(this.root, absPath).startsWith('..'); }
   /** Index scope: what a kernel developer means by "the tree" for FS-DAX (fsdax-model.md). */
-  inScope(relPath: string): boolean { return /^(mm|fs)\/.*\.[ch]$/.test(relPath); }
+  inScope(relPath: string): boolean { return inContextScope(relPath); }
 
   /** Reads mm/ and fs/, yielding between chunks so edits and requests keep flowing. */
   build(onProgress: (p: BuildProgress) => void, isCancelled: () => boolean): Promise<boolean> {
@@ -77,8 +77,7 @@ export class WorkspaceIndex {
   }
 
   private async doBuild(onProgress: (p: BuildProgress) => void, isCancelled: () => boolean): Promise<boolean> {
-    const dirs = ['mm', 'fs'].map((d) => path.join(this.root, d)).filter((d) => fs.existsSync(d));
-    const { files } = collectSourceFiles(dirs, this.root);
+    const { files } = collectSourceFiles(contextDirs(this.root), this.root);
     for (let i = 0; i < files.length; i += READ_CHUNK) {
       if (isCancelled()) return false;
       for (const f of files.slice(i, i + READ_CHUNK)) this.setDisk(f.path, f.content as Uint8Array);
@@ -158,24 +157,14 @@ export class WorkspaceIndex {
     if (this.restored?.key === key && this.restored.generation === this.generation) return true;
     if (!this.cache || !this.lastBuildDone || (this.restoreTried?.key === key && this.restoreTried.generation === this.generation)) return false;
     this.restoreTried = { key, generation: this.generation };
-    const text = this.cache.read();
-    if (text === undefined) {
-      this.log(`fsdax-audit: no index cache for ${this.root} yet (${this.cache.file})`);
+    const stored = readStoredResult(this.cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() });
+    if ('miss' in stored) {
+      this.log(`fsdax-audit: ${stored.miss}`);
       return false;
     }
-    const parsed = parseTreeResult(text);
-    if ('problem' in parsed) {
-      this.log(`fsdax-audit: index cache ${this.cache.file} ignored: ${parsed.problem}`);
-      return false;
-    }
-    const mismatch = cacheMismatch(parsed.entry, { tool: this.tool(), root: this.root, key, files: this.fileHashes() });
-    if (mismatch) {
-      this.log(`fsdax-audit: index cache of ${this.root} not used: ${mismatch}`);
-      return false;
-    }
-    this.restored = { key, generation: this.generation, result: parsed.entry.result };
+    this.restored = { key, generation: this.generation, result: stored.result };
     this.persisted = { key, generation: this.generation };
-    this.lastFullAudit = parsed.entry.result;
+    this.lastFullAudit = stored.result;
     this.log(`fsdax-audit: index of ${this.root} restored from cache (${this.disk.size} files)`);
     return true;
   }
@@ -244,8 +233,7 @@ export class WorkspaceIndex {
       this.pendingWrite = undefined;
       // The disk moved on before the write: the audit of the new state will be stored instead.
       if (this.generation !== generation) return;
-      const files = Object.fromEntries([...this.fileHashes()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      if (cache.write(serializeTreeResult({ tool: this.tool(), root: this.root, key, files, result }))) {
+      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() }, result)) {
         this.log(`fsdax-audit: index cache written (${this.disk.size} files): ${cache.file}`);
       } else if (this.persisted?.generation === generation) {
         this.persisted = undefined;

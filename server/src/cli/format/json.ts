@@ -15,6 +15,13 @@ export function formatJson(report: Report): string {
     era: { era: report.era.era, known: report.era.known, evidence: report.era.evidence },
     stats: { ...report.stats, findings: report.findings.length },
     baseline: report.baseline ?? null,
+    scope: { mode: report.scope.mode, reported: report.scope.reported, contextDirs: report.scope.contextDirs },
+    ...(report.diff ? {
+      diff: {
+        base: report.diff.base, commit: report.diff.commit, changedFiles: report.diff.changedFiles,
+        added: report.diff.added, changed: report.diff.changed.map((f) => f.fingerprint), removed: report.diff.removed.map(toJson),
+      },
+    } : {}),
     findings: report.findings.map(toJson),
     problems: report.problems.map((p) => ({ file: p.file, line: p.line + 1, kind: p.kind, message: p.message })),
   };

@@ -20,6 +20,11 @@ export function formatSarif(report: Report): string {
   const occurrences = new Map<string, number>();
   const location = (file: string, range: Range): Sarif.PhysicalLocation => physicalLocation(file, range, report.snippets);
   const results = report.findings.map((f) => toResult(f, ruleIndex.get(f.ruleId), occurrences, location));
+  // --diff: what the change adds is `new`, a finding whose path it changed `updated` (removed ones are not uploaded as results).
+  if (report.diff) {
+    const changed = new Set(report.diff.changed);
+    results.forEach((r, i) => { r.baselineState = changed.has(report.findings[i]) ? 'updated' : 'new'; });
+  }
   const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -44,7 +49,10 @@ export function formatSarif(report: Report): string {
       originalUriBaseIds: { [SRCROOT]: { uri: rootUri(report.root), description: { text: 'The root of the audited kernel tree.' } } },
       columnKind: 'utf16CodeUnits',
       results,
-      properties: { era: report.era.era, eraKnown: report.era.known, eraEvidence: report.era.evidence },
+      properties: {
+        era: report.era.era, eraKnown: report.era.known, eraEvidence: report.era.evidence, scope: report.scope.mode,
+        ...(report.diff ? { diffBase: report.diff.base, diffCommit: report.diff.commit, diffRemoved: report.diff.removed.length } : {}),
+      },
     }],
   };
   return `${JSON.stringify(log, null, 2)}\n`;

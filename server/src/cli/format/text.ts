@@ -14,6 +14,11 @@ export function formatText(report: Report, withSummary: boolean): string {
   for (const p of report.problems) add(p.file, [problemLine(p)]);
   const files = [...groups.keys()].sort();
   const blocks = files.map((file) => groups.get(file)!.join('\n'));
+  // Indented, so problem matchers anchored at `path:line:col: severity:` do not take them for findings.
+  if (report.diff && report.diff.removed.length > 0) {
+    blocks.push([`fsdax-audit: removed by the change (lines as at ${report.diff.base}):`,
+      ...report.diff.removed.map((f) => `  ${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: removed: ${f.severity}: ${f.message} [${f.ruleId}]`)].join('\n'));
+  }
   if (withSummary) blocks.push(summary(report));
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
@@ -39,6 +44,9 @@ function summary(report: Report): string {
   const baseline = report.baseline
     ? `; baseline ${report.baseline.file}: ${report.baseline.matched} accepted, ${report.baseline.unmatched} entries matched nothing`
     : '';
-  return `fsdax-audit: era ${era.era} (${era.evidence}); ${stats.files} files (${stats.parsedFiles} parsed), ${stats.functions} functions; ` +
-    `${report.findings.length} findings (${count('error')} errors, ${count('warning')} warnings, ${count('info')} info)${baseline}`;
+  const diff = report.diff
+    ? `; against ${report.diff.base} (${report.diff.changedFiles.length} changed files): ${report.diff.added} new, ${report.diff.changed.length} with a changed path, ${report.diff.removed.length} removed`
+    : '';
+  return `fsdax-audit: era ${era.era} (${era.evidence}); ${report.scope.description}: ${stats.files} files (${stats.parsedFiles} parsed), ${stats.functions} functions; ` +
+    `${report.findings.length} findings (${count('error')} errors, ${count('warning')} warnings, ${count('info')} info)${diff}${baseline}`;
 }

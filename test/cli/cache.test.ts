@@ -1,0 +1,94 @@
+// The CLI's kept results (host/result-store.ts, the language server's index-cache
+// format): a second run over the same files is answered from the cache with the
+// same report; any changed byte, option or damaged file is a miss, never a stale
+// result; --diff keeps base and head; a run of mm/+fs/ fills the tree's LSP slot.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { copyTree, FIXTURE_TREES, runCli, scratchDir } from './helpers';
+
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; hit: boolean }> {
+  const r = await runCli(['--format', 'json', '--fail-on', 'never', '--debug', ...args]);
+  assert.strictEqual(r.code, 0, r.stderr);
+  return { stdout: r.stdout, stderr: r.stderr, hit: /result from cache/.test(r.stderr) };
+}
+
+describe('cli: results kept between runs', () => {
+  it('a second run is answered from the cache, with a byte-identical report; a changed file is a miss with the new result', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    const args = ['--cache-dir', cache, '--root', tree, path.join(tree, 'fs', 'pmemfs', 'notify.c')];
+    const cold = await run(args);
+    assert.ok(!cold.hit, cold.stderr);
+    const names = fs.readdirSync(cache);
+    assert.ok(names.some((n) => /^context-[0-9a-f]{16}\.cli-[0-9a-f]{24}\.json$/.test(n)), names.join());
+    assert.ok(names.includes(names.find((n) => /^context-[0-9a-f]{16}\.json$/.test(n))!), 'mm/+fs/ only: the LSP slot is written too');
+    const warm = await run(args);
+    assert.ok(warm.hit, warm.stderr);
+    assert.strictEqual(warm.stdout, cold.stdout);
+    // Another file selected from the same tree: the same kept result answers.
+    assert.ok((await run(['--cache-dir', cache, '--root', tree, path.join(tree, 'mm', 'owner.c')])).hit);
+    // A changed byte in a context file (not the selected one) is a miss.
+    const owner = path.join(tree, 'mm', 'owner.c');
+    fs.writeFileSync(owner, fs.readFileSync(owner, 'utf8').replace('\treturn page->index;', '\tif (is_zone_device_page(page))\n\t\treturn 0;\n\treturn page->index;'));
+    const changed = await run(['--cache-dir', cache, '--root', tree]);
+    assert.ok(!changed.hit);
+    assert.ok(/1 file changed \(mm\/owner\.c\)/.test(changed.stderr), changed.stderr);
+    const fresh = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree]);
+    assert.strictEqual(changed.stdout, fresh.stdout);
+    assert.strictEqual(JSON.parse(changed.stdout).findings.length, 2);
+  });
+
+  it('other options are another entry; --no-cache neither reads nor writes; a damaged entry is ignored', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    await run(['--cache-dir', cache, '--root', tree]);
+    const era = await run(['--cache-dir', cache, '--root', tree, '--era', '6.15+']);
+    assert.ok(!era.hit);
+    // Files-only results are not the editor index's: its slot is left alone.
+    const filesOnly = scratchDir();
+    await run(['--cache-dir', filesOnly, '--no-context', '--root', tree, path.join(tree, 'mm', 'owner.c')]);
+    assert.deepStrictEqual(fs.readdirSync(filesOnly).map((n) => n.replace(/[0-9a-f]{16,}/g, 'H')), ['context-H.cli-H.json']);
+    const off = scratchDir();
+    await run(['--no-cache', '--cache-dir', off, '--root', tree]);
+    assert.deepStrictEqual(fs.readdirSync(off), []);
+    for (const n of fs.readdirSync(cache)) fs.writeFileSync(path.join(cache, n), '{"format":1,"checksum":"0","body":{}}');
+    const damaged = await run(['--cache-dir', cache, '--root', tree]);
+    assert.ok(!damaged.hit);
+    assert.match(damaged.stderr, /ignored: checksum mismatch/);
+    const fresh = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree]);
+    assert.strictEqual(damaged.stdout, fresh.stdout);
+  });
+
+  it('keeps the 8 most recent entries of a tree, and deletes any tree\'s entries unused for a month', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    const old = path.join(cache, 'gone-0123456789abcdef.cli-0123456789abcdef01234567.json');
+    fs.writeFileSync(old, '{}');
+    const monthAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    fs.utimesSync(old, monthAgo, monthAgo);
+    const extra = path.join(tree, 'mm', 'extra.c');
+    for (let i = 0; i < 10; i++) {
+      fs.writeFileSync(extra, `int extra_${i};\n`);
+      await run(['--cache-dir', cache, '--root', tree]);
+    }
+    const cli = fs.readdirSync(cache).filter((n) => n.includes('.cli-'));
+    assert.strictEqual(cli.length, 8, cli.join());
+    assert.ok(!fs.existsSync(old));
+    assert.ok((await run(['--cache-dir', cache, '--root', tree])).hit, 'the latest state is kept');
+  });
+
+  it('the language server slot written by the CLI is the one the index reads (same name, tool and key)', async () => {
+    const { WorkspaceIndex } = await import('../../server/src/lsp/workspace-index');
+    const { IndexCacheFile } = await import('../../server/src/host/result-store');
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    await run(['--cache-dir', cache, '--root', tree]);
+    const logs: string[] = [];
+    const index = new WorkspaceIndex(tree, new IndexCacheFile(cache, tree, (m) => logs.push(m)), (m) => logs.push(m));
+    await index.build(() => undefined, () => false);
+    assert.ok(index.restore({ era: index.era }, undefined), logs.join('\n'));
+    const cli = JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree])).stdout);
+    assert.deepStrictEqual(index.lastFullAudit!.findings.map((f) => f.fingerprint), cli.findings.map((f: { fingerprint: string }) => f.fingerprint));
+  });
+});
