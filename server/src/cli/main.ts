@@ -20,6 +20,7 @@ import { explanationUrl, TOOL_NAME, toolVersion } from './project';
 import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
 import { DEFAULT_ERA } from '../model/era';
 import { compareProblems, Report } from './report';
+import { allRules } from '../../rules/index';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -174,7 +175,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress): Promi
   // Read the baseline before the scan, so a bad file fails fast.
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence });
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence, rules: allRules });
   const unreadable = await readTreeInto(session, targets, root, { jobs: opts.jobs, fsdaxArchitectures }, progress);
   progress.phase(`${TOOL_NAME}: analysing ${session.size} files`);
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
