@@ -94,20 +94,31 @@ function shortestPath(graph: Map<string, string[]>, within: Set<string>, from: s
   return pathBack.slice(0, -1); // [from, ..., before to]: the cycle closes at `to`
 }
 
+function importGraph(): Map<string, string[]> {
+  const files = roots.flatMap(tsFiles);
+  assert.ok(files.length > 50, `found only ${files.length} files under ${roots.join(', ')}`);
+  const known = new Set(files);
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const deps = specifiers(fs.readFileSync(f, 'utf8'))
+      .map((s) => resolve(f, s, known))
+      .filter((d): d is string => d !== undefined);
+    graph.set(f, [...new Set(deps)].sort());
+  }
+  return graph;
+}
+
+const rel = (p: string): string => path.relative(repoRoot, p).split(path.sep).join('/');
+
 describe('import graph of server/', () => {
   it('has no cycles (relative imports of server/src and server/rules, import type included)', () => {
-    const files = roots.flatMap(tsFiles);
-    assert.ok(files.length > 50, `found only ${files.length} files under ${roots.join(', ')}`);
-    const known = new Set(files);
-    const graph = new Map<string, string[]>();
-    for (const f of files) {
-      const deps = specifiers(fs.readFileSync(f, 'utf8'))
-        .map((s) => resolve(f, s, known))
-        .filter((d): d is string => d !== undefined);
-      graph.set(f, [...new Set(deps)].sort());
-    }
-    const rel = (p: string): string => path.relative(repoRoot, p);
-    const cycles = findCycles(graph).map((c) => [...c, c[0]].map(rel).join(' → '));
+    const cycles = findCycles(importGraph()).map((c) => [...c, c[0]].map(rel).join(' → '));
     assert.deepStrictEqual(cycles, [], `import cycles:\n  ${cycles.join('\n  ')}`);
+  });
+
+  it('the core (parse, model, analysis, explain) imports no rule module: the caller hands the rule set in', () => {
+    const core = /^server\/src\/(parse|model|analysis|explain)\//;
+    const upward = [...importGraph()].flatMap(([f, deps]) => deps.filter((d) => core.test(rel(f)) && rel(d).startsWith('server/rules/')).map((d) => `${rel(f)} → ${rel(d)}`));
+    assert.deepStrictEqual(upward, [], `the core imports rules:\n  ${upward.join('\n  ')}`);
   });
 });
