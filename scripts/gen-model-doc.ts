@@ -11,7 +11,7 @@ type Json = unknown;
 type Entry = Record<string, Json>;
 
 /** One row: the fact, what it means, where it holds and why we believe it. */
-interface Row { fact: string; meaning: string; eras?: Era[]; arch?: string[]; exceptArch?: string[]; why?: string; cite?: string[] }
+interface Row { fact: string; meaning: string; /** Sorts before the fact (era order). */ rank?: number; eras?: Era[]; arch?: string[]; exceptArch?: string[]; why?: string; cite?: string[] }
 
 interface Section { title: string; intro: string[]; rows: Row[] }
 
@@ -158,6 +158,10 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
     ], s, ['call', 'flagsArgMatches', 'set', 'clear', 'consequence'])),
   },
   {
+    keys: ['raceMechanisms'], title: 'Race mechanisms', intro: 'What a finding of confidence `race` needs to happen, per era (the message says it).',
+    rows: (m) => specs(m.raceMechanisms).map((s) => ({ ...row('race', [String(s.text ?? '')], s, ['text']), rank: Math.min(...strings(s.eras).map((e) => ERAS.indexOf(e as Era)).filter((i) => i >= 0), ERAS.length) })),
+  },
+  {
     keys: ['debugOnly'], title: 'Debug-only code', intro: 'Code that runs only on debug kernels or behind a debugfs knob: what it misreads is info.',
     rows: (m) => {
       const d = isEntry(m.debugOnly) ? m.debugOnly : {};
@@ -208,7 +212,7 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
 const HANDLED = new Set(['$comment', 'version', ...KINDS.flatMap((k) => k.keys)]);
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
-const byFact = (a: Row, b: Row): number => (a.fact < b.fact ? -1 : a.fact > b.fact ? 1 : a.meaning < b.meaning ? -1 : a.meaning > b.meaning ? 1 : 0);
+const byFact = (a: Row, b: Row): number => (a.rank ?? 0) - (b.rank ?? 0) || (a.fact < b.fact ? -1 : a.fact > b.fact ? 1 : a.meaning < b.meaning ? -1 : a.meaning > b.meaning ? 1 : 0);
 
 function table(rows: Row[]): string[] {
   return [
