@@ -48,6 +48,9 @@ function archScope(r: Row): string {
   return parts.length > 0 ? parts.join('; ') : 'all';
 }
 
+/** Where a per-era fact sorts: by its first era. */
+const eraRank = (spec: Entry): number => Math.min(...strings(spec.eras).map((e) => ERAS.indexOf(e as Era)).filter((i) => i >= 0), ERAS.length);
+
 /** A row from a spec: its scope fields, plus any field the kind's meaning did not use (so new fields show). */
 function row(fact: string, meaning: string[], spec: Entry, used: string[]): Row {
   const scopeKeys = ['eras', 'arch', 'exceptArch', 'why', 'cite', '$comment'];
@@ -70,15 +73,25 @@ const whenText = (b: Json): string => (b ? 'true' : 'false');
 /** Every kind the model file holds, in reading order; `keys`: the top-level keys a section covers. */
 const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Entry) => Row[] }> = [
   {
+    keys: ['sharedEncoding'], title: 'Shared encoding', intro: 'How a page shared by reflink encodes its owners, per era.',
+    rows: (m) => specs(m.sharedEncoding).map((s) => ({
+      ...row(`mapping: ${String(s.mapping)}`, [s.marker !== undefined ? `marker ${code(String(s.marker))}` : '', s.count !== undefined ? `owners counted in ${code(String(s.count))}` : ''], s, ['mapping', 'marker', 'count']),
+      rank: eraRank(s),
+    })),
+  },
+  {
     keys: ['sources'], title: 'Sources', intro: 'Where a maybe-FS-DAX page comes from.',
-    rows: (m) => specs(m.sources).map((s) => row(String(s.id), [
-      list(strings(s.calls)),
-      s.entryArg !== undefined ? `page of the page-table entry in arg ${String(s.entryArg)}` : '',
-      s.pagesArg !== undefined ? `pages land in the \`${String(s.pagesArg)}\` argument` : '',
-      s.returns ? 'returns the page' : '',
-      s.referenced ? 'comes with a reference' : '',
-      String(s.description ?? ''),
-    ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'description'])),
+    rows: (m) => specs(m.sources).flatMap((s) => [
+      row(String(s.id), [
+        list(strings(s.calls)),
+        s.entryArg !== undefined ? `page of the page-table entry in arg ${String(s.entryArg)}` : '',
+        s.pagesArg !== undefined ? `pages land in the \`${String(s.pagesArg)}\` argument` : '',
+        s.returns ? 'returns the page' : '',
+        s.referenced ? 'comes with a reference' : '',
+        String(s.description ?? ''),
+      ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'referencedIn', 'description']),
+      ...(isEntry(s.referencedIn) ? [row(String(s.id), ['comes with a reference (lifetime, not share-safety)'], s.referencedIn, [])] : []),
+    ]),
   },
   {
     keys: ['entryPoints'], title: 'Entry points', intro: 'Functions whose parameter may be an FS-DAX pfn or page whoever calls them.',
@@ -159,7 +172,7 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
   },
   {
     keys: ['raceMechanisms'], title: 'Race mechanisms', intro: 'What a finding of confidence `race` needs to happen, per era (the message says it).',
-    rows: (m) => specs(m.raceMechanisms).map((s) => ({ ...row('race', [String(s.text ?? '')], s, ['text']), rank: Math.min(...strings(s.eras).map((e) => ERAS.indexOf(e as Era)).filter((i) => i >= 0), ERAS.length) })),
+    rows: (m) => specs(m.raceMechanisms).map((s) => ({ ...row('race', [String(s.text ?? '')], s, ['text']), rank: eraRank(s) })),
   },
   {
     keys: ['debugOnly'], title: 'Debug-only code', intro: 'Code that runs only on debug kernels or behind a debugfs knob: what it misreads is info.',
