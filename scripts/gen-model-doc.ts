@@ -168,7 +168,8 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
       strings(s.set).length > 0 ? `needs set: ${list(strings(s.set))}` : '',
       strings(s.clear).length > 0 ? `needs clear: ${list(strings(s.clear))}` : '',
       typeof s.consequence === 'string' ? `consequence: ${s.consequence}` : '',
-    ], s, ['call', 'flagsArgMatches', 'set', 'clear', 'consequence'])),
+      typeof s.scenario === 'string' ? `simulator scenario ${code(s.scenario)}` : '',
+    ], s, ['call', 'flagsArgMatches', 'set', 'clear', 'consequence', 'scenario'])),
   },
   {
     keys: ['raceMechanisms'], title: 'Race mechanisms', intro: 'What a finding of confidence `race` needs to happen, per era (the message says it).',
