@@ -10,6 +10,7 @@ import { AuditSession } from '../analysis/audit';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, InputError } from '../host/tree-files';
 import { readTreeInto } from './read-tree';
+import type { CliIo } from './cli-io';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -43,12 +44,6 @@ export interface CliOptions {
   showBenign?: boolean;
   minConfidence: 'high' | 'race';
   arch: string;
-}
-
-/** Where the CLI writes; tests and the benchmark pass their own. */
-export interface CliIo {
-  stdout: { write(text: string): boolean };
-  stderr: { isTTY?: boolean; columns?: number; write(text: string): boolean };
 }
 
 function positiveInteger(value: string): number {
