@@ -15,6 +15,7 @@ import { parseSource } from '../server/src/parse/parser';
 import { TypeIndex } from '../server/src/analysis/types';
 import { pageFieldAccesses } from '../server/src/analysis/field-access';
 import { BENIGN_USES } from '../server/src/analysis/sites';
+import { allRules } from '../server/rules/index';
 
 interface Label { file: string; line: number; function: string; kind: string; expr: string; verdict: 'safe' | 'unsafe' | 'unclear'; indirect?: boolean }
 
@@ -31,7 +32,7 @@ const labelFiles = fs.readdirSync(labelDir).filter((f) => f === `linux-${version
 const labels: Label[] = labelFiles.flatMap((f) => JSON.parse(fs.readFileSync(path.join(labelDir, f), 'utf8')).sites as Label[]);
 const conflicts = new Set(labels.filter((l) => labels.some((m) => m.file === l.file && m.line === l.line && m.verdict !== l.verdict && m.verdict !== 'unclear' && l.verdict !== 'unclear')).map((l) => `${l.file}:${l.line}`));
 const { files } = collectSourceFiles(['mm', 'fs'].map((d) => path.join(root, d)), root);
-const result = auditFiles(files, { era: detectTreeEra(root, 'auto'), showBenign: true });
+const result = auditFiles(files, { era: detectTreeEra(root, 'auto'), showBenign: true, rules: allRules });
 const shownByDefault = result.findings.filter((f) => !f.use || !BENIGN_USES.has(f.use)).length;
 const labeledFiles = new Set(labels.map((l) => l.file));
 const at = (file: string, line: number) => labels.filter((l) => l.file === file && l.line === line);

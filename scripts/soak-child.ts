@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import { parseSource } from '../server/src/parse/parser';
 import { auditFiles } from '../server/src/analysis/audit';
 import { serveTasks } from './task-pool';
+import { allRules } from '../server/rules/index';
 
 export interface SoakTask { file: string; rel: string }
 export interface SoakResult { bytes: number; ms: number; error?: string; rss: number; tooLarge?: boolean }
@@ -21,7 +22,7 @@ serveTasks<SoakTask, SoakResult>(async ({ file, rel }) => {
     bytes = data.byteLength;
     const parsed = parseSource(rel, data);
     tooLarge = parsed.problems.some((p) => p.kind === 'too-large');
-    const result = auditFiles([{ path: rel, content: data }], { era });
+    const result = auditFiles([{ path: rel, content: data }], { era, rules: allRules });
     const internal = result.problems.find((p) => p.kind === 'internal');
     if (internal) error = `internal problem: ${internal.message}`;
   } catch (e) {

@@ -2,7 +2,7 @@
 // judged by reading its path in the tree, lives in docs/triage/linux-<version>.json.
 // This module matches a scan against those verdicts (pure); scripts/triage-report.ts
 // runs the scan and writes the table, test/unit/triage.test.ts keeps them in step.
-import type { Finding } from '../server/src/analysis/audit';
+import type { Finding } from '../server/src/analysis/audit-types';
 import { BENIGN_USES } from '../server/src/analysis/sites';
 
 export interface TriageEntry {

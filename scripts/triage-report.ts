@@ -9,6 +9,7 @@ import { auditFiles } from '../server/src/analysis/audit';
 import { collectSourceFiles, detectFsdaxArchitectures, detectTreeEra } from '../server/src/host/tree-files';
 import { requireKernelTree } from './kernel-tree';
 import { findingLine, matchTriage, TriageFile, triageMarkdown } from './triage-lib';
+import { allRules } from '../server/rules/index';
 
 const REPO = path.join(__dirname, '..', '..');
 
@@ -19,7 +20,7 @@ export function triagePath(version: string, ext: 'json' | 'md'): string {
 /** The scan the triage judges: the CLI's default whole mm/+fs/ audit, with benign uses shown. */
 export function scanForTriage(root: string) {
   const { files } = collectSourceFiles(['mm', 'fs'].map((d) => path.join(root, d)), root);
-  return auditFiles(files, { era: detectTreeEra(root, 'auto'), fsdaxArchitectures: detectFsdaxArchitectures(root), showBenign: true });
+  return auditFiles(files, { era: detectTreeEra(root, 'auto'), fsdaxArchitectures: detectFsdaxArchitectures(root), showBenign: true, rules: allRules });
 }
 
 function main(): number {

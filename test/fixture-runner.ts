@@ -9,10 +9,12 @@
 // tree, from its marker headers; single files default to 6.2-6.14.
 import * as fs from 'fs';
 import * as path from 'path';
-import { auditFiles, Finding } from '../server/src/analysis/audit';
+import { auditFiles } from '../server/src/analysis/audit';
+import type { Finding } from '../server/src/analysis/audit-types';
 import { BENIGN_USES } from '../server/src/analysis/sites';
 import { detectEra, EraDetection } from '../server/src/model/era';
 import { ERAS, Era } from '../server/src/model/types';
+import { allRules } from '../server/rules/index';
 
 export interface Expectation {
   file: string; line: number; ruleId: string; fragment?: string; severity?: Finding['severity'];
@@ -81,8 +83,8 @@ export function checkFixture(target: string): FixtureResult {
   const sources = files.map((f) => ({ path: f.path, content: Buffer.from(f.text) }));
   const expectations = files.flatMap((f) => readExpectations(f.path, f.text));
   // Default run: benign reads stay hidden. show-benign run: they appear, as info.
-  const result = auditFiles(sources, { era });
-  const shown = auditFiles(sources, { era, showBenign: true });
+  const result = auditFiles(sources, { era, rules: allRules });
+  const shown = auditFiles(sources, { era, showBenign: true, rules: allRules });
   const plain = diff(result.findings, expectations.filter((e) => !e.benign));
   const all = diff(shown.findings, expectations.map((e) => (e.benign ? e : { ...e, severity: undefined })));
   const tag = <T>(list: T[], run: string) => list.map((x) => ({ ...x, run }));

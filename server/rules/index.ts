@@ -1,8 +1,7 @@
 // The rule registry: every other .ts file in this folder is one rule whose
 // default export is a Rule. Adding a rule is adding a file here (and a fixture);
 // `npm run build` regenerates registry.generated.ts, the static list bundlers need.
-import type { Rule, RuleMeta } from '../src/analysis/rule-api';
-import { SUPPRESSION_RULE_META } from '../src/analysis/suppressions';
+import { Rule, RuleMeta, SUPPRESSION_RULE_META } from '../src/analysis/rule-api';
 import { ruleModules } from './registry.generated';
 
 function loadRules(): Rule[] {

@@ -3,6 +3,7 @@
 // same report; any changed byte, option or damaged file is a miss, never a stale
 // result; --diff keeps base and head; a run of mm/+fs/ fills the tree's LSP slot.
 import * as assert from 'assert';
+import { allRules } from '../../server/rules/index';
 import * as fs from 'fs';
 import * as path from 'path';
 import { copyTree, FIXTURE_TREES, runCli, scratchDir } from './helpers';
@@ -87,7 +88,7 @@ describe('cli: results kept between runs', () => {
     const logs: string[] = [];
     const index = new WorkspaceIndex(tree, new IndexCacheFile(cache, tree, (m) => logs.push(m)), (m) => logs.push(m));
     await index.build(() => undefined, () => false);
-    assert.ok(index.restore({ era: index.era }, undefined), logs.join('\n'));
+    assert.ok(index.restore({ era: index.era, rules: allRules }, undefined), logs.join('\n'));
     const cli = JSON.parse((await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree])).stdout);
     assert.deepStrictEqual(index.lastFullAudit!.findings.map((f) => f.fingerprint), cli.findings.map((f: { fingerprint: string }) => f.fingerprint));
   });

@@ -4,10 +4,12 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { auditFiles, SourceFile } from '../../server/src/analysis/audit';
+import { auditFiles } from '../../server/src/analysis/audit';
+import type { SourceFile } from '../../server/src/analysis/audit-types';
 import { detectEra, EraDetection } from '../../server/src/model/era';
 import { Rng } from './fuzz-lib';
 import { runCli } from './fuzz-checks';
+import { allRules } from '../../server/rules/index';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 
@@ -48,11 +50,11 @@ describe('determinism', () => {
     it(`${name}: twice, and in shuffled file order, gives byte-identical JSON`, () => {
       const files = readTree(root);
       const era = eraOf(root);
-      const first = JSON.stringify(auditFiles(files, { era }));
+      const first = JSON.stringify(auditFiles(files, { era, rules: allRules }));
       assert.ok(JSON.parse(first).findings.length > 0 || name.includes('EMPTY'), `${name}: no findings, the comparison would be vacuous`);
-      assert.strictEqual(JSON.stringify(auditFiles(files, { era })), first, `${name}: second run differs`);
+      assert.strictEqual(JSON.stringify(auditFiles(files, { era, rules: allRules })), first, `${name}: second run differs`);
       for (const seed of [1, 2, 3]) {
-        assert.strictEqual(JSON.stringify(auditFiles(shuffled(files, seed), { era })), first, `${name}: file order (shuffle seed ${seed}) changes the result`);
+        assert.strictEqual(JSON.stringify(auditFiles(shuffled(files, seed), { era, rules: allRules })), first, `${name}: file order (shuffle seed ${seed}) changes the result`);
       }
     });
   }

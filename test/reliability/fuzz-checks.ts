@@ -14,6 +14,7 @@ import { parseSource, reparseSource, ParsedFile } from '../../server/src/parse/p
 import { auditFiles } from '../../server/src/analysis/audit';
 import { ERAS } from '../../server/src/model/types';
 import { FuzzCase, treeSignature } from './fuzz-lib';
+import { allRules } from '../../server/rules/index';
 
 export type Stage = 'parse-bytes' | 'parse-string' | 'reparse' | 'audit' | 'cli';
 
@@ -84,7 +85,7 @@ export function checkInProcess(c: FuzzCase, opts: CheckOptions = {}): Failure[] 
     prev = r;
   }
   const era = { era: opts.era ?? '6.2-6.14', known: true, evidence: 'fuzz' } as const;
-  const result = stage('audit', () => auditFiles([{ path: 'mm/fuzz.c', content: c.content }], { era }));
+  const result = stage('audit', () => auditFiles([{ path: 'mm/fuzz.c', content: c.content }], { era, rules: allRules }));
   for (const p of result?.problems ?? []) {
     if (p.kind !== 'internal') continue;
     if (c.deep && /too deeply nested to analyse/.test(p.message)) continue; // contained and said, by design

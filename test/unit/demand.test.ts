@@ -2,9 +2,11 @@
 // a maybe-FS-DAX value. These tests pin down what it must not open, since a
 // whole-kernel scan finishes in minutes only because of it (docs/reliability.md).
 import * as assert from 'assert';
-import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
+import { AuditSession } from '../../server/src/analysis/audit';
+import type { AuditOptions } from '../../server/src/analysis/audit-types';
+import { allRules } from '../../server/rules/index';
 
-const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' } };
+const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' }, rules: allRules };
 
 const seed = `#include <linux/mm.h>
 struct page *pass_page(struct page *page);

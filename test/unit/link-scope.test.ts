@@ -4,9 +4,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
+import { AuditSession } from '../../server/src/analysis/audit';
+import type { AuditOptions } from '../../server/src/analysis/audit-types';
 import { LinkScope, linkUnitOf } from '../../server/src/analysis/link-scope';
 import { detectFsdaxArchitectures } from '../../server/src/host/tree-files';
+import { allRules } from '../../server/rules/index';
 
 const era: AuditOptions['era'] = { era: '6.2-6.14', known: true, evidence: 'test' };
 
@@ -44,7 +46,7 @@ int pin_one(unsigned long uaddr)
 };
 
 function findingFiles(fsdaxArchitectures?: string[]): string[] {
-  const session = new AuditSession({ era, fsdaxArchitectures });
+  const session = new AuditSession({ era, fsdaxArchitectures, rules: allRules });
   for (const [p, t] of Object.entries(tree)) session.setFile(p, t);
   return session.audit().findings.map((f) => f.file).sort();
 }

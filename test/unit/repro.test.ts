@@ -9,7 +9,7 @@ import { formatResultLine } from '../../server/src/cli/repro';
 import { ruleMetas } from '../../server/rules/index';
 import { CAPTURED, capturedRunFor, capturedRunUrl } from '../../server/src/repro/captured';
 import { hoverFinding } from '../../server/src/lsp/hover';
-import type { Finding } from '../../server/src/analysis/audit';
+import type { Finding } from '../../server/src/analysis/audit-types';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'repro', name), 'utf8');
 

@@ -6,7 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AuditSession, type AuditOptions, type AuditResult } from '../../server/src/analysis/audit';
+import { AuditSession } from '../../server/src/analysis/audit';
+import type { AuditOptions, AuditResult } from '../../server/src/analysis/audit-types';
 import {
   analysisKey, cacheMismatch, compareFileHashes, contentHash, parseTreeResult, serializeTreeResult, RESULT_CACHE_FORMAT, type CachedTreeResult,
 } from '../../server/src/analysis/result-cache';
@@ -15,10 +16,11 @@ import { parseSource } from '../../server/src/parse/parser';
 import { cacheDirectory, IndexCacheFile } from '../../server/src/host/result-store';
 import { WorkspaceIndex } from '../../server/src/lsp/workspace-index';
 import { listFiles } from '../fixture-runner';
+import { allRules } from '../../server/rules/index';
 
 const TREE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trees', 'cross-file');
 const era = { era: '6.2-6.14' as const, known: true, evidence: 'test' };
-const options: AuditOptions = { era };
+const options: AuditOptions = { era, rules: allRules };
 
 function treeResult(): { files: Map<string, string>; result: AuditResult } {
   const session = new AuditSession(options);
@@ -136,7 +138,7 @@ describe('index cache: the workspace index', () => {
     assert.ok(await index.build(() => undefined, () => false));
     return index;
   };
-  const opts = (): AuditOptions => ({ era: { era: '6.2-6.14', known: true, evidence: 'test' } });
+  const opts = (): AuditOptions => ({ era: { era: '6.2-6.14', known: true, evidence: 'test' }, rules: allRules });
   /** A second index over the tree, restored from the cache a first one wrote. */
   const restoredIndex = async () => {
     const first = await built();
@@ -166,7 +168,7 @@ describe('index cache: the workspace index', () => {
 
     // Other options: not restored (the key differs), and no crash.
     const third = await built();
-    assert.strictEqual(third.restore({ era: { era: '6.15+', known: true, evidence: 'test' } }, undefined), false);
+    assert.strictEqual(third.restore({ era: { era: '6.15+', known: true, evidence: 'test' }, rules: allRules }, undefined), false);
     assert.ok(logs.some((l) => /not used: the analysis options differ/.test(l)), logs.join('\n'));
 
     fs.appendFileSync(path.join(tmp, 'fs', 'b.c'), '\n/* changed */\n');

@@ -2,12 +2,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
+import { AuditSession } from '../../server/src/analysis/audit';
+import type { AuditOptions } from '../../server/src/analysis/audit-types';
 import { listFiles } from '../fixture-runner';
 import { parseSource, reparseSource } from '../../server/src/parse/parser';
+import { allRules } from '../../server/rules/index';
 
 const TREES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trees');
-const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' } };
+const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' }, rules: allRules };
 
 function load(tree: string): Map<string, string> {
   const root = path.join(TREES, tree);

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Finding } from '../../server/src/analysis/audit';
+import type { Finding } from '../../server/src/analysis/audit-types';
 import { kernelCacheDir } from '../../scripts/kernel-tree';
 import { matchTriage, TriageFile } from '../../scripts/triage-lib';
 import { scanForTriage, triagePath } from '../../scripts/triage-report';

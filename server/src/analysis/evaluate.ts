@@ -9,7 +9,7 @@ import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, merg
 import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, FlagKnowledge, flagTest, remaining } from './flags';
-import type { FunctionFacts, ReturnSummaryLookup } from './dataflow';
+import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
@@ -26,14 +26,6 @@ export interface Recorder {
 
 export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
   return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
-}
-
-/** A flags argument of a call, as far as the caller knows it; `param`: it is the caller's own (unassigned) param. */
-export interface ArgFlags {
-  set: string[];
-  clear: string[];
-  exact: boolean;
-  param?: number;
 }
 
 export class Evaluator {

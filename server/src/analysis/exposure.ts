@@ -2,8 +2,7 @@
 // in terms of its function's params; here those params are followed up the call
 // graph to concrete sources, keeping the worst exposure and the path that shows
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
-import type { CallFact, FunctionFacts } from './dataflow';
-import type { ArgFlags } from './evaluate';
+import type { ArgFlags, CallFact, FunctionFacts } from './function-facts';
 import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
 import { canMeet, FlagRequirement, isEmptyRequirement, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';

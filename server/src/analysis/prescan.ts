@@ -3,7 +3,7 @@
 // calls with. Plain data and no tree-sitter, so the CLI can compute it in worker
 // threads (--jobs) and post it to the session (AuditSession.setPrescanned).
 import { MAX_FILE_BYTES, readSourceBytes } from '../parse/source-bytes';
-import type { FileProblem } from './audit';
+import type { FileProblem } from './audit-types';
 import { indexText, type TextIndex } from './program-files';
 
 export interface Prescan {

@@ -5,7 +5,8 @@
 // binds to a static definition in the same file first, then to the tree's
 // non-static definitions.
 import type { ModelIndex } from '../model/model';
-import { analyzeFunction, CalleeSummary, FunctionFacts, prepareFunction, PreparedFunction } from './dataflow';
+import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
+import type { CalleeSummary, FunctionFacts } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';

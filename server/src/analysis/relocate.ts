@@ -2,7 +2,7 @@
 // inserted or deleted in a file, every offset after the edit moves by the same
 // amount; results of functions whose text did not change can be moved instead
 // of recomputed. Offsets live in sites, calls, path steps and read positions.
-import type { FunctionFacts } from './dataflow';
+import type { FunctionFacts } from './function-facts';
 import type { Fact } from './facts';
 
 /** Offsets in `file` at or after `from` move by `delta`. */

@@ -8,7 +8,7 @@
 // bytes it was computed from; any file added, removed or differing, any option or
 // tool change, and any damage to the stored text is a miss, never a stale result.
 import { createHash } from 'crypto';
-import type { AuditOptions, AuditResult, FileProblem, Finding, FindingStep, Range } from './audit';
+import type { AuditOptions, AuditResult, FileProblem, Finding, FindingStep, Range } from './audit-types';
 import type { FsdaxModel } from '../model/types';
 import { DEFAULT_ARCH } from '../model/model';
 

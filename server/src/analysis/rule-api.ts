@@ -56,3 +56,18 @@ export interface Rule {
 export function defineRule(rule: Rule): Rule {
   return rule;
 }
+
+export const SUPPRESSION_RULE_ID = 'fsdax/suppression';
+
+/** The findings of analysis/suppressions.ts as a rule, for the catalogue (SARIF rules, hover advice); not a Rule module, it has no sites. */
+export const SUPPRESSION_RULE_META: RuleMeta = {
+  id: SUPPRESSION_RULE_ID,
+  severity: 'warning',
+  description: 'fsdax-audit suppression comment without a reason, or one that silences nothing',
+  explanation: 'suppressions',
+  advice: 'Write why the read is safe after `--`, or remove the comment if nothing on this line or the next is reported.',
+  messages: {
+    noReason: 'suppression of {{rules}} has no reason; write "-- <why this is safe>"',
+    unused: 'suppression of {{rules}} matches no finding on this line or the next; remove it',
+  },
+};

@@ -6,8 +6,8 @@
 import { parseSource, ParsedFile } from '../parse/parser';
 import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
 import type { FsdaxModel } from '../model/types';
-import type { AuditOptions, AuditResult, FileProblem } from './audit';
-import { compareProblems, findingsFor } from './audit';
+import type { AuditOptions, AuditResult, FileProblem } from './audit-types';
+import { compareProblems, findingsFor } from './findings';
 import { ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';

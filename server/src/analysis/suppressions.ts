@@ -4,27 +4,12 @@
 // (fsdax/suppression) so stale ignores do not pile up.
 import type { ParsedFile } from '../parse/parser';
 import type { Era } from '../model/types';
-import type { Finding } from './audit';
-import type { RuleMeta } from './rule-api';
+import type { Finding } from './audit-types';
+import { SUPPRESSION_RULE_ID, SUPPRESSION_RULE_META } from './rule-api';
 
 const SUPPRESSION_RE = /fsdax-audit:\s*ignore\s+([\w/,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/|$)/;
 
 interface Suppression { file: string; line: number; rules: string[]; reason: string; start: number; end: number; used: boolean }
-
-export const SUPPRESSION_RULE_ID = 'fsdax/suppression';
-
-/** The findings below as a rule, for the catalogue (SARIF rules, hover advice); not a Rule module, it has no sites. */
-export const SUPPRESSION_RULE_META: RuleMeta = {
-  id: SUPPRESSION_RULE_ID,
-  severity: 'warning',
-  description: 'fsdax-audit suppression comment without a reason, or one that silences nothing',
-  explanation: 'suppressions',
-  advice: 'Write why the read is safe after `--`, or remove the comment if nothing on this line or the next is reported.',
-  messages: {
-    noReason: 'suppression of {{rules}} has no reason; write "-- <why this is safe>"',
-    unused: 'suppression of {{rules}} matches no finding on this line or the next; remove it',
-  },
-};
 
 export function applySuppressions(findings: Finding[], files: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, era: Era): Finding[] {
   const byFile = new Map<string, Suppression[]>();

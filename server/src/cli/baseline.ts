@@ -2,7 +2,7 @@
 // (rule, file, function, normalised expression: made by the core), so it
 // survives line shifts; format in docs/baseline.md.
 import * as fs from 'fs';
-import type { Finding } from '../analysis/audit';
+import type { Finding } from '../analysis/audit-types';
 import { TOOL_NAME } from './project';
 import { UsageError } from './usage-error';
 

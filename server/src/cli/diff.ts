@@ -6,7 +6,8 @@
 // the base has it with another path (source -> calls -> site, compared by file,
 // function and label, not by line); both are reported. Findings the base has and
 // the working tree has not are removed (listed, never a failure).
-import type { AuditSession, Finding } from '../analysis/audit';
+import type { AuditSession } from '../analysis/audit';
+import type { Finding } from '../analysis/audit-types';
 import { contentHash } from '../analysis/result-cache';
 import type { GitChange, GitCheckout } from '../host/git';
 

@@ -6,7 +6,8 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AuditResult, AuditSession } from '../analysis/audit';
+import { AuditSession } from '../analysis/audit';
+import type { AuditResult } from '../analysis/audit-types';
 import { analysisKey } from '../analysis/result-cache';
 import { defaultModel } from '../model/model';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
@@ -16,6 +17,7 @@ import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from 
 import { readTreeInto } from './read-tree';
 import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
 import { diffStates, setBase } from './diff';
+import type { CliIo } from './cli-io';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
@@ -26,6 +28,7 @@ import { explanationUrl, TOOL_NAME, toolVersion } from './project';
 import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
 import { DEFAULT_ERA } from '../model/era';
 import { compareProblems, Report } from './report';
+import { allRules } from '../../rules/index';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -56,12 +59,6 @@ export interface CliOptions {
   showBenign?: boolean;
   minConfidence: 'high' | 'race';
   arch: string;
-}
-
-/** Where the CLI writes; tests and the benchmark pass their own. */
-export interface CliIo {
-  stdout: { write(text: string): boolean };
-  stderr: { isTTY?: boolean; columns?: number; write(text: string): boolean };
 }
 
 function positiveInteger(value: string): number {
@@ -201,7 +198,7 @@ async function run(paths: string[], opts: CliOptions, progress: Progress, log: (
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
   const filters = { arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence };
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters });
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters, rules: allRules });
   const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
   const store = dir ? new ResultStore(dir, root, log) : undefined;
   const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);

@@ -1,6 +1,6 @@
 // cli front-end: what every output format is made from: the audit result after
 // the baseline, plus the problems the CLI itself met (unreadable files).
-import type { FileProblem, Finding, AuditResult } from '../analysis/audit';
+import type { FileProblem, Finding, AuditResult } from '../analysis/audit-types';
 import type { EraDetection } from '../model/era';
 import type { SnippetSource } from './format/snippets';
 import type { DiffSummary } from './diff';

@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, ReproEra, ReproScenario, RunResult, SCENARIOS, findScenario, isReproEra, missingPrerequisites, runVariant } from '../repro/index';
 import { TOOL_NAME } from './project';
-import type { CliIo } from './main';
+import type { CliIo } from './cli-io';
 
 interface ReproOptions {
   era: string;

@@ -6,7 +6,7 @@
 // the named paths only (files-only: sources and callers in other files are not seen).
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FileProblem, Finding } from '../analysis/audit';
+import type { FileProblem, Finding } from '../analysis/audit-types';
 import { CONTEXT_DIRS, contextDirs, toRelative } from '../host/tree-files';
 import { UsageError } from './usage-error';
 

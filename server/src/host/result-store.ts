@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { AuditResult } from '../analysis/audit';
+import type { AuditResult } from '../analysis/audit-types';
 import { cacheMismatch, contentHash, parseTreeResult, serializeTreeResult, stableJson, type CachedTreeResult } from '../analysis/result-cache';
 import { toolVersion } from './tool-version';
 

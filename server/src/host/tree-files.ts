@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { detectEra, EraDetection, ERA_MARKER_FILES } from '../model/era';
 import { ERAS, Era } from '../model/types';
-import type { SourceFile } from '../analysis/audit';
+import type { SourceFile } from '../analysis/audit-types';
 
 /** A path or an option value the user gave is wrong: the CLI exits 2 with the message, the server logs it. */
 export class InputError extends Error {}

@@ -8,7 +8,8 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { minimatch } from 'minimatch';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { auditParsed, AuditOptions, Finding } from '../analysis/audit';
+import { auditParsed } from '../analysis/audit';
+import type { AuditOptions, Finding } from '../analysis/audit-types';
 import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
 import { defaultModel, mergeModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
@@ -17,6 +18,7 @@ import { detectTreeEra, findTreeRoot, toRelative } from '../host/tree-files';
 import type { FsdaxAuditSettings } from '../protocol';
 import { WorkspaceIndex } from './workspace-index';
 import { IndexCacheFile } from '../host/result-store';
+import { allRules } from '../../rules/index';
 
 export interface OpenDocument {
   uri: string;
@@ -110,7 +112,7 @@ export class Auditor {
     const stale = () => isCancelled() || this.open.get(uri)?.version !== version;
     if (!doc || stale()) return { context: [] };
     const era = this.eraFor(doc, settings);
-    const options: AuditOptions = { era, severities: settings.severity, ...findingFilters(settings), isCancelled: stale };
+    const options: AuditOptions = { era, severities: settings.severity, ...findingFilters(settings), isCancelled: stale, rules: allRules };
     const model = this.modelFor(settings, folder ?? doc.index?.root);
     // Until the tree is read, a document is audited alone (intraprocedural findings and its own sources).
     const audit = doc.index?.isReady
@@ -127,18 +129,18 @@ export class Auditor {
   /** Same options as a document audit, over a whole tree (the "audit workspace" command). */
   auditTree(index: WorkspaceIndex, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean) {
     const era = this.treeEra(index, settings);
-    return index.audit({ era, severities: settings.severity, ...findingFilters(settings), isCancelled }, this.modelFor(settings, folder ?? index.root), this.openIn(index), settings.indexCache);
+    return index.audit({ era, severities: settings.severity, ...findingFilters(settings), isCancelled, rules: allRules }, this.modelFor(settings, folder ?? index.root), this.openIn(index), settings.indexCache);
   }
 
   /** After the index is read: whether its stored result (same options as auditTree) stands for the tree. */
   restoreTree(index: WorkspaceIndex, settings: FsdaxAuditSettings): boolean {
     if (!settings.indexCache) return false;
-    return index.restore({ era: this.treeEra(index, settings), severities: settings.severity, ...findingFilters(settings) }, this.modelFor(settings, index.root));
+    return index.restore({ era: this.treeEra(index, settings), severities: settings.severity, ...findingFilters(settings), rules: allRules }, this.modelFor(settings, index.root));
   }
 
   /** After a restore: the tree's analysis, made ready in the background (same options as auditTree). */
   warmUpTree(index: WorkspaceIndex, settings: FsdaxAuditSettings): Promise<void> {
-    return index.warmUp({ era: this.treeEra(index, settings), severities: settings.severity, ...findingFilters(settings) }, this.modelFor(settings, index.root));
+    return index.warmUp({ era: this.treeEra(index, settings), severities: settings.severity, ...findingFilters(settings), rules: allRules }, this.modelFor(settings, index.root));
   }
 
   private treeEra(index: WorkspaceIndex, settings: FsdaxAuditSettings): EraDetection {

@@ -4,7 +4,7 @@
 // client to show the scenario's page.
 import { CodeAction, CodeActionKind, type Diagnostic } from 'vscode-languageserver';
 import type { ParsedFile } from '../parse/parser';
-import { SUPPRESSION_RULE_ID } from '../analysis/suppressions';
+import { SUPPRESSION_RULE_ID } from '../analysis/rule-api';
 import { OPEN_EXPLANATION_COMMAND } from '../protocol';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './convert';
 

@@ -2,7 +2,7 @@
 // Severity comes from the finding (the core already applied the per-rule
 // settings); the link and related information follow the style guide.
 import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity } from 'vscode-languageserver';
-import type { Finding } from '../analysis/audit';
+import type { Finding } from '../analysis/audit-types';
 import type { Severity } from '../analysis/rule-api';
 import { explanationUrl } from '../protocol';
 

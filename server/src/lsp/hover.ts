@@ -4,7 +4,7 @@
 // that field holds for an FS-DAX page in this era (model/era.ts describeEra). A finding
 // whose scenario was run on a stock kernel links its captured run (repro/captured.ts).
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import type { Finding } from '../analysis/audit';
+import type { Finding } from '../analysis/audit-types';
 import { describeEra, type EraDetection } from '../model/era';
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { fieldName } from '../parse/nodes';

@@ -5,7 +5,7 @@
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { STATUS_NOTIFICATION, type StatusParams } from '../protocol';
 import type { Auditor } from './auditor';
-import type { ClientSupport } from './server';
+import type { ClientSupport } from './client-support';
 import { SettingsStore } from './settings';
 
 export class Publisher {

@@ -11,10 +11,11 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { findTreeRoot } from '../host/tree-files';
 import {
-  AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
-  type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions,
+  AUDIT_WORKSPACE_REQUEST, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
+  type ExplanationParams, type ExplanationResult, type FsdaxAuditInitializationOptions,
 } from '../protocol';
 import { Auditor, filePathOf, type OpenDocument } from './auditor';
+import { clientSupportOf, NO_CLIENT_SUPPORT, type ClientSupport } from './client-support';
 import { codeActionsFor } from './code-actions';
 import { explanationFor, openExplanation } from './explanation';
 import { findingToDiagnostic } from './convert';
@@ -25,17 +26,6 @@ import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';
 
-export interface ClientSupport {
-  configuration: boolean;
-  relatedInformation: boolean;
-  workDoneProgress: boolean;
-  showDocument: boolean;
-  watchedFilesRegistration: boolean;
-  configurationRegistration: boolean;
-  /** experimental.fsdaxAudit.explanationView: the client shows explanations itself (the VS Code webview). */
-  explanationView: boolean;
-}
-
 /** Edits closer together than this are audited once, for the last version. */
 /** Edits closer than this coalesce into one audit. FSDAX_AUDIT_DEBOUNCE_MS overrides it (the latency bench sets 0). */
 const DEBOUNCE_MS = Number(process.env.FSDAX_AUDIT_DEBOUNCE_MS ?? 60);
@@ -44,7 +34,7 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const log = { error: (m: string) => connection.console.error(m), info: (m: string) => connection.console.info(m) };
   const auditor = new Auditor((m) => notifyWarning(connection, m), log.info);
-  let support: ClientSupport = { configuration: false, relatedInformation: false, workDoneProgress: false, showDocument: false, watchedFilesRegistration: false, configurationRegistration: false, explanationView: false };
+  let support: ClientSupport = NO_CLIENT_SUPPORT;
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
   const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
@@ -91,16 +81,7 @@ export function startServer(connection: Connection): void {
   };
 
   connection.onInitialize(guard(log, 'initialize', { capabilities: {} } as InitializeResult, (params: InitializeParams): InitializeResult => {
-    const caps = params.capabilities;
-    support = {
-      configuration: !!caps.workspace?.configuration,
-      configurationRegistration: !!caps.workspace?.didChangeConfiguration?.dynamicRegistration,
-      relatedInformation: !!caps.textDocument?.publishDiagnostics?.relatedInformation,
-      workDoneProgress: !!caps.window?.workDoneProgress,
-      showDocument: !!caps.window?.showDocument?.support,
-      watchedFilesRegistration: !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration,
-      explanationView: !!(caps.experimental as Record<string, FsdaxAuditClientCapabilities | undefined> | undefined)?.[EXPLANATION_CAPABILITY]?.explanationView,
-    };
+    support = clientSupportOf(params.capabilities);
     auditor.cacheDirectory = cacheDirectory((params.initializationOptions as FsdaxAuditInitializationOptions | undefined)?.cacheDirectory);
     const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     folders = uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));

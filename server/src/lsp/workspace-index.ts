@@ -14,7 +14,8 @@
 // computed from, for the same options and the same tool; anything else is a miss.
 import * as fs from 'fs';
 import * as path from 'path';
-import { AuditOptions, AuditResult, AuditSession } from '../analysis/audit';
+import { AuditSession } from '../analysis/audit';
+import type { AuditOptions, AuditResult } from '../analysis/audit-types';
 import { analysisKey, contentHash } from '../analysis/result-cache';
 import type { ParsedFile } from '../parse/parser';
 import { defaultModel } from '../model/model';
@@ -280,7 +281,7 @@ export class WorkspaceIndex {
 
   private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
-    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures }, model);
+    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model);
     for (const [p, content] of this.disk) session.setFile(p, content);
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).

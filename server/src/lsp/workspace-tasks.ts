@@ -6,14 +6,14 @@
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver';
-import type { Finding } from '../analysis/audit';
+import type { Finding } from '../analysis/audit-types';
 import { findTreeRoot } from '../host/tree-files';
 import type { AuditWorkspaceResult } from '../protocol';
 import type { Auditor } from './auditor';
 import { findingToDiagnostic } from './convert';
 import { guard, type GuardLog } from './guard';
 import type { Publisher } from './publisher';
-import type { ClientSupport } from './server';
+import type { ClientSupport } from './client-support';
 import type { WorkspaceIndex } from './workspace-index';
 
 /** Lets the open documents' audits (scheduled when parsing ends) run before the whole-tree audit. */

@@ -1,7 +1,7 @@
 // cli front-end: the JSON report, version JSON_FORMAT_VERSION, documented in
 // docs/json-format.md and described by docs/json-format.schema.json. Fields are
 // copied one by one so a change to the core's Finding never changes the format silently.
-import type { Finding, FindingStep, Range } from '../../analysis/audit';
+import type { Finding, FindingStep, Range } from '../../analysis/audit-types';
 import { explanationUrl, TOOL_NAME, toolVersion } from '../project';
 import type { Report } from '../report';
 

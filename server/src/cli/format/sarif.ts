@@ -4,7 +4,7 @@
 import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import type * as Sarif from 'sarif';
-import type { Finding, FindingStep, Range } from '../../analysis/audit';
+import type { Finding, FindingStep, Range } from '../../analysis/audit-types';
 import type { Severity } from '../../analysis/rule-api';
 import { explanationUrl, PROJECT_URL, TOOL_NAME, toolVersion } from '../project';
 import type { Report } from '../report';

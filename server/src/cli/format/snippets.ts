@@ -1,7 +1,7 @@
 // cli front-end: source text around a finding for SARIF region snippets, so a
 // code-scanning page shows the code without the tree. Columns are counted the
 // way the core counts them (parse/source-view: UTF-16 units, Latin-1 fallback).
-import type { Range, SourceFile } from '../../analysis/audit';
+import type { Range, SourceFile } from '../../analysis/audit-types';
 import { createSourceView, decodeSource, SourceView } from '../../parse/source-view';
 
 export interface Snippet {

@@ -1,7 +1,7 @@
 // cli front-end: compiler-style text, grouped by file, one blank line between
 // files: `path:line:col: severity: message [rule]`, then the path trace as
 // `note:` lines (source first) so editors and CI logs can jump to each step.
-import type { FileProblem, Finding } from '../../analysis/audit';
+import type { FileProblem, Finding } from '../../analysis/audit-types';
 import type { Report } from '../report';
 
 export function formatText(report: Report, withSummary: boolean): string {

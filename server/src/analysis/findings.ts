@@ -1,0 +1,139 @@
+// analysis layer: the rule runner. Turns resolved sites into findings: runs each rule of
+// the audit's rule set on each file's sites (a rule that throws loses that file only), fills
+// message templates, decides use, confidence and debug-only qualifiers, applies suppressions,
+// sorts and deduplicates. Pure.
+import type { ParsedFile } from '../parse/parser';
+import type { SourceView } from '../parse/source-view';
+import type { ModelIndex } from '../model/model';
+import { describeEra } from '../model/era';
+import type { Era } from '../model/types';
+import type { AuditOptions, FileProblem, Finding, FindingStep, Range } from './audit-types';
+import type { PathStep } from './facts';
+import type { ResolvedSite } from './program';
+import type { Confidence, Rule, RuleContext, Severity } from './rule-api';
+import { BENIGN_USES, USE_ORDER, UseKind } from './sites';
+import { applySuppressions } from './suppressions';
+
+/** Turns resolved sites into findings: rules, suppressions, sorting. */
+export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, options: AuditOptions, index: ModelIndex, problems: FileProblem[]): Finding[] {
+  const views = new Map(parsed.map((p) => [p.path, p.view] as const));
+  const findings: Finding[] = [];
+  // Contained per rule per file: a rule that throws on one file loses that file's findings only.
+  const byFile = new Map<string, ResolvedSite[]>();
+  for (const site of sites) { const list = byFile.get(site.file); if (list) list.push(site); else byFile.set(site.file, [site]); }
+  for (const rule of options.rules) {
+    const override = options.severities?.[rule.meta.id];
+    if (override === 'off') continue;
+    for (const [file, fileSites] of byFile) {
+      const before = findings.length;
+      try {
+        runRule(rule, fileSites, options, index, views, override, findings);
+      } catch (e) {
+        findings.length = before;
+        problems.push({ file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 });
+      }
+    }
+  }
+  const kept = applySuppressions(findings, parsed, options.era.era);
+  kept.sort(compareFindings);
+  return foldIntoCalls(dedupe(kept));
+}
+
+const locationKey = (file: string, r: Range) => `${file}:${r.start.line}:${r.start.character}`;
+
+/**
+ * Reports the first hazard on a path: a finding whose chosen path passes through the call another
+ * shown finding reports (with the same confidence) is the consequence of that call, and becomes a
+ * related location of it rather than a finding of its own.
+ */
+function foldIntoCalls(findings: Finding[]): Finding[] {
+  const byLocation = new Map<string, Finding>();
+  for (const f of findings) if (f.use && !BENIGN_USES.has(f.use)) byLocation.set(locationKey(f.file, f.range), f);
+  const folded = new Set<Finding>();
+  for (const f of findings) {
+    if (!f.use || BENIGN_USES.has(f.use)) continue;
+    const into = f.path.slice(0, -1).map((s) => byLocation.get(locationKey(s.file, s.range))).find((a) => a && a !== f && a.confidence === f.confidence && !folded.has(a));
+    if (!into) continue;
+    into.related = [...(into.related ?? []), { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}: ${f.message}` }];
+    folded.add(f);
+  }
+  return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));
+}
+
+export function compareProblems(a: FileProblem, b: FileProblem): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+}
+
+/** The use that decides whether a read hurts: the worst one recorded; a read whose use we never saw is assumed to escape. */
+export function decisiveUse(uses: readonly UseKind[] | undefined): UseKind {
+  return USE_ORDER.find((u) => uses?.includes(u)) ?? 'escape';
+}
+
+function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptions, index: ModelIndex,
+  views: Map<string, SourceView>, override: Severity | undefined, out: Finding[]): void {
+  const era: Era = options.era.era;
+  const { hasSharedPages, hasSentinel } = index;
+  const raceText = index.raceMechanism ?? 'needs a concurrent truncate or reflink fault';
+  const toRange = (file: string, start: number, end: number): Range => {
+    const v = views.get(file);
+    return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  };
+  const toStep = (s: PathStep): FindingStep => ({ file: s.file, function: s.function, range: toRange(s.file, s.start, s.end), label: s.label });
+  const ctx: RuleContext = {
+    era, hasSharedPages, hasSentinel,
+    sites: (...kinds) => sites.filter((s) => kinds.includes(s.kind)),
+    report(site, messageId, opts = {}) {
+      const template = rule.meta.messages[messageId];
+      if (!template) throw new Error(`${rule.meta.id} reports unknown message id "${messageId}"`);
+      const source = site.exposure.path[0];
+      const data: Record<string, string> = {
+        expr: `\`${site.expr}\``, era, function: site.function, eraMeaning: describeEra(era),
+        source: source ? `${source.function}() (${source.file})` : 'a caller', ...opts.data,
+      };
+      const use = opts.use ?? decisiveUse(site.uses);
+      const benign = BENIGN_USES.has(use);
+      if (benign && !options.showBenign) return;
+      const confidence: Confidence = opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high';
+      if (options.minConfidence === 'high' && confidence === 'race') return;
+      const debugOnly = site.exposure.debugOnly;
+      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence === 'race' ? raceText : undefined, debugOnly);
+      out.push({
+        ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity), message,
+        file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
+        explanation: opts.explanation ?? rule.meta.explanation, path: site.exposure.path.map(toStep),
+        fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
+        use, confidence, ...(debugOnly ? { debugOnly } : {}),
+      });
+    },
+  };
+  rule.check(ctx);
+}
+
+/** What a reader must know before the message's claim: the read is used harmlessly, needs a race, or runs only on debug kernels. */
+function qualifiers(use: UseKind, benign: boolean, race: string | undefined, debugOnly: boolean): string {
+  const parts: string[] = [];
+  if (benign) parts.push(`the value is only used as a ${use}, which cannot hurt`);
+  if (race) parts.push(race);
+  if (debugOnly) parts.push('only on debug kernels or behind a debugfs knob');
+  return parts.length > 0 ? ` [${parts.join('; ')}]` : '';
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return cmp(a.file, b.file) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character ||
+    cmp(a.ruleId, b.ruleId) || cmp(a.message, b.message);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The same rule at the same range is one finding (a site reached by two rules' site kinds). */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.ruleId}|${f.file}|${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

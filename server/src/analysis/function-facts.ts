@@ -1,0 +1,55 @@
+// analysis layer: what the dataflow records of one function (sites, calls, summaries), the
+// types the evaluator, the program step, exposure and relocation share. Types only.
+import type { Fact } from './facts';
+import type { FunctionUnit } from './functions';
+import type { RawSite } from './sites';
+
+/** A flags argument of a call, as far as the caller knows it; `param`: it is the caller's own (unassigned) param. */
+export interface ArgFlags {
+  set: string[];
+  clear: string[];
+  exact: boolean;
+  param?: number;
+}
+
+export interface CallFact {
+  callee: string;
+  start: number;
+  end: number;
+  argFacts: Array<Fact | undefined>;
+  /** Arguments that are literals (`true`, `false`, `0`, `1`, `NULL`), as their truth value. */
+  argLiterals?: Array<boolean | undefined>;
+  /** Flags arguments: constant expressions, or the caller's params with the bits its path tested. */
+  argFlags?: Array<ArgFlags | undefined>;
+  /** The caller's page params proven not FS-DAX where it makes this call (see RawSite.excludedParams). */
+  excludedParams?: number[];
+  /** The call runs only on debug kernels or behind a debugfs knob (its callee's findings are info through it). */
+  debugOnly?: boolean;
+  text: string;
+}
+
+export interface FunctionFacts {
+  unit: FunctionUnit;
+  sites: RawSite[];
+  calls: CallFact[];
+  returnFact?: Fact;
+  /** Params (mapping kind) this function or its callees dereference as an address_space. */
+  derefParams: Map<number, string>;
+  /** Params (index kind) this function or its callees feed to an index sink. */
+  sinkParams: Map<number, string>;
+  /** Per callee name: what every call to it here has ruled out ('all' by a context guard, or page-table levels by devmap checks). */
+  callContexts: Map<string, Set<string>>;
+  /** Page-table levels this function takes pages from itself (so its callers' context matters). */
+  pageTableLevels: Set<string>;
+  /** Params whose flags decide whether a site here or in a callee can be reached (so its callers' flags matter); set by the program. */
+  flagParams?: ReadonlySet<number>;
+}
+
+/** What a caller needs to know of a callee, in terms of the callee's params. */
+export interface CalleeSummary {
+  returnFact?: Fact;
+  derefParams: ReadonlyMap<number, string>;
+  sinkParams: ReadonlyMap<number, string>;
+}
+
+export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;
