@@ -4,7 +4,10 @@
 // Suites: the mocha unit, fixture and LSP protocol tests (out/test/**/*.test.js),
 // then the real VS Code e2e (test/e2e/run.mjs, its own process) when present.
 // FSDAX_E2E=0 leaves the e2e out locally; under CI=true it always runs, and a
-// missing prerequisite there counts as a failure.
+// missing prerequisite there counts as a failure. Then the real-kernel reproducer
+// (scripts/repro-ci.sh: one scenario per era under QEMU, hazard and control); each
+// run is one test. FSDAX_REPRO=0 leaves it out locally; without QEMU it skips
+// locally with a message, and fails under CI.
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
@@ -49,6 +52,23 @@ function runE2e() {
   return { passed, failed };
 }
 
+function runRepro() {
+  const script = path.join(__dirname, '..', 'scripts', 'repro-ci.sh');
+  if (!fs.existsSync(script)) return { passed: 0, failed: 0 };
+  if (process.env.FSDAX_REPRO === '0' && process.env.CI !== 'true') {
+    console.log('run-all: real-kernel reproducer left out (FSDAX_REPRO=0)');
+    return { passed: 0, failed: 0 };
+  }
+  const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: path.join(__dirname, '..') });
+  process.stdout.write(r.stdout ?? '');
+  // One line per run: "<scenario> <era> <variant> ok|UNEXPECTED <verdict> <seconds> s".
+  const runs = (r.stdout ?? '').split('\n').filter((l) => /^\S+\s+\S+\s+\S+\s+(ok|UNEXPECTED)\s/.test(l));
+  const passed = runs.filter((l) => /^\S+\s+\S+\s+\S+\s+ok\s/.test(l)).length;
+  let failed = runs.length - passed;
+  if (r.status !== 0 && failed === 0) failed = 1; // a missing prerequisite under CI, or a crash before any run
+  return { passed, failed };
+}
+
 (async () => {
   const files = findTests(path.join(__dirname, '..', 'out', 'test'));
   const total = { passed: 0, failed: 0 };
@@ -63,6 +83,9 @@ function runE2e() {
   const e2e = runE2e();
   total.passed += e2e.passed;
   total.failed += e2e.failed;
+  const repro = runRepro();
+  total.passed += repro.passed;
+  total.failed += repro.failed;
   if (total.passed + total.failed === 0) total.failed++;
   console.log(`${total.passed} passed, ${total.failed} failed`);
   process.exitCode = total.failed > 0 ? 1 : 0;

@@ -58,7 +58,7 @@ describe('fsdax-audit in VS Code', () => {
         return /[\\/]globalStorage[\\/]fsdax-audit\.fsdax-audit[\\/]index[\\/][^\\/]+\.json$/.test(p) ? [p] : [];
       });
     };
-    const [file] = await waitFor(() => { const f = find(path.join(home, 'user-data'), 6); return f.length > 0 ? f : undefined; }, 'the index cache file');
+    const [file] = await waitFor(() => { const f = find(path.join(home, 'user-data'), 6); return f.length > 0 ? f : undefined; }, 'the index cache file', 90000);
     const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.ok(JSON.stringify(stored).includes('fs/b.c'), 'the cache lists the tree\'s files');
     assert.deepStrictEqual(find(path.join(home, 'cache'), 4), [], 'nothing under XDG_CACHE_HOME');
