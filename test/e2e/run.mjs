@@ -108,6 +108,11 @@ async function main() {
       await new Promise((r) => setTimeout(r, 5000));
       try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
     }
+    // The workbench's logs (extension host, the fsdax-audit output channel) outlive the run, for a failure's reading.
+    try {
+      fs.rmSync(path.join(ARTIFACTS, 'logs'), { recursive: true, force: true });
+      fs.cpSync(path.join(T, 'user-data', 'logs'), path.join(ARTIFACTS, 'logs'), { recursive: true });
+    } catch { /* no logs: the workbench never started */ }
     fs.rmSync(T, { recursive: true, force: true });
   };
   for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { void cleanup().then(() => process.exit(1)); });

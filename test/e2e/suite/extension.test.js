@@ -47,7 +47,9 @@ describe('fsdax-audit in VS Code', () => {
     assert.ok(mapping.relatedInformation.some((r) => r.location.uri.fsPath.endsWith(path.join('mm', 'a.c'))), 'path goes through mm/a.c');
   });
 
-  it('stores the workspace index cache in the extension\'s global storage, not in ~/.cache', async () => {
+  it('stores the workspace index cache in the extension\'s global storage, not in ~/.cache', async function () {
+    // The index is built in the background after activation: on a loaded machine that can take a while.
+    this.timeout(120000);
     // The e2e driver gives the run its own HOME and user data dir under the result file's folder.
     const home = path.dirname(process.env.E2E_RESULT_FILE);
     const find = (dir, depth) => {
