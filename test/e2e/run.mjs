@@ -98,7 +98,9 @@ async function main() {
     return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI });
   }
   const T = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-e2e-'));
-  const env = { ...process.env, HOME: T, XDG_CONFIG_HOME: `${T}/config`, XDG_DATA_HOME: `${T}/data`, XDG_CACHE_HOME: `${T}/cache`, TMPDIR: T, E2E_RESULT_FILE: `${T}/result.json`, E2E_DRIVER_DIR: `${T}/driver` };
+  // FSDAX_AUDIT_NO_CACHE: '' because the mocha suites of `npm test` turn the cache off in their
+  // environment (test/cli/helpers.ts), and this run, with its own HOME, tests the cache.
+  const env = { ...process.env, FSDAX_AUDIT_NO_CACHE: '', HOME: T, XDG_CONFIG_HOME: `${T}/config`, XDG_DATA_HOME: `${T}/data`, XDG_CACHE_HOME: `${T}/cache`, TMPDIR: T, E2E_RESULT_FILE: `${T}/result.json`, E2E_DRIVER_DIR: `${T}/driver` };
   let server;
   let browser;
   const cleanup = async () => {
