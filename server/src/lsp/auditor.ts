@@ -79,7 +79,7 @@ export class Auditor {
     const root = prev?.index?.root ?? findTreeRoot(path.dirname(file));
     const index = root ? this.indexFor(root) : undefined;
     const relPath = index ? index.relative(file) : toRelative(path.dirname(file), file);
-    const parsed = prev ? reparseSource(prev.parsed, doc.getText()) : parseSource(relPath, doc.getText());
+    const parsed = prev ? reparseSource(prev.parsed, doc.getText()) : parseSource(relPath, doc.getText(), { keepPreprocessState: true });
     const entry: OpenDocument = { uri: doc.uri, version: doc.version, parsed, index };
     this.open.set(doc.uri, entry);
     return entry;

@@ -6,7 +6,7 @@ import { createSourceView, SourceView } from './source-view';
 import { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
 
 export { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
-import { MacroRewrite, ParseProblem, preprocessKernelC } from './preprocess';
+import { MacroRewrite, ParseProblem, PreprocessState, preprocessIncremental, preprocessKernelC } from './preprocess';
 
 export type { MacroRewrite, ParseProblem } from './preprocess';
 export type SyntaxNode = Parser.SyntaxNode;
@@ -21,11 +21,15 @@ export interface ParsedFile {
   readonly problems: readonly ParseProblem[];
   /** Macro invocations rewritten for the parser (iterator loops, SYSCALL_DEFINE), by offset. */
   readonly rewrites: readonly MacroRewrite[];
+  /** Kept by reparseSource (and parseSource with keepPreprocessState): the next reparse preprocesses only what changed. */
+  readonly preprocessState?: PreprocessState;
 }
 
 export interface ParseOptions {
   /** Files larger than this are not parsed (a problem is reported). Default 16 MiB. */
   maxBytes?: number;
+  /** Keep what an incremental reparse needs (an editor's document; costs about two copies of the text). */
+  keepPreprocessState?: boolean;
 }
 
 const DEFAULT_MAX_BYTES = MAX_FILE_BYTES;
@@ -63,10 +67,10 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
     ({ text, isUtf8, problems } = readSourceBytes(input, maxBytes));
   }
   const view = createSourceView(text, isUtf8);
-  const pre = preprocessKernelC(text);
+  const pre = preprocessKernelC(text, { keepState: options.keepPreprocessState });
   problems.push(...pre.problems);
   const tree = parseText(pre.text);
-  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites };
+  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites, preprocessState: pre.state };
 }
 
 /**
@@ -79,19 +83,20 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
 const editedTrees = new WeakSet<Tree>();
 
 /**
- * Incremental reparse: the new document is preprocessed again, the changed
- * span of the parsed text is found (common prefix and suffix), the old tree is
- * edited by that span and handed back to tree-sitter so unchanged subtrees are reused.
+ * Incremental reparse: the new document is preprocessed incrementally (only the
+ * segments the change touches; preprocessIncremental), the changed span of the
+ * parsed text is found (common prefix and suffix), the old tree is edited by that
+ * span and handed back to tree-sitter so unchanged subtrees are reused.
  * The old tree is edited in place: keep the returned ParsedFile, not `previous`.
  */
 export function reparseSource(previous: ParsedFile, newText: string, options: ParseOptions = {}): ParsedFile {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (newText.length > maxBytes || previous.problems.some((p) => p.kind === 'too-large' || p.kind === 'binary') || editedTrees.has(previous.tree)) {
-    return parseSource(previous.path, newText, options);
+    return parseSource(previous.path, newText, { ...options, keepPreprocessState: true });
   }
   editedTrees.add(previous.tree);
   const view = createSourceView(newText, true);
-  const pre = preprocessKernelC(newText);
+  const pre = preprocessIncremental(previous.preprocessState, newText, { keepState: true });
   const oldText = previous.parsedText;
   const newParsed = pre.text;
   let start = 0;
@@ -111,7 +116,7 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
     newEndPosition: toPoint(view.positionAt(newEnd)),
   });
   const newTree = parseText(newParsed, tree);
-  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites };
+  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state };
 }
 
 function toPoint(p: { line: number; character: number }): Parser.Point {
