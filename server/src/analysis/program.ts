@@ -119,7 +119,8 @@ export class ProgramAnalyzer {
       const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
-      const twin = added.find((n) => n.start === start && n.name === u.name && newText.slice(n.start, n.end) === text);
+      // The file's field macros are part of what a function's analysis read (`#define OWNER(p) ((p)->mapping)`).
+      const twin = added.find((n) => n.start === start && n.name === u.name && newText.slice(n.start, n.end) === text && sameFieldMacros(u, n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
@@ -337,6 +338,12 @@ export class ProgramAnalyzer {
     const sites = resolveSites([...this.factsByUnit.values()], this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
+}
+
+function sameFieldMacros(a: FunctionUnit, b: FunctionUnit): boolean {
+  if (a.fieldMacros === b.fieldMacros) return true;
+  const text = (u: FunctionUnit) => JSON.stringify([...(u.fieldMacros ?? [])]);
+  return text(a) === text(b);
 }
 
 function hasConcreteOrigin(fact: Fact | undefined): boolean {

@@ -115,8 +115,26 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
     oldEndPosition: toPoint(oldView.positionAt(oldEnd)),
     newEndPosition: toPoint(view.positionAt(newEnd)),
   });
-  const newTree = parseText(newParsed, tree);
+  let newTree = parseText(newParsed, tree);
+  // tree-sitter's error recovery can end differently when it resumes from an old tree (found by
+  // test/unit/incremental.test.ts); a tree without errors where the edit landed is the fresh parse's.
+  if (newTree.rootNode.hasError && errorWhereChanged(tree, newTree, start, newEnd)) newTree = parseText(newParsed);
   return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state };
+}
+
+/** Whether a top-level node with an ERROR or MISSING node in it overlaps the edit or a range tree-sitter says changed. */
+function errorWhereChanged(oldTree: Tree, newTree: Tree, start: number, end: number): boolean {
+  const ranges = [{ startIndex: start, endIndex: end }, ...oldTree.getChangedRanges(newTree)];
+  const cursor = newTree.walk();
+  if (!cursor.gotoFirstChild()) return true;
+  do {
+    const from = cursor.startIndex;
+    const to = cursor.endIndex;
+    if (!ranges.some((r) => from <= r.endIndex && to >= r.startIndex)) continue;
+    const node = cursor.currentNode;
+    if (node.hasError || node.isMissing) return true;
+  } while (cursor.gotoNextSibling());
+  return false;
 }
 
 function toPoint(p: { line: number; character: number }): Parser.Point {

@@ -59,12 +59,10 @@ export interface PreprocessResult {
  * passes ran on: what preprocessIncremental() needs from the previous version.
  */
 export interface PreprocessState {
-  /** The input text. */
-  input: string;
   /** After blanking inactive branches (the input of the local passes). */
   branches: string;
-  branchProblems: ParseProblem[];
   segments: Segment[];
+  segmentSize: number;
 }
 
 /**
@@ -84,6 +82,8 @@ export interface Segment {
 export interface PreprocessOptions {
   /** Keep `state` in the result, for a later preprocessIncremental(). */
   keepState?: boolean;
+  /** Smallest segment the local passes run on alone (default 2048; tests make it small to cross more boundaries). */
+  segmentSize?: number;
 }
 
 export function preprocessKernelC(text: string, options: PreprocessOptions = {}): PreprocessResult {
@@ -99,11 +99,12 @@ export function preprocessKernelC(text: string, options: PreprocessOptions = {})
 export function preprocessIncremental(previous: PreprocessState | undefined, text: string, options: PreprocessOptions = {}): PreprocessResult {
   const branchProblems: ParseProblem[] = [];
   const branches = blankInactiveBranches(text, branchProblems);
-  const segments = previous ? resegment(previous, branches) : segmentFrom(branches, 0, branches.length).segments;
+  const size = previous?.segmentSize ?? options.segmentSize ?? MIN_SEGMENT;
+  const segments = previous ? resegment(previous, branches) : segmentFrom(branches, 0, branches.length, size).segments;
   const rewrites: MacroRewrite[] = [];
   for (const seg of segments) for (const r of seg.rewrites) rewrites.push({ ...r, offset: r.offset + seg.start });
   const out = segments.length === 1 ? segments[0].text : segments.map((x) => x.text).join('');
-  const state = options.keepState ? { input: text, branches, branchProblems, segments } : undefined;
+  const state = options.keepState ? { branches, segments, segmentSize: size } : undefined;
   return { text: out, problems: [...branchProblems], rewrites, state };
 }
 
@@ -145,11 +146,11 @@ function nextBoundary(text: string, from: number): number {
  * grown to the next boundary and run again, so the segments may end past `target`:
  * `end` says where (always a boundary).
  */
-function segmentFrom(text: string, from: number, target: number): { segments: Segment[]; end: number } {
+function segmentFrom(text: string, from: number, target: number, size: number): { segments: Segment[]; end: number } {
   const segments: Segment[] = [];
   let at = from;
   while (at < target) {
-    let to = Math.min(target, nextBoundary(text, Math.min(target, at + MIN_SEGMENT)));
+    let to = Math.min(target, nextBoundary(text, Math.min(target, at + size)));
     let seg = localPasses(text, at, to);
     while (!seg) {
       to = nextBoundary(text, to);
@@ -198,7 +199,7 @@ function resegment(previous: PreprocessState, text: string): Segment[] {
     while (next < moved.length && moved[next].start < at) next++;
     const target = next < moved.length ? moved[next].start : text.length;
     if (at >= target) break;
-    const run = segmentFrom(text, at, target);
+    const run = segmentFrom(text, at, target, previous.segmentSize);
     out.push(...run.segments);
     at = run.end;
   }
