@@ -9,6 +9,7 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
 import { parseSource, reparseSource, type ParsedFile } from '../../server/src/parse/parser';
+import { collectFunctions, type FunctionUnit } from '../../server/src/analysis/functions';
 import { preprocessIncremental, preprocessKernelC, preprocessWhole, type PreprocessResult } from '../../server/src/parse/preprocess';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'edits');
@@ -89,6 +90,8 @@ describe('incremental editing (property)', () => {
       const texts = new Map(originals);
       const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
       const parsed = new Map<string, ParsedFile>(FILES.map((f) => [f, parseSource(f, texts.get(f)!, { keepPreprocessState: true })]));
+      const units = new Map<string, FunctionUnit[]>(FILES.map((f) => [f, collectFunctions(parsed.get(f)!)]));
+      const signature = (us: FunctionUnit[]) => JSON.stringify(us.map(({ key, start, end, name, isStatic, params, fieldMacros }) => [key, start, end, name, isStatic, params, [...(fieldMacros ?? [])]]));
       const session = new AuditSession(options);
       for (const [f, p] of parsed) session.setFile(f, p.view.text, p);
       session.audit();
@@ -102,6 +105,9 @@ describe('incremental editing (property)', () => {
         assert.strictEqual(reparsed.parsedText, fresh.parsedText, 'parsed text');
         assert.strictEqual(reparsed.tree.rootNode.toString(), fresh.tree.rootNode.toString(), 'tree');
         assert.deepStrictEqual(reparsed.problems, fresh.problems, 'problems');
+        const collected = collectFunctions(reparsed, reparsed.edit ? units.get(file) : undefined);
+        assert.strictEqual(signature(collected), signature(collectFunctions(fresh)), 'functions');
+        units.set(file, collected);
         session.setFile(file, next, reparsed);
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts), 'findings');
       }

@@ -57,6 +57,8 @@ export class ProgramFiles {
   /** unit key -> its definition node, while the file's tree is held. */
   private readonly nodes = new Map<string, SyntaxNode>();
   private readonly evictListeners: Array<(path: string) => void> = [];
+  /** The units last collected per path, with the parse they came from: an incremental reparse of it reuses them. */
+  private readonly collected = new Map<string, { serial: number; units: FunctionUnit[] }>();
 
   constructor(files: readonly ProgramFile[], private readonly maxLiveTrees = DEFAULT_LIVE_TREES, private readonly scope = new LinkScope()) {
     for (const f of files) this.add(f);
@@ -181,7 +183,10 @@ export class ProgramFiles {
     const known = this.unitsByPath.get(path);
     if (known) return known;
     const file = this.byPath.get(path);
-    const units = file ? collectFunctions(file.parsed ?? file.parse()) : [];
+    const parsed = file && (file.parsed ?? file.parse());
+    const last = this.collected.get(path);
+    const units = parsed ? collectFunctions(parsed, parsed.edit && last?.serial === parsed.edit.base ? last.units : undefined) : [];
+    if (parsed?.serial !== undefined && file?.parsed) this.collected.set(path, { serial: parsed.serial, units }); else this.collected.delete(path);
     if (file) {
       this.parsedCount++;
       this.attachNodes(path, units);

@@ -23,7 +23,26 @@ export interface ParsedFile {
   readonly rewrites: readonly MacroRewrite[];
   /** Kept by reparseSource (and parseSource with keepPreprocessState): the next reparse preprocesses only what changed. */
   readonly preprocessState?: PreprocessState;
+  /** Unique per parse: what `edit.base` refers to. */
+  readonly serial?: number;
+  /** Set by reparseSource: how this version's parsed text differs from version `base`'s. */
+  readonly edit?: ReparseEdit;
 }
+
+/**
+ * An incremental reparse's change: parsed text [start, oldEnd) of the base became
+ * [start, newEnd); `changed` are the ranges (new offsets) where tree-sitter says
+ * the syntax changed. A top-level node outside all of them is the base's node, moved.
+ */
+export interface ReparseEdit {
+  base: number;
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+  changed: ReadonlyArray<{ startIndex: number; endIndex: number }>;
+}
+
+let serials = 0;
 
 export interface ParseOptions {
   /** Files larger than this are not parsed (a problem is reported). Default 16 MiB. */
@@ -70,7 +89,7 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
   const pre = preprocessKernelC(text, { keepState: options.keepPreprocessState });
   problems.push(...pre.problems);
   const tree = parseText(pre.text);
-  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites, preprocessState: pre.state };
+  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials };
 }
 
 /**
@@ -116,15 +135,20 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
     newEndPosition: toPoint(view.positionAt(newEnd)),
   });
   let newTree = parseText(newParsed, tree);
+  const changed = tree.getChangedRanges(newTree);
   // tree-sitter's error recovery can end differently when it resumes from an old tree (found by
   // test/unit/incremental.test.ts); a tree without errors where the edit landed is the fresh parse's.
-  if (newTree.rootNode.hasError && errorWhereChanged(tree, newTree, start, newEnd)) newTree = parseText(newParsed);
-  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state };
+  let edit: ReparseEdit | undefined = previous.serial === undefined ? undefined : { base: previous.serial, start, oldEnd, newEnd, changed };
+  if (newTree.rootNode.hasError && errorWhereChanged(newTree, start, newEnd, changed)) {
+    newTree = parseText(newParsed);
+    edit = undefined;
+  }
+  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials, edit };
 }
 
 /** Whether a top-level node with an ERROR or MISSING node in it overlaps the edit or a range tree-sitter says changed. */
-function errorWhereChanged(oldTree: Tree, newTree: Tree, start: number, end: number): boolean {
-  const ranges = [{ startIndex: start, endIndex: end }, ...oldTree.getChangedRanges(newTree)];
+function errorWhereChanged(newTree: Tree, start: number, end: number, changed: ReparseEdit['changed']): boolean {
+  const ranges = [{ startIndex: start, endIndex: end }, ...changed];
   const cursor = newTree.walk();
   if (!cursor.gotoFirstChild()) return true;
   do {
