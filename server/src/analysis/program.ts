@@ -11,6 +11,7 @@ import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import { shiftFacts, textShift } from './relocate';
 import { resolveSites, type ResolvedSite } from './exposure';
+import { stableJson } from './result-cache';
 
 export type { Exposure, ResolvedSite } from './exposure';
 
@@ -61,6 +62,12 @@ export class ProgramAnalyzer {
   private readonly usedBy = new Map<string, Set<FunctionUnit>>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
   private readonly texts = new Map<string, string>();
+  /**
+   * Facts of an edited function before the edit, keyed by its successor (same name,
+   * linkage and parameters): its callers are analysed again only if the new
+   * summary differs from this one.
+   */
+  private readonly beforeEdit = new Map<string, FunctionFacts>();
   private readonly seedRe: RegExp;
   /** Work a cancelled or preempted run left undone; the next run starts with it. Kept lazy (files not opened yet). */
   private pending: PendingWork = noPendingWork();
@@ -125,14 +132,16 @@ export class ProgramAnalyzer {
     }
     const demanded = new Set<string>();
     const dependents: FunctionUnit[] = [];
+    const successors = editedSuccessors(removed, added, moved);
     for (const u of removed) {
       const k = unitKey(u);
       this.prepared.delete(k);
       this.texts.delete(k);
       const twin = moved.get(u);
-      const facts = this.factsByUnit.get(k);
+      const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
       this.factsByUnit.delete(k);
+      this.beforeEdit.delete(k);
       this.usedBy.delete(k);
       this.failures.delete(k);
       if (twin) {
@@ -141,6 +150,13 @@ export class ProgramAnalyzer {
         continue;
       }
       if (facts) demanded.add(u.name);
+      const successor = successors.get(u);
+      if (facts && successor) {
+        // Its callers keep their results unless its summary changes (steps() compares and enqueues them).
+        this.beforeEdit.set(unitKey(successor), facts);
+        if (users) this.usedBy.set(unitKey(successor), users);
+        continue;
+      }
       for (const caller of users ?? []) dependents.push(caller);
     }
     // Callers recorded as old units of this file now are their twins.
@@ -154,7 +170,7 @@ export class ProgramAnalyzer {
       this.usedBy.set(key, next);
     }
     this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
-    shiftFacts(this.factsByUnit.values(), shift);
+    shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
     const names = new Set(added.map((u) => u.name));
     const calledWithFacts = new Set<string>();
     for (const f of this.factsByUnit.values()) for (const c of f.calls) if (names.has(c.callee)) calledWithFacts.add(c.callee);
@@ -295,16 +311,19 @@ export class ProgramAnalyzer {
         for (const r of resolved) { const set = this.usedBy.get(unitKey(r)); if (set) set.add(unit); else this.usedBy.set(unitKey(r), new Set([unit])); }
         return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
       };
-      const previous = this.factsByUnit.get(key);
+      const beforeEdit = this.beforeEdit.get(key);
+      const previous = this.factsByUnit.get(key) ?? beforeEdit;
       this.analyses++;
       const facts = this.analyzeContained(unit, summaries);
       this.factsByUnit.set(key, facts);
+      this.beforeEdit.delete(key);
       for (const call of facts.calls) {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
       if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit, 'page table');
-      if (previous && summaryEqual(previous, facts)) continue;
+      // After an edit the callers used the old summary exactly, so only an identical one spares them.
+      if (previous && (beforeEdit ? summaryIdentical(previous, facts) : summaryEqual(previous, facts))) continue;
       for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
       // Only a concrete source in the return value concerns callers that were not analysed yet: a
       // return built from params (memcpy returning `dest`) gives nothing to a caller whose
@@ -338,6 +357,36 @@ export class ProgramAnalyzer {
     const sites = resolveSites([...this.factsByUnit.values()], this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
+}
+
+/**
+ * Edited functions and what they became: a removed unit without a twin and the
+ * one new unit, not a twin either, with its name, linkage and parameters (callers
+ * bind to it and pass arguments as before). Names defined more than once are left out.
+ */
+function editedSuccessors(removed: readonly FunctionUnit[], added: readonly FunctionUnit[], moved: ReadonlyMap<FunctionUnit, FunctionUnit>): Map<FunctionUnit, FunctionUnit> {
+  const kept = new Set(moved.values());
+  const byName = <T extends FunctionUnit>(units: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const u of units) { const l = m.get(u.name); if (l) l.push(u); else m.set(u.name, [u]); }
+    return m;
+  };
+  const gone = byName(removed.filter((u) => !moved.has(u)));
+  const fresh = byName(added.filter((u) => !kept.has(u)));
+  const out = new Map<FunctionUnit, FunctionUnit>();
+  for (const [name, [old, ...more]] of gone) {
+    const candidates = fresh.get(name);
+    if (more.length > 0 || !candidates || candidates.length !== 1) continue;
+    const next = candidates[0];
+    if (next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(old.params.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
+  }
+  return out;
+}
+
+/** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
+function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
+  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: [...s.derefParams].sort(([x], [y]) => x - y), k: [...s.sinkParams].sort(([x], [y]) => x - y) });
+  return text(a) === text(b);
 }
 
 function sameFieldMacros(a: FunctionUnit, b: FunctionUnit): boolean {
