@@ -15,6 +15,8 @@ import { preprocessIncremental, preprocessKernelC, preprocessWhole, type Preproc
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'edits');
 const FILES = ['mm/poison.c', 'fs/dax-report.c'];
 const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' } };
+/** FSDAX_PROPERTY_RUNS=600 for a deeper search than the suite's. */
+const RUNS = Number(process.env.FSDAX_PROPERTY_RUNS ?? 60);
 const originals = new Map(FILES.map((f) => [f, fs.readFileSync(path.join(FIXTURES, f), 'utf8')] as const));
 
 /** Text an edit may insert: directives, braces, comment and string delimiters, continuations, macros the preprocessor rewrites. */
@@ -82,7 +84,7 @@ describe('incremental editing (property)', () => {
         if (!sameResult(incremental, whole)) return false;
       }
       return true;
-    }), { numRuns: 300 });
+    }), { numRuns: RUNS * 5 });
   });
 
   it('incremental reparse gives the tree of a fresh parse, and the session the findings of a cold audit', () => {
@@ -111,7 +113,7 @@ describe('incremental editing (property)', () => {
         session.setFile(file, next, reparsed);
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts), 'findings');
       }
-    }), { numRuns: 60 });
+    }), { numRuns: RUNS });
   });
 
   it('the comparison can fail: an edit changes the findings', () => {

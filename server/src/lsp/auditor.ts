@@ -10,6 +10,7 @@ import { minimatch } from 'minimatch';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { auditParsed, AuditOptions, Finding } from '../analysis/audit';
 import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
+import type { SourceView } from '../parse/source-view';
 import { defaultModel, mergeModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
@@ -29,11 +30,15 @@ export interface DocumentResult {
   version: number;
   findings: Finding[];
   era: EraDetection;
+  /** The text the findings were computed for (hover maps them onto newer versions). */
+  view: SourceView;
 }
 
 export interface AuditOutcome {
   /** undefined when the document moved on (or closed) while auditing: publish nothing. */
   result?: DocumentResult;
+  /** Another audit of the tree took this one's work over while it waited between steps: try again. */
+  superseded?: boolean;
   /** Paths of the other files audited with it (to re-audit open ones that depend on this edit). */
   context: string[];
 }
@@ -85,6 +90,20 @@ export class Auditor {
     return entry;
   }
 
+  /**
+   * The last findings of a document, onto its current text: the current ones, or
+   * those of an older version (an audit is still running during a typing burst)
+   * with ranges moved by what changed since; findings inside the changed text are
+   * left out. Hover and code actions answer from this at once.
+   */
+  findingsNow(uri: string): Finding[] {
+    const doc = this.open.get(uri);
+    const result = this.results.get(uri);
+    if (!doc || !result) return [];
+    if (result.version === doc.version) return result.findings;
+    return moveFindings(result.findings, result.view, doc.parsed.view);
+  }
+
   close(uri: string): void {
     this.open.delete(uri);
     this.results.delete(uri);
@@ -105,7 +124,7 @@ export class Auditor {
    * Audits one open document with its context. `version` is the version the
    * caller scheduled; when the document has moved on, the result is dropped.
    */
-  auditDocument(uri: string, version: number, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean): AuditOutcome {
+  async auditDocument(uri: string, version: number, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean): Promise<AuditOutcome> {
     const doc = this.open.get(uri);
     const stale = () => isCancelled() || this.open.get(uri)?.version !== version;
     if (!doc || stale()) return { context: [] };
@@ -113,11 +132,13 @@ export class Auditor {
     const options: AuditOptions = { era, severities: settings.severity, isCancelled: stale };
     const model = this.modelFor(settings, folder ?? doc.index?.root);
     // Until the tree is read, a document is audited alone (intraprocedural findings and its own sources).
+    // The tree's audit yields between steps: a newer edit of this document cancels it (its work goes to the next one).
     const audit = doc.index?.isReady
-      ? doc.index.audit(options, model, this.openIn(doc.index), settings.indexCache)
+      ? await doc.index.auditAsync(options, model, this.openIn(doc.index), settings.indexCache)
       : auditParsed([doc.parsed], options, model);
     if (stale()) return { context: [] };
-    const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era };
+    if (!audit) return { context: [], superseded: true };
+    const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era, view: doc.parsed.view };
     this.results.set(uri, result);
     // Any other open document of the tree may have gained or lost a finding through this edit.
     const context = doc.index ? [...this.openIn(doc.index).keys()].filter((p) => p !== doc.parsed.path) : [];
@@ -179,4 +200,26 @@ export class Auditor {
     this.warned.add(message);
     this.warn(message);
   }
+}
+
+/** Findings of `from`'s text placed on `to`'s: ranges before or after the changed span move, ranges touching it are dropped. */
+function moveFindings(findings: readonly Finding[], from: SourceView, to: SourceView): Finding[] {
+  const a = from.text;
+  const b = to.text;
+  const max = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  const changedEnd = a.length - suffix;
+  const delta = b.length - a.length;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const start = from.offsetAt(f.range.start);
+    const end = from.offsetAt(f.range.end);
+    const shift = end < prefix ? 0 : start > changedEnd ? delta : undefined;
+    if (shift === undefined) continue;
+    out.push(shift === 0 ? f : { ...f, range: { start: to.positionAt(start + shift), end: to.positionAt(end + shift) } });
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ import {
   AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
   type ExplanationParams, type ExplanationResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions,
 } from '../protocol';
-import { Auditor, filePathOf, type OpenDocument } from './auditor';
+import { Auditor, filePathOf, type AuditOutcome, type OpenDocument } from './auditor';
 import { codeActionsFor } from './code-actions';
 import { explanationFor, openExplanation } from './explanation';
 import { findingToDiagnostic } from './convert';
@@ -48,6 +48,14 @@ export function startServer(connection: Connection): void {
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
   const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
+  // Document audits run one at a time (they share the tree's session) and yield between steps, so
+  // requests are answered meanwhile and a newer edit cancels a stale audit at its next step.
+  let auditing: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = auditing.then(work, work);
+    auditing = run.catch(() => undefined);
+    return run;
+  };
 
   const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
 
@@ -67,7 +75,8 @@ export function startServer(connection: Connection): void {
         publisher.publish(uri, version, []);
         return;
       }
-      const outcome = auditor.auditDocument(uri, version, settings, folderOf(filePathOf(uri)), () => job.cancelled);
+      const outcome = await oneAtATime(async (): Promise<AuditOutcome> => (job.cancelled ? { context: [] } : auditor.auditDocument(uri, version, settings, folderOf(filePathOf(uri)), () => job.cancelled)));
+      if (outcome.superseded && !job.cancelled && pending.get(uri) === job) { schedule(uri, cascade, 0); return; }
       if (!outcome.result || documents.get(uri)?.version !== version) return;
       const toUri = (file: string) => (file === doc.parsed.path ? uri : pathToFileURL(doc.index ? doc.index.absolute(file) : file).toString());
       publisher.publish(uri, version, outcome.result.findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
@@ -167,8 +176,8 @@ export function startServer(connection: Connection): void {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return null;
     const doc = auditor.update(text);
-    const result = auditor.results.get(text.uri);
-    const flagged = result && result.version === text.version ? hoverFinding(result.findings, params.position) : null;
+    // From the last result, moved onto this version: an audit still running for a newer edit does not hold the answer up.
+    const flagged = hoverFinding(auditor.findingsNow(text.uri), params.position);
     if (flagged) return flagged;
     const settings = await publisher.settings.forDocument(text.uri);
     if (token.isCancellationRequested || !settings.enable) return null;

@@ -121,12 +121,39 @@ export class WorkspaceIndex {
    * audit of the disk contents.
    */
   audit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): AuditResult {
+    const ready = this.beginAudit(options, model, open, useCache);
+    if ('stored' in ready) return ready.stored;
+    return this.endAudit(ready, options, model, open, useCache, ready.state.session.audit(options.isCancelled));
+  }
+
+  /**
+   * The same audit for an open document, yielding after every analysis step so
+   * requests and newer edits get in between. Undefined when it was cancelled or
+   * superseded by another audit of this index (a synchronous whole-tree audit,
+   * which took its work over): the caller tries again if its version still stands.
+   */
+  async auditAsync(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): Promise<AuditResult | undefined> {
+    const ready = this.beginAudit(options, model, open, useCache);
+    if ('stored' in ready) return ready.stored;
+    const ticket = ready.ticket;
+    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.());
+    if (!result || this.auditTicket !== ticket) return undefined;
+    return this.endAudit(ready, options, model, open, useCache, result);
+  }
+
+  /** Bumped by every audit: an async audit paused between steps that sees another started is superseded. */
+  private auditTicket = 0;
+
+  /** The stored result when it answers; otherwise the session with the open documents set on it. */
+  private beginAudit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache: boolean):
+    { stored: AuditResult } | { state: NonNullable<WorkspaceIndex['current']>; sessionKey: string; ticket: number } {
+    const ticket = ++this.auditTicket;
     const sessionKey = this.sessionKey(options, model);
     if (useCache && (this.current?.key !== sessionKey || this.current.warming)) {
       const stored = this.fromCache(sessionKey, options, model, open);
       if (stored) {
         this.lastFullAudit = stored;
-        return stored;
+        return { stored };
       }
     }
     const state = this.sessionFor(sessionKey, options, model);
@@ -139,12 +166,16 @@ export class WorkspaceIndex {
       if (content) state.session.setFile(p, content); else state.session.deleteFile(p);
     }
     state.open = new Map(open);
+    return { state, sessionKey, ticket };
+  }
+
+  private endAudit(ready: { state: NonNullable<WorkspaceIndex['current']>; sessionKey: string }, options: AuditOptions, model: FsdaxModel | undefined,
+    open: ReadonlyMap<string, ParsedFile>, useCache: boolean, result: AuditResult): AuditResult {
     // A synchronous audit preempts a warm-up in progress and finishes its work: the session is the truth from here.
-    const result = state.session.audit(options.isCancelled);
-    if (state.warming && state.session.isComplete) this.warmed(state);
+    if (ready.state.warming && ready.state.session.isComplete) this.warmed(ready.state);
     this.lastFullAudit = result;
     // An audit that ran to the end (isCancelled is never reset once set) of the disk contents is what the cache keeps.
-    if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(sessionKey, options, model), open, result);
+    if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(ready.sessionKey, options, model), open, result);
     return result;
   }
 
@@ -193,6 +224,7 @@ export class WorkspaceIndex {
     const started = Date.now();
     const state = this.sessionFor(sessionKey, options, model, { keepStored: true });
     state.warming = true;
+    this.auditTicket++;
     const cancelled = () => this.current !== state || !state.warming;
     await state.session.auditAsync(cancelled, undefined, 1);
     // Preempted by an edit or a file change: the synchronous audit that follows completes it (and calls warmed).
