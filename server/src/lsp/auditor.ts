@@ -96,12 +96,11 @@ export class Auditor {
    * with ranges moved by what changed since; findings inside the changed text are
    * left out. Hover and code actions answer from this at once.
    */
-  findingsNow(uri: string): Finding[] {
-    const doc = this.open.get(uri);
-    const result = this.results.get(uri);
-    if (!doc || !result) return [];
-    if (result.version === doc.version) return result.findings;
-    return moveFindings(result.findings, result.view, doc.parsed.view);
+  findingsNow(text: TextDocument): Finding[] {
+    const result = this.results.get(text.uri);
+    if (!result) return [];
+    if (result.version === text.version) return result.findings;
+    return moveFindings(result.findings, result.view, { text: text.getText(), positionAt: (o) => text.positionAt(o) });
   }
 
   close(uri: string): void {
@@ -203,7 +202,7 @@ export class Auditor {
 }
 
 /** Findings of `from`'s text placed on `to`'s: ranges before or after the changed span move, ranges touching it are dropped. */
-function moveFindings(findings: readonly Finding[], from: SourceView, to: SourceView): Finding[] {
+function moveFindings(findings: readonly Finding[], from: SourceView, to: Pick<SourceView, 'text' | 'positionAt'>): Finding[] {
   const a = from.text;
   const b = to.text;
   const max = Math.min(a.length, b.length);

@@ -139,10 +139,8 @@ export function startServer(connection: Connection): void {
     if (doc.index && !doc.index.isReady) startIndex(doc.index.root);
     schedule(e.document.uri, true, 0);
   }));
-  documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => {
-    auditor.update(e.document);
-    schedule(e.document.uri, true);
-  }));
+  // No reparse here: the audit (or a request that needs the tree) reparses once for a burst of edits.
+  documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => schedule(e.document.uri, true)));
   documents.onDidClose(guardVoid(log, 'didClose', (e) => {
     const job = pending.get(e.document.uri);
     if (job) { clearTimeout(job.timer); job.cancelled = true; pending.delete(e.document.uri); }
@@ -175,10 +173,10 @@ export function startServer(connection: Connection): void {
   connection.onHover(guard(log, 'hover', null, async (params, token) => {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return null;
-    const doc = auditor.update(text);
     // From the last result, moved onto this version: an audit still running for a newer edit does not hold the answer up.
-    const flagged = hoverFinding(auditor.findingsNow(text.uri), params.position);
+    const flagged = hoverFinding(auditor.findingsNow(text), params.position);
     if (flagged) return flagged;
+    const doc = auditor.update(text);
     const settings = await publisher.settings.forDocument(text.uri);
     if (token.isCancellationRequested || !settings.enable) return null;
     return hoverField(doc.parsed, doc.parsed.view.offsetAt(params.position), auditor.eraFor(doc, settings));
@@ -187,7 +185,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeAction(guard(log, 'codeAction', [], (params, token) => {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return [];
-    return codeActionsFor(text.uri, auditor.update(text).parsed, params.context.diagnostics);
+    return codeActionsFor(text.uri, text, params.context.diagnostics);
   }));
 
   connection.onExecuteCommand(guard(log, 'executeCommand', null, async (params) => {
