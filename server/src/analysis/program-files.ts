@@ -228,8 +228,11 @@ export class ProgramFiles {
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
-    for (const path of this.definitionSites.get(name) ?? []) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    const sites = this.definitionSites.get(name) ?? [];
+    for (const path of sites) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
+    // Only definitions the pre-scan indexed: a definition the parser recovered elsewhere (inside a
+    // broken function) would bind or not depending on whether its file happened to be parsed already.
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file) && sites.includes(u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
 }
 
