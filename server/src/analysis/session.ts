@@ -129,8 +129,8 @@ export class AuditSession {
    * in, and makes no report when it was cancelled or preempted meanwhile (a newer
    * edit, a file change, another run; its unfinished work goes to the next audit).
    */
-  async auditUnlessCancelled(isCancelled: () => boolean): Promise<AuditResult | undefined> {
-    await this.analyzer.runAsync(this.startingPoints(), isCancelled, 1);
+  async auditUnlessCancelled(isCancelled: () => boolean, stepsPerYield = 1): Promise<AuditResult | undefined> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled, stepsPerYield);
     // Preempted by a file change or another run between two steps: its work is unfinished, the report would be partial.
     if (isCancelled() || this.changed.size > 0 || this.analyzer.hasPendingWork) return undefined;
     return this.report();

@@ -48,6 +48,8 @@ export function filePathOf(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : path.join(path.sep, 'untitled', uri.replace(/^.*[\\/:]/, '') || 'untitled.c');
 }
 
+const TREE_STEPS_PER_YIELD = 16;
+
 export class Auditor {
   private readonly open = new Map<string, OpenDocument>();
   private readonly indexes = new Map<string, WorkspaceIndex>();
@@ -142,6 +144,12 @@ export class Auditor {
     // Any other open document of the tree may have gained or lost a finding through this edit.
     const context = doc.index ? [...this.openIn(doc.index).keys()].filter((p) => p !== doc.parsed.path) : [];
     return { result, context };
+  }
+
+  /** The same, yielding every few steps (the index's first audit: node frees released trees only when the event loop turns). */
+  auditTreeAsync(index: WorkspaceIndex, settings: FsdaxAuditSettings, isCancelled: () => boolean) {
+    const era = this.treeEra(index, settings);
+    return index.auditAsync({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, index.root), this.openIn(index), settings.indexCache, TREE_STEPS_PER_YIELD);
   }
 
   /** Same options as a document audit, over a whole tree (the "audit workspace" command). */

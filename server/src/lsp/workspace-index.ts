@@ -185,11 +185,11 @@ export class WorkspaceIndex {
    * superseded by another audit of this index (a synchronous whole-tree audit,
    * which took its work over): the caller tries again if its version still stands.
    */
-  async auditAsync(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): Promise<AuditResult | undefined> {
+  async auditAsync(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false, stepsPerYield = 1): Promise<AuditResult | undefined> {
     const ready = this.beginAudit(options, model, open, useCache);
     if ('stored' in ready) return ready.stored;
     const ticket = ready.ticket;
-    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.());
+    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield);
     if (!result || this.auditTicket !== ticket) return undefined;
     return this.endAudit(ready, options, model, open, useCache, result);
   }
@@ -345,8 +345,10 @@ export class WorkspaceIndex {
   /** Whether every open document is an in-scope file whose text is exactly its disk bytes. */
   private openMatchesDisk(open: ReadonlyMap<string, ParsedFile>): boolean {
     for (const [p, parsed] of open) {
-      const disk = this.content(p);
-      if (!disk || !sameBytes(Buffer.from(parsed.view.text, 'utf8'), disk)) return false;
+      if (!this.disk.has(p)) return false;
+      const held = this.disk.get(p);
+      const text = Buffer.from(parsed.view.text, 'utf8');
+      if (held ? !sameBytes(text, held) : contentHash(text) !== this.hashOf(p)) return false;
     }
     return true;
   }
@@ -365,15 +367,24 @@ export class WorkspaceIndex {
         const now = this.stats.get(p);
         if (was && now && was[0] === now.mtimeMs && was[1] === now.size && typeof stored.files[p] === 'string') h = stored.files[p];
       }
-      if (h === undefined) {
-        const content = this.content(p);
-        if (!content) continue;
-        h = contentHash(content);
-      }
+      if (h === undefined) h = this.hashOf(p);
+      if (h === undefined) continue;
       this.hashes.set(p, h);
       out.set(p, h);
     }
     return out;
+  }
+
+  /** A file's contentHash(), computed (reading it if need be) when not known yet. */
+  private hashOf(relPath: string): string | undefined {
+    let h = this.hashes.get(relPath);
+    if (h === undefined) {
+      const content = this.content(relPath);
+      if (!content) return undefined;
+      h = contentHash(content);
+      this.hashes.set(relPath, h);
+    }
+    return h;
   }
 
   /** The recorded stats, in path order, for the cache entry. */
@@ -402,7 +413,11 @@ export class WorkspaceIndex {
     const session = new AuditSession({ era: options.era, severities: options.severities, fsdaxArchitectures: this.fsdaxArchitectures }, model);
     for (const p of [...this.disk.keys()]) {
       const content = this.content(p);
-      if (content) session.setFile(p, content);
+      if (!content) continue;
+      session.setFile(p, content);
+      // The session keeps the decoded text; the bytes are read again if ever needed (a closed document's disk version).
+      this.hashOf(p);
+      this.disk.set(p, undefined);
     }
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).

@@ -44,10 +44,12 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
       progress?.report(90, `analysing ${index.size} files`);
       await new Promise((resolve) => setTimeout(resolve, OPEN_DOCUMENTS_FIRST_MS));
       if (cancelled()) return;
-      const result = auditor.auditTree(index, settings, undefined, cancelled);
+      // Yielding: edits and requests keep flowing, and released trees are freed as it goes (peak memory).
+      const result = await auditor.auditTreeAsync(index, settings, cancelled) ?? index.lastFullAudit;
       if (cancelled()) return;
-      progress?.report(100, `index built: ${result.findings.length} findings in ${index.size} files`);
-      log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${result.findings.length} findings)`);
+      const findings = result ? `${result.findings.length} findings` : 'analysis taken over by an edit';
+      progress?.report(100, `index built: ${findings} in ${index.size} files`);
+      log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${findings})`);
     } finally {
       progress?.done();
       publisher.setIndexing(-1);
