@@ -151,11 +151,8 @@ export class ProgramFiles {
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
   private forgetBindings(path: string, names: string[]): void {
-    const affected = new Set(names);
-    for (const key of this.resolved.keys()) {
-      const sep = key.indexOf('\0');
-      if (key.slice(0, sep) === path || affected.has(key.slice(sep + 1))) this.resolved.delete(key);
-    }
+    this.resolved.delete(path);
+    for (const byName of this.resolved.values()) for (const name of names) byName.delete(name);
   }
 
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */
@@ -216,14 +213,15 @@ export class ProgramFiles {
    * that may hold them).
    */
   resolve(name: string, fromFile: string): FunctionUnit[] {
-    const key = `${fromFile}\0${name}`;
-    let hit = this.resolved.get(key);
-    if (!hit) { hit = this.resolveUncached(name, fromFile); this.resolved.set(key, hit); }
+    let byName = this.resolved.get(fromFile);
+    if (!byName) { byName = new Map(); this.resolved.set(fromFile, byName); }
+    let hit = byName.get(name);
+    if (!hit) { hit = this.resolveUncached(name, fromFile); byName.set(name, hit); }
     return hit;
   }
 
-  /** Bindings already computed; any file change can alter them, so replace() clears it. */
-  private readonly resolved = new Map<string, FunctionUnit[]>();
+  /** Bindings already computed, by calling file then name; replace() forgets those a changed file can affect. */
+  private readonly resolved = new Map<string, Map<string, FunctionUnit[]>>();
 
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);

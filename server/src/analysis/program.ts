@@ -60,6 +60,10 @@ export class ProgramAnalyzer {
   private readonly factsByUnit = new Map<string, FunctionFacts>();
   /** callee key -> analysed callers that used its summary. */
   private readonly usedBy = new Map<string, Set<FunctionUnit>>();
+  /** caller file -> keys of usedBy sets that may hold a caller of that file (so an edit visits only those). */
+  private readonly usesFrom = new Map<string, Set<string>>();
+  /** callee name -> calls to it in the facts held: whether a function defined anew is called by an analysed one. */
+  private readonly callsTo = new Map<string, number>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
   private readonly texts = new Map<string, string>();
   /**
@@ -121,13 +125,15 @@ export class ProgramAnalyzer {
     const shift = textShift(path, oldText, newText);
     const added = this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
+    const addedAt = new Map<number, FunctionUnit[]>();
+    for (const n of added) { const l = addedAt.get(n.start); if (l) l.push(n); else addedAt.set(n.start, [n]); }
     // A function wholly before or after the edit, with the same text, keeps its results (moved).
     for (const u of removed) {
       const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
       // The file's field macros are part of what a function's analysis read (`#define OWNER(p) ((p)->mapping)`).
-      const twin = added.find((n) => n.start === start && n.name === u.name && newText.slice(n.start, n.end) === text && sameFieldMacros(u, n));
+      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && sameFieldMacros(u, n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
@@ -140,13 +146,13 @@ export class ProgramAnalyzer {
       const twin = moved.get(u);
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
-      this.factsByUnit.delete(k);
+      this.deleteFacts(k);
       this.beforeEdit.delete(k);
       this.usedBy.delete(k);
       this.failures.delete(k);
       if (twin) {
-        if (facts) { facts.unit = twin; this.factsByUnit.set(unitKey(twin), facts); }
-        if (users) this.usedBy.set(unitKey(twin), users);
+        if (facts) { facts.unit = twin; this.setFacts(unitKey(twin), facts); }
+        if (users) this.moveUsers(k, unitKey(twin), users);
         continue;
       }
       if (facts) demanded.add(u.name);
@@ -154,32 +160,61 @@ export class ProgramAnalyzer {
       if (facts && successor) {
         // Its callers keep their results unless its summary changes (steps() compares and enqueues them).
         this.beforeEdit.set(unitKey(successor), facts);
-        if (users) this.usedBy.set(unitKey(successor), users);
+        if (users) this.moveUsers(k, unitKey(successor), users);
         continue;
       }
       for (const caller of users ?? []) dependents.push(caller);
     }
     // Callers recorded as old units of this file now are their twins.
     const addedSet = new Set(added);
-    for (const [key, users] of this.usedBy) {
-      let touched = false;
-      for (const c of users) if (c.file === path) { touched = true; break; }
-      if (!touched) continue;
+    const uses = this.usesFrom.get(path);
+    for (const key of uses ?? []) {
+      const users = this.usedBy.get(key);
+      if (!users) { uses!.delete(key); continue; }
       const next = new Set<FunctionUnit>();
       for (const c of users) { const n = moved.get(c) ?? c; if (n.file !== path || addedSet.has(n)) next.add(n); }
       this.usedBy.set(key, next);
     }
     this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
     shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
-    const names = new Set(added.map((u) => u.name));
-    const calledWithFacts = new Set<string>();
-    for (const f of this.factsByUnit.values()) for (const c of f.calls) if (names.has(c.callee)) calledWithFacts.add(c.callee);
+    const calledWithFacts = new Set(added.map((u) => u.name).filter((n) => (this.callsTo.get(n) ?? 0) > 0));
     const kept = new Set(moved.values());
     const live = new Set(this.files.paths);
     return [
       ...added.filter((u) => !kept.has(u) && (demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u))),
-      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || added.includes(u))),
+      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || addedSet.has(u))),
     ];
+  }
+
+  /** Sets a function's facts, keeping the count of calls per callee name. */
+  private setFacts(key: string, facts: FunctionFacts): void {
+    this.deleteFacts(key);
+    this.factsByUnit.set(key, facts);
+    for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
+  }
+
+  private deleteFacts(key: string): void {
+    const old = this.factsByUnit.get(key);
+    if (!old) return;
+    this.factsByUnit.delete(key);
+    for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
+  }
+
+  private recordUse(calleeKey: string, caller: FunctionUnit): void {
+    const set = this.usedBy.get(calleeKey);
+    if (set) set.add(caller); else this.usedBy.set(calleeKey, new Set([caller]));
+    const keys = this.usesFrom.get(caller.file);
+    if (keys) keys.add(calleeKey); else this.usesFrom.set(caller.file, new Set([calleeKey]));
+  }
+
+  /** The callers that used one function's summary now use another's (a moved or edited function). */
+  private moveUsers(fromKey: string, calleeKey: string, users: Set<FunctionUnit>): void {
+    this.usedBy.set(calleeKey, users);
+    for (const c of users) {
+      const keys = this.usesFrom.get(c.file);
+      keys?.delete(fromKey);
+      if (keys) keys.add(calleeKey); else this.usesFrom.set(c.file, new Set([calleeKey]));
+    }
   }
 
   run(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false): void {
@@ -308,14 +343,14 @@ export class ProgramAnalyzer {
       runs.set(key, (runs.get(key) ?? 0) + 1);
       const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
         const resolved = this.files.resolve(callee, fromFile);
-        for (const r of resolved) { const set = this.usedBy.get(unitKey(r)); if (set) set.add(unit); else this.usedBy.set(unitKey(r), new Set([unit])); }
+        for (const r of resolved) this.recordUse(unitKey(r), unit);
         return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
       };
       const beforeEdit = this.beforeEdit.get(key);
       const previous = this.factsByUnit.get(key) ?? beforeEdit;
       this.analyses++;
       const facts = this.analyzeContained(unit, summaries);
-      this.factsByUnit.set(key, facts);
+      this.setFacts(key, facts);
       this.beforeEdit.delete(key);
       for (const call of facts.calls) {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);

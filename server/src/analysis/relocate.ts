@@ -41,8 +41,25 @@ export function shiftFacts(all: Iterable<FunctionFacts>, shift: TextShift): void
   };
   for (const facts of all) {
     const file = facts.unit.file;
+    if (file !== shift.file && !filesIn(facts).has(shift.file)) continue;
     for (const site of facts.sites) { span(site, site.file); fact(site.fact, file); }
     for (const call of facts.calls) { span(call, file); call.argFacts.forEach((a) => fact(a, file)); }
     fact(facts.returnFact, file);
   }
+}
+
+/** The files a function's results hold offsets of (its own, and those of the paths in its facts); fixed once analysed. */
+const mentioned = new WeakMap<FunctionFacts, Set<string>>();
+
+function filesIn(facts: FunctionFacts): Set<string> {
+  let files = mentioned.get(facts);
+  if (files) return files;
+  const found = new Set<string>([facts.unit.file]);
+  const fact = (f: Fact | undefined) => { for (const o of f?.origins ?? []) if ('concrete' in o) for (const step of o.concrete.steps) found.add(step.file); };
+  for (const site of facts.sites) { found.add(site.file); fact(site.fact); }
+  for (const call of facts.calls) call.argFacts.forEach(fact);
+  fact(facts.returnFact);
+  files = found;
+  mentioned.set(facts, files);
+  return files;
 }
