@@ -4,6 +4,7 @@
 // of recomputed. Offsets live in sites, calls, path steps and read positions.
 import type { FunctionFacts } from './dataflow';
 import type { Fact } from './facts';
+import { changedSpan } from '../parse/changed-span';
 
 /** Offsets in `file` at or after `from` move by `delta`. */
 export interface TextShift {
@@ -14,12 +15,8 @@ export interface TextShift {
 
 /** The edited span of a file: common prefix and suffix of the old and new text. */
 export function textShift(file: string, oldText: string, newText: string): TextShift & { prefix: number } {
-  const max = Math.min(oldText.length, newText.length);
-  let prefix = 0;
-  while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) suffix++;
-  return { file, prefix, from: oldText.length - suffix, delta: newText.length - oldText.length };
+  const span = changedSpan(oldText, newText);
+  return { file, prefix: span.start, from: span.oldEnd, delta: newText.length - oldText.length };
 }
 
 /** Moves, in place and once per object, every offset of `shift.file` in these results. */

@@ -11,6 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { auditParsed, AuditOptions, Finding } from '../analysis/audit';
 import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
 import type { SourceView } from '../parse/source-view';
+import { changedSpan } from '../parse/changed-span';
 import { defaultModel, mergeModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
@@ -211,15 +212,8 @@ export class Auditor {
 
 /** Findings of `from`'s text placed on `to`'s: ranges before or after the changed span move, ranges touching it are dropped. */
 function moveFindings(findings: readonly Finding[], from: SourceView, to: Pick<SourceView, 'text' | 'positionAt'>): Finding[] {
-  const a = from.text;
-  const b = to.text;
-  const max = Math.min(a.length, b.length);
-  let prefix = 0;
-  while (prefix < max && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
-  const changedEnd = a.length - suffix;
-  const delta = b.length - a.length;
+  const { start: prefix, oldEnd: changedEnd } = changedSpan(from.text, to.text);
+  const delta = to.text.length - from.text.length;
   const out: Finding[] = [];
   for (const f of findings) {
     const start = from.offsetAt(f.range.start);

@@ -3,6 +3,7 @@
 import Parser = require('tree-sitter');
 import CLanguage = require('tree-sitter-c');
 import { createSourceView, SourceView } from './source-view';
+import { changedSpan } from './changed-span';
 import { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
 
 export { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
@@ -118,12 +119,7 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
   const pre = preprocessIncremental(previous.preprocessState, newText, { keepState: true });
   const oldText = previous.parsedText;
   const newParsed = pre.text;
-  let start = 0;
-  const minLen = Math.min(oldText.length, newParsed.length);
-  while (start < minLen && oldText.charCodeAt(start) === newParsed.charCodeAt(start)) start++;
-  let oldEnd = oldText.length;
-  let newEnd = newParsed.length;
-  while (oldEnd > start && newEnd > start && oldText.charCodeAt(oldEnd - 1) === newParsed.charCodeAt(newEnd - 1)) { oldEnd--; newEnd--; }
+  const { start, oldEnd, newEnd } = changedSpan(oldText, newParsed);
   const oldView = previous.view;
   const tree = previous.tree;
   tree.edit({

@@ -7,6 +7,8 @@
 // compiler annotations (__must_hold(x), __rcu, __init ...). See ARCHITECTURE.md
 // "Kernel C idioms".
 
+import { changedSpan } from './changed-span';
+
 export interface ParseProblem {
   kind: 'unbalanced-preprocessor' | 'non-utf8' | 'syntax' | 'binary' | 'too-large' | 'internal';
   message: string;
@@ -170,13 +172,8 @@ function segmentFrom(text: string, from: number, target: number, size: number): 
  */
 function resegment(previous: PreprocessState, text: string): Segment[] {
   const old = previous.branches;
-  const max = Math.min(old.length, text.length);
-  let prefix = 0;
-  while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  const { start: prefix, oldEnd: oldChangeEnd } = changedSpan(old, text);
   if (prefix === old.length && prefix === text.length) return previous.segments;
-  let suffix = 0;
-  while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
-  const oldChangeEnd = old.length - suffix;
   const delta = text.length - old.length;
   const out: Segment[] = [];
   // A kept segment's content, its start's boundary (3 characters before it) and its end's are unchanged;
