@@ -50,6 +50,7 @@ export class ProgramFiles {
   private readonly definitionSites = new Map<string, string[]>();
   /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
   private readonly definedNames = new Map<string, string[]>();
+  private readonly reindexed = new Map<string, Set<string>>();
   private parsedCount = 0;
   private sortedPaths?: string[];
   /** Paths whose tree is held, least recently used first. */
@@ -134,7 +135,8 @@ export class ProgramFiles {
       const list = this.unitsByName.get(u.name);
       if (list) this.unitsByName.set(u.name, list.filter((x) => x !== u));
     }
-    for (const name of this.definedNames.get(path) ?? []) {
+    const before = new Set(this.definedNames.get(path) ?? []);
+    for (const name of before) {
       const list = this.definitionSites.get(name);
       if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
     }
@@ -146,7 +148,14 @@ export class ProgramFiles {
     this.sortedPaths = undefined;
     if (file) this.add(file);
     this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
+    const after = new Set(this.definedNames.get(path) ?? []);
+    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
     return removed;
+  }
+
+  /** Names the last replace() of `path` added to or removed from its pre-scan index: calls from other files bind differently. */
+  indexChanged(path: string): ReadonlySet<string> {
+    return this.reindexed.get(path) ?? new Set();
   }
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */

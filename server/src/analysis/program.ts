@@ -138,7 +138,7 @@ export class ProgramAnalyzer {
     }
     const demanded = new Set<string>();
     const dependents: FunctionUnit[] = [];
-    const successors = editedSuccessors(removed, added, moved);
+    const successors = editedSuccessors(removed, added, moved, this.files.indexChanged(path));
     for (const u of removed) {
       const k = unitKey(u);
       this.prepared.delete(k);
@@ -356,7 +356,7 @@ export class ProgramAnalyzer {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
-      if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit, 'page table');
+      if (facts.pageTableLevels.size > 0 && !(previous?.pageTableLevels.size)) addCallerFiles(unit, 'page table');
       // After an edit the callers used the old summary exactly, so only an identical one spares them.
       if (previous && (beforeEdit ? summaryIdentical(previous, facts) : summaryEqual(previous, facts))) continue;
       for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
@@ -399,7 +399,7 @@ export class ProgramAnalyzer {
  * one new unit, not a twin either, with its name, linkage and parameters (callers
  * bind to it and pass arguments as before). Names defined more than once are left out.
  */
-function editedSuccessors(removed: readonly FunctionUnit[], added: readonly FunctionUnit[], moved: ReadonlyMap<FunctionUnit, FunctionUnit>): Map<FunctionUnit, FunctionUnit> {
+function editedSuccessors(removed: readonly FunctionUnit[], added: readonly FunctionUnit[], moved: ReadonlyMap<FunctionUnit, FunctionUnit>, reindexed: ReadonlySet<string>): Map<FunctionUnit, FunctionUnit> {
   const kept = new Set(moved.values());
   const byName = <T extends FunctionUnit>(units: T[]) => {
     const m = new Map<string, T[]>();
@@ -411,7 +411,8 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
   const out = new Map<FunctionUnit, FunctionUnit>();
   for (const [name, [old, ...more]] of gone) {
     const candidates = fresh.get(name);
-    if (more.length > 0 || !candidates || candidates.length !== 1) continue;
+    // A name the pre-scan gained or lost here binds differently from other files: its callers are analysed again.
+    if (more.length > 0 || !candidates || candidates.length !== 1 || reindexed.has(name)) continue;
     const next = candidates[0];
     if (next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(old.params.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
   }
