@@ -49,7 +49,7 @@ export function filePathOf(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : path.join(path.sep, 'untitled', uri.replace(/^.*[\\/:]/, '') || 'untitled.c');
 }
 
-const TREE_STEPS_PER_YIELD = 16;
+const TREE_STEPS_PER_YIELD = 128;
 
 export class Auditor {
   private readonly open = new Map<string, OpenDocument>();
@@ -147,7 +147,7 @@ export class Auditor {
     return { result, context };
   }
 
-  /** The same, yielding every few steps (the index's first audit: node frees released trees only when the event loop turns). */
+  /** The same, yielding every 128 steps (the index's first audit: node frees released trees only when the event loop turns). */
   auditTreeAsync(index: WorkspaceIndex, settings: FsdaxAuditSettings, isCancelled: () => boolean) {
     const era = this.treeEra(index, settings);
     return index.auditAsync({ era, severities: settings.severity, isCancelled }, this.modelFor(settings, index.root), this.openIn(index), settings.indexCache, TREE_STEPS_PER_YIELD);
