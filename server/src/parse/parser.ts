@@ -132,25 +132,23 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
   });
   let newTree = parseText(newParsed, tree);
   const changed = tree.getChangedRanges(newTree);
-  // tree-sitter's error recovery can end differently when it resumes from an old tree (found by
-  // test/unit/incremental.test.ts); a tree without errors where the edit landed is the fresh parse's.
+  // tree-sitter's error recovery can end differently when it resumes from an old tree, also in
+  // top-level nodes after the edit that it did not report changed (found by test/unit/incremental.test.ts):
+  // a tree with no error from the edit on is the fresh parse's; one with an error there is parsed fresh.
   let edit: ReparseEdit | undefined = previous.serial === undefined ? undefined : { base: previous.serial, start, oldEnd, newEnd, changed };
-  if (newTree.rootNode.hasError && errorWhereChanged(newTree, start, newEnd, changed)) {
+  if (newTree.rootNode.hasError && errorFrom(newTree, Math.min(start, ...changed.map((r) => r.startIndex)))) {
     newTree = parseText(newParsed);
     edit = undefined;
   }
   return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials, edit };
 }
 
-/** Whether a top-level node with an ERROR or MISSING node in it overlaps the edit or a range tree-sitter says changed. */
-function errorWhereChanged(newTree: Tree, start: number, end: number, changed: ReparseEdit['changed']): boolean {
-  const ranges = [{ startIndex: start, endIndex: end }, ...changed];
+/** Whether a top-level node with an ERROR or MISSING node in it ends at or after `from`. */
+function errorFrom(newTree: Tree, from: number): boolean {
   const cursor = newTree.walk();
   if (!cursor.gotoFirstChild()) return true;
   do {
-    const from = cursor.startIndex;
-    const to = cursor.endIndex;
-    if (!ranges.some((r) => from <= r.endIndex && to >= r.startIndex)) continue;
+    if (cursor.endIndex < from) continue;
     const node = cursor.currentNode;
     if (node.hasError || node.isMissing) return true;
   } while (cursor.gotoNextSibling());
