@@ -133,24 +133,30 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
   let newTree = parseText(newParsed, tree);
   const changed = tree.getChangedRanges(newTree);
   // tree-sitter's error recovery can end differently when it resumes from an old tree, also in
-  // top-level nodes after the edit that it did not report changed (found by test/unit/incremental.test.ts):
-  // a tree with no error from the edit on is the fresh parse's; one with an error there is parsed fresh.
+  // top-level nodes after the edit that it did not report changed (found by test/unit/incremental.test.ts).
   let edit: ReparseEdit | undefined = previous.serial === undefined ? undefined : { base: previous.serial, start, oldEnd, newEnd, changed };
-  if (newTree.rootNode.hasError && errorFrom(newTree, Math.min(start, ...changed.map((r) => r.startIndex)))) {
+  if (newTree.rootNode.hasError && errorNearEdit(newTree, Math.min(start, ...changed.map((r) => r.startIndex)), Math.max(newEnd, ...changed.map((r) => r.endIndex)))) {
     newTree = parseText(newParsed);
     edit = undefined;
   }
   return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials, edit };
 }
 
-/** Whether a top-level node with an ERROR or MISSING node in it ends at or after `from`. */
-function errorFrom(newTree: Tree, from: number): boolean {
+/**
+ * Whether a top-level node with an ERROR or MISSING node in it lies where the
+ * incremental parse may have recovered differently: from the change on, up to the
+ * first error-free top-level node wholly after it (past it the parser is back in
+ * the state a fresh parse is in). Errors before the change are the old tree's.
+ */
+function errorNearEdit(newTree: Tree, from: number, to: number): boolean {
   const cursor = newTree.walk();
   if (!cursor.gotoFirstChild()) return true;
   do {
     if (cursor.endIndex < from) continue;
     const node = cursor.currentNode;
-    if (node.hasError || node.isMissing) return true;
+    const broken = node.hasError || node.isMissing;
+    if (broken) return true;
+    if (cursor.startIndex >= to) return false;
   } while (cursor.gotoNextSibling());
   return false;
 }
