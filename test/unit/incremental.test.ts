@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { AuditSession, AuditOptions } from '../../server/src/analysis/audit';
 import { parseSource, reparseSource, type ParsedFile } from '../../server/src/parse/parser';
 import { collectFunctions, type FunctionUnit } from '../../server/src/analysis/functions';
+import { changedSpan } from '../../server/src/parse/changed-span';
 import { preprocessIncremental, preprocessKernelC, preprocessWhole, type PreprocessResult } from '../../server/src/parse/preprocess';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'edits');
@@ -114,6 +115,25 @@ describe('incremental editing (property)', () => {
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts), 'findings');
       }
     }), { numRuns: RUNS });
+  });
+
+  it('changedSpan (compared in blocks) finds the common prefix and suffix a character loop finds', () => {
+    const naive = (a: string, b: string) => {
+      const max = Math.min(a.length, b.length);
+      let start = 0;
+      while (start < max && a[start] === b[start]) start++;
+      let suffix = 0;
+      while (suffix < max - start && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+      return { start, oldEnd: a.length - suffix, newEnd: b.length - suffix };
+    };
+    const text = originals.get('mm/poison.c')!.repeat(3);
+    fc.assert(fc.property(fc.nat(), fc.nat(), fc.nat(300), fc.string({ maxLength: 20 }), (len, at, cut, ins) => {
+      const a = text.slice(0, len % text.length);
+      const i = at % (a.length + 1);
+      const b = a.slice(0, i) + ins + a.slice(i + cut);
+      assert.deepStrictEqual(changedSpan(a, b), naive(a, b));
+      assert.deepStrictEqual(changedSpan(b, a), naive(b, a));
+    }), { numRuns: 2000 });
   });
 
   it('the comparison can fail: an edit changes the findings', () => {
