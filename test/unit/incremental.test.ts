@@ -94,7 +94,7 @@ describe('incremental editing (property)', () => {
       const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
       const parsed = new Map<string, ParsedFile>(FILES.map((f) => [f, parseSource(f, texts.get(f)!, { keepPreprocessState: true })]));
       const units = new Map<string, FunctionUnit[]>(FILES.map((f) => [f, collectFunctions(parsed.get(f)!)]));
-      const signature = (us: FunctionUnit[]) => JSON.stringify(us.map(({ key, start, end, name, isStatic, params, fieldMacros }) => [key, start, end, name, isStatic, params, [...(fieldMacros ?? [])]]));
+      const signature = (us: FunctionUnit[]) => JSON.stringify(us.map(({ key, start, end, name, isStatic, params, parsed, fieldMacros }) => [key, start, end, name, isStatic, params, parsed, [...(fieldMacros ?? [])]]));
       const session = new AuditSession(options);
       for (const [f, p] of parsed) session.setFile(f, p.view.text, p);
       session.audit();

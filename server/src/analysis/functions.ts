@@ -24,6 +24,12 @@ export interface FunctionUnit {
   isStatic: boolean;
   node: SyntaxNode;
   params: FunctionParam[];
+  /**
+   * The definition's text as the parser saw it (preprocessed; a slice of the file's parsed text).
+   * An edit elsewhere can change it without touching the definition's own bytes: an `#if` that now
+   * blanks part of it, a macro rewrite reaching into it.
+   */
+  parsed: string;
   /** Function-like macros of this file that read a page field: `#define OWNER(p) ((p)->mapping)`. */
   fieldMacros?: ReadonlyMap<string, FieldMacro>;
 }
@@ -78,13 +84,13 @@ export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[
           const { delta, unit } = reuse;
           const start = child.startIndex;
           const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
-          out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, fieldMacros });
+          out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
           continue;
         }
         const name = functionName(child);
         if (!name) continue;
         const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
+        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);
       }

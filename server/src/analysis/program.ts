@@ -132,8 +132,9 @@ export class ProgramAnalyzer {
       const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
-      // The file's field macros are part of what a function's analysis read (`#define OWNER(p) ((p)->mapping)`).
-      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && sameFieldMacros(u, n));
+      // What the analysis read: the text as parsed (an edit elsewhere can change it: an `#if`, a macro
+      // rewrite reaching into it) and the file's field macros (`#define OWNER(p) ((p)->mapping)`).
+      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
@@ -186,10 +187,14 @@ export class ProgramAnalyzer {
     ];
   }
 
+  /** The facts in source order, for result(); dropped when they change. */
+  private ordered?: FunctionFacts[];
+
   /** Sets a function's facts, keeping the count of calls per callee name. */
   private setFacts(key: string, facts: FunctionFacts): void {
     this.deleteFacts(key);
     this.factsByUnit.set(key, facts);
+    this.ordered = undefined;
     for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
   }
 
@@ -197,6 +202,7 @@ export class ProgramAnalyzer {
     const old = this.factsByUnit.get(key);
     if (!old) return;
     this.factsByUnit.delete(key);
+    this.ordered = undefined;
     for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
   }
 
@@ -389,7 +395,10 @@ export class ProgramAnalyzer {
   }
 
   result(): ProgramAnalysis {
-    const sites = resolveSites([...this.factsByUnit.values()], this.files);
+    // In source order, not in the order functions happened to be analysed: where two paths tie
+    // (two definitions of one name), an incremental run and a fresh one pick the same.
+    this.ordered ??= [...this.factsByUnit.values()].sort((a, b) => (a.unit.file < b.unit.file ? -1 : a.unit.file > b.unit.file ? 1 : a.unit.start - b.unit.start || (a.unit.key < b.unit.key ? -1 : a.unit.key > b.unit.key ? 1 : 0)));
+    const sites = resolveSites(this.ordered, this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
 }

@@ -70,6 +70,8 @@ export function startServer(connection: Connection): void {
       const settings = await publisher.settings.forDocument(uri);
       if (job.cancelled || documents.get(uri)?.version !== version) return;
       const doc = auditor.update(text);
+      // The other open documents of the tree as they are now (didChange does not reparse): the audit overlays them.
+      for (const other of documents.all()) if (other.uri !== uri && auditor.get(other.uri)?.index === doc.index) auditor.update(other);
       if (!settings.enable || !auditor.isIncluded(doc, settings)) {
         auditor.results.delete(uri);
         publisher.publish(uri, version, []);
