@@ -187,14 +187,15 @@ export class ProgramAnalyzer {
     ];
   }
 
-  /** The facts in source order, for result(); dropped when they change. */
-  private ordered?: FunctionFacts[];
+  /** The facts in source order, for result(); brought up to date there when they changed. */
+  private ordered: FunctionFacts[] = [];
+  private orderDirty = false;
 
   /** Sets a function's facts, keeping the count of calls per callee name. */
   private setFacts(key: string, facts: FunctionFacts): void {
     this.deleteFacts(key);
     this.factsByUnit.set(key, facts);
-    this.ordered = undefined;
+    this.orderDirty = true;
     for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
   }
 
@@ -202,7 +203,7 @@ export class ProgramAnalyzer {
     const old = this.factsByUnit.get(key);
     if (!old) return;
     this.factsByUnit.delete(key);
-    this.ordered = undefined;
+    this.orderDirty = true;
     for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
   }
 
@@ -397,7 +398,14 @@ export class ProgramAnalyzer {
   result(): ProgramAnalysis {
     // In source order, not in the order functions happened to be analysed: where two paths tie
     // (two definitions of one name), an incremental run and a fresh one pick the same.
-    this.ordered ??= [...this.factsByUnit.values()].sort((a, b) => (a.unit.file < b.unit.file ? -1 : a.unit.file > b.unit.file ? 1 : a.unit.start - b.unit.start || (a.unit.key < b.unit.key ? -1 : a.unit.key > b.unit.key ? 1 : 0)));
+    if (this.orderDirty) {
+      // The last order with what left dropped and what came appended: nearly sorted, which the sort takes in about linear time.
+      const live = new Set(this.factsByUnit.values());
+      const kept = this.ordered.filter((f) => live.has(f));
+      const held = new Set(kept);
+      this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
+      this.orderDirty = false;
+    }
     const sites = resolveSites(this.ordered, this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
@@ -432,6 +440,13 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
 function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
   const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: [...s.derefParams].sort(([x], [y]) => x - y), k: [...s.sinkParams].sort(([x], [y]) => x - y) });
   return text(a) === text(b);
+}
+
+/** Source order: file, then offset (keys break ties; they are unique). */
+function sourceOrder(a: FunctionFacts, b: FunctionFacts): number {
+  const x = a.unit;
+  const y = b.unit;
+  return x.file < y.file ? -1 : x.file > y.file ? 1 : x.start - y.start || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);
 }
 
 function sameFieldMacros(a: FunctionUnit, b: FunctionUnit): boolean {
