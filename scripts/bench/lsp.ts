@@ -1,20 +1,29 @@
-// npm run bench:lsp [-- --version 6.12 --edits 200 --no-edits --no-cache]
-// Not a test. Edit-to-diagnostics latency of the language server on a real tree:
-// the server indexes mm/+fs/ of the cached kernel, mm/memory-failure.c is open,
-// and each single-character edit (insert, then delete, a space inside a function)
-// is timed from didChange to the publishDiagnostics of that version. Next to it,
-// tree-sitter's bare incremental reparse of the same edits. Also: index build
-// time and the server's peak RSS. The 60 ms debounce is turned off for the run
-// (FSDAX_AUDIT_DEBOUNCE_MS=0): editors add it on purpose, it is not analysis time.
-// The edit stage runs with the index cache off. The cache stage: index ready time
-// with an empty cache directory (cold: read + whole-tree analysis + the cache
-// written) against a second server on the same directory (warm: read + hash +
-// restore), then in the warm server the open file's diagnostics (from the stored
-// result), the background warm-up of the analysis session, and the first edits after it.
+// npm run bench:lsp [-- --version 6.12 --edits 100 --no-edits --no-cache --no-hover]
+// Not a test. Edit-to-diagnostics latency of the language server on a real tree,
+// side by side with its floors, in one run:
+// - the server indexes mm/+fs/ of the cached kernel; in each of mm/memory-failure.c,
+//   mm/gup.c, fs/dax.c and fs/btrfs/inode.c (10k lines) in turn, single-character
+//   edits (insert, then delete, a space at the start of a line inside a function) are
+//   timed from didChange to the publishDiagnostics of that version;
+// - in process, the same edits through bare tree-sitter (tree.edit + parse(text, old)
+//   on the raw text: the floor) and through our reparse (incremental preprocess +
+//   tree-sitter);
+// - a typing burst in mm/memory-failure.c (an edit every 20 ms, not waiting for
+//   diagnostics) with a hover on a flagged read after each edit: hover latency and
+//   whether it still shows the finding;
+// - the server's RSS (now and peak) with the index loaded.
+// The 60 ms debounce is turned off for the run (FSDAX_AUDIT_DEBOUNCE_MS=0): editors add
+// it on purpose, it is not analysis time. The edit stage runs with the index cache off.
+// The cache stage: index ready time with an empty cache directory (cold: read +
+// whole-tree analysis + the cache written) against a second server on the same
+// directory (warm), then in the warm server the open file's diagnostics (from the
+// stored result), the background warm-up of the analysis session, and the first edits after it.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseSource, reparseSource } from '../../server/src/parse/parser';
+import Parser = require('tree-sitter');
+import { HoverRequest, type Hover } from 'vscode-languageserver-protocol';
+import { cLanguage, parseSource, reparseSource } from '../../server/src/parse/parser';
 import { FULL_CAPABILITIES, TestClient } from '../../test/lsp/lsp-client';
 import { requireKernelTree } from '../kernel-tree';
 
@@ -24,69 +33,147 @@ function arg(name: string, fallback: string): string {
 }
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1).padStart(5)} ms, p95 ${percentile(xs, 95).toFixed(1).padStart(5)} ms`;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** The files of the edit stage and the text on the line each edit goes to (the first match, inside a function). */
+const TARGETS: Array<{ file: string; anchor: RegExp }> = [
+  { file: 'mm/memory-failure.c', anchor: /^\tif \(!folio->mapping\)/m },
+  { file: 'mm/gup.c', anchor: /^\t\w.*folio->mapping|^\t\w.*->mapping/m },
+  { file: 'fs/dax.c', anchor: /^\t\w.*->mapping/m },
+  { file: 'fs/btrfs/inode.c', anchor: /^\t\w.*->mapping/m },
+];
+
+interface Target { file: string; rel: string; text: string; line: number }
+
+function loadTargets(root: string): Target[] {
+  return TARGETS.map(({ file, anchor }) => {
+    const abs = path.join(root, file);
+    const text = fs.readFileSync(abs, 'utf8');
+    const m = anchor.exec(text);
+    if (!m) throw new Error(`no edit anchor in ${file}`);
+    return { file: abs, rel: file, text, line: text.slice(0, m.index).split('\n').length - 1 };
+  });
+}
+
+/** Edit v (2, 3, ...): insert a space at the start of the line, then delete it. */
+function editFor(v: number, line: number) {
+  return v % 2 === 0
+    ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' }
+    : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
+}
+
+function rss(pid: number | undefined): { now: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { now: kib('VmRSS'), peak: kib('VmHWM') };
+}
 
 async function main(): Promise<void> {
   const root = requireKernelTree(arg('version', '6.12'));
-  const file = path.join(root, 'mm', 'memory-failure.c');
-  const original = fs.readFileSync(file, 'utf8');
-  const anchor = original.indexOf('if (!folio->mapping)');
-  if (anchor < 0) throw new Error('anchor not found in mm/memory-failure.c');
-  const line = original.slice(0, anchor).split('\n').length - 1;
-  if (!process.argv.includes('--no-edits')) await editLatency(root, file, original, line);
-  if (!process.argv.includes('--no-cache')) await indexCache(root, file, original, line);
+  const targets = loadTargets(root);
+  if (!process.argv.includes('--no-edits')) await editLatency(root, targets);
+  if (!process.argv.includes('--no-cache')) await indexCache(root, targets[0].file, targets[0].text, targets[0].line);
 }
 
-async function editLatency(root: string, file: string, original: string, line: number): Promise<void> {
-  const edits = Number(arg('edits', '200'));
+/** In process: the same edits through bare tree-sitter on the raw text (the floor) and through our reparse. */
+function floors(t: Target, edits: number): { bare: number[]; ours: number[] } {
+  const parser = new Parser();
+  parser.setLanguage(cLanguage());
+  const lines = t.text.split('\n');
+  const lineStart = lines.slice(0, t.line).reduce((n, l) => n + l.length + 1, 0);
+  const size = (text: string) => ({ bufferSize: Math.max(64 * 1024, text.length * 2 + 1024) });
+  let tree = parser.parse(t.text, undefined, size(t.text));
+  let parsed = parseSource(t.rel, t.text, { keepPreprocessState: true });
+  const bare: number[] = [];
+  const ours: number[] = [];
+  for (let i = 0; i < edits; i++) {
+    const insert = i % 2 === 0;
+    lines[t.line] = insert ? ` ${lines[t.line]}` : lines[t.line].slice(1);
+    const text = lines.join('\n');
+    let t0 = now();
+    tree.edit({
+      startIndex: lineStart, oldEndIndex: insert ? lineStart : lineStart + 1, newEndIndex: insert ? lineStart + 1 : lineStart,
+      startPosition: { row: t.line, column: 0 }, oldEndPosition: { row: t.line, column: insert ? 0 : 1 }, newEndPosition: { row: t.line, column: insert ? 1 : 0 },
+    });
+    tree = parser.parse(text, tree, size(text));
+    bare.push(now() - t0);
+    t0 = now();
+    parsed = reparseSource(parsed, text);
+    ours.push(now() - t0);
+  }
+  return { bare, ours };
+}
+
+async function editLatency(root: string, targets: Target[]): Promise<void> {
+  const edits = Number(arg('edits', '100'));
   const client = new TestClient({ FSDAX_AUDIT_DEBOUNCE_MS: '0' });
   const started = Date.now();
   await client.initialize(root);
-  const uri = await client.open(file, original);
-  await client.waitForDiagnostics(uri, () => true, 120000);
-  const firstDiagnostics = Date.now() - started;
   await client.waitFor(() => (client.progress.some((p) => p.value.kind === 'end') ? true : undefined), 300000, 'the index');
   const indexReady = Date.now() - started;
-  // The index's own whole-tree audit republishes the open file: wait for quiet.
-  await new Promise((r) => setTimeout(r, 500));
-
-  const latencies: number[] = [];
-  let text = original;
-  for (let v = 2; v < 2 + edits; v++) {
-    const insert = v % 2 === 0;
-    const change = insert
-      ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' }
-      : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
-    const t0 = process.hrtime.bigint();
-    await client.change(uri, v, [change]);
-    await client.waitForDiagnostics(uri, (p) => p.version === v, 60000);
-    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  // The index's cache write and the collection of what its first audit freed: a second to settle.
+  await new Promise((r) => setTimeout(r, 1000));
+  const indexed = rss(client.pid);
+  const rows: string[] = [];
+  for (const t of targets) {
+    const uri = await client.open(t.file, t.text);
+    await client.waitForDiagnostics(uri, (p) => p.version === 1, 120000);
+    await new Promise((r) => setTimeout(r, 300));
+    const latencies: number[] = [];
+    for (let v = 2; v < 2 + edits; v++) {
+      const t0 = now();
+      await client.change(uri, v, [editFor(v, t.line)]);
+      await client.waitForDiagnostics(uri, (p) => p.version === v, 60000);
+      latencies.push(now() - t0);
+    }
+    await client.close(uri);
+    const floor = floors(t, edits);
+    const lines = t.text.split('\n').length;
+    rows.push(`  ${t.rel.padEnd(20)} ${String(lines).padStart(6)} | ${fmt(floor.bare)} | ${fmt(floor.ours)} | ${fmt(latencies)}`);
   }
-  const rssKiB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${client.pid}/status`, 'utf8'))?.[1] ?? 0);
+  const hover = process.argv.includes('--no-hover') ? undefined : await hoverBurst(client, targets[0], STRESS_EVERY_MS);
+  const mem = rss(client.pid);
   await client.stop();
+  console.log(`lsp bench on ${path.basename(root)} mm/+fs/ (index ready ${(indexReady / 1000).toFixed(1)} s), ${edits} single-character edits per file, debounce off:`);
+  console.log(`  ${'file'.padEnd(20)} ${'lines'.padStart(6)} | ${'bare tree-sitter reparse (floor)'.padEnd(30)} | ${'our reparse (preprocess + ts)'.padEnd(30)} | edit -> diagnostics (server)`);
+  rows.forEach((r) => console.log(r));
+  if (hover) console.log(`  stress burst in ${targets[0].rel} (debounce off, an edit every ${STRESS_EVERY_MS} ms, a hover after each): hover ${fmt(hover.latencies)}; ${hover.withFinding}/${hover.latencies.length} showed the finding`);
+  console.log(`  server RSS with the index: ${indexed.now.toFixed(0)} MiB once built; after the edits ${mem.now.toFixed(0)} MiB; peak ${mem.peak.toFixed(0)} MiB`);
+}
 
-  // The floor: tree-sitter's incremental reparse of the same edits, in process.
-  let parsed = parseSource('mm/memory-failure.c', original);
-  const lines = original.split('\n');
-  const reparse: number[] = [];
-  for (let i = 0; i < edits; i++) {
-    lines[line] = i % 2 === 0 ? ` ${lines[line]}` : lines[line].slice(1);
-    text = lines.join('\n');
-    const t0 = process.hrtime.bigint();
-    parsed = reparseSource(parsed, text);
-    reparse.push(Number(process.hrtime.bigint() - t0) / 1e6);
+/** The stress burst: debounce off, an edit every 20 ms (50 characters a second), so an audit runs for every version. */
+const STRESS_EVERY_MS = 20;
+/** A typing burst: the editor's debounce (60 ms), an edit every 50 ms (fast typing). */
+const TYPING_EVERY_MS = 50;
+
+/** Edits every `every` ms without waiting for diagnostics; after each, a hover on the flagged read of the edited line. */
+async function hoverBurst(client: TestClient, t: Target, every: number): Promise<{ latencies: number[]; withFinding: number }> {
+  const uri = await client.open(t.file, t.text, 1);
+  await client.waitForDiagnostics(uri, (p) => p.version === 1, 120000);
+  const column = t.text.split('\n')[t.line].indexOf('->mapping') - 2;
+  const latencies: number[] = [];
+  let withFinding = 0;
+  const pending: Array<Promise<void>> = [];
+  for (let v = 2; v < 42; v++) {
+    await client.change(uri, v, [editFor(v, t.line)]);
+    const shifted = column + (v % 2 === 0 ? 1 : 0);
+    const t0 = now();
+    pending.push(client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: t.line, character: shifted } }).then((h: Hover | null) => {
+      latencies.push(now() - t0);
+      if (h && JSON.stringify(h.contents).includes('fsdax/')) withFinding++;
+    }));
+    await new Promise((r) => setTimeout(r, every));
   }
-  const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms`;
-  console.log(`lsp bench on ${path.basename(root)} mm/+fs/, ${edits} single-character edits in mm/memory-failure.c (debounce off):`);
-  console.log(`  first diagnostics ${(firstDiagnostics / 1000).toFixed(1)} s; index of mm/+fs/ ready ${(indexReady / 1000).toFixed(1)} s; server peak RSS ${(rssKiB / 1024).toFixed(0)} MiB`);
-  console.log(`  edit -> diagnostics: ${fmt(latencies)}`);
-  console.log(`  bare incremental reparse (preprocess + tree-sitter): ${fmt(reparse)}`);
-  console.log(`  ratio p50: ${(percentile(latencies, 50) / percentile(reparse, 50)).toFixed(1)}x`);
+  await Promise.all(pending);
+  await client.close(uri);
+  return { latencies, withFinding };
 }
 
 async function indexCache(root: string, file: string, original: string, line: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-bench-cache-'));
-  const start = async () => {
-    const client = new TestClient({ FSDAX_AUDIT_DEBOUNCE_MS: '0', FSDAX_AUDIT_NO_CACHE: '' });
+  const start = async (debounce = '0') => {
+    const client = new TestClient({ FSDAX_AUDIT_DEBOUNCE_MS: debounce, FSDAX_AUDIT_NO_CACHE: '' });
     const t0 = Date.now();
     await client.initialize(root, FULL_CAPABILITIES, { cacheDirectory: dir });
     await client.waitFor(() => (client.progress.some((p) => p.value.kind === 'end') ? true : undefined), 300000, 'the index');
@@ -120,12 +207,22 @@ async function indexCache(root: string, file: string, original: string, line: nu
     const secondEdit = Date.now() - t0;
     await warm.client.stop();
 
+    // The typing burst: a third server on the same cache, with the editor's debounce, once its analysis is warm.
+    let typing: Awaited<ReturnType<typeof hoverBurst>> | undefined;
+    if (!process.argv.includes('--no-hover')) {
+      const third = await start(String(60));
+      await third.client.waitFor(() => third.client.logs.find((l) => /ready in the background/.test(l)), 300000, 'the warm-up');
+      typing = await hoverBurst(third.client, { file, rel: path.relative(root, file), text: original, line }, TYPING_EVERY_MS);
+      await third.client.stop();
+    }
+
     console.log(`index cache on ${path.basename(root)} mm/+fs/ (cache file ${(size / 1048576).toFixed(2)} MiB):`);
     console.log(`  index ready, cold (${cold.message}): ${(cold.ready / 1000).toFixed(2)} s`);
     console.log(`  index ready, warm (${warm.message}): ${(warm.ready / 1000).toFixed(2)} s`);
     console.log(`  ratio cold/warm: ${(cold.ready / warm.ready).toFixed(1)}x`);
     console.log(`  warm: open mm/memory-failure.c -> diagnostics ${openMs} ms; first edit after the warm-up ${firstEdit} ms; next edit ${secondEdit} ms`);
     console.log(`  background warm-up of the analysis: ${/\(([\d.]+ s)\)/.exec(warmUpLine)?.[1] ?? '?'} (an edit before it ends waits for the rest of it)`);
+    if (typing) console.log(`  typing burst in ${path.relative(root, file)} (debounce 60 ms, an edit every ${TYPING_EVERY_MS} ms, a hover after each): hover ${fmt(typing.latencies)}; ${typing.withFinding}/${typing.latencies.length} showed the finding`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

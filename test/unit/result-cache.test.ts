@@ -177,6 +177,33 @@ describe('index cache: the workspace index', () => {
     assert.ok(logs.some((l) => /not used: 1 file changed \(fs\/b\.c\)/.test(l)), logs.join('\n'));
   });
 
+  it('a warm start reads no file whose mtime and size are unchanged; a same-stat change is caught when the file is read', async () => {
+    const first = await built();
+    first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    // Listed with their stats, then gone: a restore that read any of them would miss.
+    const second = await built();
+    const moved = `${tmp}-moved`;
+    fs.renameSync(tmp, moved);
+    try {
+      assert.strictEqual(second.restore(opts(), undefined), true, logs.join('\n'));
+    } finally {
+      fs.renameSync(moved, tmp);
+    }
+
+    // Same size, same mtime, other bytes: trusted at the start (as make and git would), caught on reading.
+    const b = path.join(tmp, 'fs', 'b.c');
+    const st = fs.statSync(b);
+    const text = fs.readFileSync(b, 'utf8');
+    const third = await built();
+    fs.writeFileSync(b, text.replace('folio->mapping', 'folio->mappinG'));
+    fs.utimesSync(b, st.atime, st.mtime);
+    assert.strictEqual(third.restore(opts(), undefined), true);
+    await third.readAll();
+    const after = third.audit(opts(), undefined, new Map(), true);
+    assert.notDeepStrictEqual(after.findings, first.lastFullAudit!.findings, 'the stored result is not served once the bytes are seen');
+  });
+
   it('answers from the stored result only while the open documents equal the disk', async () => {
     const second = await restoredIndex();
     const bPath = path.join(tmp, 'fs', 'b.c');

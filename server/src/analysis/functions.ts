@@ -1,6 +1,6 @@
 // analysis layer: the function definitions of a parsed file, with what the
 // dataflow needs of their signatures (names, static-ness, parameter kinds).
-import type { ParsedFile, SyntaxNode } from '../parse/parser';
+import type { ParsedFile, ReparseEdit, SyntaxNode } from '../parse/parser';
 import { functionName, functionParameters, isPageType, isStaticDefinition } from '../parse/nodes';
 import type { ValueKind } from './facts';
 
@@ -24,6 +24,12 @@ export interface FunctionUnit {
   isStatic: boolean;
   node: SyntaxNode;
   params: FunctionParam[];
+  /**
+   * The definition's text as the parser saw it (preprocessed; a slice of the file's parsed text).
+   * An edit elsewhere can change it without touching the definition's own bytes: an `#if` that now
+   * blanks part of it, a macro rewrite reaching into it.
+   */
+  parsed: string;
   /** Function-like macros of this file that read a page field: `#define OWNER(p) ((p)->mapping)`. */
   fieldMacros?: ReadonlyMap<string, FieldMacro>;
 }
@@ -59,16 +65,32 @@ export function parameterKind(type: string): ValueKind {
   return 'pfn';
 }
 
-export function collectFunctions(file: ParsedFile): FunctionUnit[] {
+/**
+ * The function definitions of a file. `base`: the units of the version an
+ * incremental reparse started from (file.edit.base); a top-level definition
+ * outside the edit and outside every range tree-sitter reports changed is that
+ * version's definition moved by the edit, so its name, linkage and parameters are
+ * taken over (with offsets moved) instead of read from the tree again.
+ */
+export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[]): FunctionUnit[] {
   const out: FunctionUnit[] = [];
   const fieldMacros = /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText) ? collectFieldMacros(file) : undefined;
+  const moved = base && file.edit ? movedUnits(file.edit, base) : undefined;
   const visit = (node: SyntaxNode) => {
     for (const child of node.namedChildren) {
       if (child.type === 'function_definition') {
+        const reuse = moved?.(child.startIndex, child.endIndex);
+        if (reuse) {
+          const { delta, unit } = reuse;
+          const start = child.startIndex;
+          const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
+          out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
+          continue;
+        }
         const name = functionName(child);
         if (!name) continue;
         const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, fieldMacros });
+        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
       } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
         visit(child);
       }
@@ -76,4 +98,18 @@ export function collectFunctions(file: ParsedFile): FunctionUnit[] {
   };
   visit(file.tree.rootNode);
   return out;
+}
+
+/** The base unit a definition at [start, end) of the new tree is, moved, when nothing in or around it changed. */
+function movedUnits(edit: ReparseEdit, base: readonly FunctionUnit[]): (start: number, end: number) => { delta: number; unit: FunctionUnit } | undefined {
+  const byStart = new Map(base.map((u) => [u.start, u] as const));
+  const delta = edit.newEnd - edit.oldEnd;
+  // Touching counts as overlapping: a definition that ends where the edit starts may have been extended by it.
+  const dirty = [{ startIndex: edit.start, endIndex: edit.newEnd }, ...edit.changed];
+  return (start, end) => {
+    if (dirty.some((r) => start <= r.endIndex && end >= r.startIndex)) return undefined;
+    const shift = start >= edit.newEnd ? delta : 0;
+    const unit = byStart.get(start - shift);
+    return unit && unit.end === end - shift ? { delta: shift, unit } : undefined;
+  };
 }

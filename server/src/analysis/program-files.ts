@@ -50,6 +50,7 @@ export class ProgramFiles {
   private readonly definitionSites = new Map<string, string[]>();
   /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
   private readonly definedNames = new Map<string, string[]>();
+  private readonly reindexed = new Map<string, Set<string>>();
   private parsedCount = 0;
   private sortedPaths?: string[];
   /** Paths whose tree is held, least recently used first. */
@@ -57,6 +58,8 @@ export class ProgramFiles {
   /** unit key -> its definition node, while the file's tree is held. */
   private readonly nodes = new Map<string, SyntaxNode>();
   private readonly evictListeners: Array<(path: string) => void> = [];
+  /** The units last collected per path, with the parse they came from: an incremental reparse of it reuses them. */
+  private readonly collected = new Map<string, { serial: number; units: FunctionUnit[] }>();
 
   constructor(files: readonly ProgramFile[], private readonly maxLiveTrees = DEFAULT_LIVE_TREES, private readonly scope = new LinkScope()) {
     for (const f of files) this.add(f);
@@ -132,7 +135,8 @@ export class ProgramFiles {
       const list = this.unitsByName.get(u.name);
       if (list) this.unitsByName.set(u.name, list.filter((x) => x !== u));
     }
-    for (const name of this.definedNames.get(path) ?? []) {
+    const before = new Set(this.definedNames.get(path) ?? []);
+    for (const name of before) {
       const list = this.definitionSites.get(name);
       if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
     }
@@ -144,16 +148,20 @@ export class ProgramFiles {
     this.sortedPaths = undefined;
     if (file) this.add(file);
     this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
+    const after = new Set(this.definedNames.get(path) ?? []);
+    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
     return removed;
+  }
+
+  /** Names the last replace() of `path` added to or removed from its pre-scan index: calls from other files bind differently. */
+  indexChanged(path: string): ReadonlySet<string> {
+    return this.reindexed.get(path) ?? new Set();
   }
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
   private forgetBindings(path: string, names: string[]): void {
-    const affected = new Set(names);
-    for (const key of this.resolved.keys()) {
-      const sep = key.indexOf('\0');
-      if (key.slice(0, sep) === path || affected.has(key.slice(sep + 1))) this.resolved.delete(key);
-    }
+    this.resolved.delete(path);
+    for (const byName of this.resolved.values()) for (const name of names) byName.delete(name);
   }
 
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */
@@ -181,7 +189,10 @@ export class ProgramFiles {
     const known = this.unitsByPath.get(path);
     if (known) return known;
     const file = this.byPath.get(path);
-    const units = file ? collectFunctions(file.parsed ?? file.parse()) : [];
+    const parsed = file && (file.parsed ?? file.parse());
+    const last = this.collected.get(path);
+    const units = parsed ? collectFunctions(parsed, parsed.edit && last?.serial === parsed.edit.base ? last.units : undefined) : [];
+    if (parsed?.serial !== undefined && file?.parsed) this.collected.set(path, { serial: parsed.serial, units }); else this.collected.delete(path);
     if (file) {
       this.parsedCount++;
       this.attachNodes(path, units);
@@ -211,20 +222,24 @@ export class ProgramFiles {
    * that may hold them).
    */
   resolve(name: string, fromFile: string): FunctionUnit[] {
-    const key = `${fromFile}\0${name}`;
-    let hit = this.resolved.get(key);
-    if (!hit) { hit = this.resolveUncached(name, fromFile); this.resolved.set(key, hit); }
+    let byName = this.resolved.get(fromFile);
+    if (!byName) { byName = new Map(); this.resolved.set(fromFile, byName); }
+    let hit = byName.get(name);
+    if (!hit) { hit = this.resolveUncached(name, fromFile); byName.set(name, hit); }
     return hit;
   }
 
-  /** Bindings already computed; any file change can alter them, so replace() clears it. */
-  private readonly resolved = new Map<string, FunctionUnit[]>();
+  /** Bindings already computed, by calling file then name; replace() forgets those a changed file can affect. */
+  private readonly resolved = new Map<string, Map<string, FunctionUnit[]>>();
 
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
     if (local.length > 0) return local.slice(0, 1);
-    for (const path of this.definitionSites.get(name) ?? []) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    const sites = this.definitionSites.get(name) ?? [];
+    for (const path of sites) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
+    // Only definitions the pre-scan indexed: a definition the parser recovered elsewhere (inside a
+    // broken function) would bind or not depending on whether its file happened to be parsed already.
+    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file) && sites.includes(u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
 }
 

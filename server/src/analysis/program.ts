@@ -12,6 +12,7 @@ import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import { shiftFacts, textShift } from './relocate';
 import { resolveSites, type ResolvedSite } from './exposure';
+import { stableJson } from './result-cache';
 
 export type { Exposure, ResolvedSite } from './exposure';
 
@@ -60,8 +61,18 @@ export class ProgramAnalyzer {
   private readonly factsByUnit = new Map<string, FunctionFacts>();
   /** callee key -> analysed callers that used its summary. */
   private readonly usedBy = new Map<string, Set<FunctionUnit>>();
+  /** caller file -> keys of usedBy sets that may hold a caller of that file (so an edit visits only those). */
+  private readonly usesFrom = new Map<string, Set<string>>();
+  /** callee name -> calls to it in the facts held: whether a function defined anew is called by an analysed one. */
+  private readonly callsTo = new Map<string, number>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
   private readonly texts = new Map<string, string>();
+  /**
+   * Facts of an edited function before the edit, keyed by its successor (same name,
+   * linkage and parameters): its callers are analysed again only if the new
+   * summary differs from this one.
+   */
+  private readonly beforeEdit = new Map<string, FunctionFacts>();
   private readonly seedRe: RegExp;
   /** Work a cancelled or preempted run left undone; the next run starts with it. Kept lazy (files not opened yet). */
   private pending: PendingWork = noPendingWork();
@@ -115,55 +126,103 @@ export class ProgramAnalyzer {
     const shift = textShift(path, oldText, newText);
     const added = this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
+    const addedAt = new Map<number, FunctionUnit[]>();
+    for (const n of added) { const l = addedAt.get(n.start); if (l) l.push(n); else addedAt.set(n.start, [n]); }
     // A function wholly before or after the edit, with the same text, keeps its results (moved).
     for (const u of removed) {
       const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
-      const twin = added.find((n) => n.start === start && n.name === u.name && newText.slice(n.start, n.end) === text);
+      // What the analysis read: the text as parsed (an edit elsewhere can change it: an `#if`, a macro
+      // rewrite reaching into it) and the file's field macros (`#define OWNER(p) ((p)->mapping)`).
+      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
     const dependents: FunctionUnit[] = [];
+    const successors = editedSuccessors(removed, added, moved, this.files.indexChanged(path));
     for (const u of removed) {
       const k = unitKey(u);
       this.prepared.delete(k);
       this.texts.delete(k);
       const twin = moved.get(u);
-      const facts = this.factsByUnit.get(k);
+      const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
-      this.factsByUnit.delete(k);
+      this.deleteFacts(k);
+      this.beforeEdit.delete(k);
       this.usedBy.delete(k);
       this.failures.delete(k);
       if (twin) {
-        if (facts) { facts.unit = twin; this.factsByUnit.set(unitKey(twin), facts); }
-        if (users) this.usedBy.set(unitKey(twin), users);
+        if (facts) { facts.unit = twin; this.setFacts(unitKey(twin), facts); }
+        if (users) this.moveUsers(k, unitKey(twin), users);
         continue;
       }
       if (facts) demanded.add(u.name);
+      const successor = successors.get(u);
+      if (facts && successor) {
+        // Its callers keep their results unless its summary changes (steps() compares and enqueues them).
+        this.beforeEdit.set(unitKey(successor), facts);
+        if (users) this.moveUsers(k, unitKey(successor), users);
+        continue;
+      }
       for (const caller of users ?? []) dependents.push(caller);
     }
     // Callers recorded as old units of this file now are their twins.
     const addedSet = new Set(added);
-    for (const [key, users] of this.usedBy) {
-      let touched = false;
-      for (const c of users) if (c.file === path) { touched = true; break; }
-      if (!touched) continue;
+    const uses = this.usesFrom.get(path);
+    for (const key of uses ?? []) {
+      const users = this.usedBy.get(key);
+      if (!users) { uses!.delete(key); continue; }
       const next = new Set<FunctionUnit>();
       for (const c of users) { const n = moved.get(c) ?? c; if (n.file !== path || addedSet.has(n)) next.add(n); }
       this.usedBy.set(key, next);
     }
     this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
-    shiftFacts(this.factsByUnit.values(), shift);
-    const names = new Set(added.map((u) => u.name));
-    const calledWithFacts = new Set<string>();
-    for (const f of this.factsByUnit.values()) for (const c of f.calls) if (names.has(c.callee)) calledWithFacts.add(c.callee);
+    shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
+    const calledWithFacts = new Set(added.map((u) => u.name).filter((n) => (this.callsTo.get(n) ?? 0) > 0));
     const kept = new Set(moved.values());
     const live = new Set(this.files.paths);
     return [
       ...added.filter((u) => !kept.has(u) && (demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u))),
-      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || added.includes(u))),
+      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || addedSet.has(u))),
     ];
+  }
+
+  /** The facts in source order, for result(); brought up to date there when they changed. */
+  private ordered: FunctionFacts[] = [];
+  private orderDirty = false;
+
+  /** Sets a function's facts, keeping the count of calls per callee name. */
+  private setFacts(key: string, facts: FunctionFacts): void {
+    this.deleteFacts(key);
+    this.factsByUnit.set(key, facts);
+    this.orderDirty = true;
+    for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
+  }
+
+  private deleteFacts(key: string): void {
+    const old = this.factsByUnit.get(key);
+    if (!old) return;
+    this.factsByUnit.delete(key);
+    this.orderDirty = true;
+    for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
+  }
+
+  private recordUse(calleeKey: string, caller: FunctionUnit): void {
+    const set = this.usedBy.get(calleeKey);
+    if (set) set.add(caller); else this.usedBy.set(calleeKey, new Set([caller]));
+    const keys = this.usesFrom.get(caller.file);
+    if (keys) keys.add(calleeKey); else this.usesFrom.set(caller.file, new Set([calleeKey]));
+  }
+
+  /** The callers that used one function's summary now use another's (a moved or edited function). */
+  private moveUsers(fromKey: string, calleeKey: string, users: Set<FunctionUnit>): void {
+    this.usedBy.set(calleeKey, users);
+    for (const c of users) {
+      const keys = this.usesFrom.get(c.file);
+      keys?.delete(fromKey);
+      if (keys) keys.add(calleeKey); else this.usesFrom.set(c.file, new Set([calleeKey]));
+    }
   }
 
   run(initial: Iterable<FunctionUnit>, isCancelled: () => boolean = () => false): void {
@@ -292,13 +351,15 @@ export class ProgramAnalyzer {
       runs.set(key, (runs.get(key) ?? 0) + 1);
       const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
         const resolved = this.files.resolve(callee, fromFile);
-        for (const r of resolved) { const set = this.usedBy.get(unitKey(r)); if (set) set.add(unit); else this.usedBy.set(unitKey(r), new Set([unit])); }
+        for (const r of resolved) this.recordUse(unitKey(r), unit);
         return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
       };
-      const previous = this.factsByUnit.get(key);
+      const beforeEdit = this.beforeEdit.get(key);
+      const previous = this.factsByUnit.get(key) ?? beforeEdit;
       this.analyses++;
       const facts = this.analyzeContained(unit, summaries);
-      this.factsByUnit.set(key, facts);
+      this.setFacts(key, facts);
+      this.beforeEdit.delete(key);
       facts.flagParams = this.flagParamsOf(facts);
       // Which sites can be reached depends on the flags callers pass: their calls must be seen.
       if (facts.flagParams.size > 0 && !previous?.flagParams?.size) addCallerFiles(unit, 'flags');
@@ -306,8 +367,9 @@ export class ProgramAnalyzer {
         for (const callee of this.files.resolve(call.callee, unit.file)) if (!this.factsByUnit.has(unitKey(callee))) enqueue(callee);
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
-      if (facts.pageTableLevels.size > 0 && !previous) addCallerFiles(unit, 'page table');
-      if (previous && summaryEqual(previous, facts)) continue;
+      if (facts.pageTableLevels.size > 0 && !(previous?.pageTableLevels.size)) addCallerFiles(unit, 'page table');
+      // After an edit the callers used the old summary exactly, so only an identical one spares them.
+      if (previous && (beforeEdit ? summaryIdentical(previous, facts) : summaryEqual(previous, facts))) continue;
       for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
       // Only a concrete source in the return value concerns callers that were not analysed yet: a
       // return built from params (memcpy returning `dest`) gives nothing to a caller whose
@@ -352,9 +414,63 @@ export class ProgramAnalyzer {
   }
 
   result(): ProgramAnalysis {
-    const sites = resolveSites([...this.factsByUnit.values()], this.files);
+    // In source order, not in the order functions happened to be analysed: where two paths tie
+    // (two definitions of one name), an incremental run and a fresh one pick the same.
+    if (this.orderDirty) {
+      // The last order with what left dropped and what came appended: nearly sorted, which the sort takes in about linear time.
+      const live = new Set(this.factsByUnit.values());
+      const kept = this.ordered.filter((f) => live.has(f));
+      const held = new Set(kept);
+      this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
+      this.orderDirty = false;
+    }
+    const sites = resolveSites(this.ordered, this.files);
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
+}
+
+/**
+ * Edited functions and what they became: a removed unit without a twin and the
+ * one new unit, not a twin either, with its name, linkage and parameters (callers
+ * bind to it and pass arguments as before). Names defined more than once are left out.
+ */
+function editedSuccessors(removed: readonly FunctionUnit[], added: readonly FunctionUnit[], moved: ReadonlyMap<FunctionUnit, FunctionUnit>, reindexed: ReadonlySet<string>): Map<FunctionUnit, FunctionUnit> {
+  const kept = new Set(moved.values());
+  const byName = <T extends FunctionUnit>(units: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const u of units) { const l = m.get(u.name); if (l) l.push(u); else m.set(u.name, [u]); }
+    return m;
+  };
+  const gone = byName(removed.filter((u) => !moved.has(u)));
+  const fresh = byName(added.filter((u) => !kept.has(u)));
+  const out = new Map<FunctionUnit, FunctionUnit>();
+  for (const [name, [old, ...more]] of gone) {
+    const candidates = fresh.get(name);
+    // A name the pre-scan gained or lost here binds differently from other files: its callers are analysed again.
+    if (more.length > 0 || !candidates || candidates.length !== 1 || reindexed.has(name)) continue;
+    const next = candidates[0];
+    if (next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(old.params.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
+  }
+  return out;
+}
+
+/** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
+function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
+  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: [...s.derefParams].sort(([x], [y]) => x - y), k: [...s.sinkParams].sort(([x], [y]) => x - y) });
+  return text(a) === text(b);
+}
+
+/** Source order: file, then offset (keys break ties; they are unique). */
+function sourceOrder(a: FunctionFacts, b: FunctionFacts): number {
+  const x = a.unit;
+  const y = b.unit;
+  return x.file < y.file ? -1 : x.file > y.file ? 1 : x.start - y.start || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);
+}
+
+function sameFieldMacros(a: FunctionUnit, b: FunctionUnit): boolean {
+  if (a.fieldMacros === b.fieldMacros) return true;
+  const text = (u: FunctionUnit) => JSON.stringify([...(u.fieldMacros ?? [])]);
+  return text(a) === text(b);
 }
 
 function hasConcreteOrigin(fact: Fact | undefined): boolean {

@@ -4,6 +4,7 @@
 // of recomputed. Offsets live in sites, calls, path steps and read positions.
 import type { FunctionFacts } from './function-facts';
 import type { Fact } from './facts';
+import { changedSpan } from '../parse/changed-span';
 
 /** Offsets in `file` at or after `from` move by `delta`. */
 export interface TextShift {
@@ -14,12 +15,8 @@ export interface TextShift {
 
 /** The edited span of a file: common prefix and suffix of the old and new text. */
 export function textShift(file: string, oldText: string, newText: string): TextShift & { prefix: number } {
-  const max = Math.min(oldText.length, newText.length);
-  let prefix = 0;
-  while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
-  let suffix = 0;
-  while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) suffix++;
-  return { file, prefix, from: oldText.length - suffix, delta: newText.length - oldText.length };
+  const span = changedSpan(oldText, newText);
+  return { file, prefix: span.start, from: span.oldEnd, delta: newText.length - oldText.length };
 }
 
 /** Moves, in place and once per object, every offset of `shift.file` in these results. */
@@ -41,8 +38,25 @@ export function shiftFacts(all: Iterable<FunctionFacts>, shift: TextShift): void
   };
   for (const facts of all) {
     const file = facts.unit.file;
+    if (file !== shift.file && !filesIn(facts).has(shift.file)) continue;
     for (const site of facts.sites) { span(site, site.file); fact(site.fact, file); }
     for (const call of facts.calls) { span(call, file); call.argFacts.forEach((a) => fact(a, file)); }
     fact(facts.returnFact, file);
   }
+}
+
+/** The files a function's results hold offsets of (its own, and those of the paths in its facts); fixed once analysed. */
+const mentioned = new WeakMap<FunctionFacts, Set<string>>();
+
+function filesIn(facts: FunctionFacts): Set<string> {
+  let files = mentioned.get(facts);
+  if (files) return files;
+  const found = new Set<string>([facts.unit.file]);
+  const fact = (f: Fact | undefined) => { for (const o of f?.origins ?? []) if ('concrete' in o) for (const step of o.concrete.steps) found.add(step.file); };
+  for (const site of facts.sites) { found.add(site.file); fact(site.fact); }
+  for (const call of facts.calls) call.argFacts.forEach(fact);
+  fact(facts.returnFact);
+  files = found;
+  mentioned.set(facts, files);
+  return files;
 }

@@ -24,6 +24,12 @@ export interface CachedTreeResult {
   key: string;
   /** Tree-relative path -> contentHash() of the bytes the result was computed from. */
   files: Record<string, string>;
+  /**
+   * Tree-relative path -> [mtimeMs, size] when the file was listed: a file whose
+   * stat is unchanged is taken to have the stored hash without being read (as make
+   * and git trust a stat). Optional: an entry without it is checked by hashing.
+   */
+  stats?: Record<string, [number, number]>;
   result: AuditResult;
 }
 
@@ -69,6 +75,7 @@ export function parseTreeResult(text: string): { entry: CachedTreeResult } | { p
   const body = raw.body;
   if (!isObject(body) || typeof body.tool !== 'string' || typeof body.root !== 'string' || typeof body.key !== 'string') return { problem: 'missing tool, root or key' };
   if (!isObject(body.files) || !Object.values(body.files).every((h) => typeof h === 'string')) return { problem: 'bad file hashes' };
+  if (body.stats !== undefined && (!isObject(body.stats) || !Object.values(body.stats).every((st) => Array.isArray(st) && st.length === 2 && st.every(isNumber)))) return { problem: 'bad file stats' };
   if (!isAuditResult(body.result)) return { problem: 'bad result' };
   return { entry: body as unknown as CachedTreeResult };
 }

@@ -3,7 +3,7 @@
 // reports into Findings (ranges, severities, messages, scenario links).
 import type { Era } from '../model/types';
 import type { RawSiteKind, UseKind } from './sites';
-import type { ResolvedSite } from './program';
+import type { ResolvedSite } from './exposure';
 
 export type Severity = 'error' | 'warning' | 'info';
 

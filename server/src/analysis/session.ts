@@ -128,6 +128,18 @@ export class AuditSession {
     return this.report();
   }
 
+  /**
+   * An editor's audit: yields after every step so requests and newer edits get
+   * in, and makes no report when it was cancelled or preempted meanwhile (a newer
+   * edit, a file change, another run; its unfinished work goes to the next audit).
+   */
+  async auditUnlessCancelled(isCancelled: () => boolean, stepsPerYield = 1): Promise<AuditResult | undefined> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled, stepsPerYield);
+    // Preempted by a file change or another run between two steps: its work is unfinished, the report would be partial.
+    if (isCancelled() || this.changed.size > 0 || this.analyzer.hasPendingWork) return undefined;
+    return this.report();
+  }
+
   /** Seeds on the first run; afterwards what the files changed since the last run affect. */
   private startingPoints(): Iterable<FunctionUnit> {
     // Suppression comments must see their file's findings, or they would look unused.

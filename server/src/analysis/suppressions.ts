@@ -11,19 +11,30 @@ const SUPPRESSION_RE = /fsdax-audit:\s*ignore\s+([\w/,\s-]+?)(?:\s+--\s*(.*?))?\
 
 interface Suppression { file: string; line: number; rules: string[]; reason: string; start: number; end: number; used: boolean }
 
+/** The suppression comments of a text, found once per SourceView (views are immutable: one per version of a file). */
+const foundIn = new WeakMap<object, Array<Omit<Suppression, 'file' | 'used'>>>();
+
+function suppressionsOf(view: Pick<ParsedFile, 'view'>['view']): Array<Omit<Suppression, 'file' | 'used'>> {
+  let list = foundIn.get(view);
+  if (list) return list;
+  list = [];
+  if (view.text.includes('fsdax-audit:')) {
+    for (let line = 0; line < view.lineStarts.length; line++) {
+      const m = SUPPRESSION_RE.exec(view.lineText(line));
+      if (!m) continue;
+      const rules = m[1].split(/[\s,]+/).filter(Boolean);
+      list.push({ line, rules, reason: realReason(m[2]), start: m.index, end: m.index + m[0].length });
+    }
+  }
+  foundIn.set(view, list);
+  return list;
+}
+
 export function applySuppressions(findings: Finding[], files: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, era: Era): Finding[] {
   const byFile = new Map<string, Suppression[]>();
   for (const f of files) {
-    if (!f.view.text.includes('fsdax-audit:')) continue;
-    const list: Suppression[] = [];
-    for (let line = 0; line < f.view.lineStarts.length; line++) {
-      const text = f.view.lineText(line);
-      const m = SUPPRESSION_RE.exec(text);
-      if (!m) continue;
-      const rules = m[1].split(/[\s,]+/).filter(Boolean);
-      list.push({ file: f.path, line, rules, reason: realReason(m[2]), start: m.index, end: m.index + m[0].length, used: false });
-    }
-    byFile.set(f.path, list);
+    const found = suppressionsOf(f.view);
+    if (found.length > 0) byFile.set(f.path, found.map((s) => ({ ...s, file: f.path, used: false })));
   }
   const kept = findings.filter((finding) => {
     const s = byFile.get(finding.file)?.find((x) => (x.line === finding.range.start.line || x.line === finding.range.start.line - 1) && x.rules.includes(finding.ruleId) && x.reason);

@@ -73,7 +73,7 @@ export class IndexCacheFile {
   readonly file: string;
 
   /** The tree's slot (the language server's file); `entry`: a content-addressed name instead (CLI). */
-  constructor(readonly directory: string, root: string, private readonly log: (message: string) => void, entry?: string) {
+  constructor(readonly directory: string, readonly root: string, private readonly log: (message: string) => void, entry?: string) {
     this.file = path.join(directory, entry ? `${treeStem(root)}.cli-${entry}.json` : `${treeStem(root)}.json`);
   }
 
@@ -106,20 +106,25 @@ export class IndexCacheFile {
 /** What a stored result must have been computed from to stand for the current files. */
 export interface StoredResultKey { tool: string; root: string; key: string; files: ReadonlyMap<string, string> }
 
-/** The stored result of `cache`, or why it cannot stand for `expected` (none yet, damaged, another tree state). */
-export function readStoredResult(cache: IndexCacheFile, expected: StoredResultKey): { result: AuditResult } | { miss: string } {
+/**
+ * The stored result of `cache`, or why it cannot stand for `expected` (none yet, damaged, another tree state).
+ * `expected` may be computed from the stored entry: the language server trusts the stored hash of a file
+ * whose mtime and size are unchanged (CachedTreeResult.stats), as make and git trust a stat.
+ */
+export function readStoredResult(cache: IndexCacheFile, expected: StoredResultKey | ((stored: CachedTreeResult) => StoredResultKey)): { result: AuditResult } | { miss: string } {
   const text = cache.read();
-  if (text === undefined) return { miss: `no index cache for ${expected.root} yet (${cache.file})` };
+  const root = typeof expected === 'function' ? cache.root : expected.root;
+  if (text === undefined) return { miss: `no index cache for ${root} yet (${cache.file})` };
   const parsed = parseTreeResult(text);
   if ('problem' in parsed) return { miss: `index cache ${cache.file} ignored: ${parsed.problem}` };
-  const mismatch = cacheMismatch(parsed.entry, expected);
-  return mismatch ? { miss: `index cache of ${expected.root} not used: ${mismatch}` } : { result: parsed.entry.result };
+  const mismatch = cacheMismatch(parsed.entry, typeof expected === 'function' ? expected(parsed.entry) : expected);
+  return mismatch ? { miss: `index cache of ${root} not used: ${mismatch}` } : { result: parsed.entry.result };
 }
 
-/** Writes `result` as computed from `key` (paths sorted, so equal states give equal files). */
-export function writeStoredResult(cache: IndexCacheFile, key: StoredResultKey, result: AuditResult): boolean {
+/** Writes `result` as computed from `key` (paths sorted, so equal states give equal files), with the files' [mtime, size] when known. */
+export function writeStoredResult(cache: IndexCacheFile, key: StoredResultKey, result: AuditResult, stats?: Record<string, [number, number]>): boolean {
   const files = Object.fromEntries([...key.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const entry: CachedTreeResult = { tool: key.tool, root: key.root, key: key.key, files, result };
+  const entry: CachedTreeResult = { tool: key.tool, root: key.root, key: key.key, files, ...(stats ? { stats } : {}), result };
   return cache.write(serializeTreeResult(entry));
 }
 

@@ -11,6 +11,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { auditParsed } from '../analysis/audit';
 import type { AuditOptions, Finding } from '../analysis/audit-types';
 import { parseSource, reparseSource, ParsedFile } from '../parse/parser';
+import type { SourceView } from '../parse/source-view';
+import { changedSpan } from '../parse/changed-span';
 import { defaultModel, mergeModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
@@ -31,11 +33,15 @@ export interface DocumentResult {
   version: number;
   findings: Finding[];
   era: EraDetection;
+  /** The text the findings were computed for (hover maps them onto newer versions). */
+  view: SourceView;
 }
 
 export interface AuditOutcome {
   /** undefined when the document moved on (or closed) while auditing: publish nothing. */
   result?: DocumentResult;
+  /** Another audit of the tree took this one's work over while it waited between steps: try again. */
+  superseded?: boolean;
   /** Paths of the other files audited with it (to re-audit open ones that depend on this edit). */
   context: string[];
 }
@@ -44,6 +50,8 @@ export interface AuditOutcome {
 export function filePathOf(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : path.join(path.sep, 'untitled', uri.replace(/^.*[\\/:]/, '') || 'untitled.c');
 }
+
+const TREE_STEPS_PER_YIELD = 128;
 
 export class Auditor {
   private readonly open = new Map<string, OpenDocument>();
@@ -81,10 +89,23 @@ export class Auditor {
     const root = prev?.index?.root ?? findTreeRoot(path.dirname(file));
     const index = root ? this.indexFor(root) : undefined;
     const relPath = index ? index.relative(file) : toRelative(path.dirname(file), file);
-    const parsed = prev ? reparseSource(prev.parsed, doc.getText()) : parseSource(relPath, doc.getText());
+    const parsed = prev ? reparseSource(prev.parsed, doc.getText()) : parseSource(relPath, doc.getText(), { keepPreprocessState: true });
     const entry: OpenDocument = { uri: doc.uri, version: doc.version, parsed, index };
     this.open.set(doc.uri, entry);
     return entry;
+  }
+
+  /**
+   * The last findings of a document, onto its current text: the current ones, or
+   * those of an older version (an audit is still running during a typing burst)
+   * with ranges moved by what changed since; findings inside the changed text are
+   * left out. Hover and code actions answer from this at once.
+   */
+  findingsNow(text: TextDocument): Finding[] {
+    const result = this.results.get(text.uri);
+    if (!result) return [];
+    if (result.version === text.version) return result.findings;
+    return moveFindings(result.findings, result.view, { text: text.getText(), positionAt: (o) => text.positionAt(o) });
   }
 
   close(uri: string): void {
@@ -107,7 +128,7 @@ export class Auditor {
    * Audits one open document with its context. `version` is the version the
    * caller scheduled; when the document has moved on, the result is dropped.
    */
-  auditDocument(uri: string, version: number, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean): AuditOutcome {
+  async auditDocument(uri: string, version: number, settings: FsdaxAuditSettings, folder: string | undefined, isCancelled: () => boolean): Promise<AuditOutcome> {
     const doc = this.open.get(uri);
     const stale = () => isCancelled() || this.open.get(uri)?.version !== version;
     if (!doc || stale()) return { context: [] };
@@ -115,15 +136,23 @@ export class Auditor {
     const options: AuditOptions = { era, severities: settings.severity, ...findingFilters(settings), isCancelled: stale, rules: allRules };
     const model = this.modelFor(settings, folder ?? doc.index?.root);
     // Until the tree is read, a document is audited alone (intraprocedural findings and its own sources).
+    // The tree's audit yields between steps: a newer edit of this document cancels it (its work goes to the next one).
     const audit = doc.index?.isReady
-      ? doc.index.audit(options, model, this.openIn(doc.index), settings.indexCache)
+      ? await doc.index.auditAsync(options, model, this.openIn(doc.index), settings.indexCache)
       : auditParsed([doc.parsed], options, model);
     if (stale()) return { context: [] };
-    const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era };
+    if (!audit) return { context: [], superseded: true };
+    const result = { version, findings: audit.findings.filter((f) => f.file === doc.parsed.path), era, view: doc.parsed.view };
     this.results.set(uri, result);
     // Any other open document of the tree may have gained or lost a finding through this edit.
     const context = doc.index ? [...this.openIn(doc.index).keys()].filter((p) => p !== doc.parsed.path) : [];
     return { result, context };
+  }
+
+  /** The same, yielding every 128 steps (the index's first audit: node frees released trees only when the event loop turns). */
+  auditTreeAsync(index: WorkspaceIndex, settings: FsdaxAuditSettings, isCancelled: () => boolean) {
+    const era = this.treeEra(index, settings);
+    return index.auditAsync({ era, severities: settings.severity, ...findingFilters(settings), isCancelled, rules: allRules }, this.modelFor(settings, index.root), this.openIn(index), settings.indexCache, TREE_STEPS_PER_YIELD);
   }
 
   /** Same options as a document audit, over a whole tree (the "audit workspace" command). */
@@ -186,4 +215,19 @@ export class Auditor {
 /** The settings that decide which findings are reported, as analysis options. */
 function findingFilters(settings: FsdaxAuditSettings): Pick<AuditOptions, 'showBenign' | 'minConfidence' | 'arch'> {
   return { showBenign: settings.showBenign, minConfidence: settings.minConfidence, arch: settings.arch };
+}
+
+/** Findings of `from`'s text placed on `to`'s: ranges before or after the changed span move, ranges touching it are dropped. */
+function moveFindings(findings: readonly Finding[], from: SourceView, to: Pick<SourceView, 'text' | 'positionAt'>): Finding[] {
+  const { start: prefix, oldEnd: changedEnd } = changedSpan(from.text, to.text);
+  const delta = to.text.length - from.text.length;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const start = from.offsetAt(f.range.start);
+    const end = from.offsetAt(f.range.end);
+    const shift = end < prefix ? 0 : start > changedEnd ? delta : undefined;
+    if (shift === undefined) continue;
+    out.push(shift === 0 ? f : { ...f, range: { start: to.positionAt(start + shift), end: to.positionAt(end + shift) } });
+  }
+  return out;
 }

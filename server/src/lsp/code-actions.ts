@@ -3,7 +3,7 @@
 // developer must replace; "Open explanation" runs a server command that asks the
 // client to show the scenario's page.
 import { CodeAction, CodeActionKind, type Diagnostic } from 'vscode-languageserver';
-import type { ParsedFile } from '../parse/parser';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { SUPPRESSION_RULE_ID } from '../analysis/rule-api';
 import { OPEN_EXPLANATION_COMMAND } from '../protocol';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './convert';
@@ -14,9 +14,10 @@ export function suppressionComment(ruleId: string): string {
   return `/* fsdax-audit: ignore ${ruleId} -- ${REASON_PLACEHOLDER} */`;
 }
 
-export function codeActionsFor(uri: string, parsed: ParsedFile, diagnostics: readonly Diagnostic[]): CodeAction[] {
+/** Needs only the document's text: answered without waiting for a reparse. */
+export function codeActionsFor(uri: string, doc: TextDocument, diagnostics: readonly Diagnostic[]): CodeAction[] {
   const actions: CodeAction[] = [];
-  const eol = /\r\n/.test(parsed.view.text) ? '\r\n' : '\n';
+  const eol = /\r\n/.test(doc.getText()) ? '\r\n' : '\n';
   const seen = new Set<string>();
   for (const d of diagnostics) {
     if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') continue;
@@ -25,7 +26,7 @@ export function codeActionsFor(uri: string, parsed: ParsedFile, diagnostics: rea
     if (seen.has(key)) continue;
     seen.add(key);
     if (d.code !== SUPPRESSION_RULE_ID) {
-      const indent = /^\s*/.exec(parsed.view.lineText(line))?.[0] ?? '';
+      const indent = /^\s*/.exec(doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }))?.[0] ?? '';
       actions.push({
         title: `Suppress ${d.code} here (with a reason)`,
         kind: CodeActionKind.QuickFix,

@@ -14,7 +14,7 @@ import {
   AUDIT_WORKSPACE_REQUEST, EXPLANATION_REQUEST, OPEN_EXPLANATION_COMMAND,
   type ExplanationParams, type ExplanationResult, type FsdaxAuditInitializationOptions,
 } from '../protocol';
-import { Auditor, filePathOf, type OpenDocument } from './auditor';
+import { Auditor, filePathOf, type AuditOutcome, type OpenDocument } from './auditor';
 import { clientSupportOf, NO_CLIENT_SUPPORT, type ClientSupport } from './client-support';
 import { codeActionsFor } from './code-actions';
 import { explanationFor, openExplanation } from './explanation';
@@ -38,6 +38,14 @@ export function startServer(connection: Connection): void {
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
   const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
+  // Document audits run one at a time (they share the tree's session) and yield between steps, so
+  // requests are answered meanwhile and a newer edit cancels a stale audit at its next step.
+  let auditing: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = auditing.then(work, work);
+    auditing = run.catch(() => undefined);
+    return run;
+  };
 
   const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
 
@@ -52,12 +60,15 @@ export function startServer(connection: Connection): void {
       const settings = await publisher.settings.forDocument(uri);
       if (job.cancelled || documents.get(uri)?.version !== version) return;
       const doc = auditor.update(text);
+      // The other open documents of the tree as they are now (didChange does not reparse): the audit overlays them.
+      for (const other of documents.all()) if (other.uri !== uri && auditor.get(other.uri)?.index === doc.index) auditor.update(other);
       if (!settings.enable || !auditor.isIncluded(doc, settings)) {
         auditor.results.delete(uri);
         publisher.publish(uri, version, []);
         return;
       }
-      const outcome = auditor.auditDocument(uri, version, settings, folderOf(filePathOf(uri)), () => job.cancelled);
+      const outcome = await oneAtATime(async (): Promise<AuditOutcome> => (job.cancelled ? { context: [] } : auditor.auditDocument(uri, version, settings, folderOf(filePathOf(uri)), () => job.cancelled)));
+      if (outcome.superseded && !job.cancelled && pending.get(uri) === job) { schedule(uri, cascade, 0); return; }
       if (!outcome.result || documents.get(uri)?.version !== version) return;
       const toUri = (file: string) => (file === doc.parsed.path ? uri : pathToFileURL(doc.index ? doc.index.absolute(file) : file).toString());
       publisher.publish(uri, version, outcome.result.findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
@@ -111,10 +122,8 @@ export function startServer(connection: Connection): void {
     if (doc.index && !doc.index.isReady) startIndex(doc.index.root);
     schedule(e.document.uri, true, 0);
   }));
-  documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => {
-    auditor.update(e.document);
-    schedule(e.document.uri, true);
-  }));
+  // No reparse here: the audit (or a request that needs the tree) reparses once for a burst of edits.
+  documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => schedule(e.document.uri, true)));
   documents.onDidClose(guardVoid(log, 'didClose', (e) => {
     const job = pending.get(e.document.uri);
     if (job) { clearTimeout(job.timer); job.cancelled = true; pending.delete(e.document.uri); }
@@ -147,10 +156,10 @@ export function startServer(connection: Connection): void {
   connection.onHover(guard(log, 'hover', null, async (params, token) => {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return null;
-    const doc = auditor.update(text);
-    const result = auditor.results.get(text.uri);
-    const flagged = result && result.version === text.version ? hoverFinding(result.findings, params.position) : null;
+    // From the last result, moved onto this version: an audit still running for a newer edit does not hold the answer up.
+    const flagged = hoverFinding(auditor.findingsNow(text), params.position);
     if (flagged) return flagged;
+    const doc = auditor.update(text);
     const settings = await publisher.settings.forDocument(text.uri);
     if (token.isCancellationRequested || !settings.enable) return null;
     return hoverField(doc.parsed, doc.parsed.view.offsetAt(params.position), auditor.eraFor(doc, settings));
@@ -159,7 +168,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeAction(guard(log, 'codeAction', [], (params, token) => {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return [];
-    return codeActionsFor(text.uri, auditor.update(text).parsed, params.context.diagnostics);
+    return codeActionsFor(text.uri, text, params.context.diagnostics);
   }));
 
   connection.onExecuteCommand(guard(log, 'executeCommand', null, async (params) => {

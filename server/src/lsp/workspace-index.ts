@@ -16,15 +16,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AuditSession } from '../analysis/audit';
 import type { AuditOptions, AuditResult } from '../analysis/audit-types';
-import { analysisKey, contentHash } from '../analysis/result-cache';
+import { analysisKey, contentHash, type CachedTreeResult } from '../analysis/result-cache';
 import type { ParsedFile } from '../parse/parser';
 import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
-import { collectSourceFiles, contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, toRelative } from '../host/tree-files';
+import { contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, listSourceFiles, toRelative, type SourcePath } from '../host/tree-files';
 import { readStoredResult, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
 
 const READ_CHUNK = 200;
+const STAT_CHUNK = 500;
+
+interface FileStat { mtimeMs: number; size: number }
+
+function statOf(abs: string): FileStat | undefined {
+  try { const st = fs.statSync(abs); return { mtimeMs: st.mtimeMs, size: st.size }; } catch { return undefined; }
+}
 /** The cache is written this long after the audit that completed it: after that audit's diagnostics are out, and once for a burst of saves. */
 const CACHE_WRITE_DELAY_MS = 300;
 
@@ -34,7 +41,11 @@ export class WorkspaceIndex {
   readonly era: EraDetection;
   /** The architectures of this tree that can have FS-DAX pages (undefined: all): a property of the tree, not of settings. */
   readonly fsdaxArchitectures?: readonly string[];
-  private readonly disk = new Map<string, Uint8Array>();
+  /** In-scope files: their bytes once read (undefined: not read yet, known by its stat and stored hash). */
+  private readonly disk = new Map<string, Uint8Array | undefined>();
+  /** mtime and size per file when listed (or when the watcher reported it): what a warm start checks instead of hashing. */
+  private readonly stats = new Map<string, FileStat>();
+  private listed: SourcePath[] = [];
   private building?: Promise<boolean>;
   private lastBuildDone = false;
   /** One session per set of analysis options (era, severities, model): switching settings starts afresh. */
@@ -71,22 +82,63 @@ export class WorkspaceIndex {
   /** Index scope: what a kernel developer means by "the tree" for FS-DAX (fsdax-model.md). */
   inScope(relPath: string): boolean { return inContextScope(relPath); }
 
-  /** Reads mm/ and fs/, yielding between chunks so edits and requests keep flowing. */
+  /**
+   * Lists mm/ and fs/ with each file's mtime and size, yielding between chunks so
+   * edits and requests keep flowing. Contents are read later (readAll, or one by
+   * one when needed): a warm start whose stored stats match needs none of them.
+   */
   build(onProgress: (p: BuildProgress) => void, isCancelled: () => boolean): Promise<boolean> {
     this.building ??= this.doBuild(onProgress, isCancelled).finally(() => { this.building = undefined; });
     return this.building;
   }
 
   private async doBuild(onProgress: (p: BuildProgress) => void, isCancelled: () => boolean): Promise<boolean> {
-    const { files } = collectSourceFiles(contextDirs(this.root), this.root);
-    for (let i = 0; i < files.length; i += READ_CHUNK) {
+    const { files } = listSourceFiles(contextDirs(this.root), this.root);
+    for (let i = 0; i < files.length; i += STAT_CHUNK) {
       if (isCancelled()) return false;
-      for (const f of files.slice(i, i + READ_CHUNK)) this.setDisk(f.path, f.content as Uint8Array);
-      onProgress({ done: Math.min(i + READ_CHUNK, files.length), total: files.length });
+      for (const f of files.slice(i, i + STAT_CHUNK)) {
+        const stat = statOf(f.abs);
+        if (!stat) continue;
+        this.stats.set(f.rel, stat);
+        if (!this.disk.has(f.rel)) this.disk.set(f.rel, undefined);
+      }
+      onProgress({ done: Math.min(i + STAT_CHUNK, files.length), total: files.length });
       await new Promise((resolve) => setImmediate(resolve));
     }
+    this.listed = files.filter((f) => this.disk.has(f.rel));
     this.lastBuildDone = true;
     return true;
+  }
+
+  /** Reads every file not read yet, in chunks, yielding between them (before a whole-tree analysis). */
+  async readAll(onProgress: (p: BuildProgress) => void = () => undefined, isCancelled: () => boolean = () => false): Promise<boolean> {
+    const todo = this.listed.filter((f) => this.disk.has(f.rel) && this.disk.get(f.rel) === undefined);
+    for (let i = 0; i < todo.length; i += READ_CHUNK) {
+      if (isCancelled()) return false;
+      for (const f of todo.slice(i, i + READ_CHUNK)) this.content(f.rel);
+      onProgress({ done: Math.min(i + READ_CHUNK, todo.length), total: todo.length });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return true;
+  }
+
+  /** A file's bytes, read on first use; undefined when it is not in the index (or vanished since it was listed). */
+  private content(relPath: string): Uint8Array | undefined {
+    if (!this.disk.has(relPath)) return undefined;
+    const known = this.disk.get(relPath);
+    if (known) return known;
+    let bytes: Buffer;
+    try { bytes = fs.readFileSync(this.absolute(relPath)); } catch {
+      // Gone since the listing: a deletion the watcher will report too.
+      this.disk.delete(relPath);
+      this.diskChanged(relPath);
+      return undefined;
+    }
+    // Read after a warm start: bytes that differ from the hash the stat vouched for make the stored result stale.
+    const vouched = this.hashes.get(relPath);
+    if (vouched !== undefined && contentHash(bytes) !== vouched) this.diskChanged(relPath);
+    this.disk.set(relPath, bytes);
+    return bytes;
   }
 
   /** A watched file changed on disk (content undefined: deleted). */
@@ -94,15 +146,16 @@ export class WorkspaceIndex {
     if (!this.inScope(relPath)) return;
     if (content === undefined) {
       if (this.disk.delete(relPath)) this.diskChanged(relPath);
+      this.stats.delete(relPath);
       if (!this.current?.open.has(relPath)) this.current?.session.deleteFile(relPath);
       return;
     }
-    this.setDisk(relPath, content);
-  }
-
-  private setDisk(relPath: string, content: Uint8Array): void {
+    const stat = statOf(this.absolute(relPath));
+    if (stat) this.stats.set(relPath, stat); else this.stats.delete(relPath);
+    const had = this.disk.has(relPath);
     const prev = this.disk.get(relPath);
-    if (!prev || !sameBytes(prev, content)) this.diskChanged(relPath);
+    const same = prev ? sameBytes(prev, content) : had && this.hashes.get(relPath) === contentHash(content);
+    if (!same) this.diskChanged(relPath);
     this.disk.set(relPath, content);
     if (!this.current?.open.has(relPath)) this.current?.session.setFile(relPath, content);
   }
@@ -121,12 +174,39 @@ export class WorkspaceIndex {
    * audit of the disk contents.
    */
   audit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false): AuditResult {
+    const ready = this.beginAudit(options, model, open, useCache);
+    if ('stored' in ready) return ready.stored;
+    return this.endAudit(ready, options, model, open, useCache, ready.state.session.audit(options.isCancelled));
+  }
+
+  /**
+   * The same audit for an open document, yielding after every analysis step so
+   * requests and newer edits get in between. Undefined when it was cancelled or
+   * superseded by another audit of this index (a synchronous whole-tree audit,
+   * which took its work over): the caller tries again if its version still stands.
+   */
+  async auditAsync(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache = false, stepsPerYield = 1): Promise<AuditResult | undefined> {
+    const ready = this.beginAudit(options, model, open, useCache);
+    if ('stored' in ready) return ready.stored;
+    const ticket = ready.ticket;
+    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield);
+    if (!result || this.auditTicket !== ticket) return undefined;
+    return this.endAudit(ready, options, model, open, useCache, result);
+  }
+
+  /** Bumped by every audit: an async audit paused between steps that sees another started is superseded. */
+  private auditTicket = 0;
+
+  /** The stored result when it answers; otherwise the session with the open documents set on it. */
+  private beginAudit(options: AuditOptions, model: FsdaxModel | undefined, open: ReadonlyMap<string, ParsedFile>, useCache: boolean):
+    { stored: AuditResult } | { state: NonNullable<WorkspaceIndex['current']>; sessionKey: string; ticket: number } {
+    const ticket = ++this.auditTicket;
     const sessionKey = this.sessionKey(options, model);
     if (useCache && (this.current?.key !== sessionKey || this.current.warming)) {
       const stored = this.fromCache(sessionKey, options, model, open);
       if (stored) {
         this.lastFullAudit = stored;
-        return stored;
+        return { stored };
       }
     }
     const state = this.sessionFor(sessionKey, options, model);
@@ -135,16 +215,20 @@ export class WorkspaceIndex {
     }
     for (const p of state.open.keys()) {
       if (open.has(p)) continue;
-      const content = this.disk.get(p);
+      const content = this.content(p);
       if (content) state.session.setFile(p, content); else state.session.deleteFile(p);
     }
     state.open = new Map(open);
+    return { state, sessionKey, ticket };
+  }
+
+  private endAudit(ready: { state: NonNullable<WorkspaceIndex['current']>; sessionKey: string }, options: AuditOptions, model: FsdaxModel | undefined,
+    open: ReadonlyMap<string, ParsedFile>, useCache: boolean, result: AuditResult): AuditResult {
     // A synchronous audit preempts a warm-up in progress and finishes its work: the session is the truth from here.
-    const result = state.session.audit(options.isCancelled);
-    if (state.warming && state.session.isComplete) this.warmed(state);
+    if (ready.state.warming && ready.state.session.isComplete) this.warmed(ready.state);
     this.lastFullAudit = result;
     // An audit that ran to the end (isCancelled is never reset once set) of the disk contents is what the cache keeps.
-    if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(sessionKey, options, model), open, result);
+    if (useCache && !options.isCancelled?.()) this.persist(this.cacheKey(ready.sessionKey, options, model), open, result);
     return result;
   }
 
@@ -158,7 +242,7 @@ export class WorkspaceIndex {
     if (this.restored?.key === key && this.restored.generation === this.generation) return true;
     if (!this.cache || !this.lastBuildDone || (this.restoreTried?.key === key && this.restoreTried.generation === this.generation)) return false;
     this.restoreTried = { key, generation: this.generation };
-    const stored = readStoredResult(this.cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() });
+    const stored = readStoredResult(this.cache, (entry) => ({ tool: this.tool(), root: this.root, key, files: this.fileHashes(entry) }));
     if ('miss' in stored) {
       this.log(`fsdax-audit: ${stored.miss}`);
       return false;
@@ -181,8 +265,11 @@ export class WorkspaceIndex {
     const sessionKey = this.sessionKey(options, model);
     if (this.current?.key === sessionKey) return;
     const started = Date.now();
+    // A warm start read no contents: read them now, yielding, before the session takes them.
+    if (!(await this.readAll()) || this.current?.key === sessionKey) return;
     const state = this.sessionFor(sessionKey, options, model, { keepStored: true });
     state.warming = true;
+    this.auditTicket++;
     const cancelled = () => this.current !== state || !state.warming;
     await state.session.auditAsync(cancelled, undefined, 1);
     // Preempted by an edit or a file change: the synchronous audit that follows completes it (and calls warmed).
@@ -234,7 +321,7 @@ export class WorkspaceIndex {
       this.pendingWrite = undefined;
       // The disk moved on before the write: the audit of the new state will be stored instead.
       if (this.generation !== generation) return;
-      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() }, result)) {
+      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() }, result, this.fileStats())) {
         this.log(`fsdax-audit: index cache written (${this.disk.size} files): ${cache.file}`);
       } else if (this.persisted?.generation === generation) {
         this.persisted = undefined;
@@ -247,20 +334,51 @@ export class WorkspaceIndex {
   /** Whether every open document is an in-scope file whose text is exactly its disk bytes. */
   private openMatchesDisk(open: ReadonlyMap<string, ParsedFile>): boolean {
     for (const [p, parsed] of open) {
-      const disk = this.disk.get(p);
-      if (!disk || !sameBytes(Buffer.from(parsed.view.text, 'utf8'), disk)) return false;
+      if (!this.disk.has(p)) return false;
+      const held = this.disk.get(p);
+      const text = Buffer.from(parsed.view.text, 'utf8');
+      if (held ? !sameBytes(text, held) : contentHash(text) !== this.hashOf(p)) return false;
     }
     return true;
   }
 
-  private fileHashes(): Map<string, string> {
+  /**
+   * contentHash() of every file. `stored`: a cache entry's hashes and stats; a file
+   * whose mtime and size are what the entry recorded takes the entry's hash without
+   * being read (as make and git trust a stat), any other is read and hashed.
+   */
+  private fileHashes(stored?: Pick<CachedTreeResult, 'files' | 'stats'>): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [p, content] of this.disk) {
+    for (const p of [...this.disk.keys()]) {
       let h = this.hashes.get(p);
-      if (h === undefined) { h = contentHash(content); this.hashes.set(p, h); }
+      if (h === undefined && this.disk.get(p) === undefined && stored) {
+        const was = stored.stats?.[p];
+        const now = this.stats.get(p);
+        if (was && now && was[0] === now.mtimeMs && was[1] === now.size && typeof stored.files[p] === 'string') h = stored.files[p];
+      }
+      if (h === undefined) h = this.hashOf(p);
+      if (h === undefined) continue;
+      this.hashes.set(p, h);
       out.set(p, h);
     }
     return out;
+  }
+
+  /** A file's contentHash(), computed (reading it if need be) when not known yet. */
+  private hashOf(relPath: string): string | undefined {
+    let h = this.hashes.get(relPath);
+    if (h === undefined) {
+      const content = this.content(relPath);
+      if (!content) return undefined;
+      h = contentHash(content);
+      this.hashes.set(relPath, h);
+    }
+    return h;
+  }
+
+  /** The recorded stats, in path order, for the cache entry. */
+  private fileStats(): Record<string, [number, number]> {
+    return Object.fromEntries([...this.stats].filter(([p]) => this.disk.has(p)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, st]) => [p, [st.mtimeMs, st.size]]));
   }
 
   private sessionKey(options: AuditOptions, model: FsdaxModel | undefined): string {
@@ -282,7 +400,14 @@ export class WorkspaceIndex {
   private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
     const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model);
-    for (const [p, content] of this.disk) session.setFile(p, content);
+    for (const p of [...this.disk.keys()]) {
+      const content = this.content(p);
+      if (!content) continue;
+      session.setFile(p, content);
+      // The session keeps the decoded text; the bytes are read again if ever needed (a closed document's disk version).
+      this.hashOf(p);
+      this.disk.set(p, undefined);
+    }
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
     if (!keepStored) this.restored = undefined;

@@ -26,8 +26,8 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
     const progress = support.workDoneProgress ? await connection.window.createWorkDoneProgress() : undefined;
     try {
       const cancelled = () => !!progress?.token.isCancellationRequested;
-      progress?.begin(`fsdax-audit: indexing ${path.basename(index.root)}`, 0, 'reading mm/ and fs/', true);
-      const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 90) / total), `${done}/${total} files read`), cancelled);
+      progress?.begin(`fsdax-audit: indexing ${path.basename(index.root)}`, 0, 'listing mm/ and fs/', true);
+      const built = await index.build(({ done, total }) => progress?.report(Math.floor((done * 10) / total), `${done}/${total} files listed`), cancelled);
       if (!built) return;
       const settings = await publisher.settings.forDocument(pathToFileURL(index.root).toString());
       // An unchanged tree: the open documents' audits (scheduled by onParsed) are answered from the stored result.
@@ -40,13 +40,16 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
         void guard(log, 'warming up the analysis', undefined, () => auditor.warmUpTree(index, settings))();
         return;
       }
+      if (!(await index.readAll(({ done, total }) => progress?.report(10 + Math.floor((done * 80) / total), `${done}/${total} files read`), cancelled))) return;
       progress?.report(90, `analysing ${index.size} files`);
       await new Promise((resolve) => setTimeout(resolve, OPEN_DOCUMENTS_FIRST_MS));
       if (cancelled()) return;
-      const result = auditor.auditTree(index, settings, undefined, cancelled);
+      // Yielding: edits and requests keep flowing, and released trees are freed as it goes (peak memory).
+      const result = await auditor.auditTreeAsync(index, settings, cancelled) ?? index.lastFullAudit;
       if (cancelled()) return;
-      progress?.report(100, `index built: ${result.findings.length} findings in ${index.size} files`);
-      log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${result.findings.length} findings)`);
+      const findings = result ? `${result.findings.length} findings` : 'analysis taken over by an edit';
+      progress?.report(100, `index built: ${findings} in ${index.size} files`);
+      log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${findings})`);
     } finally {
       progress?.done();
       publisher.setIndexing(-1);
@@ -67,10 +70,10 @@ export async function auditWorkspace(connection: Connection, auditor: Auditor, p
       if (!index.isReady) {
         publisher.setIndexing(1);
         try {
-          await index.build(({ done, total }) => workDone.report(Math.floor((done * 80) / total), `${path.basename(root)}: ${done}/${total} files read`), cancelled);
+          await index.build(({ done, total }) => workDone.report(Math.floor((done * 10) / total), `${path.basename(root)}: ${done}/${total} files listed`), cancelled);
         } finally { publisher.setIndexing(-1); }
       }
-      if (cancelled()) return answer;
+      if (cancelled() || !(await index.readAll(({ done, total }) => workDone.report(10 + Math.floor((done * 70) / total), `${path.basename(root)}: ${done}/${total} files read`), cancelled))) return answer;
       workDone.report(85, `${path.basename(root)}: analysing ${index.size} files`);
       const settings = await publisher.settings.forDocument(pathToFileURL(root).toString());
       const result = auditor.auditTree(index, settings, folders.find((f) => root.startsWith(f)), cancelled);

@@ -3,10 +3,11 @@
 import Parser = require('tree-sitter');
 import CLanguage = require('tree-sitter-c');
 import { createSourceView, SourceView } from './source-view';
+import { changedSpan } from './changed-span';
 import { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
 
 export { MAX_FILE_BYTES, readSourceBytes } from './source-bytes';
-import { MacroRewrite, ParseProblem, preprocessKernelC } from './preprocess';
+import { MacroRewrite, ParseProblem, PreprocessState, preprocessIncremental, preprocessKernelC } from './preprocess';
 
 export type { MacroRewrite, ParseProblem } from './preprocess';
 export type SyntaxNode = Parser.SyntaxNode;
@@ -21,11 +22,34 @@ export interface ParsedFile {
   readonly problems: readonly ParseProblem[];
   /** Macro invocations rewritten for the parser (iterator loops, SYSCALL_DEFINE), by offset. */
   readonly rewrites: readonly MacroRewrite[];
+  /** Kept by reparseSource (and parseSource with keepPreprocessState): the next reparse preprocesses only what changed. */
+  readonly preprocessState?: PreprocessState;
+  /** Unique per parse: what `edit.base` refers to. */
+  readonly serial?: number;
+  /** Set by reparseSource: how this version's parsed text differs from version `base`'s. */
+  readonly edit?: ReparseEdit;
 }
+
+/**
+ * An incremental reparse's change: parsed text [start, oldEnd) of the base became
+ * [start, newEnd); `changed` are the ranges (new offsets) where tree-sitter says
+ * the syntax changed. A top-level node outside all of them is the base's node, moved.
+ */
+export interface ReparseEdit {
+  base: number;
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+  changed: ReadonlyArray<{ startIndex: number; endIndex: number }>;
+}
+
+let serials = 0;
 
 export interface ParseOptions {
   /** Files larger than this are not parsed (a problem is reported). Default 16 MiB. */
   maxBytes?: number;
+  /** Keep what an incremental reparse needs (an editor's document; costs about two copies of the text). */
+  keepPreprocessState?: boolean;
 }
 
 const DEFAULT_MAX_BYTES = MAX_FILE_BYTES;
@@ -63,10 +87,10 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
     ({ text, isUtf8, problems } = readSourceBytes(input, maxBytes));
   }
   const view = createSourceView(text, isUtf8);
-  const pre = preprocessKernelC(text);
+  const pre = preprocessKernelC(text, { keepState: options.keepPreprocessState });
   problems.push(...pre.problems);
   const tree = parseText(pre.text);
-  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites };
+  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials };
 }
 
 /**
@@ -79,27 +103,23 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
 const editedTrees = new WeakSet<Tree>();
 
 /**
- * Incremental reparse: the new document is preprocessed again, the changed
- * span of the parsed text is found (common prefix and suffix), the old tree is
- * edited by that span and handed back to tree-sitter so unchanged subtrees are reused.
+ * Incremental reparse: the new document is preprocessed incrementally (only the
+ * segments the change touches; preprocessIncremental), the changed span of the
+ * parsed text is found (common prefix and suffix), the old tree is edited by that
+ * span and handed back to tree-sitter so unchanged subtrees are reused.
  * The old tree is edited in place: keep the returned ParsedFile, not `previous`.
  */
 export function reparseSource(previous: ParsedFile, newText: string, options: ParseOptions = {}): ParsedFile {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (newText.length > maxBytes || previous.problems.some((p) => p.kind === 'too-large' || p.kind === 'binary') || editedTrees.has(previous.tree)) {
-    return parseSource(previous.path, newText, options);
+    return parseSource(previous.path, newText, { ...options, keepPreprocessState: true });
   }
   editedTrees.add(previous.tree);
   const view = createSourceView(newText, true);
-  const pre = preprocessKernelC(newText);
+  const pre = preprocessIncremental(previous.preprocessState, newText, { keepState: true });
   const oldText = previous.parsedText;
   const newParsed = pre.text;
-  let start = 0;
-  const minLen = Math.min(oldText.length, newParsed.length);
-  while (start < minLen && oldText.charCodeAt(start) === newParsed.charCodeAt(start)) start++;
-  let oldEnd = oldText.length;
-  let newEnd = newParsed.length;
-  while (oldEnd > start && newEnd > start && oldText.charCodeAt(oldEnd - 1) === newParsed.charCodeAt(newEnd - 1)) { oldEnd--; newEnd--; }
+  const { start, oldEnd, newEnd } = changedSpan(oldText, newParsed);
   const oldView = previous.view;
   const tree = previous.tree;
   tree.edit({
@@ -110,8 +130,35 @@ export function reparseSource(previous: ParsedFile, newText: string, options: Pa
     oldEndPosition: toPoint(oldView.positionAt(oldEnd)),
     newEndPosition: toPoint(view.positionAt(newEnd)),
   });
-  const newTree = parseText(newParsed, tree);
-  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites };
+  let newTree = parseText(newParsed, tree);
+  const changed = tree.getChangedRanges(newTree);
+  // tree-sitter's error recovery can end differently when it resumes from an old tree, also in
+  // top-level nodes after the edit that it did not report changed (found by test/unit/incremental.test.ts).
+  let edit: ReparseEdit | undefined = previous.serial === undefined ? undefined : { base: previous.serial, start, oldEnd, newEnd, changed };
+  if (newTree.rootNode.hasError && errorNearEdit(newTree, Math.min(start, ...changed.map((r) => r.startIndex)), Math.max(newEnd, ...changed.map((r) => r.endIndex)))) {
+    newTree = parseText(newParsed);
+    edit = undefined;
+  }
+  return { path: previous.path, view, parsedText: newParsed, tree: newTree, problems: pre.problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials, edit };
+}
+
+/**
+ * Whether a top-level node with an ERROR or MISSING node in it lies where the
+ * incremental parse may have recovered differently: from the change on, up to the
+ * first error-free top-level node wholly after it (past it the parser is back in
+ * the state a fresh parse is in). Errors before the change are the old tree's.
+ */
+function errorNearEdit(newTree: Tree, from: number, to: number): boolean {
+  const cursor = newTree.walk();
+  if (!cursor.gotoFirstChild()) return true;
+  do {
+    if (cursor.endIndex < from) continue;
+    const node = cursor.currentNode;
+    const broken = node.hasError || node.isMissing;
+    if (broken) return true;
+    if (cursor.startIndex >= to) return false;
+  } while (cursor.gotoNextSibling());
+  return false;
 }
 
 function toPoint(p: { line: number; character: number }): Parser.Point {

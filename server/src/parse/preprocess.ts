@@ -7,6 +7,8 @@
 // compiler annotations (__must_hold(x), __rcu, __init ...). See ARCHITECTURE.md
 // "Kernel C idioms".
 
+import { changedSpan } from './changed-span';
+
 export interface ParseProblem {
   kind: 'unbalanced-preprocessor' | 'non-utf8' | 'syntax' | 'binary' | 'too-large' | 'internal';
   message: string;
@@ -50,18 +52,178 @@ export interface PreprocessResult {
   text: string;
   problems: ParseProblem[];
   rewrites: MacroRewrite[];
+  /** What an incremental run (preprocessIncremental) reuses; absent when not asked for. */
+  state?: PreprocessState;
 }
 
-export function preprocessKernelC(text: string): PreprocessResult {
-  const problems: ParseProblem[] = [];
-  const chars = text.split('');
-  blankInactiveBranches(text, chars, problems);
-  let out = chars.join('');
-  out = out.replace(WORD_RE, (m) => ' '.repeat(m.length));
-  out = blankAnnotationCalls(out);
+/**
+ * The text after the conditional pass and the independent segments the local
+ * passes ran on: what preprocessIncremental() needs from the previous version.
+ */
+export interface PreprocessState {
+  /** After blanking inactive branches (the input of the local passes). */
+  branches: string;
+  segments: Segment[];
+  segmentSize: number;
+}
+
+/**
+ * A span of the conditional pass's output the local passes (annotations, macro
+ * rewrites) ran on alone, and gave what a run over the whole text gives there:
+ * it starts and ends at a line break after `;` or `}` (no regex match crosses
+ * it) and nothing in it read past its end (a paren matched, 512 characters
+ * looked ahead after an iterator macro). `rewrites` are relative to `start`.
+ */
+export interface Segment {
+  start: number;
+  end: number;
+  text: string;
+  rewrites: MacroRewrite[];
+}
+
+export interface PreprocessOptions {
+  /** Keep `state` in the result, for a later preprocessIncremental(). */
+  keepState?: boolean;
+  /** Smallest segment the local passes run on alone (default 2048; tests make it small to cross more boundaries). */
+  segmentSize?: number;
+}
+
+export function preprocessKernelC(text: string, options: PreprocessOptions = {}): PreprocessResult {
+  return preprocessIncremental(undefined, text, options);
+}
+
+/**
+ * The same output as preprocessKernelC(text), byte for byte, reusing the
+ * previous version's work: the conditional pass runs over the logical lines
+ * (linear, cheap); the local passes run again only on the segments the change
+ * touches, and the others are moved by the change's length.
+ */
+export function preprocessIncremental(previous: PreprocessState | undefined, text: string, options: PreprocessOptions = {}): PreprocessResult {
+  const branchProblems: ParseProblem[] = [];
+  const branches = blankInactiveBranches(text, branchProblems);
+  const size = previous?.segmentSize ?? options.segmentSize ?? MIN_SEGMENT;
+  const segments = previous ? resegment(previous, branches) : segmentFrom(branches, 0, branches.length, size).segments;
   const rewrites: MacroRewrite[] = [];
-  out = rewriteMacroCalls(out, rewrites);
-  return { text: out, problems, rewrites };
+  for (const seg of segments) for (const r of seg.rewrites) rewrites.push({ ...r, offset: r.offset + seg.start });
+  const out = segments.length === 1 ? segments[0].text : segments.map((x) => x.text).join('');
+  const state = options.keepState ? { branches, segments, segmentSize: size } : undefined;
+  return { text: out, problems: [...branchProblems], rewrites, state };
+}
+
+/** The local passes over the whole text as one segment: the reference the segmented runs must equal (tests). */
+export function preprocessWhole(text: string): PreprocessResult {
+  const problems: ParseProblem[] = [];
+  const branches = blankInactiveBranches(text, problems);
+  const seg = localPasses(branches, 0, branches.length)!; // the end of the text: never an overrun
+  return { text: seg.text, problems, rewrites: seg.rewrites };
+}
+
+/** Smallest segment worth running alone: fewer objects, and most lookaheads stay inside. */
+const MIN_SEGMENT = 2048;
+
+/** Whether a segment may end at `b`: a line break after `;` or `}` (CRLF too), or the end of the text. */
+function isBoundary(text: string, b: number): boolean {
+  if (b >= text.length) return true;
+  if (b < 2 || text.charCodeAt(b - 1) !== 10) return false;
+  let i = b - 2;
+  if (text.charCodeAt(i) === 13) i--;
+  const c = text.charCodeAt(i);
+  return c === 59 /* ; */ || c === 125 /* } */;
+}
+
+/** The next boundary at or after `from` (the end of the text if none). */
+function nextBoundary(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const nl = text.indexOf('\n', i);
+    if (nl < 0) return text.length;
+    if (isBoundary(text, nl + 1)) return nl + 1;
+    i = nl + 1;
+  }
+}
+
+/**
+ * Splits [from, target) into independent segments and runs the local passes on
+ * each; `target` must be a boundary. A segment whose passes read past its end is
+ * grown to the next boundary and run again, so the segments may end past `target`:
+ * `end` says where (always a boundary).
+ */
+function segmentFrom(text: string, from: number, target: number, size: number): { segments: Segment[]; end: number } {
+  const segments: Segment[] = [];
+  let at = from;
+  while (at < target) {
+    let to = Math.min(target, nextBoundary(text, Math.min(target, at + size)));
+    let seg = localPasses(text, at, to);
+    while (!seg) {
+      to = nextBoundary(text, to);
+      seg = localPasses(text, at, to);
+    }
+    segments.push(seg);
+    at = to;
+  }
+  return { segments, end: at };
+}
+
+/**
+ * The segments of a new version: those of the previous version wholly in the
+ * unchanged prefix are kept, those wholly in the unchanged suffix are moved by
+ * the change's length, and the span between is segmented again (growing into the
+ * suffix when a segment there reads past its end).
+ */
+function resegment(previous: PreprocessState, text: string): Segment[] {
+  const old = previous.branches;
+  const { start: prefix, oldEnd: oldChangeEnd } = changedSpan(old, text);
+  if (prefix === old.length && prefix === text.length) return previous.segments;
+  const delta = text.length - old.length;
+  const out: Segment[] = [];
+  // A kept segment's content, its start's boundary (3 characters before it) and its end's are unchanged;
+  // a segment that ended at the end of the text was allowed to read to it, so it is not kept when text follows.
+  let i = 0;
+  for (; i < previous.segments.length; i++) {
+    const seg = previous.segments[i];
+    if (seg.end > prefix || seg.end >= old.length) break;
+    out.push(seg);
+  }
+  const moved: Segment[] = [];
+  for (let j = i; j < previous.segments.length; j++) {
+    const seg = previous.segments[j];
+    if (seg.start - 3 < oldChangeEnd) continue;
+    moved.push(delta === 0 ? seg : { ...seg, start: seg.start + delta, end: seg.end + delta });
+  }
+  let at = out.length > 0 ? out[out.length - 1].end : 0;
+  let next = 0;
+  for (;;) {
+    while (next < moved.length && moved[next].start < at) next++;
+    const target = next < moved.length ? moved[next].start : text.length;
+    if (at >= target) break;
+    const run = segmentFrom(text, at, target, previous.segmentSize);
+    out.push(...run.segments);
+    at = run.end;
+  }
+  out.push(...moved.slice(next));
+  return out;
+}
+
+/**
+ * The local passes (annotation words, annotation calls, macro rewrites) over
+ * [from, to) alone; undefined when they read past `to` and `to` is not the end
+ * of the text (a run over more text could differ).
+ */
+function localPasses(text: string, from: number, to: number): Segment | undefined {
+  const ctx: LocalContext = { atEnd: to >= text.length, overrun: false };
+  let out = (from === 0 && ctx.atEnd ? text : text.slice(from, to)).replace(WORD_RE, (m) => ' '.repeat(m.length));
+  out = blankAnnotationCalls(out, ctx);
+  if (ctx.overrun) return undefined;
+  const rewrites: MacroRewrite[] = [];
+  out = rewriteMacroCalls(out, rewrites, ctx);
+  if (ctx.overrun) return undefined;
+  return { start: from, end: to, text: out, rewrites };
+}
+
+/** Whether the text a local pass sees ends where the file does, and whether it needed more. */
+interface LocalContext {
+  atEnd: boolean;
+  overrun: boolean;
 }
 
 interface CondFrame {
@@ -78,8 +240,11 @@ interface CondFrame {
  * conditional directive. Keeping the first branch keeps CONFIG_ code and drops
  * the `static inline` stubs of its #else, so each function is defined once.
  */
-function blankInactiveBranches(text: string, chars: string[], problems: ParseProblem[]): void {
+function blankInactiveBranches(text: string, problems: ParseProblem[]): string {
   const stack: CondFrame[] = [];
+  // Kept spans are sliced, blanked lines rewritten: no per-character array for a mostly unchanged text.
+  const parts: string[] = [];
+  let kept = 0;
   let inComment = false;
   let pos = 0;
   const breaks = lineBreaks(text);
@@ -114,13 +279,20 @@ function blankInactiveBranches(text: string, chars: string[], problems: ParsePro
           break;
       }
     }
-    if (blankLine) blankRange(chars, pos, lineEnd);
+    if (blankLine) {
+      if (kept < pos) parts.push(text.slice(kept, pos));
+      parts.push(text.slice(pos, lineEnd).replace(/[^\r\n]/g, ' '));
+      kept = lineEnd;
+    }
     else inComment = endsInsideComment(line, inComment);
     pos = lineEnd < text.length ? lineEnd + 1 : lineEnd;
   }
   for (const frame of stack) {
     problems.push({ kind: 'unbalanced-preprocessor', message: 'unterminated #if (no #endif before end of file)', offset: frame.offset });
   }
+  if (parts.length === 0) return text;
+  if (kept < text.length) parts.push(text.slice(kept));
+  return parts.join('');
 }
 
 /**
@@ -203,25 +375,30 @@ function skipQuoted(line: string, start: number): number {
   return i + 1;
 }
 
-function blankAnnotationCalls(text: string): string {
-  const chars = text.split('');
-  let changed = false;
+function blankAnnotationCalls(text: string, ctx: LocalContext): string {
+  let chars: string[] | undefined;
   for (const m of text.matchAll(CALL_RE)) {
     const open = (m.index ?? 0) + m[0].length - 1;
-    const close = matchingParen(text, open);
+    const close = matchingParen(text, open, ctx);
     if (close < 0) continue;
+    chars ??= text.split('');
     blankRange(chars, m.index ?? 0, close + 1);
-    changed = true;
   }
-  return changed ? chars.join('') : text;
+  return chars ? chars.join('') : text;
 }
 
-function matchingParen(text: string, open: number): number {
+const PAREN_WINDOW = 4096;
+
+/** The ')' matching the '(' at `open` within 4096 characters, or -1; a search cut short by the segment's end is an overrun. */
+function matchingParen(text: string, open: number, ctx: LocalContext): number {
   let depth = 0;
-  for (let i = open; i < text.length && i < open + 4096; i++) {
-    if (text[i] === '(') depth++;
-    else if (text[i] === ')' && --depth === 0) return i;
+  const limit = Math.min(text.length, open + PAREN_WINDOW);
+  for (let i = open; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 /* ( */) depth++;
+    else if (c === 41 /* ) */ && --depth === 0) return i;
   }
+  if (limit < open + PAREN_WINDOW && !ctx.atEnd) ctx.overrun = true;
   return -1;
 }
 
@@ -241,7 +418,7 @@ const NOT_CALLS = new Set(['sizeof', 'typeof', '__typeof__', '__typeof', '_Align
  * - a type passed as an argument (container_of(p, struct foo, member),
  *   min_t(unsigned int, a, b)) becomes an identifier or `0`.
  */
-function rewriteMacroCalls(text: string, rewrites: MacroRewrite[]): string {
+function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalContext): string {
   const chars = text.split('');
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
   for (const m of text.matchAll(callRe)) {
@@ -249,7 +426,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[]): string {
     if (NOT_CALLS.has(name)) continue;
     const start = m.index ?? 0;
     const open = start + m[0].length - 1;
-    const close = matchingParen(text, open);
+    const close = matchingParen(text, open, ctx);
     if (close < 0) continue;
     const args = splitArguments(text, open, close);
     const syscall = SYSCALL_DEFINE.exec(name);
@@ -258,7 +435,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[]): string {
       rewrites.push({ offset: start, name, kind: 'syscall' });
       continue;
     }
-    if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1) && isStatementStart(text, start)) {
+    if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1, ctx) && isStatementStart(text, start)) {
       writeAt(chars, start, 'while'.padEnd(open - start, ' '));
       rewrites.push({ offset: start, name, kind: 'iterator' });
       continue;
@@ -317,9 +494,14 @@ function splitArguments(text: string, open: number, close: number): Array<[numbe
   return out;
 }
 
+const LOOKAHEAD = 512;
+
 /** After an iterator macro's ')' comes a body, not ';' or an operator. */
-function startsStatementAfter(text: string, from: number): boolean {
-  const rest = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.)/.exec(text.slice(from, from + 512));
+function startsStatementAfter(text: string, from: number, ctx: LocalContext): boolean {
+  const rest = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.)/.exec(text.slice(from, from + LOOKAHEAD));
+  // Cut short by the segment's end, the answer stands only if it was decided before the end, on a
+  // character that cannot start a comment (a longer text could close one and look further).
+  if (from + LOOKAHEAD > text.length && !ctx.atEnd && (!rest || rest[1] === '/' || from + rest[0].length >= text.length)) ctx.overrun = true;
   if (!rest) return false;
   return /[{A-Za-z_]/.test(rest[1]);
 }

@@ -1,0 +1,147 @@
+// Incremental editing must be invisible: after any sequence of edits (inserts,
+// deletes, pastes across #if blocks and function boundaries, undo), the
+// incrementally preprocessed text equals a whole-text run, the incrementally
+// reparsed tree equals a fresh parse, and the incremental session's findings
+// equal a cold audit of the final texts, exactly.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import { AuditSession } from '../../server/src/analysis/audit';
+import type { AuditOptions } from '../../server/src/analysis/audit-types';
+import { allRules } from '../../server/rules/index';
+import { parseSource, reparseSource, type ParsedFile } from '../../server/src/parse/parser';
+import { collectFunctions, type FunctionUnit } from '../../server/src/analysis/functions';
+import { changedSpan } from '../../server/src/parse/changed-span';
+import { preprocessIncremental, preprocessKernelC, preprocessWhole, type PreprocessResult } from '../../server/src/parse/preprocess';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'edits');
+const FILES = ['mm/poison.c', 'fs/dax-report.c'];
+const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' }, rules: allRules };
+/** FSDAX_PROPERTY_RUNS=600 for a deeper search than the suite's. */
+const RUNS = Number(process.env.FSDAX_PROPERTY_RUNS ?? 60);
+const originals = new Map(FILES.map((f) => [f, fs.readFileSync(path.join(FIXTURES, f), 'utf8')] as const));
+
+/** Text an edit may insert: directives, braces, comment and string delimiters, continuations, macros the preprocessor rewrites. */
+const SNIPPETS = [
+  ' ', 'x', '\n', '\r\n', '\r', ';\n', '}\n', '{', '(', ')', '"', "'", '/*', '*/', '//', '\\\n', '#if 0\n', '#ifdef CONFIG_X\n',
+  '#else\n', '#elif 1\n', '#endif\n', '# if defined(A) \\\n && B\n', '__rcu ', '__must_hold(&l) ', 'list_for_each_entry(p, h, m) {\n',
+  'min_t(unsigned int, a, b)', 'container_of(p, struct page, lru)', 'SYSCALL_DEFINE1(x, int, a)\n{\n}\n', 'folio->mapping', 'page->index',
+  'static void f(struct page *page)\n{\n\tpr_info("%p", page->mapping);\n}\n', 'dax_report_page(page);', '/* fsdax-audit: ignore fsdax/mapping-read -- x */',
+];
+
+type Edit =
+  | { kind: 'insert'; at: number; snippet: number }
+  | { kind: 'delete'; at: number; length: number }
+  | { kind: 'paste'; from: number; length: number; at: number }
+  | { kind: 'undo'; back: number };
+
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), snippet: fc.nat(SNIPPETS.length - 1) }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 300 }) }),
+  fc.record({ kind: fc.constant('paste' as const), from: fc.nat(), length: fc.integer({ min: 1, max: 600 }), at: fc.nat() }),
+  fc.record({ kind: fc.constant('undo' as const), back: fc.integer({ min: 1, max: 4 }) }),
+);
+
+/** The next text (positions taken modulo the length); `history` holds the earlier versions for undo. */
+function apply(text: string, edit: Edit, history: string[]): string {
+  const at = (n: number) => (text.length === 0 ? 0 : n % (text.length + 1));
+  switch (edit.kind) {
+    case 'insert': { const i = at(edit.at); return text.slice(0, i) + SNIPPETS[edit.snippet] + text.slice(i); }
+    case 'delete': { const i = at(edit.at); return text.slice(0, i) + text.slice(i + edit.length); }
+    case 'paste': { const from = at(edit.from); const piece = text.slice(from, from + edit.length); const i = at(edit.at); return text.slice(0, i) + piece + text.slice(i); }
+    case 'undo': return history.length === 0 ? text : history[Math.max(0, history.length - edit.back)];
+  }
+}
+
+const sameResult = (a: PreprocessResult, b: PreprocessResult) =>
+  a.text === b.text && JSON.stringify(a.problems) === JSON.stringify(b.problems) && JSON.stringify(a.rewrites) === JSON.stringify(b.rewrites);
+
+function freshFindings(files: ReadonlyMap<string, string>): string {
+  const s = new AuditSession(options);
+  for (const [p, t] of files) s.setFile(p, t);
+  return JSON.stringify(s.audit().findings);
+}
+
+describe('incremental editing (property)', () => {
+  it('a segmented preprocess equals a whole-text run on the fixtures', () => {
+    for (const [file, text] of originals) {
+      for (const segmentSize of [1, 64, 2048]) {
+        assert.ok(sameResult(preprocessKernelC(text, { segmentSize }), preprocessWhole(text)), `${file}, segments of ${segmentSize}`);
+      }
+    }
+  });
+
+  it('incremental preprocess equals a whole-text run after every edit', () => {
+    fc.assert(fc.property(fc.constantFrom(...FILES), fc.constantFrom(1, 64, 2048), fc.array(editArb, { minLength: 1, maxLength: 12 }), (file, segmentSize, edits) => {
+      let text = originals.get(file)!;
+      const history: string[] = [];
+      let state = preprocessKernelC(text, { keepState: true, segmentSize }).state;
+      for (const edit of edits) {
+        const next = apply(text, edit, history);
+        history.push(text);
+        text = next;
+        const incremental = preprocessIncremental(state, text, { keepState: true });
+        state = incremental.state;
+        const whole = preprocessWhole(text);
+        if (!sameResult(incremental, whole)) return false;
+      }
+      return true;
+    }), { numRuns: RUNS * 5 });
+  });
+
+  it('incremental reparse gives the tree of a fresh parse, and the session the findings of a cold audit', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...FILES), editArb), { minLength: 1, maxLength: 8 }), (edits) => {
+      const texts = new Map(originals);
+      const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+      const parsed = new Map<string, ParsedFile>(FILES.map((f) => [f, parseSource(f, texts.get(f)!, { keepPreprocessState: true })]));
+      const units = new Map<string, FunctionUnit[]>(FILES.map((f) => [f, collectFunctions(parsed.get(f)!)]));
+      const signature = (us: FunctionUnit[]) => JSON.stringify(us.map(({ key, start, end, name, isStatic, params, parsed, fieldMacros }) => [key, start, end, name, isStatic, params, parsed, [...(fieldMacros ?? [])]]));
+      const session = new AuditSession(options);
+      for (const [f, p] of parsed) session.setFile(f, p.view.text, p);
+      session.audit();
+      for (const [file, edit] of edits) {
+        const next = apply(texts.get(file)!, edit, history.get(file)!);
+        history.get(file)!.push(texts.get(file)!);
+        texts.set(file, next);
+        const reparsed = reparseSource(parsed.get(file)!, next);
+        parsed.set(file, reparsed);
+        const fresh = parseSource(file, next);
+        assert.strictEqual(reparsed.parsedText, fresh.parsedText, 'parsed text');
+        assert.strictEqual(reparsed.tree.rootNode.toString(), fresh.tree.rootNode.toString(), 'tree');
+        assert.deepStrictEqual(reparsed.problems, fresh.problems, 'problems');
+        const collected = collectFunctions(reparsed, reparsed.edit ? units.get(file) : undefined);
+        assert.strictEqual(signature(collected), signature(collectFunctions(fresh)), 'functions');
+        units.set(file, collected);
+        session.setFile(file, next, reparsed);
+        assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts), 'findings');
+      }
+    }), { numRuns: RUNS });
+  });
+
+  it('changedSpan (compared in blocks) finds the common prefix and suffix a character loop finds', () => {
+    const naive = (a: string, b: string) => {
+      const max = Math.min(a.length, b.length);
+      let start = 0;
+      while (start < max && a[start] === b[start]) start++;
+      let suffix = 0;
+      while (suffix < max - start && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
+      return { start, oldEnd: a.length - suffix, newEnd: b.length - suffix };
+    };
+    const text = originals.get('mm/poison.c')!.repeat(3);
+    fc.assert(fc.property(fc.nat(), fc.nat(), fc.nat(300), fc.string({ maxLength: 20 }), (len, at, cut, ins) => {
+      const a = text.slice(0, len % text.length);
+      const i = at % (a.length + 1);
+      const b = a.slice(0, i) + ins + a.slice(i + cut);
+      assert.deepStrictEqual(changedSpan(a, b), naive(a, b));
+      assert.deepStrictEqual(changedSpan(b, a), naive(b, a));
+    }), { numRuns: 2000 });
+  });
+
+  it('the comparison can fail: an edit changes the findings', () => {
+    const texts = new Map(originals);
+    const before = freshFindings(texts);
+    texts.set('mm/poison.c', texts.get('mm/poison.c')!.replace('\tif (!folio->mapping)\n\t\treturn;\n', ''));
+    assert.notStrictEqual(freshFindings(texts), before);
+  });
+});
