@@ -38,7 +38,8 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** The files of the edit stage and the text on the line each edit goes to (the first match, inside a function). */
 const TARGETS: Array<{ file: string; anchor: RegExp }> = [
-  { file: 'mm/memory-failure.c', anchor: /^\tif \(!folio->mapping\)/m },
+  // A read shown by default (collect_procs_file's mapping, dereferenced): hovers must find its finding.
+  { file: 'mm/memory-failure.c', anchor: /^\tstruct address_space \*mapping = folio->mapping;/m },
   { file: 'mm/gup.c', anchor: /^\t\w.*folio->mapping|^\t\w.*->mapping/m },
   { file: 'fs/dax.c', anchor: /^\t\w.*->mapping/m },
   { file: 'fs/btrfs/inode.c', anchor: /^\t\w.*->mapping/m },
