@@ -40,7 +40,12 @@ let tp = 0, fp = 0, unlabeled = 0;
 const fpRows: string[] = [];
 const unlabeledRows: string[] = [];
 const foundLines = new Set<string>();
-for (const f of result.findings) {
+// A hazard folded into an earlier one on its path (Finding.related) is reported, as that finding's note.
+const reported = result.findings.flatMap((f) => [
+  { file: f.file, function: f.function, ruleId: f.ruleId, expr: f.expr, range: f.range },
+  ...(f.related ?? []).map((r) => ({ file: r.file, function: r.function, ruleId: r.label.split(':')[0], expr: r.label, range: r.range })),
+]);
+for (const f of reported) {
   if (!labeledFiles.has(f.file)) continue;
   const line = f.range.start.line + 1;
   const here = at(f.file, line);
