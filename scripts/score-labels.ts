@@ -15,6 +15,7 @@ import { parseSource } from '../server/src/parse/parser';
 import { TypeIndex } from '../server/src/analysis/types';
 import { pageFieldAccesses } from '../server/src/analysis/field-access';
 import { BENIGN_USES } from '../server/src/analysis/sites';
+import { foldedRuleId } from '../server/src/analysis/findings';
 import { allRules } from '../server/rules/index';
 
 interface Label { file: string; line: number; function: string; kind: string; expr: string; verdict: 'safe' | 'unsafe' | 'unclear'; indirect?: boolean }
@@ -43,7 +44,7 @@ const foundLines = new Set<string>();
 // A hazard folded into an earlier one on its path (Finding.related) is reported, as that finding's note.
 const reported = result.findings.flatMap((f) => [
   { file: f.file, function: f.function, ruleId: f.ruleId, expr: f.expr, range: f.range },
-  ...(f.related ?? []).map((r) => ({ file: r.file, function: r.function, ruleId: r.label.split(':')[0], expr: r.label, range: r.range })),
+  ...(f.related ?? []).map((r) => ({ file: r.file, function: r.function, ruleId: foldedRuleId(r), expr: r.label, range: r.range })),
 ]);
 for (const f of reported) {
   if (!labeledFiles.has(f.file)) continue;

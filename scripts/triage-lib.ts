@@ -4,6 +4,7 @@
 // runs the scan and writes the table, test/unit/triage.test.ts keeps them in step.
 import type { Finding } from '../server/src/analysis/audit-types';
 import { BENIGN_USES } from '../server/src/analysis/sites';
+import { foldedRuleId } from '../server/src/analysis/findings';
 
 export interface TriageEntry {
   fingerprint: string;
@@ -52,7 +53,11 @@ export function matchTriage(findings: readonly Finding[], file: TriageFile): Tri
   // A hazard folded into an earlier one on its path is still reported, as a related location of it.
   for (const f of findings) {
     for (const r of f.related ?? []) {
-      const folded = file.entries.find((e) => e.line === r.range.start.line + 1 && e.fingerprint.split('|')[1] === r.file && e.fingerprint.split('|')[2] === r.function && r.label.startsWith(`${e.fingerprint.split('|')[0]}:`));
+      // A fingerprint is rule|file|function|expression.
+      const folded = file.entries.find((e) => {
+        const [ruleId, inFile, fn] = e.fingerprint.split('|');
+        return e.line === r.range.start.line + 1 && inFile === r.file && fn === r.function && ruleId === foldedRuleId(r);
+      });
       if (folded) used.add(folded);
     }
   }
@@ -102,7 +107,7 @@ export function triageMarkdown(version: string, file: TriageFile, result: Triage
     const f = r.finding;
     const e = r.entry;
     const verdict = !e ? 'unjudged' : e.verdict === 'true' ? `**true** (${e.confidence}${e.debugOnly ? ', debug-only' : ''})` : 'false';
-    const folded = (f.related ?? []).map((s) => `${s.file}:${s.range.start.line + 1} (${s.label.split(':')[0]})`);
+    const folded = (f.related ?? []).map((s) => `${s.file}:${s.range.start.line + 1} (${foldedRuleId(s)})`);
     const foldNote = folded.length > 0 ? ` *Folded into it (later on this path, judged with it):* ${folded.join(', ')}.` : '';
     out.push(`| ${prefix}${i + 1} | ${f.file}:${findingLine(f)} | ${f.function} | ${f.ruleId} | \`${esc(f.expr)}\` | ${f.use} / ${f.confidence}${f.debugOnly ? ' / debug-only' : ''} | ${verdict} | ${esc(e?.reason ?? '')}${foldNote} |`);
   };

@@ -3,12 +3,12 @@
 // assignments, sources, conversions, summaries of callees, and the sites a
 // rule may care about. Pure.
 import type { SyntaxNode } from '../parse/parser';
-import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, stripNot, unwrap, binaryOperator } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
-import { canMeet, constantFlags, FlagKnowledge, flagTest, remaining } from './flags';
+import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
 
@@ -27,6 +27,12 @@ export interface Recorder {
 export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathStep {
   return { file: unit.file, function: unit.name, start: node.startIndex, end: node.endIndex, label };
 }
+
+/**
+ * Per function body: whether it assigns a name. Asked for every param at every site and flags
+ * argument, and an Evaluator lives for one statement, so the answers are kept with the body's node.
+ */
+const REASSIGNED = new WeakMap<SyntaxNode, Map<string, boolean>>();
 
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
@@ -80,8 +86,7 @@ export class Evaluator {
    * another value, a compare (a recheck when that value is an earlier read of the same page's field).
    */
   evalCondition(node: SyntaxNode): void {
-    let c = unwrap(node);
-    while (isNot(c)) c = unwrap(c.childForFieldName('argument')!);
+    const c = stripNot(node).test;
     if (c.type === 'comma_expression') {
       // An iterator macro's arguments (the preprocessor spells `foo_foreach(a, b) {` as a while loop):
       // what the macro does with them is unknown, so each one escapes.
@@ -254,8 +259,9 @@ export class Evaluator {
     let helperResult: Fact | undefined;
     if (siteKind) {
       const i = argFacts.findIndex((f) => f?.kind === 'page');
-      if (i >= 0 && this.helperCanHurt(name, args, i)) {
-        this.site(siteKind, node, argFacts[i]!, name, this.helperFlags(name, args, i));
+      const flagCheck = i >= 0 ? this.helperFlagCheck(name, args, i) : undefined;
+      if (flagCheck?.canHurt) {
+        this.site(siteKind, node, argFacts[i]!, name, flagCheck.open);
         if (siteKind === 'anon-test' && isGuardClauseTest(node)) this.markSite(node, siteKind, { guardClause: true });
         if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
         // An index helper that is itself an offset sink (vma_address(page, vma)) uses the index as an offset.
@@ -452,28 +458,20 @@ export class Evaluator {
     return { set: [...(known?.set ?? [])].sort(), clear: [...(known?.clear ?? [])].sort(), exact: false, param };
   }
 
-  /** A helper that needs flags (gup_must_unshare: FOLL_PIN without FOLL_WRITE) cannot hurt when its flags argument rules that out. */
-  private helperCanHurt(name: string, args: SyntaxNode[], pageArg: number): boolean {
+  /**
+   * A helper that needs flags (gup_must_unshare: FOLL_PIN without FOLL_WRITE) cannot hurt when its
+   * flags argument rules that out; `open`: the part of the requirement that rests on this function's
+   * params, for its callers to settle.
+   */
+  private helperFlagCheck(name: string, args: SyntaxNode[], pageArg: number): { canHurt: boolean; open?: ParamFlags } {
     const req = this.model.flagRequirements.get(name);
-    const at = req ? this.flagsArgIndex(req.flagsArg, args, pageArg) : -1;
-    if (!req || at < 0) return true;
-    const known = this.argFlags(args[at]);
-    return !known || canMeet(toKnowledge(known), req);
-  }
-
-  /** The part of a helper's flag requirement that rests on this function's params, for its callers to settle. */
-  private helperFlags(name: string, args: SyntaxNode[], pageArg: number): ParamFlags | undefined {
-    const req = this.model.flagRequirements.get(name);
-    const at = req ? this.flagsArgIndex(req.flagsArg, args, pageArg) : -1;
-    if (!req || at < 0) return undefined;
-    const known = this.argFlags(args[at]);
-    if (known?.param === undefined) return undefined;
-    const open = remaining(toKnowledge(known), req);
-    return open.set.length || open.clear.length ? { param: known.param, set: [...open.set], clear: [...open.clear] } : undefined;
-  }
-
-  private flagsArgIndex(pattern: RegExp, args: SyntaxNode[], pageArg: number): number {
-    return args.findIndex((a, i) => i !== pageArg && pattern.test(unwrap(a).text));
+    const at = req ? args.findIndex((a, i) => i !== pageArg && req.flagsArg.test(unwrap(a).text)) : -1;
+    const arg = at >= 0 ? this.argFlags(args[at]) : undefined;
+    if (!req || !arg) return { canHurt: true };
+    const known = knowledgeOf(arg);
+    if (!canMeet(known, req)) return { canHurt: false };
+    const open = remaining(known, req);
+    return arg.param !== undefined && !isEmptyRequirement(open) ? { canHurt: true, open: { param: arg.param, set: [...open.set], clear: [...open.clear] } } : { canHurt: true };
   }
 
   /** Past a dereference of the page's marker (or a lock that does one), the page can be shared only by a race. */
@@ -489,7 +487,14 @@ export class Evaluator {
 
   /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
   private reassigned(name: string): boolean {
-    return new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
+    let known = REASSIGNED.get(this.unit.node);
+    if (!known) REASSIGNED.set(this.unit.node, known = new Map());
+    let answer = known.get(name);
+    if (answer === undefined) {
+      answer = new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
+      known.set(name, answer);
+    }
+    return answer;
   }
 }
 
@@ -500,9 +505,8 @@ export class Evaluator {
 function flagsTestedBefore(node: SyntaxNode): Map<string, { set: string[]; clear: string[] }> {
   const out = new Map<string, { set: string[]; clear: string[] }>();
   const note = (operand: SyntaxNode) => {
-    let c = unwrap(operand);
-    let truth = true;
-    while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+    const { test: c, negated } = stripNot(operand);
+    const truth = !negated;
     const t = flagTest(c);
     if (!t || (truth && t.flags.length !== 1)) return;
     const known = out.get(t.subject) ?? { set: [], clear: [] };
@@ -542,6 +546,3 @@ function helperConsequence(req: { consequence?: string; scenario?: string } | un
   return req?.consequence ? { consequence: req.consequence, ...(req.scenario ? { scenario: req.scenario } : {}) } : {};
 }
 
-function toKnowledge(f: ArgFlags): FlagKnowledge {
-  return { set: new Set(f.set), clear: new Set(f.clear), exact: f.exact };
-}

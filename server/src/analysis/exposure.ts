@@ -2,9 +2,9 @@
 // in terms of its function's params; here those params are followed up the call
 // graph to concrete sources, keeping the worst exposure and the path that shows
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
-import type { ArgFlags, CallFact, FunctionFacts } from './function-facts';
+import type { CallFact, FunctionFacts } from './function-facts';
 import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
-import { canMeet, FlagRequirement, isEmptyRequirement, mergeRequirements, remaining } from './flags';
+import { canMeet, FlagRequirement, isEmptyRequirement, knowledgeOf, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
@@ -38,8 +38,6 @@ export interface ResolvedSite extends RawSite {
 /** Flag requirements on a function's params: the site is reached only when they hold. */
 type FlagReqs = ReadonlyMap<number, FlagRequirement>;
 
-const toKnowledge = (a: ArgFlags) => ({ set: new Set(a.set), clear: new Set(a.clear), exact: a.exact });
-
 /**
  * What a call's flags arguments leave of the callee's requirements, as requirements on the
  * caller's params; null when an argument rules one out (`FOLL_GET | FOLL_DUMP` for a site
@@ -50,8 +48,9 @@ function passRequirements(reqs: FlagReqs, call: CallFact): FlagReqs | null {
   for (const [param, req] of reqs) {
     const arg = call.argFlags?.[param];
     if (!arg) continue;
-    if (!canMeet(toKnowledge(arg), req)) return null;
-    const rest = remaining(toKnowledge(arg), req);
+    const known = knowledgeOf(arg);
+    if (!canMeet(known, req)) return null;
+    const rest = remaining(known, req);
     if (arg.param !== undefined && !isEmptyRequirement(rest)) out.set(arg.param, mergeRequirements(out.get(arg.param), rest));
   }
   return out;

@@ -41,6 +41,13 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
 
 const locationKey = (file: string, r: Range) => `${file}:${r.start.line}:${r.start.character}`;
 
+const FOLDED_RULE_SEPARATOR = ': ';
+
+/** The rule of a hazard folded into another finding (a step of Finding.related). */
+export function foldedRuleId(step: FindingStep): string {
+  return step.label.slice(0, step.label.indexOf(FOLDED_RULE_SEPARATOR));
+}
+
 /**
  * Reports the first hazard on a path: a finding whose chosen path passes through the call another
  * shown finding reports (with the same confidence) is the consequence of that call, and becomes a
@@ -54,7 +61,7 @@ function foldIntoCalls(findings: Finding[]): Finding[] {
     if (!f.use || BENIGN_USES.has(f.use)) continue;
     const into = f.path.slice(0, -1).map((s) => byLocation.get(locationKey(s.file, s.range))).find((a) => a && a !== f && a.confidence === f.confidence && !folded.has(a));
     if (!into) continue;
-    into.related = [...(into.related ?? []), { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}: ${f.message}` }];
+    into.related = [...(into.related ?? []), { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}${FOLDED_RULE_SEPARATOR}${f.message}` }];
     folded.add(f);
   }
   return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));

@@ -15,6 +15,11 @@ export interface FlagKnowledge {
   exact: boolean;
 }
 
+/** Knowledge from its serialisable form (sorted name lists, as CallFact.argFlags and RawSite.paramFlags keep it). */
+export function knowledgeOf(f: { set: readonly string[]; clear: readonly string[]; exact: boolean }): FlagKnowledge {
+  return { set: new Set(f.set), clear: new Set(f.clear), exact: f.exact };
+}
+
 /** A requirement on a flags value. */
 export interface FlagRequirement {
   set: readonly string[];

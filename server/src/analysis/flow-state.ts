@@ -2,7 +2,7 @@
 // proves on each edge: guards exclude FS-DAX, lock cookies give guarantees,
 // single-owner and anon tests change what is known of sharing. Pure.
 import type { SyntaxNode } from '../parse/parser';
-import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, unwrap, binaryOperator } from '../parse/nodes';
+import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, stripNot, unwrap, binaryOperator } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { Fact, factsEqual, isExcluded, joinFacts, sameOrigins } from './facts';
@@ -142,9 +142,8 @@ export function updateWith(state: State, key: string | undefined, change: (f: Fa
  * that returns 0 is never true).
  */
 export function refine(state: State, cond: SyntaxNode, value: boolean, model: ModelIndex): State | undefined {
-  let c = unwrap(cond);
-  let truth = value;
-  while (isNot(c)) { c = unwrap(c.childForFieldName('argument')!); truth = !truth; }
+  const { test: c, negated } = stripNot(cond);
+  const truth = negated ? !value : value;
   if (decidedFalse(state, c, model) && truth) return undefined;
   if (model.debugOnlyConditions.get(c.text.replace(/\s+/g, '')) === truth) state.debugOnly = true;
   if (c.type === 'identifier') state.truths.set(c.text, truth);

@@ -38,6 +38,14 @@ export function isNot(node: SyntaxNode): boolean {
   return node.type === 'unary_expression' && node.child(0)?.type === '!';
 }
 
+/** `!!(x)` → `x` and whether an odd number of `!` wrapped it (parentheses removed on the way). */
+export function stripNot(node: SyntaxNode): { test: SyntaxNode; negated: boolean } {
+  let test = unwrap(node);
+  let negated = false;
+  while (isNot(test)) { test = unwrap(test.childForFieldName('argument')!); negated = !negated; }
+  return { test, negated };
+}
+
 export function binaryOperator(node: SyntaxNode): string | undefined {
   if (node.type !== 'binary_expression') return undefined;
   return node.childForFieldName('operator')?.type ?? node.child(1)?.type;
