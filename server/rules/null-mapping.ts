@@ -21,7 +21,8 @@ export default defineRule({
     // The NULL test is the hazard here: a branch that drops the owners (not the benign early return it is elsewhere).
     if (!ctx.hasSharedPages || ctx.hasSentinel) return;
     for (const site of ctx.sites('mapping-read')) {
-      if (site.exposure.mayBeShared && (site.uses ?? []).includes('null-test')) ctx.report(site, 'sharedIsNull', { use: 'branch' });
+      // A NULL handed back to the caller as a failure (the lock that refuses a shared folio) is declining, which is right.
+      if (site.exposure.mayBeShared && (site.uses ?? []).includes('null-test') && !site.nullDeclines) ctx.report(site, 'sharedIsNull', { use: 'branch' });
     }
   },
 });

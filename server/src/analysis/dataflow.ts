@@ -7,6 +7,7 @@ import type { SyntaxNode } from '../parse/parser';
 import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
+import { nullBranchDeclines } from './null-branch';
 import { Fact, joinFacts, Origin, ValueKind } from './facts';
 import { cloneState, emptyState, joinStates, refine, State, statesEqual } from './flow-state';
 import { Evaluator, Recorder } from './evaluate';
@@ -32,7 +33,7 @@ export function prepareFunction(unit: FunctionUnit, model: ModelIndex): Prepared
 
 export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup,
   prepared: PreparedFunction | undefined = prepareFunction(unit, model)): FunctionFacts {
-  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
   if (!prepared) return facts;
   const { body, cfg, walksUserMapping } = prepared;
   const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries, walksUserMapping);
@@ -42,7 +43,8 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
   for (const node of ordered) {
     const state = inStates[node.id];
     if (!state || !node.ast) continue;
-    transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
+    const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
+    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, nullBranchDeclines(cfg, node.id, t.nullWhen));
   }
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
   return facts;
@@ -92,10 +94,17 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
   return inStates;
 }
 
+/** A mapping read is declined on NULL only if every NULL test of it hands the NULL back as a failure. */
+function noteNullBranch(facts: FunctionFacts, readAt: readonly number[], declines: boolean): void {
+  for (const site of facts.sites) {
+    if (site.kind === 'mapping-read' && readAt.includes(site.start)) site.nullDeclines = (site.nullDeclines ?? true) && declines;
+  }
+}
+
 function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined,
-  isCondition: boolean, walksUserMapping: boolean): void {
+  isCondition: boolean, walksUserMapping: boolean): Evaluator {
   const ev = new Evaluator(state, unit, model, summaries, rec, walksUserMapping);
-  if (isCondition) { ev.evalCondition(ast); return; }
+  if (isCondition) { ev.evalCondition(ast); return ev; }
   switch (ast.type) {
     case 'declaration':
       for (const d of ast.namedChildren) {
@@ -108,15 +117,16 @@ function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: Mode
           if (name) ev.forget(name);
         }
       }
-      return;
+      return ev;
     case 'return_statement': {
       const value = ast.namedChildren.find((c) => c.type !== 'comment');
       const f = value ? ev.eval(value) : undefined;
       ev.escapes(f, 'return');
       if (rec && f) rec.facts.returnFact = joinFacts(rec.facts.returnFact, f);
-      return;
+      return ev;
     }
     default:
       ev.eval(ast);
+      return ev;
   }
 }

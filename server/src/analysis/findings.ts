@@ -100,7 +100,7 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
       const use = opts.use ?? decisiveUse(site.uses);
       const benign = BENIGN_USES.has(use);
       if (benign && !options.showBenign) return;
-      const confidence: Confidence = opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high';
+      const confidence: Confidence = opts.confidence ?? (opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high');
       if (options.minConfidence === 'high' && confidence === 'race') return;
       const debugOnly = site.exposure.debugOnly;
       const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence === 'race' ? raceText : undefined, debugOnly);

@@ -236,8 +236,15 @@ export function enterNoFsdaxContext(state: State): void {
 }
 
 function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
-  const shareSafe = spec.shareSafeEras.includes(model.era);
-  updateFact(state, subject, shareSafe ? { guaranteed: true, mayBeShared: false } : { guaranteed: true });
+  if (spec.shareSafeEras.includes(model.era)) updateFact(state, subject, { guaranteed: true, mayBeShared: false });
+  // The lock refused a shared folio, but it is one file's lock: another file's fault can share the folio after it.
+  else if (model.refusesShared.has(spec.acquire)) updateWith(state, subject, (f) => ({ ...f, guaranteed: true, ...sharedOnlyByRace(f) }));
+  else updateFact(state, subject, { guaranteed: true });
+}
+
+/** Shared here only if something made it shared since a test that saw one owner. */
+function sharedOnlyByRace(f: Fact): Partial<Fact> {
+  return f.mayBeShared ? { sharedNeedsRace: true } : {};
 }
 
 function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model: ModelIndex): void {
@@ -254,8 +261,14 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
     if (value.nullForFsdax) exclude(state, key);
     state.vars.delete(key);
   }
-  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
-  if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
-    updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });
+  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping was one owner's when it was read. The value
+  // tested stays non-NULL; a fresh read of the folio's mapping later sees NULL only if another file's fault
+  // shared the folio in between (check, then re-read: a race).
+  if (!model.sharedMappingIsNull) return;
+  if (subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
+    updateWith(state, subjectKey(fieldReceiver(subject)!, model), (f) => ({ ...f, ...sharedOnlyByRace(f) }));
+  } else if (value?.kind === 'mapping') {
+    state.vars.set(key, { ...value, mayBeShared: false });
+    for (const [k, f] of state.vars) if (f.kind === 'page' && sameOrigins(f, value)) state.vars.set(k, { ...f, ...sharedOnlyByRace(f) });
   }
 }

@@ -37,6 +37,8 @@ export interface FunctionFacts {
   derefParams: Map<number, string>;
   /** Params (index kind) this function or its callees feed to an index sink. */
   sinkParams: Map<number, string>;
+  /** Params (page kind) this function or its callees use as one particular page (model `namesPage`). */
+  identityParams: Map<number, string>;
   /** Per callee name: what every call to it here has ruled out ('all' by a context guard, or page-table levels by devmap checks). */
   callContexts: Map<string, Set<string>>;
   /** Page-table levels this function takes pages from itself (so its callers' context matters). */
@@ -50,6 +52,7 @@ export interface CalleeSummary {
   returnFact?: Fact;
   derefParams: ReadonlyMap<number, string>;
   sinkParams: ReadonlyMap<number, string>;
+  identityParams: ReadonlyMap<number, string>;
 }
 
 export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;

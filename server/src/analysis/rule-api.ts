@@ -34,6 +34,8 @@ export interface ReportOptions {
   use?: UseKind;
   /** The hazard reported needs a concurrent event (a truncate-race message). */
   needsRace?: boolean;
+  /** The confidence whatever the path's sharing needs (a hazard that does not depend on sharing: `high`). */
+  confidence?: Confidence;
   /** A scenario that shows this hazard better than the rule's own (meta.explanation). */
   explanation?: string;
 }

@@ -59,7 +59,9 @@ export function eventLabel(e: SimEvent): string {
     case 'truncate': return `truncate ${e.file}`;
     case 'evict': return `evict inode ${e.file}`;
     case 'mf-notify': return 'memory failure via fs notify';
-    case 'mf-generic': return 'memory failure, generic fallback';
+    case 'mf-generic': return e.page ? `memory failure on page ${e.page}, generic fallback` : 'memory failure, generic fallback';
+    case 'map-pmd': return `map ${e.file}@${e.offset} with one PMD`;
+    case 'map-window': return `${e.process} maps page ${e.page} only`;
     case 'read': return `${e.reader} reads ${e.field === 'both' ? 'mapping+index' : e.field}`;
     case 'use': return `${e.reader} uses what it read`;
     case 'anon-test': return `${e.reader}: folio_test_anon`;
