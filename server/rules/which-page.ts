@@ -11,9 +11,10 @@ export default defineRule({
     severity: 'warning',
     description: 'a large folio\'s head page or head offset used where the code meant one particular page of it',
     explanation: 'which-page',
-    advice: 'Keep the page you started from: `page = pfn_to_page(pfn)` and `folio = page_folio(page)`, then pass `page` where one page is meant and use `page_pgoff(folio, page)`, not `folio->index`, for its offset.',
+    advice: 'Keep the page you started from: `page = pfn_to_page(pfn)` and `folio = page_folio(page)`, then pass `page` where one page is meant and use `page_pgoff(folio, page)`, not `folio->index`, for its offset. From an entry lookup, step from its first page to the one at the index (`folio_page(page_folio(page), index - folio->index)`).',
     messages: {
       headPage: '{{expr}} is the head page of a possibly large FS-DAX folio ({{era}}), used where one page of it is meant ({{how}}); page from {{source}}',
+      entryHead: '{{expr}} gives the first page of the DAX entry (a PMD entry\'s first page), used where the page at that index is meant ({{how}})',
       headOffset: '{{expr}} is the head\'s offset of a possibly large FS-DAX folio ({{era}}), used as the offset of one page of it; page from {{source}}',
     },
   },
@@ -21,7 +22,7 @@ export default defineRule({
     // Which page is meant does not depend on sharing: a race elsewhere on the path does not make this one.
     for (const site of ctx.sites('head-page')) {
       const uses = site.uses ?? [];
-      if (uses.includes('identity')) ctx.report(site, 'headPage', { use: 'identity', confidence: 'high', data: { how: site.identityBy ?? 'as that page' } });
+      if (uses.includes('identity')) ctx.report(site, site.helper ? 'entryHead' : 'headPage', { use: 'identity', confidence: 'high', data: { how: site.identityBy ?? 'as that page' } });
     }
     for (const site of ctx.sites('index-read', 'index-helper')) {
       if (site.headOffset && (site.uses ?? []).includes('offset')) ctx.report(site, 'headOffset', { use: 'offset', confidence: 'high' });

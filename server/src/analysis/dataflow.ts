@@ -23,12 +23,18 @@ export interface PreparedFunction {
   cfg: Cfg;
   /** Page-table sources count only where a user mapping is walked (kernel page tables never map FS-DAX). */
   walksUserMapping: boolean;
+  /** Filesystem-owned code: its params and sources carry no maybe-FS-DAX value; only entry lookups' pages are followed. */
+  ownerContext?: boolean;
 }
 
 export function prepareFunction(unit: FunctionUnit, model: ModelIndex): PreparedFunction | undefined {
   const body = unit.node.childForFieldName('body');
-  if (!body || model.ownerContexts.has(unit.name)) return undefined;
-  return { body, cfg: buildCfg(body), walksUserMapping: model.userMappingContext.test(body.text) };
+  if (!body) return undefined;
+  // Filesystem-owned code reads its pages under the filesystem's guarantee: nothing in it is analysed,
+  // except which page an entry lookup hands back (that is not a matter of guarantees).
+  const ownerContext = model.ownerContexts.has(unit.name);
+  if (ownerContext && ![...model.headOutProducers].some((p) => body.text.includes(`${p}(`))) return undefined;
+  return { body, cfg: buildCfg(body), walksUserMapping: model.userMappingContext.test(body.text), ...(ownerContext ? { ownerContext } : {}) };
 }
 
 export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup,
@@ -36,7 +42,8 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
   const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
   if (!prepared) return facts;
   const { body, cfg, walksUserMapping } = prepared;
-  const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries, walksUserMapping);
+  const init = prepared.ownerContext ? emptyState(new Map(), true) : initialState(unit, model, body);
+  const inStates = solve(cfg, init, unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
   // Record in source order, so a read is recorded before the deref that is charged to it.
   const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);

@@ -88,7 +88,7 @@ export class Evaluator {
    * another value, a compare (a recheck when that value is an earlier read of the same page's field).
    */
   evalCondition(node: SyntaxNode): void {
-    const c = stripNot(node).test;
+    const { test: c, negated } = stripNot(node);
     if (c.type === 'comma_expression') {
       // An iterator macro's arguments (the preprocessor spells `foo_foreach(a, b) {` as a while loop):
       // what the macro does with them is unknown, so each one escapes.
@@ -107,14 +107,15 @@ export class Evaluator {
       if (l) this.useValue(l, isNull(right) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
       if (r) this.useValue(r, isNull(left) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
       const tested = isNull(right) ? l : isNull(left) ? r : undefined;
-      if (tested) this.noteNullTest(tested, op === '==');
+      if (tested) this.noteNullTest(tested, (op === '==') !== negated);
       return;
     }
     const f = this.eval(c);
-    if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, false); }
+    if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, negated); }
     else if (f) this.useValue(f, 'escape', c.text);
   }
 
+  /** `nullWhen`: the truth value of the whole condition (its `!`s and wrappers included) when the value is NULL. */
   private noteNullTest(f: Fact, nullWhen: boolean): void {
     if (f.kind === 'mapping' && f.readAt) this.nullTests.push({ readAt: f.readAt, nullWhen });
   }
@@ -257,7 +258,11 @@ export class Evaluator {
     if (source) return this.whichPage(node, name, args, this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns, source.referenced));
     const producer = m.cleanProducers.get(name);
     if (producer) {
-      if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
+      const out = producer.pageOutArg !== undefined && args[producer.pageOutArg] ? subjectKey(args[producer.pageOutArg], m) : undefined;
+      // The filesystem's own page, locked: single-owner for the caller, and no maybe-FS-DAX value any more,
+      // unless it is the entry's first page where the page at an index was asked for (which page it names matters).
+      if (out && m.headOutProducers.has(name)) this.state.vars.set(out, this.entryHead(node, name));
+      else exclude(this.state, out);
       return undefined;
     }
     const referenced = m.returnsReferenced.get(name);
@@ -356,6 +361,14 @@ export class Evaluator {
     const isHead = nth < 0 || ['0', '0UL'].includes(unwrap(args[nth] ?? node).text);
     if (!isHead) return f.pageOf === 'containing' || f.pageOf === 'whole' ? { ...f, pageOf: undefined, readAt: undefined } : f;
     return f.pageOf === 'containing' ? this.headOf(node, f) : f;
+  }
+
+  /** The first page of the DAX entry a lookup locked, standing where the page at the index it was asked for is meant. */
+  private entryHead(node: SyntaxNode, name: string): Fact {
+    const origin: ConcreteOrigin = { sourceId: 'entry-lock', steps: [step(this.unit, node, `${name}() writes the first page of the entry it locked (a PMD entry's first page)`)] };
+    const fact: Fact = { kind: 'page', origins: [{ concrete: origin }], mayBeShared: false, mayBeSingleOwner: true, guaranteed: true };
+    this.site('head-page', node, fact, name);
+    return { ...fact, pageOf: 'head', readAt: [node.startIndex] };
   }
 
   /** The head page (or pfn) of a folio that contains one particular page: a `head-page` site, charged with what the head is used for. */

@@ -81,7 +81,8 @@ export class ProgramAnalyzer {
   analyses = 0;
 
   constructor(private readonly files: ProgramFiles, private readonly model: ModelIndex) {
-    const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
+    // Lookups whose out-page matters (an entry's first page) seed the analysis like sources.
+    const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys(), ...model.headOutProducers];
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
     // A released tree must not stay alive through a cached CFG.
     files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });

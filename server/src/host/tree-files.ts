@@ -130,20 +130,34 @@ export function toRelative(root: string, abs: string): string {
 }
 
 /**
- * The arch/ directories whose kernels can have FS-DAX pages: FS_DAX needs ZONE_DEVICE, which
- * (up to at least 6.14) depends on ARCH_HAS_PTE_DEVMAP, selected by x86_64, arm64, powerpc
- * book3s64, riscv64 and loongarch in 6.12. Read from the tree; undefined (every architecture)
- * when the tree does not say, as in trees where ZONE_DEVICE no longer depends on it.
+ * The arch/ directories whose kernels can have FS-DAX pages: FS_DAX needs ZONE_DEVICE, and
+ * ZONE_DEVICE needs symbols only architectures provide: up to 6.14 ARCH_HAS_PTE_DEVMAP (selected by
+ * x86_64, arm64, powerpc book3s64, riscv64 and loongarch in 6.12); in every era MEMORY_HOTPLUG
+ * (which needs ARCH_ENABLE_MEMORY_HOTPLUG) and SPARSEMEM_VMEMMAP (SPARSEMEM_VMEMMAP_ENABLE). Read
+ * from the tree's Kconfig, one level of `depends on` deep: an architecture qualifies when its
+ * Kconfig selects (or defines) every such symbol. Undefined (every architecture) when the tree
+ * does not say.
  */
 export function detectFsdaxArchitectures(root: string): string[] | undefined {
   let mmKconfig: string;
   try { mmKconfig = fs.readFileSync(path.join(root, 'mm', 'Kconfig'), 'latin1'); } catch { return undefined; }
-  const zoneDevice = /^config ZONE_DEVICE\n((?:[ \t].*\n|\n)*)/m.exec(mmKconfig)?.[1] ?? '';
-  if (!/^\s*depends on ARCH_HAS_PTE_DEVMAP\b/m.test(zoneDevice)) return undefined;
+  const dependsOf = (symbol: string): string[] => {
+    const body = new RegExp(`^(?:menu)?config ${symbol}\n((?:[ \t].*\n|\n)*)`, 'm').exec(mmKconfig)?.[1] ?? '';
+    return [...body.matchAll(/^\s*depends on (.*)$/gm)].flatMap((m) => m[1].split(/&&/).map((x) => x.trim())).filter((x) => /^[A-Z0-9_]+$/.test(x));
+  };
+  const providedByArch = (symbol: string) => /^ARCH_|_ENABLE$/.test(symbol);
+  const required = new Set<string>();
+  for (const dep of dependsOf('ZONE_DEVICE')) {
+    if (providedByArch(dep)) required.add(dep);
+    else for (const inner of dependsOf(dep)) if (providedByArch(inner)) required.add(inner);
+  }
+  if (required.size === 0) return undefined;
   let arches: string[];
   try { arches = fs.readdirSync(path.join(root, 'arch')).sort(); } catch { return undefined; }
   return arches.filter((a) => {
-    try { return /^\s*select ARCH_HAS_PTE_DEVMAP\b/m.test(fs.readFileSync(path.join(root, 'arch', a, 'Kconfig'), 'latin1')); } catch { return false; }
+    let kconfig: string;
+    try { kconfig = fs.readFileSync(path.join(root, 'arch', a, 'Kconfig'), 'latin1'); } catch { return false; }
+    return [...required].every((sym) => new RegExp(`^\\s*(?:select|config) ${sym}\\b`, 'm').test(kconfig));
   });
 }
 

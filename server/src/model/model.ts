@@ -69,6 +69,8 @@ export interface ModelIndex {
   readonly containingFolio: ReadonlySet<string>;
   /** Lookups returning a page or folio meant as a whole (its head is the page meant). */
   readonly wholeFolio: ReadonlySet<string>;
+  /** Clean producers whose out-page is the first page of the entry found, not the page at the index asked for. */
+  readonly headOutProducers: ReadonlySet<string>;
   /** Calls returning a folio's head page or pfn -> the argument that must be the literal 0 (-1: none). */
   readonly headOfFolio: ReadonlyMap<string, number>;
   /** Calls that need one particular page in an argument -> that argument. */
@@ -218,6 +220,7 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     largeFolios: (model.pageIdentity?.largeFolios ?? []).some(holds),
     containingFolio: new Set(model.pageIdentity?.containingFolio ?? []),
     wholeFolio: new Set(model.pageIdentity?.wholeFolio ?? []),
+    headOutProducers: new Set(model.cleanProducers.calls.filter(inEra(era)).filter((c) => c.pageOutHead && holds(c.pageOutHead)).map((c) => c.name)),
     headOfFolio: new Map((model.pageIdentity?.headOfFolio ?? []).map((h) => [h.call, h.nthArg ?? -1] as const)),
     namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,

@@ -94,6 +94,8 @@ export interface CleanProducerSpec {
   guardsArg?: number;
   /** The page written through this out-argument is the filesystem's own, locked. */
   pageOutArg?: number;
+  /** Where the page written through `pageOutArg` is the first page of a (possibly PMD-sized) entry, not the page at the index asked for. */
+  pageOutHead?: FactScope;
   description?: string;
 }
 
