@@ -21,6 +21,8 @@ export default defineRule({
       // A dereferenced read is fsdax/mapping-deref's, unless the code masked the value with
       // PAGE_MAPPING_FLAGS first (it then decodes the marker, often as "anon": still a read to report).
       if (site.derefBy && !site.decoded) continue;
+      // A lookup's answer (folio_mapping() where NULL means shared) is read for its NULL, which is fsdax/null-mapping's.
+      if (site.helper) continue;
       const { mayBeShared, guaranteed } = site.exposure;
       const uses = site.uses ?? [];
       // 6.15+: a NULL test of a maybe-shared folio's mapping is fsdax/null-mapping's; a re-read that only

@@ -9,7 +9,7 @@ import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
 import { nullBranchDeclines } from './null-branch';
 import { Fact, joinFacts, Origin, ValueKind } from './facts';
-import { cloneState, emptyState, joinStates, refine, State, statesEqual } from './flow-state';
+import { cloneState, emptyState, joinStates, refine, refineCase, State, statesEqual } from './flow-state';
 import { Evaluator, Recorder } from './evaluate';
 import type { FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import type { FunctionUnit } from './functions';
@@ -87,7 +87,8 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
     const state = cloneState(inStates[id]!);
     if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition', walksUserMapping);
     for (const edge of node.succ) {
-      const out = edge.when === undefined ? state : refine(cloneState(state), node.ast!, edge.when, model);
+      const out = edge.when !== undefined ? refine(cloneState(state), node.ast!, edge.when, model)
+        : edge.caseValue !== undefined || edge.notCases ? refineCase(cloneState(state), node.ast, edge) : state;
       if (!out) continue; // a kernel fact decides this condition the other way
       const prev = inStates[edge.to];
       const next = prev ? joinStates(prev, out) : out;

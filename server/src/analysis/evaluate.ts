@@ -11,6 +11,7 @@ import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
+import { constantText, forgetValue, knowledgeBelow, type ParamValueTest } from './value-tests';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
@@ -54,6 +55,7 @@ export class Evaluator {
     this.state.locks.delete(key);
     this.state.nonNullProves.delete(key);
     this.state.consts.delete(key);
+    forgetValue(this.state.valueTruths, key);
   }
 
   assign(key: string, value: SyntaxNode | null): void {
@@ -178,7 +180,10 @@ export class Evaluator {
       case 'unary_expression': {
         const arg = node.childForFieldName('argument');
         const f = arg ? this.eval(arg) : undefined;
-        return node.child(0)?.type === '!' ? undefined : f;
+        if (node.child(0)?.type !== '!') return f;
+        // `!mapping` as a value (`unmapped = !folio_raw_mapping(folio)`): a NULL test whose answer is kept, not a branch that declines.
+        if (f?.kind === 'mapping') this.useValue(f, 'null-test', node.text);
+        return undefined;
       }
       case 'sizeof_expression':
       case 'string_literal':
@@ -307,7 +312,13 @@ export class Evaluator {
       return undefined;
     }
     if (m.anonVmaDerefCalls.has(name)) for (const f of argFacts) if (f?.kind === 'anon_vma') this.useValue(f, 'deref', node.text);
-    if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
+    const owner = m.singleOwnerTests.get(name);
+    if (owner?.singleOwnerWhen === true && m.sharedMappingIsNull && argFacts[owner.arg]?.kind === 'page') {
+      // Where a shared folio's mapping is NULL, a lookup that answers the mapping (NULL for a shared folio) is a read of it.
+      this.site('mapping-read', node, argFacts[owner.arg]!, name);
+      return { ...withKind(argFacts[owner.arg]!, 'mapping'), readAt: [node.startIndex], pageOf: undefined };
+    }
+    if (m.guards.has(name) || m.contextGuards.has(name) || owner) return undefined;
     const summary = this.summaries(name, this.unit.file);
     argFacts.forEach((f, i) => {
       const identity = f?.kind === 'page' ? summary?.identityParams.get(i) : undefined;
@@ -332,10 +343,16 @@ export class Evaluator {
       if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0 || scalarParam(f)))) {
         const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
         const excludedParams = this.excludedParams();
+        const paramConds = this.paramConds();
+        const argConds = args.map((a) => this.argConds(a));
+        const argParams = args.map((a) => this.ownParam(a));
         this.rec.facts.calls.push({
           callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,
           ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}),
           ...(argFlags.some((f) => f) ? { argFlags } : {}),
+          ...(paramConds.length > 0 ? { paramConds } : {}),
+          ...(argConds.some((c) => c) ? { argConds } : {}),
+          ...(argParams.some((p) => p !== undefined) ? { argParams } : {}),
           ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
           ...(excludedParams.length > 0 ? { excludedParams } : {}),
         });
@@ -466,6 +483,7 @@ export class Evaluator {
       return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
     });
     const excludedParams = this.excludedParams();
+    const paramConds = this.paramConds();
     const shortCircuit = flagsTestedBefore(node);
     const paramFlags: ParamFlags[] = this.unit.params.flatMap((p, param) => {
       const tested = this.state.flagTruths.get(p.name);
@@ -487,6 +505,7 @@ export class Evaluator {
       ...(paramTruths.length > 0 ? { paramTruths } : {}),
       ...(excludedParams.length > 0 ? { excludedParams } : {}),
       ...(paramFlags.length > 0 ? { paramFlags } : {}),
+      ...(paramConds.length > 0 ? { paramConds } : {}),
       ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
     });
   }
@@ -494,6 +513,29 @@ export class Evaluator {
   private markSite(node: SyntaxNode, kind: RawSiteKind, change: Partial<RawSite>): void {
     const site = this.rec?.facts.sites.find((s) => s.start === node.startIndex && s.kind === kind);
     if (site) Object.assign(site, change);
+  }
+
+  /** What this path knows of the function's own (never assigned) params and their fields, compared with constants. */
+  private paramConds(): ParamValueTest[] {
+    if (this.state.valueTruths.size === 0) return [];
+    return this.unit.params.flatMap((p, param) => (!p.name || this.reassigned(p.name) ? [] : knowledgeBelow(this.state.valueTruths, p.name).map((k) => ({ param, ...k }))));
+  }
+
+  /** What this path knows of an argument's value: a constant, or what was compared of the variable and its fields. */
+  private argConds(arg: SyntaxNode): ReturnType<typeof knowledgeBelow> | undefined {
+    const constant = constantText(arg);
+    if (constant) return [{ path: '', eq: constant, ne: [] }];
+    const key = lvalueKey(unwrap(arg));
+    const known = key ? knowledgeBelow(this.state.valueTruths, key) : [];
+    return known.length > 0 ? known : undefined;
+  }
+
+  /** The param an argument is, when the function never assigns it (so what a callee needs of it is needed of the param). */
+  private ownParam(arg: SyntaxNode): number | undefined {
+    const n = unwrap(arg);
+    if (n.type !== 'identifier') return undefined;
+    const i = this.unit.params.findIndex((p) => p.name === n.text);
+    return i >= 0 && !this.reassigned(n.text) ? i : undefined;
   }
 
   /** Page params proven not FS-DAX on every path here. */

@@ -2,6 +2,7 @@
 // is used in a way a rule may care about.
 import type { Fact } from './facts';
 import type { SiteKind } from '../model/types';
+import type { ParamValueTest } from './value-tests';
 
 /** `head-page`: a large folio's head page or pfn taken where the code started from one page of it (PageOf `head`). */
 export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read' | 'head-page';
@@ -66,6 +67,8 @@ export interface RawSite {
    * A caller that passes the same page as another of these params (folio and its page) cannot reach the site with it.
    */
   excludedParams?: number[];
+  /** Params (and fields below them) compared with named constants on every path to the site (`switch (f->type) case A:`). */
+  paramConds?: ParamValueTest[];
   /** Flag bits of params known on every path to the site, or needed by its helper (`gup_must_unshare` needs FOLL_PIN without FOLL_WRITE). */
   paramFlags?: ParamFlags[];
   /** Uses of the value read here, as far as this function (and its callees' summaries) show them. */
