@@ -161,6 +161,11 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
     },
   },
   {
+    keys: ['nullMappingHarmless'], title: 'NULL mappings that change nothing',
+    intro: 'Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does: their NULL test is not fsdax/null-mapping.',
+    rows: (m) => specs(isEntry(m.nullMappingHarmless) ? m.nullMappingHarmless.functions : []).map((s) => row(String(s.function), ['NULL mapping: same effect for FS-DAX'], s, ['function'])),
+  },
+  {
     keys: ['references'], title: 'References', intro: 'Calls that take a page reference: a lifetime guarantee (the layout break waits), not share-safety.',
     rows: (m) => {
       const r = isEntry(m.references) ? m.references : {};

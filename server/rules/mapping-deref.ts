@@ -19,10 +19,15 @@ export default defineRule({
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {
-      if (!site.derefBy || site.decoded) continue; // masked first: the deref runs on the not-marker path
+      if (site.decoded || !(site.derefBy || site.derefNotShared)) continue; // masked first: the deref runs on the not-marker path
       // 6.15+: a NULL-tested read is dereferenced past the test, where it is a single owner's mapping;
       // the NULL branch (the shared folio) is fsdax/null-mapping's.
       if (!ctx.hasSentinel && (site.uses ?? []).includes('null-test') && site.exposure.mayBeShared) continue;
+      // Dereferenced only where a test proved the value is not the shared encoding: a stale mapping at worst.
+      if (!site.derefBy) {
+        if (!site.exposure.guaranteed) ctx.report(site, 'useAfterFree', { use: 'deref', needsRace: true, data: { deref: `\`${site.derefNotShared}\`` } });
+        continue;
+      }
       const { mayBeShared, guaranteed } = site.exposure;
       const data = { deref: `\`${site.derefBy}\`` };
       if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', use: 'deref', data });

@@ -20,7 +20,7 @@ export default defineRule({
     for (const site of ctx.sites('mapping-read')) {
       // A dereferenced read is fsdax/mapping-deref's, unless the code masked the value with
       // PAGE_MAPPING_FLAGS first (it then decodes the marker, often as "anon": still a read to report).
-      if (site.derefBy && !site.decoded) continue;
+      if ((site.derefBy || site.derefNotShared) && !site.decoded) continue;
       // A lookup's answer (folio_mapping() where NULL means shared) is read for its NULL, which is fsdax/null-mapping's.
       if (site.helper) continue;
       const { mayBeShared, guaranteed } = site.exposure;

@@ -51,7 +51,8 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
     const state = inStates[node.id];
     if (!state || !node.ast) continue;
     const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
-    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, nullBranchDeclines(cfg, node.id, t.nullWhen));
+    // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
+    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen));
   }
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
   return facts;

@@ -161,6 +161,8 @@ export class Evaluator {
         const l = this.eval(node.childForFieldName('left')!);
         const r = this.eval(node.childForFieldName('right')!);
         const op = binaryOperator(node) ?? '';
+        // `swizzled = in_swap(f) || f->mapping`: an operand of || / && is tested for NULL, and the answer kept.
+        if (op === '||' || op === '&&') for (const f of [l, r]) if (f?.kind === 'mapping') this.useValue(f, 'null-test', node.text);
         const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
         if (op === '&' && mapping && this.model.sentinelMask.test(node.text)) this.useValue(mapping, 'decode', node.text);
         return ARITHMETIC.has(op) ? l ?? r : undefined;
@@ -415,7 +417,11 @@ export class Evaluator {
     for (const at of f.readAt ?? []) {
       const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper' || s.kind === 'anon-vma' || s.kind === 'head-page'));
       if (!site) continue;
-      if (use === 'deref' && !site.derefBy) site.derefBy = how;
+      // A value a test on this path proved is not the shared encoding (the anon test that the marker would have
+      // passed took its other branch; a NULL test in 6.15+) is dereferenced as a real mapping, stale at worst.
+      const provenNotShared = !f.mayBeShared && site.fact.mayBeShared;
+      if (use === 'deref' && !provenNotShared && !site.derefBy) site.derefBy = how;
+      if (use === 'deref' && provenNotShared && !site.derefNotShared) site.derefNotShared = how;
       if (use === 'sink' && !site.sink) site.sink = how;
       if (use === 'identity' && !site.identityBy) site.identityBy = how;
       if (use === 'decode') site.decoded = true;

@@ -241,7 +241,12 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   if (marker !== undefined && args[marker]) {
     const key = subjectKey(args[marker], model);
     if (truth) updateFact(state, key, { mayBeSingleOwner: false, anonTested: true });
-    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
+    else {
+      updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
+      // A mapping read from the page before the test was not the marker: the marker would have made the test true.
+      const page = key ? state.vars.get(key) : undefined;
+      if (page) for (const [k, f] of state.vars) if (f.kind === 'mapping' && sameOrigins(f, page)) state.vars.set(k, { ...f, mayBeShared: false });
+    }
     for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
   }
   const lock = model.guaranteeByAcquire.get(name);

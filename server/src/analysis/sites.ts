@@ -54,6 +54,8 @@ export interface RawSite {
   sink?: string;
   /** For mapping reads: the first place the value is used as an address_space pointer; for anon_vma lookups: where the result is dereferenced with no NULL test before. */
   derefBy?: string;
+  /** For mapping reads: a dereference of the value only where a test proved it is not the shared encoding (a stale mapping at worst). */
+  derefNotShared?: string;
   /** The read value is masked with PAGE_MAPPING_FLAGS (or similar): the code decodes the shared marker itself. */
   decoded?: boolean;
   /**
@@ -82,7 +84,8 @@ export interface RawSite {
   /**
    * For NULL-tested mapping reads: every NULL test of it hands the NULL back to the caller as a
    * failure (the branch only returns an errno, NULL, false or 0 that the other branch does not):
-   * the code declines rather than acting on "gone".
+   * the code declines rather than acting on "gone". Also set where the model says the NULL branch does for an
+   * FS-DAX folio what the other one does (nullMappingHarmless).
    */
   nullDeclines?: boolean;
 }

@@ -73,6 +73,8 @@ export interface ModelIndex {
   readonly headOutProducers: ReadonlySet<string>;
   /** Calls returning a folio's head page or pfn -> the argument that must be the literal 0 (-1: none). */
   readonly headOfFolio: ReadonlyMap<string, number>;
+  /** Functions whose NULL test of a mapping changes nothing for an FS-DAX folio. */
+  readonly nullMappingHarmless: ReadonlySet<string>;
   /** Calls that need one particular page in an argument -> that argument. */
   readonly namesPage: ReadonlyMap<string, number>;
   /** What a `race` finding needs in this era, for its message. */
@@ -89,7 +91,7 @@ const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
   ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
 ];
-const OBJECT_KEYS = ['pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
+const OBJECT_KEYS = ['nullMappingHarmless', 'pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
   'encodingAwareHelpers', 'references', 'sentinelMasks', 'flagGuards', 'returnFacts', 'debugOnly'];
 
 /**
@@ -222,6 +224,7 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     wholeFolio: new Set(model.pageIdentity?.wholeFolio ?? []),
     headOutProducers: new Set(model.cleanProducers.calls.filter(inEra(era)).filter((c) => c.pageOutHead && holds(c.pageOutHead)).map((c) => c.name)),
     headOfFolio: new Map((model.pageIdentity?.headOfFolio ?? []).map((h) => [h.call, h.nthArg ?? -1] as const)),
+    nullMappingHarmless: new Set((model.nullMappingHarmless?.functions ?? []).filter(holds).map((f) => f.function)),
     namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),

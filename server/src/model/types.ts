@@ -206,4 +206,6 @@ export interface FsdaxModel {
   debugOnly: DebugOnlySpec;
   raceMechanisms: RaceMechanismSpec[];
   pageIdentity?: PageIdentitySpec;
+  /** Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does. */
+  nullMappingHarmless?: { functions: Array<{ function: string } & FactScope> };
 }
