@@ -2,8 +2,9 @@
 // Real VS Code end-to-end test, offline (../shared/docs/vscode-e2e.md): packages the
 // VSIX, installs it into code-server, opens a copy of a kernel-like fixture tree in
 // headless Chromium and runs test/e2e/suite inside the extension host. Prints one
-// closing line `e2e-result {"passed":N,"failed":N,"skipped":bool}` for test/run-all.js.
-// A missing prerequisite skips locally but FAILS under CI=true.
+// closing line `e2e-result {"passed":N,"failed":N,"skipped":bool,"reason"?:string}` for test/run-all.js.
+// It installs nothing: a missing prerequisite (set up once by `bash scripts/setup-e2e.sh`)
+// skips locally, naming it, but FAILS under CI=true.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,14 +26,12 @@ const isCI = process.env.CI === 'true';
 
 const log = (m) => console.log(`e2e: ${m}`);
 const finish = (r) => { console.log(`e2e-result ${JSON.stringify(r)}`); process.exitCode = r.failed > 0 ? 1 : 0; };
+const SETUP = 'bash scripts/setup-e2e.sh';
 
+/** What is missing, as one phrase, or undefined. */
 function prerequisitesMissing() {
-  if (!fs.existsSync(MARKER) || !fs.existsSync(CHROMIUM)) {
-    log(`setting up ${CACHE} with scripts/setup-e2e.sh (one time, ~5 min)`);
-    try { execFileSync('bash', [path.join(REPO, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit' }); } catch (e) { return `setup-e2e.sh failed: ${e.message}`; }
-  }
-  for (const [what, p] of [['e2e cache marker', MARKER], ['Node 24', NODE24], ['code-server', ENTRY], ['chromium', CHROMIUM]]) {
-    if (!fs.existsSync(p)) return `${what} missing (${p})`;
+  for (const [what, p] of [['chromium', CHROMIUM], ['code-server', ENTRY], ['Node 24 for code-server', NODE24], ['playwright-core', path.join(CACHE, 'tools', 'node_modules', 'playwright-core')], ['the e2e setup marker', MARKER]]) {
+    if (!fs.existsSync(p)) return `${what} not set up (${p})`;
   }
   return undefined;
 }
@@ -94,8 +93,8 @@ async function webviewContent(page, heading) {
 async function main() {
   const missing = prerequisitesMissing();
   if (missing) {
-    log(`${isCI ? 'FAIL' : 'skipped'}: ${missing}`);
-    return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI });
+    log(`${isCI ? 'FAIL' : 'skipped'}: ${missing}; run ${SETUP} once`);
+    return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI, reason: `${missing} (${SETUP})` });
   }
   const T = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-e2e-'));
   // FSDAX_AUDIT_NO_CACHE: '' because the mocha suites of `npm test` turn the cache off in their

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../../server/src/analysis/audit-types';
 import { kernelCacheDir } from '../../scripts/kernel-tree';
+import { requirePrerequisite } from '../prerequisites';
 import { matchTriage, TriageFile } from '../../scripts/triage-lib';
 import { scanForTriage, triagePath } from '../../scripts/triage-report';
 
@@ -36,11 +37,7 @@ describe('whole-tree triage', () => {
     it(`linux-${version}: every shown finding is judged, and no finding judged true is lost`, function () {
       this.timeout(300_000);
       const root = path.join(kernelCacheDir(), `linux-${version}`);
-      if (!fs.existsSync(path.join(root, '.complete'))) {
-        if (process.env.CI === 'true') assert.fail(`kernel ${version} is not cached at ${root}: .ci/run must run npm run fetch-kernel`);
-        console.log(`      (linux-${version} not cached at ${root}; run npm run fetch-kernel to check the triage)`);
-        this.skip();
-      }
+      requirePrerequisite(this, fs.existsSync(path.join(root, '.complete')) ? undefined : `linux-${version} not cached at ${root}`, `npm run fetch-kernel -- ${version}`);
       const file: TriageFile = JSON.parse(fs.readFileSync(triagePath(version, 'json'), 'utf8'));
       const r = matchTriage(scanForTriage(root).findings, file);
       assert.deepStrictEqual(r.unjudged.map((f) => `${f.file}:${f.range.start.line + 1} ${f.fingerprint}`), [], 'findings with no verdict in the triage file');
