@@ -48,7 +48,8 @@ const healthy = (port) => new Promise((resolve) => {
 /**
  * What the suite (test/e2e/suite/driver.js) can ask of the browser page: a screenshot
  * into test/e2e/artifacts/, a real mouse click on the workbench (the way a user opens
- * a diagnostic's link), or the explanation webview's rendered heading and stepper.
+ * a diagnostic's link), the rendered text of an element (what the user reads), or the
+ * explanation webview's rendered heading and stepper.
  * Answers { ok, error?, ... }.
  */
 async function act(page, request) {
@@ -65,6 +66,7 @@ async function act(page, request) {
       return { ok: true };
     }
     if (request.action === 'webview') return { ok: true, ...(await webviewContent(page, request.heading)) };
+    if (request.action === 'text') return { ok: true, text: await locate(request).innerText({ timeout: 10000 }) };
     throw new Error(`unknown action ${request.action}`);
   } catch (e) {
     log(`driver: ${request.action} failed: ${e.message}`);

@@ -9,7 +9,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AuditSession } from '../analysis/audit';
 import type { AuditResult } from '../analysis/audit-types';
 import { analysisKey } from '../analysis/result-cache';
-import { defaultModel } from '../model/model';
+import { defaultModel, indexModel } from '../model/model';
+import type { Era } from '../model/types';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError } from '../host/tree-files';
 import { GitCheckout } from '../host/git';
@@ -28,7 +29,7 @@ import { explanationUrl, TOOL_NAME, toolVersion } from './project';
 import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
 import { DEFAULT_ERA } from '../model/era';
 import { compareProblems, Report } from './report';
-import { allRules } from '../../rules/index';
+import { allRules, ruleMetas } from '../../rules/index';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -144,8 +145,23 @@ function explain(opts: CliOptions, paths: string[], io: CliIo): number {
   const era = root || opts.era !== 'auto' ? detectTreeEra(root ?? '.', opts.era) : { era: DEFAULT_ERA, known: false, evidence: `no kernel tree here; assumed ${DEFAULT_ERA} (use --era)` };
   const text = explainText(opts.explain!, era.era);
   if (!text) throw new UsageError(`nothing to explain for "${opts.explain}": give a rule id (fsdax/index-read) or a scenario id (${scenarioIds().join(', ')})`);
-  io.stdout.write(`era ${era.era} (${era.evidence})\n${explanationUrl(lookupScenarioId(opts.explain!)!, era.era)}\n\n${text.endsWith('\n') ? text : `${text}\n`}`);
+  io.stdout.write(`era ${era.era} (${era.evidence})\n${explanationUrl(lookupScenarioId(opts.explain!)!, era.era)}\n\n${text.endsWith('\n') ? text : `${text}\n`}${raceText(era.era)}${insteadText(opts.explain!)}`);
   return EXIT_OK;
+}
+
+/** What a finding tagged [race] needs in this era (the model's race mechanism). */
+function raceText(era: Era): string {
+  const race = indexModel(defaultModel(), era).raceMechanism;
+  return race ? `\nA finding tagged [race] (${era}) ${race}.\n` : '';
+}
+
+/** How --explain ends: what to do instead, from the rule (or the rules this scenario explains). */
+function insteadText(idOrRuleId: string): string {
+  const scenario = lookupScenarioId(idOrRuleId);
+  const metas = ruleMetas().filter((m) => m.id === idOrRuleId || (!idOrRuleId.includes('/') && m.explanation === scenario));
+  if (metas.length === 0) return '';
+  const lines = metas.map((m) => (metas.length === 1 ? `  ${m.advice}` : `  ${m.id}: ${m.advice}`));
+  return `\nWhat to do instead:\n${lines.join('\n')}\n`;
 }
 
 /** Files parsed between two forced collections on a large scan (trees are native memory: V8 does not count them). */

@@ -63,6 +63,8 @@ export interface ModelIndex {
   readonly crashesOnShared: ReadonlySet<string>;
   /** What a `race` finding needs in this era, for its message. */
   readonly raceMechanism: string | undefined;
+  /** How to keep FS-DAX pages away from code whose page comes from this source (source id, or the entry point's function): a fix line's clause. */
+  ruleOutFor(sourceId: string, entryFunction?: string): string | undefined;
   isHugetlbContext(file: string, fn: string): boolean;
 }
 
@@ -203,6 +205,9 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     debugOnlyConditions: new Map((model.debugOnly?.conditions ?? []).filter(holds).map((c) => [c.test.replace(/\s+/g, ''), c.when] as const)),
     crashesOnShared: new Set(model.guarantees.filter((g) => g.dereferencesSharedMarker && holds(g.dereferencesSharedMarker)).map((g) => g.acquire)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
+    ruleOutFor: (sourceId, entryFunction) => (sourceId === 'entry-point'
+      ? model.entryPoints.find((e) => e.function === entryFunction)?.ruleOut
+      : model.sources.find((s) => s.id === sourceId)?.ruleOut),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

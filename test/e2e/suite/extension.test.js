@@ -64,12 +64,38 @@ describe('fsdax-audit in VS Code', () => {
     assert.deepStrictEqual(find(path.join(home, 'cache'), 4), [], 'nothing under XDG_CACHE_HOME');
   });
 
-  it('hovers the flagged read with the era and what to do instead', async () => {
+  it('hovers the flagged read: headline and fix first, then the path, the explanation link and the details', async () => {
+    const mapping = ours(uri).find((d) => d.code.value === 'fsdax/mapping-read');
+    assert.ok(mapping.message.length <= 100, mapping.message);
+    // Problems: one related row per call level, in short phrases.
+    assert.deepStrictEqual(mapping.relatedInformation.map((r) => r.message), ['memory_failure(pfn): any pfn, pmem included → report_owner()']);
+    // The server's hover opens with the headline; VS Code shows the diagnostic's message at the top
+    // of the same hover, so the client drops that paragraph and the rest follows it.
     const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(5, 30));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-    assert.match(text, /fsdax\/mapping-read/);
+    const paragraphs = text.split('\n\n');
+    assert.match(paragraphs[0], /^\*\*Fix:\*\* take \{mapping, index\} from the filesystem/, text);
+    assert.match(paragraphs[1], /^\*\*Path:\*\* \[memory_failure\(\)\]\(file:.*mm\/a\.c#L16,2\) → \[report_owner\(\)\]/);
+    assert.match(paragraphs[2], /^\[Explanation: step through the scenario\]\(command:fsdaxAudit\.showExplanation/);
+    assert.strictEqual(text.split(mapping.message).length, 1, 'the headline is not repeated');
     assert.match(text, /Era 6\.2-6\.14/);
-    assert.match(text, /Instead:/);
+    // What the user reads: the hover as rendered, headline and fix in its first lines.
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { selection: new vscode.Range(5, 30, 5, 30) });
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await new Promise((r) => setTimeout(r, 1500));
+    const rendered = await askDriver({ action: 'text', selector: '.monaco-hover' });
+    if (rendered.ok) {
+      const lines = rendered.text.split('\n').map((l) => l.trim()).filter(Boolean);
+      // VS Code renders a diagnostic's message as plain text (the backticks stay).
+      const headline = mapping.message;
+      assert.ok(lines[0].startsWith(headline), `the headline first:\n${rendered.text}`);
+      const fix = lines.findIndex((l) => l.startsWith('Fix:'));
+      assert.ok(fix >= 0 && fix <= 4, `the fix in the first lines:\n${rendered.text}`);
+      assert.strictEqual(rendered.text.split(headline).length, 2, `the headline once:\n${rendered.text}`);
+      await askDriver({ action: 'screenshot', name: 'hover.png' });
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('applies the suppression code action and the finding goes away', async () => {
