@@ -12,7 +12,7 @@ import { analysisKey } from '../analysis/result-cache';
 import { defaultModel, indexModel } from '../model/model';
 import type { Era } from '../model/types';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError } from '../host/tree-files';
+import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError, isTreeRoot, surveyTrees } from '../host/tree-files';
 import { GitCheckout } from '../host/git';
 import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
@@ -197,9 +197,34 @@ function rootFor(paths: string[], opts: CliOptions): string {
   return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
 }
 
+/** Loose C files beyond this many (outside any tree) are not a folder to audit file by file. */
+const LOOSE_FILES_MAX = 30000;
+
+/**
+ * A folder that is not one kernel tree (no tree at or above it): say so at once, naming the trees
+ * below it, rather than reading every C file there (a home directory, `/`, a folder of clones).
+ * A small folder of loose C files is audited file by file, as before.
+ */
+function refuseBadRoot(paths: string[], opts: CliOptions, root: string): void {
+  const given = opts.root ?? paths[0] ?? '.';
+  const dir = opts.root ? root : path.resolve(given);
+  if (isTreeRoot(dir) || (!opts.root && findTreeRoot(dir)) || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
+  const survey = surveyTrees(dir);
+  const shown = given === '.' ? `${dir} (the current folder)` : given;
+  if (survey.trees.length > 0) {
+    const names = survey.trees.map((t) => path.relative(dir, t) || t);
+    const list = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+    throw new UsageError(`${shown} is not a kernel tree; it holds ${names.length === 1 ? 'one' : names.length}${survey.complete ? '' : ' or more'}: ${list} (audit one: --root ${path.join(given, names[0])})`);
+  }
+  if (!survey.complete || survey.sourceFiles > LOOSE_FILES_MAX) {
+    throw new UsageError(`${shown} is not a kernel tree (no mm/ and include/linux/ in it or above it) and too big to audit as loose C files; give --root <kernel tree>, or the files to audit`);
+  }
+}
+
 async function run(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
   const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
+  refuseBadRoot(paths, opts, root);
   const treeFound = !!opts.root || !!findTreeRoot(path.resolve(paths[0] ?? '.'));
   // --diff: fail fast outside git or on a bad revision, before reading anything.
   const git = opts.diff ? GitCheckout.around(root) : undefined;
