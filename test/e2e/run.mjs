@@ -67,6 +67,7 @@ async function act(page, request) {
     }
     if (request.action === 'webview') return { ok: true, ...(await webviewContent(page, request.heading)) };
     if (request.action === 'text') return { ok: true, text: await locate(request).innerText({ timeout: 10000 }) };
+    if (request.action === 'webviewPage') return { ok: true, ...(await webviewPage(page, request.contains)) };
     throw new Error(`unknown action ${request.action}`);
   } catch (e) {
     log(`driver: ${request.action} failed: ${e.message}`);
@@ -88,6 +89,22 @@ async function webviewContent(page, heading) {
       if (h1 && h1.includes(heading) && stepper) return { heading: h1.trim(), stepper: stepper.trim() };
     }
     if (Date.now() > deadline) throw new Error(`no webview frame shows "${heading}" with a live stepper`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A webview frame whose text contains `contains` (the extension page's README): its text, and its images as loaded. */
+async function webviewPage(page, contains) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    for (const frame of page.frames().filter((f) => f.url().includes('/webview/browser/pre/'))) {
+      const text = await frame.locator('body').innerText({ timeout: 300 }).catch(() => null);
+      if (!text || !text.includes(contains)) continue;
+      await frame.waitForTimeout(1500);
+      const images = await frame.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0 })));
+      return { text, images };
+    }
+    if (Date.now() > deadline) throw new Error(`no webview frame shows "${contains}"`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -123,7 +140,7 @@ async function main() {
     log('packaging the VSIX');
     const vsix = path.join(T, 'fsdax-audit.vsix');
     execFileSync('npm', ['run', 'bundle', '--silent'], { cwd: REPO, stdio: 'inherit' });
-    execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--readme-path', 'README.vscode.md', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
     const dirs = ['--user-data-dir', `${T}/user-data`, '--extensions-dir', `${T}/extensions`];
     execFileSync(NODE24, [ENTRY, ...dirs, '--install-extension', vsix], { env, stdio: 'inherit' });
 

@@ -98,6 +98,40 @@ describe('fsdax-audit in VS Code', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  // The group (the table of contents) takes contributes.configuration.title. Each setting's own
+  // "Category: Label" VS Code derives from its key alone (settingKeyToDisplayFormat/wordifyKey:
+  // fsdaxAudit.indexCache -> "Fsdax Audit: Index Cache", with a fixed list of acronyms), whatever
+  // the manifest says; only renaming every key would change it.
+  it('lists its settings under "FS-DAX Audit" in the Settings editor', async () => {
+    await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:fsdax-audit.fsdax-audit');
+    await new Promise((r) => setTimeout(r, 2500));
+    const shown = await askDriver({ action: 'text', selector: '.settings-editor' });
+    await askDriver({ action: 'screenshot', name: 'settings.png' });
+    if (shown.ok) {
+      assert.match(shown.text, /^FS-DAX Audit$/m, shown.text);
+      assert.match(shown.text, /^11 Settings Found$/m, shown.text);
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('shows the user-facing README on its extension page', async () => {
+    // Offline, `extension.open` asks the gallery first and fails: open it from the installed list, as a user would.
+    await vscode.commands.executeCommand('workbench.extensions.search', '@installed FS-DAX Audit');
+    await new Promise((r) => setTimeout(r, 2000));
+    const click = await askDriver({ action: 'click', selector: '.extension-list-item', hasText: 'FS-DAX Audit' });
+    if (!click.ok) return;
+    const shown = await askDriver({ action: 'webviewPage', contains: 'Use it on a tree' });
+    if (shown.ok) {
+      await askDriver({ action: 'screenshot', name: 'extension-page.png' });
+      assert.ok(!shown.text.includes('npm test'), 'not the developer README');
+      // VS Code's extension page drops an image path inside the VSIX; vsce points them at the repository (offline: not loaded).
+      assert.match(shown.text, /What it shows/);
+    }
+    assert.ok(shown.ok, shown.error);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.commands.executeCommand('workbench.view.explorer');
+  });
+
   it('applies the suppression code action and the finding goes away', async () => {
     const mapping = ours(uri).find((d) => d.code.value === 'fsdax/mapping-read');
     const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, mapping.range, vscode.CodeActionKind.QuickFix.value);
