@@ -41,12 +41,14 @@ describe('cli bad roots', () => {
     fs.mkdirSync(path.join(home, 'notes'));
     fs.writeFileSync(path.join(home, 'notes', 'x.c'), 'int x;\n');
     assertRefused([home], /is not a kernel tree; it holds one: \.cache\/k\/linux-6\.12 \(audit one: --root .*\/\.cache\/k\/linux-6\.12\)\n$/);
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('a folder too big to be loose C files and holding no tree: exit 2 at once', () => {
     const big = scratchDir();
     for (let i = 0; i < 80; i++) for (let j = 0; j < 70; j++) fs.mkdirSync(path.join(big, `d${i}`, `e${j}`), { recursive: true });
     assertRefused([big], /is not a kernel tree \(no mm\/ and include\/linux\/ in it or above it\) and too big to audit as loose C files; give --root <kernel tree>, or the files to audit\n$/);
+    fs.rmSync(big, { recursive: true, force: true });
   });
 
   it('a small folder of loose C files is still audited file by file', () => {
@@ -66,5 +68,6 @@ describe('cli bad roots', () => {
     assert.strictEqual(all.sourceFiles, 0, 'files inside the trees are not counted');
     const cut = surveyTrees(dir, { folders: 1, ms: 1000 });
     assert.strictEqual(cut.complete, false);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -71,6 +71,7 @@ describe('fsdax-audit-check (kbuild C=1/C=2)', () => {
       assert.ok(total > 0, 'some file has findings');
       // One cold audit, then the kept result: the cache holds entries for this tree.
       assert.ok(fs.readdirSync(cache).some((f) => f.startsWith(`${name}-`)), fs.readdirSync(cache).join(', '));
+      for (const d of [path.dirname(tree), cache]) fs.rmSync(d, { recursive: true, force: true });
     });
   }
 
