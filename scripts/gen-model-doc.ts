@@ -89,13 +89,14 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
         s.returns ? 'returns the page' : '',
         s.referenced ? 'comes with a reference' : '',
         String(s.description ?? ''),
-      ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'referencedIn', 'description']),
+        s.ruleOut !== undefined ? `a finding's fix: ${String(s.ruleOut)}` : '',
+      ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'referencedIn', 'description', 'ruleOut']),
       ...(isEntry(s.referencedIn) ? [row(String(s.id), ['comes with a reference (lifetime, not share-safety)'], s.referencedIn, [])] : []),
     ]),
   },
   {
     keys: ['entryPoints'], title: 'Entry points', intro: 'Functions whose parameter may be an FS-DAX pfn or page whoever calls them.',
-    rows: (m) => specs(m.entryPoints).map((s) => row(String(s.function), [`${String(s.kind)} in arg ${String(s.param)}`, String(s.description ?? '')], s, ['function', 'param', 'kind', 'description'])),
+    rows: (m) => specs(m.entryPoints).map((s) => row(String(s.function), [`${String(s.kind)} in arg ${String(s.param)}`, String(s.description ?? ''), s.ruleOut !== undefined ? `a finding's fix: ${String(s.ruleOut)}` : ''], s, ['function', 'param', 'kind', 'description', 'ruleOut'])),
   },
   {
     keys: ['conversions', 'pfnToPage', 'pageToPfn', 'pfnConversions'], title: 'Conversions', intro: 'Calls whose result is the same physical page (its folio, its pfn) as an argument.',

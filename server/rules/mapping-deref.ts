@@ -16,6 +16,16 @@ export default defineRule({
       nullDeref: '{{expr}} is used as an address_space ({{deref}}) but is NULL for a shared FS-DAX folio ({{era}}); page from {{source}}',
       useAfterFree: '{{expr}} is used as an address_space ({{deref}}) without a filesystem guarantee: truncate may have freed the inode ({{era}}); page from {{source}}',
     },
+    headlines: {
+      sentinelDeref: '{{deref}} dereferences {{expr}}, 0x1 on a shared FS-DAX page ({{era}})',
+      nullDeref: '{{deref}} dereferences {{expr}}, NULL on a shared FS-DAX folio ({{era}})',
+      useAfterFree: '{{deref}} uses {{expr}}, which truncate may have freed ({{era}})',
+    },
+    fixes: {
+      sentinelDeref: '{{ruleOut}}',
+      nullDeref: '{{ruleOut}}',
+      useAfterFree: '{{ruleOut}}, or hold the DAX entry lock (`dax_lock_folio()`) across {{deref}}',
+    },
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {

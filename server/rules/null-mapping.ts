@@ -15,6 +15,12 @@ export default defineRule({
     messages: {
       sharedIsNull: '{{expr}} is tested for NULL, but NULL is how a shared FS-DAX folio is encoded ({{era}}: the owners are counted in folio->share), not a truncated one: the path that treats it as gone skips every owner; page from {{source}}',
     },
+    headlines: {
+      sharedIsNull: '{{expr}} NULL-tested: NULL means a shared FS-DAX folio, not a truncated one ({{era}})',
+    },
+    fixes: {
+      sharedIsNull: 'tell shared from truncated under the DAX entry lock (`dax_folio_is_shared()`), or {{ruleOut}}',
+    },
   },
   check(ctx) {
     // Only where the shared encoding is a NULL mapping: the 0x1 marker of 5.19-6.14 passes a NULL test.

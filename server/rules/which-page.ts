@@ -17,6 +17,16 @@ export default defineRule({
       entryHead: '{{expr}} gives the first page of the DAX entry (a PMD entry\'s first page), used where the page at that index is meant ({{how}})',
       headOffset: '{{expr}} is the head\'s offset of a possibly large FS-DAX folio ({{era}}), used as the offset of one page of it; page from {{source}}',
     },
+    headlines: {
+      headPage: '{{expr}} is a large folio\'s head page, not the page this code started from ({{era}})',
+      entryHead: '{{expr}} gives the entry\'s first page, not the page at the index ({{era}})',
+      headOffset: '{{expr}} is a large folio\'s head offset, not the offset of the page meant ({{era}})',
+    },
+    fixes: {
+      headPage: 'pass the page the code started from (`pfn_to_page(pfn)`), and `page_folio()` of it for the folio',
+      entryHead: 'step to the page at the index: `folio_page(page_folio(page), index - page_folio(page)->index)`',
+      headOffset: 'use that page\'s own offset, `page_pgoff(folio, page)`, not the folio\'s index',
+    },
   },
   check(ctx) {
     // Which page is meant does not depend on sharing: a race elsewhere on the path does not make this one.

@@ -189,11 +189,11 @@ describe('repro: captured runs in the hover', () => {
   it('the hover of such a finding shows what happened and the link', () => {
     const range = { start: { line: 3, character: 2 }, end: { line: 3, character: 20 } };
     const f: Finding = { ruleId: 'fsdax/dax-lock-shared', messageId: 'x', severity: 'error', message: 'm', file: 'mm/memory-failure.c', range, function: 'mf_generic_kill_procs', expr: 'dax_lock_folio(folio)', era: '6.2-6.14', explanation: 'memory-failure-fallback', path: [], fingerprint: 'f' };
-    const hover = hoverFinding([f], { line: 3, character: 5 });
+    const hover = hoverFinding([f], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     const text = (hover?.contents as { value: string }).value;
     assert.ok(text.includes(capturedRunUrl(CAPTURED[0])), text);
     assert.match(text, /Reproduced on Debian 6\.12\.118 and 6\.1\.192/);
-    const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 });
+    const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     assert.ok(!(other?.contents as { value: string }).value.includes('Reproduced'));
   });
 });

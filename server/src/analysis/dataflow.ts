@@ -66,7 +66,7 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
     const entry = entries.find((e) => e.param === i);
     const kind: ValueKind = entry?.kind ?? p.kind;
     const origin: Origin = entry
-      ? { concrete: { sourceId: 'entry-point', steps: [{ file: unit.file, function: unit.name, start: p.start, end: p.end, label: `${unit.name}() receives ${p.name}: ${entry.description}` }] } }
+      ? { concrete: { sourceId: 'entry-point', steps: [{ file: unit.file, function: unit.name, start: p.start, end: p.end, label: entry.description }] } }
       : { param: i };
     vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false });
   });

@@ -3,7 +3,7 @@
 // graph to concrete sources, keeping the worst exposure and the path that shows
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
 import type { CallFact, FunctionFacts } from './function-facts';
-import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
+import { callStepLabel, composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
 import { canMeet, FlagRequirement, isEmptyRequirement, knowledgeOf, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
@@ -227,7 +227,7 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
       const flags = composeFlags(item.flags, arg);
       if (isExcluded(flags)) continue;
       const debugOnly = item.debugOnly || !!call.debugOnly;
-      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };
+      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: callStepLabel(caller.unit.name, call.callee) };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
         if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete, caller.unit, reqs, debugOnly);

@@ -21,6 +21,14 @@ export interface PathStep extends SourceSpan {
   level?: string;
 }
 
+/** How a call step's label joins caller and callee (finding-text.ts reads the callee back). */
+export const CALL_ARROW = ' → ';
+
+/** The label of a path step where `caller` hands the page on to `callee`: `caller() → callee()`. */
+export function callStepLabel(caller: string, callee: string): string {
+  return `${caller}()${CALL_ARROW}${callee}()`;
+}
+
 /** A concrete origin: the page entered the analysed code here, without a filesystem guarantee. */
 export interface ConcreteOrigin {
   sourceId: string;

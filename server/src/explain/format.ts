@@ -1,6 +1,6 @@
 // explain layer: how page fields read in words, shared by the simulator's
 // sentences and every renderer, so text, hover and webview agree.
-import { ERA_TRAITS, type Era, type MappingWord, type Owner, type PageState, type ReaderView, type SimEvent } from './types';
+import { ERA_TRAITS, type Era, type HazardSeverity, type MappingWord, type Owner, type PageState, type ReaderView, type SimEvent } from './types';
 
 export function mappingText(word: MappingWord, era: Era): string {
   if (word.kind === 'null') return 'NULL';
@@ -72,4 +72,9 @@ export function eventLabel(e: SimEvent): string {
     case 'lock-read': return `${e.reader} takes the DAX lock, reads`;
     case 'unlock': return `${e.reader} drops the DAX lock`;
   }
+}
+
+/** How a wrong step is marked: "goes wrong" plus what kind of wrong, when it is not plain wrong. */
+export function hazardMark(severity: HazardSeverity): string {
+  return severity === 'crash' ? 'goes wrong: crash' : severity === 'benign' ? 'goes wrong, harmlessly here' : 'goes wrong';
 }

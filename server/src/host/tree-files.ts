@@ -175,3 +175,64 @@ export function detectTreeEra(root: string, requested: string): EraDetection {
     return cache.get(rel);
   });
 }
+
+/** Whether a directory looks like a kernel tree root (mm/ and include/linux/), as findTreeRoot asks. */
+export function isTreeRoot(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'mm')) && fs.existsSync(path.join(dir, 'include', 'linux'));
+}
+
+/** What a bounded look below a folder that is not a kernel tree found. */
+export interface TreeSurvey {
+  /** Kernel tree roots below it (not looked inside), sorted. */
+  trees: string[];
+  /** Every folder below it was looked at within the budget. */
+  complete: boolean;
+  /** .c/.h files seen (outside the trees). */
+  sourceFiles: number;
+}
+
+/** File systems of the kernel's own views (proc, sysfs, cgroup, devpts, debugfs, tracefs, securityfs, pstore, bpf): no source below them. */
+const PSEUDO_FS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x1cd1, 0x64626720, 0x74726163, 0x73636673, 0x6165676c, 0xcafe4a11]);
+
+/**
+ * Looks below `dir` breadth first for kernel trees, within a budget of folders and time, so a
+ * slip like `fsdax-audit ~` or `fsdax-audit /` is answered in a second instead of reading every
+ * C file below (which ran out of memory on a folder holding several trees). Symlinked folders
+ * are not followed, nor `.git` folders, the kernel's own views (/proc, /sys) or a tree's inside.
+ */
+export function surveyTrees(dir: string, budget: { folders: number; ms: number } = { folders: 5000, ms: 3000 }): TreeSurvey {
+  const started = Date.now();
+  const trees: string[] = [];
+  let sourceFiles = 0;
+  let visited = 0;
+  let queue: Array<{ dir: string; dev: number }> = [{ dir: path.resolve(dir), dev: statOrUndefined(dir)?.dev ?? 0 }];
+  while (queue.length > 0) {
+    const next: typeof queue = [];
+    for (const q of queue) {
+      if (visited >= budget.folders || Date.now() - started > budget.ms) return { trees: trees.sort(), complete: false, sourceFiles };
+      visited++;
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(q.dir, { withFileTypes: true }); } catch { continue; }
+      for (const e of entries) {
+        if (e.isFile() && /\.[ch]$/.test(e.name)) sourceFiles++;
+        if (!e.isDirectory() || e.name === '.git') continue;
+        const sub = path.join(q.dir, e.name);
+        if (isTreeRoot(sub)) { trees.push(sub); continue; }
+        const st = statOrUndefined(sub);
+        if (!st) continue;
+        if (st.dev !== q.dev && isPseudoFs(sub)) continue;
+        next.push({ dir: sub, dev: st.dev });
+      }
+    }
+    queue = next;
+  }
+  return { trees: trees.sort(), complete: true, sourceFiles };
+}
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try { return fs.statSync(p); } catch { return undefined; }
+}
+
+function isPseudoFs(dir: string): boolean {
+  try { return PSEUDO_FS.has(Number(fs.statfsSync(dir).type)); } catch { return true; }
+}

@@ -79,6 +79,8 @@ export interface ModelIndex {
   readonly namesPage: ReadonlyMap<string, number>;
   /** What a `race` finding needs in this era, for its message. */
   readonly raceMechanism: string | undefined;
+  /** How to keep FS-DAX pages away from code whose page comes from this source (source id, or the entry point's function): a fix line's clause. */
+  ruleOutFor(sourceId: string, entryFunction?: string): string | undefined;
   isHugetlbContext(file: string, fn: string): boolean;
 }
 
@@ -227,6 +229,9 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     nullMappingHarmless: new Set((model.nullMappingHarmless?.functions ?? []).filter(holds).map((f) => f.function)),
     namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
+    ruleOutFor: (sourceId, entryFunction) => (sourceId === 'entry-point'
+      ? model.entryPoints.find((e) => e.function === entryFunction)?.ruleOut
+      : model.sources.find((s) => s.id === sourceId)?.ruleOut),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

@@ -78,13 +78,19 @@ export interface SourceSpec extends FactScope {
   /** Eras in which the page comes with a reference although `referenced` is not set (6.15+: a present page-table entry holds one), with why and where. */
   referencedIn?: FactScope;
   description: string;
+  /** How code that gets its page from here keeps FS-DAX pages out (a finding's fix line), e.g. "rule out DAX mappings first (`vma_is_dax()`)". */
+  ruleOut?: string;
 }
 
 export interface EntryPointSpec {
   function: string;
   param: number;
   kind: 'pfn' | 'page';
+  /** The path step's phrase, `function(param): what it may be`. */
   description: string;
+  why?: string;
+  /** As SourceSpec.ruleOut. */
+  ruleOut?: string;
 }
 
 export interface CleanProducerSpec {
