@@ -68,6 +68,13 @@ function row(fact: string, meaning: string[], spec: Entry, used: string[]): Row 
 const specs = (v: Json): Entry[] => (Array.isArray(v) ? v.filter(isEntry).filter((e) => Object.keys(e).some((k) => k !== '$comment')) : []);
 const listComments = (v: Json): string[] => (Array.isArray(v) ? v.filter(isEntry).filter((e) => Object.keys(e).every((k) => k === '$comment')).flatMap(comment) : []);
 const nameRows = (names: string[], meaning: string): Row[] => names.map((n) => ({ fact: n, meaning }));
+/** "**derived** from the body (eras): why" for a fact the analysis computes, "**primitive**" otherwise. */
+const derivedText = (s: Entry): string => {
+  if (!isEntry(s.derivedIn)) return '**primitive**';
+  const listed = strings(s.derivedIn.eras) as Era[];
+  const eras = listed.length > 0 ? eraRange(listed) : 'all';
+  return eras === 'all' ? `**derived** from the body (${String(s.derivedIn.why ?? '')})` : `**derived** from the body in ${eras} (${String(s.derivedIn.why ?? '')}); primitive elsewhere`;
+};
 const whenText = (b: Json): string => (b ? 'true' : 'false');
 
 /** Every kind the model file holds, in reading order; `keys`: the top-level keys a section covers. */
@@ -177,21 +184,24 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
     },
   },
   {
-    keys: ['returnFacts'], title: 'Return facts (reachability)', intro: 'What a call returns, known without running it; the dataflow does not take a branch a fact decides.',
+    keys: ['returnFacts'], title: 'Return facts (reachability)',
+    intro: 'What a call returns, known without running it; the dataflow does not take a branch a fact decides. **Primitive** facts apply by name; **derived** ones the analysis computes from the function\'s body where it is in the analysed tree (`server/src/analysis/return-summary.ts`: every non-NULL return passes a point where the argument is proven not FS-DAX), so new helpers built the same way need no entry; the entry stays as the fallback for a tree without the body, and `test/unit/derived-facts.test.ts` checks on the cached trees that the body still shows it.',
     rows: (m) => specs(isEntry(m.returnFacts) ? m.returnFacts.calls : []).map((s) => row(String(s.call), [
+      derivedText(s),
       s.forFsdax !== undefined ? `${String(s.forFsdax)} for an FS-DAX page in arg ${String(s.arg ?? 0)}` : '',
       s.value !== undefined ? `always ${String(s.value)}` : '',
-    ], s, ['call', 'arg', 'forFsdax', 'value'])),
+    ], s, ['call', 'arg', 'forFsdax', 'value', 'derivedIn'])),
   },
   {
-    keys: ['flagRequirements'], title: 'Flag requirements', intro: 'Site helpers whose hazard needs flags; a caller whose flags cannot meet them does not reach the hazard.',
+    keys: ['flagRequirements'], title: 'Flag requirements', intro: 'Site helpers whose hazard needs flags; a caller whose flags cannot meet them does not reach the hazard. Derived where the helper\'s body is in the analysed tree (the flags every anon test in it needs, `siteFlagNeeds`); the entry is the fallback elsewhere.',
     rows: (m) => specs(m.flagRequirements).map((s) => row(String(s.call), [
+      derivedText(s),
       `flags argument: the first matching /${String(s.flagsArgMatches)}/`,
       strings(s.set).length > 0 ? `needs set: ${list(strings(s.set))}` : '',
       strings(s.clear).length > 0 ? `needs clear: ${list(strings(s.clear))}` : '',
       typeof s.consequence === 'string' ? `consequence: ${s.consequence}` : '',
       typeof s.scenario === 'string' ? `simulator scenario ${code(s.scenario)}` : '',
-    ], s, ['call', 'flagsArgMatches', 'set', 'clear', 'consequence', 'scenario'])),
+    ], s, ['call', 'flagsArgMatches', 'set', 'clear', 'consequence', 'scenario', 'derivedIn'])),
   },
   {
     keys: ['raceMechanisms'], title: 'Race mechanisms', intro: 'What a finding of confidence `race` needs to happen, per era (the message says it).',

@@ -7,10 +7,11 @@ import type { SyntaxNode } from '../parse/parser';
 import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
-import { nullBranchDeclines } from './null-branch';
+import { nullBranchDeclines, predecessors } from './null-branch';
+import { nullForFsdaxParams, siteFlagNeeds } from './return-summary';
 import { Fact, joinFacts, Origin, ValueKind } from './facts';
 import { cloneState, emptyState, joinStates, refine, refineCase, State, statesEqual } from './flow-state';
-import { Evaluator, Recorder } from './evaluate';
+import { Evaluator, reassignedIn, Recorder } from './evaluate';
 import type { FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import type { FunctionUnit } from './functions';
 import type { RawSite } from './sites';
@@ -45,6 +46,7 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
   const init = prepared.ownerContext ? emptyState(new Map(), true) : initialState(unit, model, body);
   const inStates = solve(cfg, init, unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
+  const preds = predecessors(cfg);
   // Record in source order, so a read is recorded before the deref that is charged to it.
   const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);
   for (const node of ordered) {
@@ -52,8 +54,12 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
     if (!state || !node.ast) continue;
     const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
     // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
-    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen));
+    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, preds));
   }
+  const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, preds, (name) => reassignedIn(unit, name));
+  if (nullForFsdax.length > 0) facts.nullForFsdax = nullForFsdax;
+  const needs = siteFlagNeeds(facts.sites);
+  if (Object.keys(needs).length > 0) facts.siteFlagNeeds = needs;
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
   return facts;
 }

@@ -35,6 +35,23 @@ export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathS
  */
 const REASSIGNED = new WeakMap<SyntaxNode, Map<string, boolean>>();
 
+/** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
+export function reassignedIn(unit: FunctionUnit, name: string): boolean {
+  let known = REASSIGNED.get(unit.node);
+  if (!known) REASSIGNED.set(unit.node, known = new Map());
+  let answer = known.get(name);
+  if (answer === undefined) {
+    answer = new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(unit.node.text);
+    known.set(name, answer);
+  }
+  return answer;
+}
+
+/** The key under which a condition that is a call remembers what its being true proves (State.nonNullProves). */
+export function callProofKey(call: SyntaxNode): string {
+  return `@${call.startIndex}`;
+}
+
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
   private inDebug = false;
@@ -77,7 +94,7 @@ export class Evaluator {
     }
     const producer = this.model.cleanProducers.get(name);
     const known = this.model.returnFacts.get(name);
-    const guardsArg = producer?.guardsArg ?? (known?.forFsdax ? known.arg : undefined);
+    const guardsArg = producer?.guardsArg ?? this.nullProofArg(name);
     if (guardsArg !== undefined && args[guardsArg]) {
       const proved = subjectKey(args[guardsArg], this.model);
       if (proved) this.state.nonNullProves.set(key, proved);
@@ -113,6 +130,11 @@ export class Evaluator {
       return;
     }
     const f = this.eval(c);
+    // `if (lookup(page))`: a callee whose body returns NULL for an FS-DAX page proves, when true, that it is not one.
+    const derived = c.type === 'call_expression' ? this.nullProofArg(calleeName(c) ?? '') : undefined;
+    const provedArg = derived !== undefined ? callArguments(c)[derived] : undefined;
+    const proved = provedArg ? subjectKey(provedArg, this.model) : undefined;
+    if (proved) this.state.nonNullProves.set(callProofKey(c), proved);
     if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, negated); }
     else if (f) this.useValue(f, 'escape', c.text);
   }
@@ -284,7 +306,7 @@ export class Evaluator {
     let helperResult: Fact | undefined;
     if (siteKind) {
       const i = argFacts.findIndex((f) => f?.kind === 'page');
-      const flagCheck = i >= 0 ? this.helperFlagCheck(name, args, i) : undefined;
+      const flagCheck = i >= 0 ? this.helperFlagCheck(name, siteKind, args, i) : undefined;
       if (flagCheck?.canHurt) {
         this.site(siteKind, node, argFacts[i]!, name, flagCheck.open);
         if (siteKind === 'anon-test' && isGuardClauseTest(node)) this.markSite(node, siteKind, { guardClause: true });
@@ -300,7 +322,8 @@ export class Evaluator {
         // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
         if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
         // The anon_vma is tracked until a NULL test: dereferenced before one, it is a NULL dereference for a shared page.
-        if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex], ...(known?.forFsdax ? { nullForFsdax: true } : {}) };
+        const nullForFsdax = this.nullProofArg(name) === i;
+        if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex], ...(nullForFsdax ? { nullForFsdax: true } : {}) };
       }
       // Past a lock that dereferences a shared page's marker, the page was not shared when it was called.
       if (i >= 0 && m.crashesOnShared.has(name) && args[i]) this.sharedOnlyByRace(subjectKey(args[i], m));
@@ -575,10 +598,14 @@ export class Evaluator {
    * flags argument rules that out; `open`: the part of the requirement that rests on this function's
    * params, for its callers to settle.
    */
-  private helperFlagCheck(name: string, args: SyntaxNode[], pageArg: number): { canHurt: boolean; open?: ParamFlags } {
-    const req = this.model.flagRequirements.get(name);
-    const at = req ? args.findIndex((a, i) => i !== pageArg && req.flagsArg.test(unwrap(a).text)) : -1;
-    const arg = at >= 0 ? this.argFlags(args[at]) : undefined;
+  private helperFlagCheck(name: string, kind: RawSiteKind, args: SyntaxNode[], pageArg: number): { canHurt: boolean; open?: ParamFlags } {
+    // What the helper's body shows (every site of this kind in it needs these flags, by position) decides;
+    // the model's name-keyed requirement (flags argument by pattern) is the fallback for a body not in the tree.
+    const derived = this.summaries(name, this.unit.file)?.siteFlagNeeds?.[kind]?.[0];
+    const named = derived ? undefined : this.model.flagRequirements.get(name);
+    const req = derived ?? named;
+    const at = derived ? derived.param : named ? args.findIndex((a, i) => i !== pageArg && named.flagsArg.test(unwrap(a).text)) : -1;
+    const arg = at >= 0 && args[at] ? this.argFlags(args[at]) : undefined;
     if (!req || !arg) return { canHurt: true };
     const known = knowledgeOf(arg);
     if (!canMeet(known, req)) return { canHurt: false };
@@ -597,16 +624,19 @@ export class Evaluator {
     }
   }
 
-  /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
   private reassigned(name: string): boolean {
-    let known = REASSIGNED.get(this.unit.node);
-    if (!known) REASSIGNED.set(this.unit.node, known = new Map());
-    let answer = known.get(name);
-    if (answer === undefined) {
-      answer = new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(this.unit.node.text);
-      known.set(name, answer);
-    }
-    return answer;
+    return reassignedIn(this.unit, name);
+  }
+
+  /**
+   * The argument a non-NULL (true) result of the call proves is not FS-DAX: what the callee's body shows
+   * (a derived return fact), else the model's name-keyed fact (the body is not in the analysed tree).
+   */
+  private nullProofArg(name: string): number | undefined {
+    const derived = this.summaries(name, this.unit.file)?.nullForFsdax?.[0];
+    if (derived !== undefined) return derived;
+    const known = this.model.returnFacts.get(name);
+    return known?.forFsdax ? known.arg : undefined;
   }
 }
 

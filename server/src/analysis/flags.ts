@@ -50,6 +50,22 @@ export function flagTest(node: SyntaxNode): { subject: string; flags: string[] }
   return { subject: left.text, flags };
 }
 
+/**
+ * `(x & (A | B)) == A` (either side): the tested identifier, the mask's flags and the value's. When the
+ * comparison holds, the value's flags are set and the rest of the mask's are clear.
+ */
+export function flagCompare(node: SyntaxNode): { subject: string; mask: string[]; value: string[] } | undefined {
+  const n = unwrap(node);
+  const op = binaryOperator(n);
+  if (op !== '==' && op !== '!=') return undefined;
+  for (const [masked, other] of [[n.childForFieldName('left')!, n.childForFieldName('right')!], [n.childForFieldName('right')!, n.childForFieldName('left')!]]) {
+    const t = flagTest(masked);
+    const value = constantFlags(other);
+    if (t && value && value.every((f) => t.flags.includes(f))) return { subject: t.subject, mask: t.flags, value };
+  }
+  return undefined;
+}
+
 /** Whether a value with this knowledge can meet the requirement. */
 export function canMeet(known: FlagKnowledge, req: FlagRequirement): boolean {
   if (req.clear.some((f) => known.set.has(f))) return false;

@@ -6,7 +6,7 @@ import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, 
 import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { Fact, factsEqual, isExcluded, joinFacts, sameOrigins } from './facts';
-import { flagTest } from './flags';
+import { flagCompare, flagTest } from './flags';
 import { compatible, joinValueTruths, learn, valueTest, ValueTruths, valueTruthsEqual } from './value-tests';
 
 export interface State {
@@ -160,6 +160,13 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
     if (!truth) for (const f of tested.flags) known.clear.add(f);
     state.flagTruths.set(tested.subject, known);
   }
+  // `(flags & (A | B)) == A` true: A set, B clear (the helper-style test `!= A` on its false edge).
+  const masked = flagCompare(c);
+  if (masked && (binaryOperator(c) === '==') === truth) {
+    const known = state.flagTruths.get(masked.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
+    for (const f of masked.mask) (masked.value.includes(f) ? known.set : known.clear).add(f);
+    state.flagTruths.set(masked.subject, known);
+  }
   const op = binaryOperator(c);
   if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
     enterNoFsdaxContext(state);
@@ -176,6 +183,7 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
   if (op === '==' || op === '!=') {
     const left = unwrap(c.childForFieldName('left')!);
     const right = unwrap(c.childForFieldName('right')!);
+    maskGuard(state, left, right, op === '==' ? truth : !truth, model);
     const isNull = (n: SyntaxNode) => n.text === 'NULL' || n.text === '0';
     const subject = isNull(right) ? left : isNull(left) ? right : undefined;
     if (subject && decidedFalse(state, subject, model) && (op === '!=' ? truth : !truth)) return undefined;
@@ -218,9 +226,10 @@ function decidedFalse(state: State, c: SyntaxNode, model: ModelIndex): boolean {
 function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: ModelIndex): void {
   const name = calleeName(call) ?? '';
   const args = callArguments(call);
-  const known = model.returnFacts.get(name);
-  // A lookup that answers NULL/false for every FS-DAX page answered true: the page is not FS-DAX.
-  if (known?.forFsdax && known.arg !== undefined && truth && args[known.arg]) exclude(state, subjectKey(args[known.arg], model));
+  // A lookup that answers NULL/false for every FS-DAX page answered true: the page is not FS-DAX
+  // (what the callee's body shows, or the model's fact; the evaluator left it under the call's key).
+  const proved = state.nonNullProves.get(`@${call.startIndex}`);
+  if (proved && truth) exclude(state, proved);
   const guard = model.guards.get(name);
   if (guard && args[guard.arg] && guard.excludesWhen === truth) {
     exclude(state, subjectKey(args[guard.arg], model));
@@ -253,6 +262,23 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   if (lock && truth && args[lock.subjectArg]) acquire(state, subjectKey(args[lock.subjectArg], model), lock, model);
   const producer = model.cleanProducers.get(name);
   if (producer?.guardsArg !== undefined && truth && args[producer.guardsArg]) exclude(state, subjectKey(args[producer.guardsArg], model));
+}
+
+/**
+ * `(mapping & MASK) == VALUE` true (or false) on this edge: where the model says no FS-DAX mapping
+ * has VALUE, the page the mapping was read from is not FS-DAX on the branch where it matches.
+ */
+function maskGuard(state: State, left: SyntaxNode, right: SyntaxNode, equal: boolean, model: ModelIndex): void {
+  for (const [masked, value] of [[left, right], [right, left]]) {
+    if (binaryOperator(masked) !== '&') continue;
+    const operand = unwrap(masked.childForFieldName('left')!);
+    const mask = unwrap(masked.childForFieldName('right')!).text;
+    const guard = model.maskGuards.find((g) => g.mask === mask && g.equals === value.text && g.excludesWhen === equal);
+    const key = guard ? lvalueKey(operand) : undefined;
+    const mapping = key ? state.vars.get(key) : undefined;
+    if (mapping?.kind !== 'mapping') continue;
+    for (const [k, f] of [...state.vars]) if (f.kind === 'page' && sameOrigins(f, mapping)) exclude(state, k);
+  }
 }
 
 /** pte_devmap -> 'pte', pmd_page -> 'pmd', pud_folio -> 'pud'. */

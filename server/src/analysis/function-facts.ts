@@ -2,7 +2,7 @@
 // types the evaluator, the program step, exposure and relocation share. Types only.
 import type { Fact } from './facts';
 import type { FunctionUnit } from './functions';
-import type { RawSite } from './sites';
+import type { ParamFlags, RawSite, RawSiteKind } from './sites';
 import type { ParamValueTest, ValueKnowledge } from './value-tests';
 
 /** A flags argument of a call, as far as the caller knows it; `param`: it is the caller's own (unassigned) param. */
@@ -46,6 +46,13 @@ export interface FunctionFacts {
   sinkParams: Map<number, string>;
   /** Params (page kind) this function or its callees use as one particular page (model `namesPage`). */
   identityParams: Map<number, string>;
+  /** Page params for which the body returns NULL / 0 / false whenever they are FS-DAX (return-summary.ts). */
+  nullForFsdax?: number[];
+  /**
+   * Per site kind, the flags of params every site of that kind in the body needs (its path tested them):
+   * what a call of this function as a site helper needs (gup_must_unshare: FOLL_PIN without FOLL_WRITE).
+   */
+  siteFlagNeeds?: Partial<Record<RawSiteKind, ParamFlags[]>>;
   /** Per callee name: what every call to it here has ruled out ('all' by a context guard, or page-table levels by devmap checks). */
   callContexts: Map<string, Set<string>>;
   /** Page-table levels this function takes pages from itself (so its callers' context matters). */
@@ -60,6 +67,8 @@ export interface CalleeSummary {
   derefParams: ReadonlyMap<number, string>;
   sinkParams: ReadonlyMap<number, string>;
   identityParams: ReadonlyMap<number, string>;
+  nullForFsdax?: readonly number[];
+  siteFlagNeeds?: Partial<Record<RawSiteKind, ParamFlags[]>>;
 }
 
 export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;

@@ -9,7 +9,7 @@ import { declaratorName, unwrap } from '../parse/nodes';
 import type { Cfg } from './cfg';
 
 /** A returned value as far as the text shows it: a failure constant, or anything else. */
-type Returned = 'errno' | 'null' | 'false' | 'zero' | 'void' | 'other';
+export type Returned = 'errno' | 'null' | 'false' | 'zero' | 'void' | 'other';
 const FAILURES: ReadonlySet<Returned> = new Set<Returned>(['errno', 'null', 'false', 'zero']);
 
 /** How far the walks look: a NULL branch that declines does so within a few statements. */
@@ -21,18 +21,17 @@ const MAX_NODES = 400;
  * constant (directly, or through a variable last set to one on that side), and the other side
  * can return something else.
  */
-export function nullBranchDeclines(cfg: Cfg, cond: number, nullWhen: boolean): boolean {
+export function nullBranchDeclines(cfg: Cfg, cond: number, nullWhen: boolean, preds: number[][] = predecessors(cfg)): boolean {
   const nullEdge = cfg.nodes[cond].succ.find((e) => e.when === nullWhen);
   const otherEdge = cfg.nodes[cond].succ.find((e) => e.when === !nullWhen);
   if (!nullEdge || !otherEdge) return false;
-  const preds = predecessors(cfg);
   const nullSide = exits(cfg, preds, cond, nullEdge.to);
   if (nullSide.size === 0 || [...nullSide].some((r) => !FAILURES.has(r))) return false;
   const otherSide = exits(cfg, preds, cond, otherEdge.to);
   return [...otherSide].some((r) => !nullSide.has(r));
 }
 
-function predecessors(cfg: Cfg): number[][] {
+export function predecessors(cfg: Cfg): number[][] {
   const preds: number[][] = cfg.nodes.map(() => []);
   for (const n of cfg.nodes) for (const e of n.succ) preds[e.to].push(n.id);
   return preds;
@@ -74,19 +73,19 @@ function classify(ret: SyntaxNode, at: number, cfg: Cfg, preds: number[][], side
   if (constant) return constant;
   if (v.type !== 'identifier') return 'other';
   // A variable: what it was last set to on the way here, on this side of the test (or before it).
-  const defs = reachingValues(v.text, at, cfg, preds, side, cond, start);
+  const defs = reachingDefinitions(v.text, at, cfg, preds, { side, cond, start });
   if (defs.length === 0) return 'other';
-  const kinds = new Set(defs.map((d) => (d ? constantOf(stripCasts(d)) ?? 'other' : 'other')));
+  const kinds = new Set(defs.map((d) => (d.value ? constantOf(stripCasts(d.value)) ?? 'other' : 'other')));
   return kinds.size === 1 ? [...kinds][0] : 'other';
 }
 
-function stripCasts(n: SyntaxNode): SyntaxNode {
+export function stripCasts(n: SyntaxNode): SyntaxNode {
   let v = unwrap(n);
   while (v.type === 'cast_expression' && v.childForFieldName('value')) v = unwrap(v.childForFieldName('value')!);
   return v;
 }
 
-function constantOf(v: SyntaxNode): Returned | undefined {
+export function constantOf(v: SyntaxNode): Returned | undefined {
   const t = v.text.replace(/\s+/g, '');
   if (/^-E[A-Z0-9]+$/.test(t) || /^ERR_PTR\(-E[A-Z0-9]+\)$/.test(t)) return 'errno';
   if (t === 'NULL') return 'null';
@@ -95,16 +94,19 @@ function constantOf(v: SyntaxNode): Returned | undefined {
   return undefined;
 }
 
+/** Where a variable got the value it holds at a node: the assigning node and the value (undefined: not set there, or a param). */
+export interface Definition { node: number; value: SyntaxNode | undefined }
+
 /**
- * The values `name` may hold at node `at`: a backward search that stays on this side of the test
- * (nodes of `side`) until it reaches the side's first node, then goes on before the test. Each path
- * stops at its nearest assignment or initialised declaration; a path reaching the entry gives
- * `undefined` (not set, or a param).
+ * The definitions of `name` that reach node `at`: a backward search where each path stops at its
+ * nearest assignment or initialised declaration; a path reaching the entry gives the entry with no
+ * value. With `region`, the search stays on one side of a test (nodes of `side`) until it reaches
+ * the side's first node, then goes on before the test.
  */
-function reachingValues(name: string, at: number, cfg: Cfg, preds: number[][], side: Set<number>, cond: number, start: number): Array<SyntaxNode | undefined> {
-  const out: Array<SyntaxNode | undefined> = [];
+export function reachingDefinitions(name: string, at: number, cfg: Cfg, preds: number[][], region?: { side: Set<number>; cond: number; start: number }): Definition[] {
+  const out: Definition[] = [];
   const seen = new Set<string>();
-  const work: Array<{ id: number; onSide: boolean }> = [{ id: at, onSide: true }];
+  const work: Array<{ id: number; onSide: boolean }> = [{ id: at, onSide: !!region }];
   while (work.length > 0 && seen.size < MAX_NODES) {
     const { id, onSide } = work.pop()!;
     const key = `${id}:${onSide}`;
@@ -112,13 +114,14 @@ function reachingValues(name: string, at: number, cfg: Cfg, preds: number[][], s
     seen.add(key);
     if (id !== at) {
       const def = assignmentTo(cfg.nodes[id].ast, name);
-      if (def !== false) { out.push(def); continue; }
+      if (def !== false) { out.push({ node: id, value: def }); continue; }
     }
-    if (id === cfg.entry) { out.push(undefined); continue; }
-    const from = onSide && id === start ? [cond] : preds[id];
+    if (id === cfg.entry) { out.push({ node: id, value: undefined }); continue; }
+    const leaving = !!region && onSide && id === region.start;
+    const from = leaving ? [region!.cond] : preds[id];
     for (const p of from) {
-      if (onSide && id !== start && !side.has(p)) continue;
-      work.push({ id: p, onSide: onSide && id !== start });
+      if (region && onSide && !leaving && !region.side.has(p)) continue;
+      work.push({ id: p, onSide: onSide && !leaving });
     }
   }
   return out;

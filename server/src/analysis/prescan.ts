@@ -4,7 +4,7 @@
 // threads (--jobs) and post it to the session (AuditSession.setPrescanned).
 import { MAX_FILE_BYTES, readSourceBytes } from '../parse/source-bytes';
 import type { FileProblem } from './audit-types';
-import { indexText, type TextIndex } from './program-files';
+import { indexText, isHeaderPath, type TextIndex } from './program-files';
 
 export interface Prescan {
   /** The decoded text. */
@@ -19,5 +19,5 @@ export interface Prescan {
 export function prescanSource(path: string, content: Uint8Array | string, withIndex = true): Prescan {
   const read = typeof content === 'string' ? { text: content, problems: [] } : readSourceBytes(content, MAX_FILE_BYTES);
   const problems: FileProblem[] = read.problems.map((p) => ({ file: path, kind: p.kind, message: p.message, line: 0 }));
-  return { text: read.text, problems, index: withIndex ? indexText(read.text) : undefined };
+  return { text: read.text, problems, index: withIndex ? indexText(read.text, isHeaderPath(path)) : undefined };
 }

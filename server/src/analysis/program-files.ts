@@ -27,13 +27,18 @@ export interface TextIndex {
 }
 
 /** Pure and cheap enough for a worker: the CLI computes it while reading (--jobs). */
-export function indexText(text: string): TextIndex {
+export function indexText(text: string, isHeader = false): TextIndex {
   const names = new Set<string>();
   for (const m of text.matchAll(DEFINITION_RE)) {
-    // A static definition is only ever bound from its own file, which is parsed already.
-    if (!m[0].startsWith('static')) names.add(m[1]);
+    // A static definition is only ever bound from its own file, which is parsed already; a header's
+    // (a static inline) from every file that includes it.
+    if (isHeader || !m[0].startsWith('static')) names.add(m[1]);
   }
   return { definedNames: [...names], hasSuppressions: text.includes('fsdax-audit:') };
+}
+
+export function isHeaderPath(path: string): boolean {
+  return path.endsWith('.h');
 }
 
 /** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */
@@ -115,7 +120,7 @@ export class ProgramFiles {
   private add(f: ProgramFile): void {
     this.byPath.set(f.path, f);
     this.sortedPaths = undefined;
-    const { definedNames, hasSuppressions } = f.index ?? indexText(f.text);
+    const { definedNames, hasSuppressions } = f.index ?? indexText(f.text, isHeaderPath(f.path));
     if (hasSuppressions) this.withSuppressions.add(f.path);
     for (const name of definedNames) {
       const list = this.definitionSites.get(name);
@@ -239,7 +244,9 @@ export class ProgramFiles {
     for (const path of sites) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
     // Only definitions the pre-scan indexed: a definition the parser recovered elsewhere (inside a
     // broken function) would bind or not depending on whether its file happened to be parsed already.
-    return (this.unitsByName.get(name) ?? []).filter((u) => !u.isStatic && this.scope.linkable(fromFile, u.file) && sites.includes(u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
+    // A static function of a header (a static inline) is in every file that includes the header.
+    const visible = (u: FunctionUnit) => !u.isStatic || isHeaderPath(u.file);
+    return (this.unitsByName.get(name) ?? []).filter((u) => visible(u) && this.scope.linkable(fromFile, u.file) && sites.includes(u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
 }
 

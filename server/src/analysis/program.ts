@@ -16,6 +16,9 @@ import { stableJson } from './result-cache';
 
 export type { Exposure, ResolvedSite } from './exposure';
 
+/** A fact the analysis computed from a function's body. */
+export interface DerivedFact { file: string; function: string; nullForFsdax?: readonly number[]; siteFlagNeeds?: FunctionFacts['siteFlagNeeds'] }
+
 export interface ProgramAnalysis {
   sites: ResolvedSite[];
   /** Functions in the files that were parsed. */
@@ -395,6 +398,15 @@ export class ProgramAnalyzer {
     return out;
   }
 
+  /**
+   * Every function the analysis read, in source order, with what it derived from its body
+   * (return-summary.ts; nothing for most): for the model's checks and docs.
+   */
+  derivedFacts(): DerivedFact[] {
+    return [...this.factsByUnit.values()].sort(sourceOrder)
+      .map((f) => ({ file: f.unit.file, function: f.unit.name, ...(f.nullForFsdax ? { nullForFsdax: f.nullForFsdax } : {}), ...(f.siteFlagNeeds ? { siteFlagNeeds: f.siteFlagNeeds } : {}) }));
+  }
+
   /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */
   readonly failures = new Map<string, { file: string; function: string; message: string }>();
 
@@ -458,7 +470,7 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
 /** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
 function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
   const sorted = (m: ReadonlyMap<number, string>) => [...m].sort(([x], [y]) => x - y);
-  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams) });
+  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams), n: s.nullForFsdax ?? [], f: s.siteFlagNeeds ?? {} });
   return text(a) === text(b);
 }
 
@@ -493,12 +505,16 @@ function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
     union(sinkParams, r.sinkParams);
     union(identityParams, r.identityParams);
   }
-  return { returnFact, derefParams, sinkParams, identityParams };
+  // NULL for FS-DAX only where every definition of the name says so.
+  const nullForFsdax = resolved.map((r) => r.nullForFsdax ?? []).reduce((a, b) => a.filter((p) => b.includes(p)));
+  // Flag needs only from a single definition (two would have to agree to the letter).
+  return { returnFact, derefParams, sinkParams, identityParams, ...(nullForFsdax.length > 0 ? { nullForFsdax } : {}) };
 }
 
 function summaryEqual(a: CalleeSummary, b: CalleeSummary): boolean {
   const mapKeys = (m: ReadonlyMap<number, string>) => [...m.keys()].sort().join();
   return factsEqual(a.returnFact, b.returnFact) && mapKeys(a.derefParams) === mapKeys(b.derefParams) && mapKeys(a.sinkParams) === mapKeys(b.sinkParams) &&
-    mapKeys(a.identityParams) === mapKeys(b.identityParams);
+    mapKeys(a.identityParams) === mapKeys(b.identityParams) && (a.nullForFsdax ?? []).join() === (b.nullForFsdax ?? []).join() &&
+    JSON.stringify(a.siteFlagNeeds ?? {}) === JSON.stringify(b.siteFlagNeeds ?? {});
 }
 

@@ -8,7 +8,7 @@ import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model
 import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit-types';
 import { compareProblems, findingsFor } from './findings';
-import { ProgramAnalyzer } from './program';
+import { DerivedFact, ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
 import { prescanSource, type Prescan } from './prescan';
@@ -95,6 +95,11 @@ export class AuditSession {
     const prevText = this.program.text(path);
     const removed = this.program.replace(path, undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prevText });
+  }
+
+  /** The functions the last audit read, with what it derived from their bodies (return-summary.ts). */
+  derivedFacts(): DerivedFact[] {
+    return this.analyzer.derivedFacts();
   }
 
   get size(): number {

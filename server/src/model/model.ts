@@ -1,7 +1,7 @@
 // model layer: loads the bundled FS-DAX model, merges a user's extension into
 // it, validates both, and indexes it for one era. Pure: callers pass parsed JSON.
 import bundledModel from './fsdax-model.json';
-import { ContextGuardSpec, CleanProducerSpec, Era, SharedEncodingSpec, FactScope, FlagRequirementSpec, FsdaxModel, GuaranteeSpec, GuardSpec, ReturnFactSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
+import { MaskGuardSpec, ContextGuardSpec, CleanProducerSpec, Era, SharedEncodingSpec, FactScope, FlagRequirementSpec, FsdaxModel, GuaranteeSpec, GuardSpec, ReturnFactSpec, SingleOwnerTestSpec, SiteKind, SourceSpec, EntryPointSpec } from './types';
 
 export interface ModelProblem {
   message: string;
@@ -73,6 +73,8 @@ export interface ModelIndex {
   readonly headOutProducers: ReadonlySet<string>;
   /** Calls returning a folio's head page or pfn -> the argument that must be the literal 0 (-1: none). */
   readonly headOfFolio: ReadonlyMap<string, number>;
+  /** `(mapping & mask) == equals` tests that rule FS-DAX out on one branch in this era. */
+  readonly maskGuards: ReadonlyArray<MaskGuardSpec>;
   /** Functions whose NULL test of a mapping changes nothing for an FS-DAX folio. */
   readonly nullMappingHarmless: ReadonlySet<string>;
   /** Calls that need one particular page in an argument -> that argument. */
@@ -91,7 +93,7 @@ export function defaultModel(): FsdaxModel {
 const LIST_KEYS = ['pfnToPage', 'pageToPfn', 'pfnConversions', 'indexSinks'] as const;
 const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
-  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
+  ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['maskGuards', 'equals'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
 ];
 const OBJECT_KEYS = ['nullMappingHarmless', 'pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
   'encodingAwareHelpers', 'references', 'sentinelMasks', 'flagGuards', 'returnFacts', 'debugOnly'];
@@ -226,6 +228,7 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     wholeFolio: new Set(model.pageIdentity?.wholeFolio ?? []),
     headOutProducers: new Set(model.cleanProducers.calls.filter(inEra(era)).filter((c) => c.pageOutHead && holds(c.pageOutHead)).map((c) => c.name)),
     headOfFolio: new Map((model.pageIdentity?.headOfFolio ?? []).map((h) => [h.call, h.nthArg ?? -1] as const)),
+    maskGuards: (model.maskGuards ?? []).filter((g): g is MaskGuardSpec => 'mask' in g).filter(holds),
     nullMappingHarmless: new Set((model.nullMappingHarmless?.functions ?? []).filter(holds).map((f) => f.function)),
     namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,

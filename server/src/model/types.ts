@@ -31,6 +31,12 @@ export interface FactScope {
  */
 export interface ReturnFactSpec extends FactScope {
   call: string;
+  /**
+   * Eras in which the analysis derives this fact from the function's body (return-summary.ts). The
+   * derivation decides where the body is in the analysed tree; the name-keyed fact is the fallback
+   * where it is not (a partial tree), and a test checks that the two agree on the cached trees.
+   */
+  derivedIn?: FactScope;
   arg?: number;
   forFsdax?: 'null' | 'false';
   value?: '0' | 'false' | 'null';
@@ -39,6 +45,8 @@ export interface ReturnFactSpec extends FactScope {
 /** A site helper whose hazard needs flags: `gup_must_unshare()` is false unless FOLL_PIN is set and FOLL_WRITE clear. */
 export interface FlagRequirementSpec extends FactScope {
   call: string;
+  /** Eras in which the body shows the requirement (derived; this entry is the fallback, see ReturnFactSpec.derivedIn). */
+  derivedIn?: FactScope;
   /** The argument holding the flags: the first whose text matches. */
   flagsArgMatches: string;
   set: string[];
@@ -112,6 +120,13 @@ export interface GuardSpec extends FactScope {
   excludesWhen: boolean;
   /** "entry": the argument is a page-table entry; pages later taken from it are covered. */
   subject?: 'page' | 'entry';
+}
+
+/** `(mapping & mask) == equals` (or !=): the branch where it equals `excludesWhen` has no FS-DAX page. */
+export interface MaskGuardSpec extends FactScope {
+  mask: string;
+  equals: string;
+  excludesWhen: boolean;
 }
 
 export interface ContextGuardSpec extends FactScope {
@@ -214,4 +229,5 @@ export interface FsdaxModel {
   pageIdentity?: PageIdentitySpec;
   /** Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does. */
   nullMappingHarmless?: { functions: Array<{ function: string } & FactScope> };
+  maskGuards?: Array<MaskGuardSpec | { $comment: string }>;
 }
