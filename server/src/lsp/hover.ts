@@ -11,7 +11,7 @@ import { fieldName } from '../parse/nodes';
 import { explanationUrl } from '../protocol';
 import { renderMarkdown, runScenario } from '../explain/index';
 import { ruleAdvice } from '../../rules/index';
-import { capturedRunFor, capturedRunUrl, REPRO_KERNELS } from '../repro/captured';
+import { capturedRunFor, capturedRunUrl } from '../repro/captured';
 
 export function hoverFinding(findings: readonly Finding[], pos: Position): Hover | null {
   const hits = findings.filter((f) => contains(f.range, pos));
@@ -32,7 +32,7 @@ export function hoverFinding(findings: readonly Finding[], pos: Position): Hover
 /** The finding's scenario was run on stock kernels (server/src/repro): what happened, and where. */
 function reproducedLine(f: Finding): string {
   const c = capturedRunFor(f);
-  return c ? `*Reproduced on ${REPRO_KERNELS} (QEMU):* ${c.summary}. [Captured run](${capturedRunUrl(c)}) · \`fsdax-audit repro ${c.scenario}\`` : '';
+  return c ? `*Reproduced on ${c.kernels} (QEMU):* ${c.summary}. [Captured run](${capturedRunUrl(c)}) · \`fsdax-audit repro ${c.scenario}\`` : '';
 }
 
 const FIELD_MEANING: Record<string, string> = {
