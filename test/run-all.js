@@ -7,7 +7,10 @@
 // missing prerequisite there counts as a failure. Then the real-kernel reproducer
 // (scripts/repro-ci.sh: one scenario per era under QEMU, hazard and control); each
 // run is one test. FSDAX_REPRO=0 leaves it out locally; without QEMU it skips
-// locally with a message, and fails under CI.
+// locally with a message, and fails under CI. Then one patched-tree proof
+// (scripts/repro-tree-ci.sh: the 7.x tree built before and after the which-page fix);
+// each row of its before/after table is one test. FSDAX_REPRO=0 or FSDAX_REPRO_TREE=0 leaves
+// it out locally; without the build tools or the tree it skips locally, and fails under CI.
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
@@ -69,6 +72,24 @@ function runRepro() {
   return { passed, failed };
 }
 
+function runTreeProof() {
+  const script = path.join(__dirname, '..', 'scripts', 'repro-tree-ci.sh');
+  if (!fs.existsSync(script)) return { passed: 0, failed: 0 };
+  if ((process.env.FSDAX_REPRO === '0' || process.env.FSDAX_REPRO_TREE === '0') && process.env.CI !== 'true') {
+    console.log('run-all: patched-tree proof left out (FSDAX_REPRO=0 or FSDAX_REPRO_TREE=0)');
+    return { passed: 0, failed: 0 };
+  }
+  const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: path.join(__dirname, '..') });
+  process.stdout.write(r.stdout ?? '');
+  // One row per variant: "<scenario> <era> <variant> <before> <after> ok|FAIL".
+  const verdict = '(?:reproduced|not reproduced|inconclusive)';
+  const rows = (r.stdout ?? '').split('\n').filter((l) => new RegExp(`^\\S+\\s+\\S+\\s+\\S+\\s+${verdict}\\s+${verdict}\\s+(ok|FAIL)$`).test(l));
+  const passed = rows.filter((l) => / ok$/.test(l)).length;
+  let failed = rows.length - passed;
+  if (r.status !== 0 && failed === 0) failed = 1; // a missing prerequisite under CI, a failed build, or a crash
+  return { passed, failed };
+}
+
 (async () => {
   const files = findTests(path.join(__dirname, '..', 'out', 'test'));
   const total = { passed: 0, failed: 0 };
@@ -86,6 +107,9 @@ function runRepro() {
   const repro = runRepro();
   total.passed += repro.passed;
   total.failed += repro.failed;
+  const proof = runTreeProof();
+  total.passed += proof.passed;
+  total.failed += proof.failed;
   if (total.passed + total.failed === 0) total.failed++;
   console.log(`${total.passed} passed, ${total.failed} failed`);
   process.exitCode = total.failed > 0 ? 1 : 0;

@@ -65,10 +65,12 @@ export function missingPrerequisites(): string[] {
 }
 
 export interface Kernel {
+  /** The Debian package, or what a --tree build was made of. */
   pkg: string;
   version: string;
   vmlinuz: string;
-  modulesDir: string;
+  /** .../lib/modules/<version>; none for a kernel built with everything in (repro --tree). */
+  modulesDir?: string;
 }
 
 const sha = (b: Buffer | string) => crypto.createHash('sha1').update(b).digest('hex').slice(0, 12);
@@ -190,10 +192,14 @@ function readEntry(e: ManifestEntry): CpioEntry {
 
 /** The era's base initramfs (everything but /plan), cached by its inputs. */
 export function buildBaseInitramfs(kernel: Kernel, program: string): { file: string; missingModules: string[] } {
-  const deps = parseModulesDep(fs.readFileSync(path.join(kernel.modulesDir, 'modules.dep'), 'utf8'));
-  const builtinFile = path.join(kernel.modulesDir, 'modules.builtin');
-  const builtin = parseModulesBuiltin(fs.existsSync(builtinFile) ? fs.readFileSync(builtinFile, 'utf8') : '');
-  const { order, missing } = moduleLoadOrder(deps, WANTED_MODULES, builtin);
+  let order: string[] = [];
+  let missing: string[] = [];
+  if (kernel.modulesDir) {
+    const deps = parseModulesDep(fs.readFileSync(path.join(kernel.modulesDir, 'modules.dep'), 'utf8'));
+    const builtinFile = path.join(kernel.modulesDir, 'modules.builtin');
+    const builtin = parseModulesBuiltin(fs.existsSync(builtinFile) ? fs.readFileSync(builtinFile, 'utf8') : '');
+    ({ order, missing } = moduleLoadOrder(deps, WANTED_MODULES, builtin));
+  }
   const tools: Record<string, string> = {};
   const libraries = new Set<string>();
   for (const t of GUEST_TOOLS) {
@@ -205,7 +211,7 @@ export function buildBaseInitramfs(kernel: Kernel, program: string): { file: str
   const busybox = which('busybox');
   if (!busybox) throw new HostError('busybox not found (apt-get install busybox-static)');
   const initScript = path.join(assetsDir(), 'init.sh');
-  const entries = initramfsManifest({ initScript, programBinary: program, busybox, tools, libraries: [...libraries], modulesDir: kernel.modulesDir, moduleOrder: order });
+  const entries = initramfsManifest({ initScript, programBinary: program, busybox, tools, libraries: [...libraries], modulesDir: kernel.modulesDir ?? '', moduleOrder: order });
   const key = sha(JSON.stringify(entries) + fs.readFileSync(initScript, 'utf8') + fs.readFileSync(program).length);
   const file = path.join(cacheRoot(), 'build', `base-${kernel.version}-${key}.cpio`);
   if (!fs.existsSync(file)) {

@@ -9,6 +9,16 @@
  */
 export type ReproEra = '6.12' | '6.1' | '7.x';
 export const REPRO_ERAS: readonly ReproEra[] = ['6.12', '6.1', '7.x'];
+/**
+ * The analysis era (fsdax-model.md §2, by the name server/src/model/era.ts gives it) each repro era
+ * stands for: `repro --tree` picks the scenarios of a tree by the era the front-end detected.
+ */
+export const ANALYSIS_ERAS: Record<ReproEra, string> = { '6.12': '6.2-6.14', '6.1': '5.19-6.1', '7.x': '6.15+' };
+
+export function reproEraFor(analysisEra: string): ReproEra | undefined {
+  return REPRO_ERAS.find((e) => ANALYSIS_ERAS[e] === analysisEra);
+}
+
 /** The eras whose shared page carries the 0x1 marker (the first three scenarios). */
 const MARKER_ERAS: readonly ReproEra[] = ['6.12', '6.1'];
 
