@@ -195,7 +195,7 @@ async function treeMain(tree: string, era: ReproEra, runs: { s: ReproScenario; v
   }
   const withAfter = patches.length > 0;
   for (const l of formatProofTable(result, withAfter)) io.stdout.write(`${l}\n`);
-  const k = (x: ProofResult['before']) => `${x.version} (${x.built === 'cached' ? 'image cached' : `${x.built} build ${x.seconds.toFixed(0)} s`})`;
+  const k = (x: ProofResult['before']) => `${x.version} (${x.built === 'cached' ? 'image cached' : `${x.built === 'cold' ? 'cold build' : 'rebuild'} ${x.seconds.toFixed(0)} s`})`;
   io.stdout.write(`kernels: before ${k(result.before)}${result.after ? `, after ${k(result.after)}` : ''}; consoles: ${path.dirname(result.rows[0].runs[0].consoleFile ?? '')}/<scenario>-<era>-<variant>-tree-{before,after}.log\n`);
   const failures = proofFailures(result, withAfter);
   if (!result.treeUnchanged) failures.push(`the tree ${tree} changed during the run`);

@@ -236,7 +236,8 @@ export async function buildTreeKernel(req: BuildRequest): Promise<TreeKernel> {
   const fragment = fs.readFileSync(fragmentFile(req.era), 'utf8');
   const dir = treeCacheDir(req.tree);
   const patchTexts = req.patches.map((p) => fs.readFileSync(p, 'utf8'));
-  const imageKey = sha(JSON.stringify([req.state, fragment, patchTexts]));
+  // Named by era and fragment first: a changed fragment's images go with its build directory.
+  const imageKey = `${req.era}-${sha(fragment)}-${sha(JSON.stringify([req.state, patchTexts]))}`;
   const imageDir = path.join(dir, 'images', imageKey);
   const what = req.patches.length ? `with ${req.patches.map((p) => path.basename(p)).join(' + ')}` : 'as it is';
   const fromImage = (built: TreeKernel['built']): TreeKernel => {
@@ -257,8 +258,12 @@ export async function buildTreeKernel(req: BuildRequest): Promise<TreeKernel> {
     }
     const out = path.join(dir, `build-${req.era}-${sha(fragment)}`);
     const logFile = path.join(out, 'build.log');
-    // A changed fragment means a new build directory: the old one's objects are no use any more.
+    // A changed fragment means a new build directory: the old one's objects and images are no use any more.
     for (const old of fs.readdirSync(dir)) if (old.startsWith(`build-${req.era}-`) && path.join(dir, old) !== out) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+    const images = path.join(dir, 'images');
+    for (const old of fs.existsSync(images) ? fs.readdirSync(images) : []) {
+      if (old.startsWith(`${req.era}-`) && !old.startsWith(`${req.era}-${sha(fragment)}-`)) fs.rmSync(path.join(images, old), { recursive: true, force: true });
+    }
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(logFile, `fsdax-audit repro --tree ${req.tree} ${what} (${new Date().toISOString()})\n`);
     const cold = !fs.existsSync(path.join(out, 'vmlinux'));
