@@ -52,7 +52,7 @@ export interface ProofRequest {
 
 /** What the host lacks for `repro --tree` (the runs' prerequisites and the build tools). */
 export function missingTreePrerequisites(): string[] {
-  return [...missingPrerequisites(), ...missingBuildTools()];
+  return [...new Set([...missingPrerequisites(), ...missingBuildTools()])];
 }
 
 export async function proveOnTree(req: ProofRequest): Promise<ProofResult> {
