@@ -56,7 +56,7 @@ export function formatResultLine(r: RunResult): string {
   return `${r.scenario.padEnd(22)} ${r.era.padEnd(5)} ${r.variant.padEnd(13)} ${mark.padEnd(10)} ${verdict}  ${r.seconds.toFixed(1)} s`;
 }
 
-function collectKernel(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
@@ -80,10 +80,10 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     .option('--all', 'every scenario × era × variant, one line each')
     .option('--list', 'list scenarios, eras and variants, then exit')
     .option('--check', 'check the host prerequisites (QEMU, busybox-static, xfsprogs, gcc...), then exit')
-    .option('--kernel <era=package>', 'another Debian kernel package for an era (repeatable)', collectKernel, [])
+    .option('--kernel <era=package>', 'another Debian kernel package for an era (repeatable)', collect, [])
     .option('--no-lines', 'leave out the decisive console lines')
     .option('--tree <dir>', 'build this kernel tree (tinyconfig + the era\'s fragment, out of tree, cached) and boot it instead of Debian\'s kernel; the era is detected from the tree')
-    .option('--patch <diff>', 'with --tree: also build the tree with this unified diff (-p1; repeatable, applied in order, to a copy) and boot before and after', collectKernel, [])
+    .option('--patch <diff>', 'with --tree: also build the tree with this unified diff (-p1; repeatable, applied in order, to a copy) and boot before and after', collect, [])
     .option('--finding <fingerprint>', 'the scenario that decides this finding (its fingerprint: rule|file|function|expression)')
     .exitOverride()
     .configureOutput({
