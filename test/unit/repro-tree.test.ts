@@ -55,6 +55,7 @@ describe('repro --tree: patches and the tree mirror', () => {
   it('names the files a diff touches (-p1), without /dev/null or paths out of the tree', () => {
     assert.deepStrictEqual(patchTargets(fs.readFileSync(path.join(PATCHES, '7.x-which-page.diff'), 'utf8')), ['mm/memory-failure.c']);
     assert.deepStrictEqual(patchTargets(fs.readFileSync(path.join(PATCHES, '6.12-dax-lock-shared.diff'), 'utf8')), ['fs/dax.c']);
+    assert.deepStrictEqual(patchTargets(fs.readFileSync(path.join(PATCHES, '6.1-dax-lock-shared.diff'), 'utf8')), ['fs/dax.c']);
     const created = '--- /dev/null\n+++ b/mm/new.c\n@@ -0,0 +1 @@\n+x\n--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n';
     assert.deepStrictEqual(patchTargets(created), ['mm/new.c']);
     assert.deepStrictEqual(patchTargets('no diff here\n'), []);
