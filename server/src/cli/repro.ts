@@ -73,13 +73,13 @@ function parseKernels(values: string[]): Partial<Record<ReproEra, string>> {
 /** `fsdax-audit repro [scenario] [options]`; argv is what follows "repro". Returns the exit code. */
 export async function reproMain(argv: string[], io: CliIo): Promise<number> {
   const program = new Command(`${TOOL_NAME} repro`)
-    .description('Boot the era\'s stock Debian kernel under QEMU (TCG, emulated pmem), run a scenario and its controls, and say whether the hazard shows.')
+    .description('Boot the era\'s stock Debian kernel (or, with --tree, a kernel built from your tree, before and after --patch) under QEMU (TCG, emulated pmem), run a scenario and its controls, and say whether the hazard shows.')
     .argument('[scenario]', `scenario id (${SCENARIOS.map((s) => s.id).join(', ')})`)
-    .addOption(new Option('--era <era>', 'kernel era').choices([...REPRO_ERAS, 'all']).default('all'))
+    .addOption(new Option('--era <era>', 'kernel era (with --tree: instead of the era detected from the tree)').choices([...REPRO_ERAS, 'all']).default('all'))
     .option('--variant <id>', 'one variant only (e.g. shared, single-owner, rmapbt)')
     .option('--all', 'every scenario × era × variant, one line each')
     .option('--list', 'list scenarios, eras and variants, then exit')
-    .option('--check', 'check the host prerequisites (QEMU, busybox-static, xfsprogs, gcc...), then exit')
+    .option('--check', 'check the host prerequisites (QEMU, busybox-static, xfsprogs, gcc...; with --tree the kernel build tools too), then exit')
     .option('--kernel <era=package>', 'another Debian kernel package for an era (repeatable)', collect, [])
     .option('--no-lines', 'leave out the decisive console lines')
     .option('--tree <dir>', 'build this kernel tree (tinyconfig + the era\'s fragment, out of tree, cached) and boot it instead of Debian\'s kernel; the era is detected from the tree')
