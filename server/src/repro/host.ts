@@ -106,9 +106,9 @@ function aptDownload(pkg: string, cwd: string, aptSource: string | undefined): s
 }
 
 /**
- * The packages a kernel package's image and modules live in: itself, or (Debian's split kernel
- * from 7.x: linux-image-V is empty and depends on linux-binary-V and linux-modules-V) the
- * linux-binary-* and linux-modules-* packages its Depends field names. Pure.
+ * Where a split kernel package keeps its image and modules (Debian from 7.x: linux-image-V is empty
+ * and depends on linux-binary-V and linux-modules-V): the linux-binary-* and linux-modules-*
+ * packages its Depends field names. Pure.
  */
 export function splitKernelPackages(depends: string): string[] {
   return depends.split(',').map((d) => d.trim().split(/[\s|(]/)[0]).filter((d) => /^linux-(binary|modules)-/.test(d));
