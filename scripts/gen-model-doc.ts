@@ -89,13 +89,14 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
         s.returns ? 'returns the page' : '',
         s.referenced ? 'comes with a reference' : '',
         String(s.description ?? ''),
-      ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'referencedIn', 'description']),
+        s.ruleOut !== undefined ? `a finding's fix: ${String(s.ruleOut)}` : '',
+      ], s, ['id', 'calls', 'entryArg', 'pagesArg', 'returns', 'referenced', 'referencedIn', 'description', 'ruleOut']),
       ...(isEntry(s.referencedIn) ? [row(String(s.id), ['comes with a reference (lifetime, not share-safety)'], s.referencedIn, [])] : []),
     ]),
   },
   {
     keys: ['entryPoints'], title: 'Entry points', intro: 'Functions whose parameter may be an FS-DAX pfn or page whoever calls them.',
-    rows: (m) => specs(m.entryPoints).map((s) => row(String(s.function), [`${String(s.kind)} in arg ${String(s.param)}`, String(s.description ?? '')], s, ['function', 'param', 'kind', 'description'])),
+    rows: (m) => specs(m.entryPoints).map((s) => row(String(s.function), [`${String(s.kind)} in arg ${String(s.param)}`, String(s.description ?? ''), s.ruleOut !== undefined ? `a finding's fix: ${String(s.ruleOut)}` : ''], s, ['function', 'param', 'kind', 'description', 'ruleOut'])),
   },
   {
     keys: ['conversions', 'pfnToPage', 'pageToPfn', 'pfnConversions'], title: 'Conversions', intro: 'Calls whose result is the same physical page (its folio, its pfn) as an argument.',
@@ -138,11 +139,32 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
   {
     keys: ['guarantees'], title: 'Guarantees', intro: 'Calls after which the filesystem holds the page for the reader (the DAX entry lock).',
     rows: (m) => specs(m.guarantees).flatMap((s) => {
-      const main = row(String(s.acquire), [`locks arg ${String(s.subjectArg)} until ${code(String(s.release))}`, `share-safe in ${eraRange(strings(s.shareSafeEras) as Era[])}`], s,
-        ['acquire', 'subjectArg', 'release', 'shareSafeEras', 'dereferencesSharedMarker']);
+      const safe = strings(s.shareSafeEras) as Era[];
+      const main = row(String(s.acquire), [`locks arg ${String(s.subjectArg)} until ${code(String(s.release))}`, safe.length > 0 ? `share-safe in ${eraRange(safe)}` : ''], s,
+        ['acquire', 'subjectArg', 'release', 'shareSafeEras', 'dereferencesSharedMarker', 'refusesShared']);
       const deref = isEntry(s.dereferencesSharedMarker) ? [row(String(s.acquire), ['dereferences a shared page\'s marker (oops): past the call the page was not shared'], s.dereferencesSharedMarker, [])] : [];
-      return [main, ...deref];
+      const refuses = isEntry(s.refusesShared) ? [row(String(s.acquire), ['refuses a shared folio (cookie 0): past the call it had one owner, and is shared only if another file\'s fault made it so (a race)'], s.refusesShared, [])] : [];
+      return [main, ...deref, ...refuses];
     }),
+  },
+  {
+    keys: ['pageIdentity'], title: 'Which page of a folio',
+    intro: 'Where FS-DAX folios can be large, the folio of one page is its head\'s: these say which calls give a containing folio, a whole folio, its head, and which calls need one particular page (fsdax/which-page).',
+    rows: (m) => {
+      const p = isEntry(m.pageIdentity) ? m.pageIdentity : {};
+      return [
+        ...specs(p.largeFolios).map((s) => row('large FS-DAX folios', ['a PMD/PUD entry maps one compound folio'], s, [])),
+        ...nameRows(strings(p.containingFolio), 'returns the folio containing its page or pfn argument (its head, for a large folio)'),
+        ...nameRows(strings(p.wholeFolio), 'returns a page or folio meant as a whole (PMD/PUD level): its head is the page meant'),
+        ...specs(p.headOfFolio).map((s) => row(String(s.call), [s.nthArg !== undefined ? `the head page when arg ${String(s.nthArg)} is 0` : 'the folio\'s head'], s, ['call', 'nthArg'])),
+        ...specs(p.namesPage).map((s) => row(String(s.call), [`arg ${String(s.arg)} must be one particular page`], s, ['call', 'arg'])),
+      ];
+    },
+  },
+  {
+    keys: ['nullMappingHarmless'], title: 'NULL mappings that change nothing',
+    intro: 'Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does: their NULL test is not fsdax/null-mapping.',
+    rows: (m) => specs(isEntry(m.nullMappingHarmless) ? m.nullMappingHarmless.functions : []).map((s) => row(String(s.function), ['NULL mapping: same effect for FS-DAX'], s, ['function'])),
   },
   {
     keys: ['references'], title: 'References', intro: 'Calls that take a page reference: a lifetime guarantee (the layout break waits), not share-safety.',

@@ -3,7 +3,12 @@
 # Debian chromium + build tools, then Node 24, code-server and playwright-core into a
 # cache outside the repo (~1 GB, never packaged). Idempotent: a marker file named for
 # the pinned versions skips work already done. Run as root (apt-get) or with sudo.
+# `npm test` never runs it: a local test run without these skips the editor suites.
 set -euo pipefail
+# Started from npm (npm run setup-e2e), the environment carries npm's npm_config_* settings;
+# the inner installs must not inherit them: code-server's postinstall reads the Node major from
+# npm_config_user_agent (the outer npm's Node 20) and refuses to install.
+while read -r v; do unset "$v"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
 C="${FSDAX_E2E_CACHE:-$HOME/.cache/fsdax-audit/vscode-e2e}"
 NODE24=24.21.0
 CODE_SERVER=4.139.1

@@ -89,14 +89,16 @@ export function matchTriage(findings: readonly Finding[], file: TriageFile): Tri
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The markdown table of a triage: shown findings first, then the hidden (benign) ones that were judged too. */
-export function triageMarkdown(version: string, file: TriageFile, result: TriageResult): string {
+export function triageMarkdown(version: string, file: TriageFile, result: TriageResult, whole = false): string {
   const c = result.counts;
   const precision = c.shown ? ((c.shownTrue / c.shown) * 100).toFixed(0) : '100';
   const out = [
-    `# Triage: linux-${version}, whole mm/ + fs/`,
+    `# Triage: linux-${version}, ${whole ? 'the whole tree' : 'whole mm/ + fs/'}`,
     '',
     `Tree: ${file.tree}. Era ${file.era}. Findings: \`${file.command}\` (benign uses hidden by default; \`--show-benign\` adds them).`,
-    `Every finding was judged by reading its path in the tree (callers, which page, past which checks); the verdicts live in \`docs/triage/linux-${version}.json\` and \`npm run triage -- --version ${version}\` regenerates this page from them and a fresh scan.`,
+    whole
+      ? `Every finding was judged by reading its path in the tree; the verdicts of findings outside mm/+fs/ (or reached only from there) live in \`docs/triage/linux-${version}.json\`, the others in the mm/+fs/ file, and \`npm run triage -- --version ${version.replace(/-whole$/, '')} --whole\` regenerates this page.`
+      : `Every finding was judged by reading its path in the tree (callers, which page, past which checks); the verdicts live in \`docs/triage/linux-${version}.json\` and \`npm run triage -- --version ${version}\` regenerates this page from them and a fresh scan.`,
     '',
     `**Shown by default: ${c.shown}; true ${c.shownTrue} (${precision}%), false ${c.shownFalse}, unjudged ${result.unjudged.length}.** Of the true ones: ${c.high} need no race, ${c.race} need a concurrent event, ${c.debugOnly} are debug-only. Hidden as benign: ${c.hidden}, of which judged true (wrongly hidden): ${c.hiddenTrue}.`,
     '',

@@ -73,14 +73,24 @@ function diff(findings: Finding[], expectations: Expectation[]): { missing: Expe
   return { missing, noisy };
 }
 
-/** Audits one fixture file, or a fixture tree (every .c/.h below it), and diffs. */
-export function checkFixture(target: string): FixtureResult {
+/** A fixture file, or a fixture tree (every .c/.h below it), as the pipeline gets it: files and era. */
+function fixtureInput(target: string) {
   const isTree = fs.statSync(target).isDirectory();
   const root = isTree ? target : path.dirname(target);
   const paths = isTree ? listFiles(target) : [target];
   const files = paths.map((p) => ({ path: path.relative(root, p).split(path.sep).join('/'), text: fs.readFileSync(p, 'utf8') }));
-  const era = eraOf(files, isTree ? root : undefined);
-  const sources = files.map((f) => ({ path: f.path, content: Buffer.from(f.text) }));
+  return { files, era: eraOf(files, isTree ? root : undefined), sources: files.map((f) => ({ path: f.path, content: Buffer.from(f.text) })) };
+}
+
+/** Every finding of a fixture (file or tree), benign reads included. */
+export function auditFixture(target: string): Finding[] {
+  const { era, sources } = fixtureInput(target);
+  return auditFiles(sources, { era, showBenign: true, rules: allRules }).findings;
+}
+
+/** Audits one fixture file, or a fixture tree (every .c/.h below it), and diffs. */
+export function checkFixture(target: string): FixtureResult {
+  const { files, era, sources } = fixtureInput(target);
   const expectations = files.flatMap((f) => readExpectations(f.path, f.text));
   // Default run: benign reads stay hidden. show-benign run: they appear, as info.
   const result = auditFiles(sources, { era, rules: allRules });

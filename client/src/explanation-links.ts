@@ -49,6 +49,12 @@ function rewriteMarkdown(text: string): { text: string; changed: boolean } {
   return { text: out, changed };
 }
 
+/** The hover without the paragraphs that open with a headline VS Code already shows (`**<message>** — ...`). */
+export function dropShownHeadlines(markdown: string, messages: readonly string[]): string {
+  if (messages.length === 0) return markdown;
+  return markdown.split('\n\n').filter((p) => !messages.some((m) => p.startsWith(`**${m}**`))).join('\n\n');
+}
+
 export function explanationMiddleware(extensionId: string): Middleware {
   return {
     handleDiagnostics(uri, diagnostics, next) {
@@ -62,10 +68,13 @@ export function explanationMiddleware(extensionId: string): Middleware {
     async provideHover(document, position, token, next) {
       const hover = await next(document, position, token);
       if (!hover) return hover;
+      // VS Code shows the diagnostics under the cursor at the top of the same hover: the server's
+      // opening headline of each would be shown twice, so it goes (the fix, the path and the rest stay).
+      const shown = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'fsdax-audit' && d.range.contains(position)).map((d) => d.message);
       const contents = hover.contents.map((c) => {
         if (!(c instanceof vscode.MarkdownString)) return c;
-        const { text, changed } = rewriteMarkdown(c.value);
-        if (!changed) return c;
+        const { text, changed } = rewriteMarkdown(dropShownHeadlines(c.value, shown));
+        if (!changed && text === c.value) return c;
         const md = new vscode.MarkdownString(text, c.supportThemeIcons);
         md.isTrusted = { enabledCommands: [SHOW_EXPLANATION_COMMAND] };
         return md;

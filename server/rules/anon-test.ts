@@ -3,6 +3,11 @@
 // shared FS-DAX page passes the anon test (0x1 == PAGE_MAPPING_ANON).
 import { defineRule } from '../src/analysis/rule-api';
 
+/** A consequence's outcome, for the headline: its last clause ("...: the pinning task livelocks"). */
+function outcomeOf(consequence: string): string {
+  return consequence.slice(consequence.lastIndexOf(': ') + 1).trim();
+}
+
 export default defineRule({
   meta: {
     id: 'fsdax/anon-test',
@@ -13,6 +18,14 @@ export default defineRule({
     messages: {
       sentinelIsAnon: '{{expr}} is true for a shared FS-DAX page ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON), so an anon-only path runs; page from {{source}}',
       sentinelConsequence: '{{expr}} takes a shared FS-DAX page for anon ({{era}}: mapping is the 0x1 sentinel, equal to PAGE_MAPPING_ANON): {{consequence}}; page from {{source}}',
+    },
+    headlines: {
+      sentinelIsAnon: '{{expr}} takes a shared FS-DAX page (mapping 0x1) for anon ({{era}})',
+      sentinelConsequence: '{{expr}} on a shared FS-DAX page: {{outcome}} ({{era}})',
+    },
+    fixes: {
+      sentinelIsAnon: '{{ruleOut}}',
+      sentinelConsequence: '{{ruleOut}}',
     },
   },
   check(ctx) {
@@ -26,7 +39,7 @@ export default defineRule({
       if (site.exposure.anonTested) continue;
       // A guard clause (`if (!anon) return;`) only lets the page on: the code after it reports its own reads.
       const use = site.guardClause ? 'restrict' : 'branch';
-      if (site.consequence) ctx.report(site, 'sentinelConsequence', { use, explanation: site.scenario, data: { consequence: site.consequence } });
+      if (site.consequence) ctx.report(site, 'sentinelConsequence', { use, explanation: site.scenario, data: { consequence: site.consequence, outcome: outcomeOf(site.consequence) } });
       else ctx.report(site, 'sentinelIsAnon', { use });
     }
   },

@@ -15,6 +15,14 @@ export default defineRule({
       nullAnonVma: '{{expr}} treats a shared FS-DAX page as anonymous ({{era}}): its anon_vma is 0x1 - PAGE_MAPPING_ANON = NULL; page from {{source}}',
       nullDeref: '{{expr}} is NULL for a shared FS-DAX page ({{era}}: 0x1 - PAGE_MAPPING_ANON) and is dereferenced ({{deref}}) with no NULL test first: an oops; page from {{source}}',
     },
+    headlines: {
+      nullAnonVma: '{{expr}} is NULL: a shared FS-DAX page taken for anon ({{era}})',
+      nullDeref: '{{expr}} is NULL for a shared FS-DAX page and is dereferenced: an oops ({{era}})',
+    },
+    fixes: {
+      nullAnonVma: '{{ruleOut}}; a shared FS-DAX page has no anon_vma',
+      nullDeref: '{{ruleOut}}, or test the result for NULL before {{deref}}',
+    },
   },
   check(ctx) {
     if (!ctx.hasSentinel) return;

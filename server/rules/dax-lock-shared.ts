@@ -14,6 +14,14 @@ export default defineRule({
       sentinelLock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and dereferences it in dax_mapping(); get {mapping, index} from the filesystem instead; page from {{source}}',
       sentinelUnlock: '{{expr}} on a possibly shared FS-DAX page ({{era}}) reads mapping 0x1 and index (a share count) to find the entry to unlock; page from {{source}}',
     },
+    headlines: {
+      sentinelLock: '{{expr}} on a maybe-shared FS-DAX page dereferences mapping 0x1 ({{era}})',
+      sentinelUnlock: '{{expr}} reads mapping 0x1 of a maybe-shared FS-DAX page ({{era}})',
+    },
+    fixes: {
+      sentinelLock: 'leave shared pages to the filesystem (`dax_holder_notify_failure()` → `mf_dax_kill_procs()`); do not lock them here',
+      sentinelUnlock: 'unlock what was locked: keep {mapping, index} from `dax_lock_folio()`, or leave shared pages to the filesystem (`mf_dax_kill_procs()`)',
+    },
   },
   check(ctx) {
     if (!ctx.hasSentinel) return;

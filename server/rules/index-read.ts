@@ -14,6 +14,14 @@ export default defineRule({
       shareCount: '{{expr}} reads a share count, not a file offset, for a shared FS-DAX page ({{era}}); page from {{source}}',
       truncateRace: '{{expr}} may read a stale offset: nothing stops truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',
     },
+    headlines: {
+      shareCount: '{{expr}} is a share count, not an offset, on shared FS-DAX pages ({{era}})',
+      truncateRace: '{{expr}} may be a stale offset: no lock holds this FS-DAX page ({{era}})',
+    },
+    fixes: {
+      shareCount: '{{ruleOut}}; each owner of a shared page has its own offset',
+      truncateRace: '{{ruleOut}}, or read the offset under the DAX entry lock (`dax_lock_folio()`)',
+    },
   },
   check(ctx) {
     for (const site of ctx.sites('index-read', 'index-helper')) {

@@ -16,13 +16,28 @@ export default defineRule({
       nullDeref: '{{expr}} is used as an address_space ({{deref}}) but is NULL for a shared FS-DAX folio ({{era}}); page from {{source}}',
       useAfterFree: '{{expr}} is used as an address_space ({{deref}}) without a filesystem guarantee: truncate may have freed the inode ({{era}}); page from {{source}}',
     },
+    headlines: {
+      sentinelDeref: '{{deref}} dereferences {{expr}}, 0x1 on a shared FS-DAX page ({{era}})',
+      nullDeref: '{{deref}} dereferences {{expr}}, NULL on a shared FS-DAX folio ({{era}})',
+      useAfterFree: '{{deref}} uses {{expr}}, which truncate may have freed ({{era}})',
+    },
+    fixes: {
+      sentinelDeref: '{{ruleOut}}',
+      nullDeref: '{{ruleOut}}',
+      useAfterFree: '{{ruleOut}}, or hold the DAX entry lock (`dax_lock_folio()`) across {{deref}}',
+    },
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {
-      if (!site.derefBy || site.decoded) continue; // masked first: the deref runs on the not-marker path
+      if (site.decoded || !(site.derefBy || site.derefNotShared)) continue; // masked first: the deref runs on the not-marker path
       // 6.15+: a NULL-tested read is dereferenced past the test, where it is a single owner's mapping;
       // the NULL branch (the shared folio) is fsdax/null-mapping's.
       if (!ctx.hasSentinel && (site.uses ?? []).includes('null-test') && site.exposure.mayBeShared) continue;
+      // Dereferenced only where a test proved the value is not the shared encoding: a stale mapping at worst.
+      if (!site.derefBy) {
+        if (!site.exposure.guaranteed) ctx.report(site, 'useAfterFree', { use: 'deref', needsRace: true, data: { deref: `\`${site.derefNotShared}\`` } });
+        continue;
+      }
       const { mayBeShared, guaranteed } = site.exposure;
       const data = { deref: `\`${site.derefBy}\`` };
       if (mayBeShared && ctx.hasSentinel) ctx.report(site, 'sentinelDeref', { severity: 'error', use: 'deref', data });

@@ -17,6 +17,14 @@ export default defineRule({
       shared: '{{expr}} derives ownership from page fields of a possibly shared FS-DAX page ({{era}}): only the filesystem knows its owners; page from {{source}}',
       truncateRace: '{{expr}} reads page ownership with nothing stopping truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',
     },
+    headlines: {
+      shared: '{{expr}} looks up the owners of a maybe-shared FS-DAX page ({{era}})',
+      truncateRace: '{{expr}} reads page ownership with no lock holding off truncate ({{era}})',
+    },
+    fixes: {
+      shared: '{{ruleOut}}',
+      truncateRace: '{{ruleOut}}, or call it under the DAX entry lock (`dax_lock_folio()`)',
+    },
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-helper')) {

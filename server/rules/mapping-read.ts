@@ -15,12 +15,24 @@ export default defineRule({
       sharedNull: '{{expr}} reads NULL for a shared FS-DAX folio ({{era}}: the owners are known only to the filesystem); page from {{source}}',
       truncateRace: '{{expr}} may read a stale or freed address_space: nothing stops truncate from freeing this FS-DAX page ({{era}}); page from {{source}}',
     },
+    headlines: {
+      sentinel: '{{expr}} is 0x1 for a shared FS-DAX page, not an address_space ({{era}})',
+      sharedNull: '{{expr}} is NULL for a shared FS-DAX folio, which names no owner ({{era}})',
+      truncateRace: '{{expr}} may be stale or freed: no lock holds this FS-DAX page ({{era}})',
+    },
+    fixes: {
+      sentinel: '{{ruleOut}}',
+      sharedNull: '{{ruleOut}}',
+      truncateRace: '{{ruleOut}}, or hold the DAX entry lock (`dax_lock_folio()`) while using it',
+    },
   },
   check(ctx) {
     for (const site of ctx.sites('mapping-read')) {
       // A dereferenced read is fsdax/mapping-deref's, unless the code masked the value with
       // PAGE_MAPPING_FLAGS first (it then decodes the marker, often as "anon": still a read to report).
-      if (site.derefBy && !site.decoded) continue;
+      if ((site.derefBy || site.derefNotShared) && !site.decoded) continue;
+      // A lookup's answer (folio_mapping() where NULL means shared) is read for its NULL, which is fsdax/null-mapping's.
+      if (site.helper) continue;
       const { mayBeShared, guaranteed } = site.exposure;
       const uses = site.uses ?? [];
       // 6.15+: a NULL test of a maybe-shared folio's mapping is fsdax/null-mapping's; a re-read that only

@@ -15,13 +15,20 @@ export default defineRule({
     messages: {
       sharedIsNull: '{{expr}} is tested for NULL, but NULL is how a shared FS-DAX folio is encoded ({{era}}: the owners are counted in folio->share), not a truncated one: the path that treats it as gone skips every owner; page from {{source}}',
     },
+    headlines: {
+      sharedIsNull: '{{expr}} NULL-tested: NULL means a shared FS-DAX folio, not a truncated one ({{era}})',
+    },
+    fixes: {
+      sharedIsNull: 'tell shared from truncated under the DAX entry lock (`dax_folio_is_shared()`), or {{ruleOut}}',
+    },
   },
   check(ctx) {
     // Only where the shared encoding is a NULL mapping: the 0x1 marker of 5.19-6.14 passes a NULL test.
     // The NULL test is the hazard here: a branch that drops the owners (not the benign early return it is elsewhere).
     if (!ctx.hasSharedPages || ctx.hasSentinel) return;
     for (const site of ctx.sites('mapping-read')) {
-      if (site.exposure.mayBeShared && (site.uses ?? []).includes('null-test')) ctx.report(site, 'sharedIsNull', { use: 'branch' });
+      // A NULL handed back to the caller as a failure (the lock that refuses a shared folio) is declining, which is right.
+      if (site.exposure.mayBeShared && (site.uses ?? []).includes('null-test') && !site.nullDeclines) ctx.report(site, 'sharedIsNull', { use: 'branch' });
     }
   },
 });

@@ -62,7 +62,7 @@ describe('cli: a file in the context of its tree', () => {
     assert.match(text.stdout, /; in tree context, reporting fs\/pmemfs\/notify\.c: 4 files \(\d+ parsed\), \d+ functions; 2 findings/);
     assert.match(text.stdout, /^fs\/pmemfs\/notify\.c:11:34: error: .* \[fsdax\/mapping-deref\]$/m, 'compiler-style');
     const files = await runCli(['--fail-on', 'never', '--no-context', '--root', tree, callee]);
-    assert.match(files.stdout, /; files only: 1 files /);
+    assert.match(files.stdout, /; files only: 1 file /);
   });
 
   it('the root found by walking up gives the context too', async () => {

@@ -16,6 +16,17 @@ describe('cli --explain', () => {
     assert.notStrictEqual(old.stdout, shared.stdout, 'the trace depends on the era');
   });
 
+  it('marks the wrong step in words and ends with what to do instead', async () => {
+    const r = await runCli(['--explain', 'fsdax/dax-lock-shared', '--era', '6.2-6.14']);
+    assert.strictEqual(r.code, 0);
+    assert.match(r.stdout, /\[GOES WRONG: CRASH\]/);
+    assert.ok(!/WRONG \(/.test(r.stdout), 'no "[WRONG (wrong)]"');
+    assert.match(r.stdout, /\nA finding tagged \[race\] \(6\.2-6\.14\) needs a race: /);
+    assert.match(r.stdout, /\nWhat to do instead:\n {2}A shared page has no single owner to lock; .*\n$/);
+    const scenario = await runCli(['--explain', 'shared-mapping', '--era', '6.2-6.14']);
+    assert.match(scenario.stdout, /\nWhat to do instead:\n {2}fsdax\/mapping-deref: .*\n {2}fsdax\/mapping-read: .*\n$/, 'a scenario lists the advice of each rule it explains');
+  });
+
   it('accepts a scenario id and refuses an unknown one with exit 2 and one line', async () => {
     assert.strictEqual((await runCli(['--explain', 'page-address-in-vma', '--era', '6.2-6.14'])).code, 0);
     const bad = await runCli(['--explain', 'fsdax/no-such-rule']);

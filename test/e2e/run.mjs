@@ -2,8 +2,9 @@
 // Real VS Code end-to-end test, offline (../shared/docs/vscode-e2e.md): packages the
 // VSIX, installs it into code-server, opens a copy of a kernel-like fixture tree in
 // headless Chromium and runs test/e2e/suite inside the extension host. Prints one
-// closing line `e2e-result {"passed":N,"failed":N,"skipped":bool}` for test/run-all.js.
-// A missing prerequisite skips locally but FAILS under CI=true.
+// closing line `e2e-result {"passed":N,"failed":N,"skipped":bool,"reason"?:string}` for test/run-all.js.
+// It installs nothing: a missing prerequisite (set up once by `bash scripts/setup-e2e.sh`)
+// skips locally, naming it, but FAILS under CI=true.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,14 +26,12 @@ const isCI = process.env.CI === 'true';
 
 const log = (m) => console.log(`e2e: ${m}`);
 const finish = (r) => { console.log(`e2e-result ${JSON.stringify(r)}`); process.exitCode = r.failed > 0 ? 1 : 0; };
+const SETUP = 'bash scripts/setup-e2e.sh';
 
+/** What is missing, as one phrase, or undefined. */
 function prerequisitesMissing() {
-  if (!fs.existsSync(MARKER) || !fs.existsSync(CHROMIUM)) {
-    log(`setting up ${CACHE} with scripts/setup-e2e.sh (one time, ~5 min)`);
-    try { execFileSync('bash', [path.join(REPO, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit' }); } catch (e) { return `setup-e2e.sh failed: ${e.message}`; }
-  }
-  for (const [what, p] of [['e2e cache marker', MARKER], ['Node 24', NODE24], ['code-server', ENTRY], ['chromium', CHROMIUM]]) {
-    if (!fs.existsSync(p)) return `${what} missing (${p})`;
+  for (const [what, p] of [['chromium', CHROMIUM], ['code-server', ENTRY], ['Node 24 for code-server', NODE24], ['playwright-core', path.join(CACHE, 'tools', 'node_modules', 'playwright-core')], ['the e2e setup marker', MARKER]]) {
+    if (!fs.existsSync(p)) return `${what} not set up (${p})`;
   }
   return undefined;
 }
@@ -49,7 +48,8 @@ const healthy = (port) => new Promise((resolve) => {
 /**
  * What the suite (test/e2e/suite/driver.js) can ask of the browser page: a screenshot
  * into test/e2e/artifacts/, a real mouse click on the workbench (the way a user opens
- * a diagnostic's link), or the explanation webview's rendered heading and stepper.
+ * a diagnostic's link), the rendered text of an element (what the user reads), or the
+ * explanation webview's rendered heading and stepper.
  * Answers { ok, error?, ... }.
  */
 async function act(page, request) {
@@ -66,6 +66,8 @@ async function act(page, request) {
       return { ok: true };
     }
     if (request.action === 'webview') return { ok: true, ...(await webviewContent(page, request.heading)) };
+    if (request.action === 'text') return { ok: true, text: await locate(request).innerText({ timeout: 10000 }) };
+    if (request.action === 'webviewPage') return { ok: true, ...(await webviewPage(page, request.contains)) };
     throw new Error(`unknown action ${request.action}`);
   } catch (e) {
     log(`driver: ${request.action} failed: ${e.message}`);
@@ -91,11 +93,27 @@ async function webviewContent(page, heading) {
   }
 }
 
+/** A webview frame whose text contains `contains` (the extension page's README): its text, and its images as loaded. */
+async function webviewPage(page, contains) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    for (const frame of page.frames().filter((f) => f.url().includes('/webview/browser/pre/'))) {
+      const text = await frame.locator('body').innerText({ timeout: 300 }).catch(() => null);
+      if (!text || !text.includes(contains)) continue;
+      await frame.waitForTimeout(1500);
+      const images = await frame.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0 })));
+      return { text, images };
+    }
+    if (Date.now() > deadline) throw new Error(`no webview frame shows "${contains}"`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main() {
   const missing = prerequisitesMissing();
   if (missing) {
-    log(`${isCI ? 'FAIL' : 'skipped'}: ${missing}`);
-    return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI });
+    log(`${isCI ? 'FAIL' : 'skipped'}: ${missing}; run ${SETUP} once`);
+    return finish({ passed: 0, failed: isCI ? 1 : 0, skipped: !isCI, reason: `${missing} (${SETUP})` });
   }
   const T = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-e2e-'));
   // FSDAX_AUDIT_NO_CACHE: '' because the mocha suites of `npm test` turn the cache off in their
@@ -122,7 +140,7 @@ async function main() {
     log('packaging the VSIX');
     const vsix = path.join(T, 'fsdax-audit.vsix');
     execFileSync('npm', ['run', 'bundle', '--silent'], { cwd: REPO, stdio: 'inherit' });
-    execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--readme-path', 'README.vscode.md', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
     const dirs = ['--user-data-dir', `${T}/user-data`, '--extensions-dir', `${T}/extensions`];
     execFileSync(NODE24, [ENTRY, ...dirs, '--install-extension', vsix], { env, stdio: 'inherit' });
 

@@ -7,16 +7,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES, REPO } from './lsp-client';
+import { requirePrerequisite } from '../prerequisites';
 
 const hasNvim = spawnSync('nvim', ['--version']).status === 0;
 
 describe('neovim as an LSP client', () => {
   it('attaches to fsdax-audit-server --stdio and gets the diagnostics of a fixture file', function () {
-    if (!hasNvim) {
-      // In CI a missing prerequisite is a failure, never a silent skip.
-      if (process.env.CI) assert.fail('nvim is not installed: run scripts/setup-e2e.sh');
-      this.skip();
-    }
+    requirePrerequisite(this, hasNvim ? undefined : 'nvim not installed', 'bash scripts/setup-e2e.sh');
     this.timeout(60000);
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-nvim-')), 'diagnostics.txt');
     const tree = path.join(FIXTURES, 'trees', 'cross-file');

@@ -40,10 +40,12 @@ describe('language server over stdio', function () {
     assert.strictEqual(d.source, 'fsdax-audit');
     assert.deepStrictEqual(d.range, { start: { line: 5, character: 23 }, end: { line: 5, character: 37 } });
     assert.match(d.codeDescription!.href, /\/explanations\/[\w-]+\.html#era-/);
+    // One step per call level, the site left out: memory_failure() hands the page on at mm/a.c:16.
     const related = d.relatedInformation!;
+    assert.deepStrictEqual(related.map((r) => r.message), ['memory_failure(pfn): any pfn, pmem included → report_owner()']);
     assert.strictEqual(related[0].location.uri, uriOf(path.join(TREE, 'mm', 'a.c')));
-    assert.strictEqual(related[0].location.range.start.line, 10);
-    assert.match(related[0].message, /memory_failure/);
+    assert.strictEqual(related[0].location.range.start.line, 15);
+    assert.ok(d.message.length <= 100 && !d.message.includes('\n'), d.message);
     await client.waitFor(() => client.progress.find((p) => p.value.kind === 'end'), 20000, 'the end of indexing');
     const kinds = client.progress.map((p) => p.value.kind);
     assert.deepStrictEqual(kinds.filter((k) => k === 'begin'), ['begin'], 'one index build');
@@ -57,9 +59,17 @@ describe('language server over stdio', function () {
     const uri = await client.open(B_C, textOf(B_C));
     await client.waitForDiagnostics(uri, (p) => p.diagnostics.length === 2);
     const flagged = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 5, character: 30 } });
-    assert.match(hoverText(flagged), /fsdax\/mapping-read/);
+    // Headline, fix, path as one line of links, the explanation link; then the details, each once.
+    const [headline, fix, pathLine, link, rule] = hoverText(flagged).split('\n\n');
+    assert.strictEqual(headline, '**`folio->mapping` is 0x1 for a shared FS-DAX page, not an address_space (6.2-6.14)** — `fsdax/mapping-read` (warning)');
+    assert.match(fix, /^\*\*Fix:\*\* take \{mapping, index\} from the filesystem \(`mf_dax_kill_procs\(\)`\)/);
+    assert.strictEqual(pathLine, `**Path:** [memory_failure()](${uriOf(path.join(TREE, 'mm', 'a.c'))}#L16,2) → [report_owner()](${uriOf(B_C)}#L6,24)`);
+    assert.match(link, /^\[Explanation: step through the scenario\]\(https:/);
+    assert.strictEqual(rule, '---');
     assert.match(hoverText(flagged), /Era 6\.2-6\.14/);
-    assert.match(hoverText(flagged), /Instead:/);
+    for (const once of ['may read the shared-page marker', 'Era 6.2-6.14', 'report_owner()']) {
+      assert.strictEqual(hoverText(flagged).split(once).length, 2, `"${once}" shown once`);
+    }
     const field = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 20, character: 32 } });
     assert.match(hoverText(field), /`page->index`/);
     assert.match(hoverText(field), /share count/);
@@ -158,11 +168,12 @@ describe('language server over stdio', function () {
     const benign = all.diagnostics.find((d) => d.range.start.line === 27 && d.code === 'fsdax/anon-vma');
     assert.ok(benign, 'the benign lookup is shown');
     assert.strictEqual(benign!.severity, 3, 'as information');
-    assert.match(benign!.message, /only used as a decode/);
+    assert.match(benign!.message, / \[benign: decode\]/);
     client.settings = { minConfidence: 'high' };
     await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     const high = await client.waitForDiagnostics(uri, (p) => p.diagnostics.length < shown);
-    assert.ok(high.diagnostics.every((d) => !/needs a race/.test(d.message)));
+    assert.ok(high.diagnostics.every((d) => !/\[race\]/.test(d.message)));
+    assert.ok(all.diagnostics.some((d) => /\[race\]/.test(d.message)), 'race findings carry the tag');
     client.settings = { arch: '../x86' };
     await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     await client.waitFor(() => client.messages.find((m) => /fsdaxAudit\.arch is invalid/.test(m)), 10000, 'a settings warning');

@@ -23,7 +23,7 @@ const EXPECTED: Record<string, Record<Era, Expect>> = {
   'truncate-race': { '<=5.18': ['aaaaaaa', 3, 'fm(C)', 7], '5.19-6.1': ['aaaaaaa', 3, 'fm(C)', 7], '6.2-6.14': ['aaaaaaa', 3, 'fm(C)', 7], '6.15+': ['aaaaaaa', 3, 'fm(C)', 7] },
   'dax-lock-reader': { '<=5.18': ['aabaaa', 0, 'NULL', 0], '5.19-6.1': ['aabaaa', 0, 'NULL', 0], '6.2-6.14': ['aabaaa', 0, 'NULL', 0], '6.15+': ['aabaaa', 0, 'NULL', 0] },
   'memory-failure-notify': { '<=5.18': ['arr', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 0, '0x1', 2], '6.2-6.14': ['aaa', 0, '0x1', 2], '6.15+': ['aaa', 0, 'NULL', 2] },
-  'memory-failure-fallback': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 3, 'NULL', 2] },
+  'memory-failure-fallback': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 0, 'NULL', 2] },
   'memory-failure-single': { '<=5.18': ['aa', 0, 'fm(A)', 16], '5.19-6.1': ['aa', 0, 'fm(A)', 16], '6.2-6.14': ['aa', 0, 'fm(A)', 16], '6.15+': ['aa', 0, 'fm(A)', 16] },
   'page-address-in-vma': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 3, 'NULL', 2] },
   'shared-mapping': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
@@ -31,6 +31,7 @@ const EXPECTED: Record<string, Record<Era, Expect>> = {
   'anon-test': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 3, 'NULL', 2] },
   'anon-vma': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
   'null-mapping-skip': { '<=5.18': ['araa', 0, 'fm(A)', 16], '5.19-6.1': ['aaaa', 3, '0x1', 2], '6.2-6.14': ['aaaa', 3, '0x1', 2], '6.15+': ['aaaa', 3, 'NULL', 2] },
+  'which-page': { '<=5.18': ['aaa', 0, 'fm(A)', 512], '5.19-6.1': ['aaa', 0, 'fm(A)', 512], '6.2-6.14': ['aaa', 0, 'fm(A)', 512], '6.15+': ['aaa', 3, 'fm(A)', 512] },
   'gup-unshare-livelock': { '<=5.18': ['ara', 0, 'fm(A)', 16], '5.19-6.1': ['aaa', 3, '0x1', 2], '6.2-6.14': ['aaa', 3, '0x1', 2], '6.15+': ['aaa', 0, 'NULL', 2] },
   'suppressions': { '<=5.18': ['aaaaa', 5, 'NULL', 0], '5.19-6.1': ['aaaaa', 5, 'NULL', 0], '6.2-6.14': ['aaaaa', 5, 'NULL', 0], '6.15+': ['aaaaa', 5, 'NULL', 0] },
 };
@@ -81,9 +82,10 @@ describe('explain: the cases the issue and the seed thread name', () => {
   it('the generic fallback on a shared page oopses on 0x1 (5.19-6.14) and signals nobody in 6.15+', () => {
     const e2 = runScenario('memory-failure-fallback', '6.2-6.14').steps[2];
     assert.deepStrictEqual([e2.hazard?.severity, e2.state.oopsAt], ['crash', 3]);
+    // 6.15+: the lock refuses the shared folio and the fallback declines (MF_FAILED): right, not a hazard.
     const e3 = runScenario('memory-failure-fallback', '6.15+').steps[2];
-    assert.deepStrictEqual([e3.hazard?.severity, e3.state.oopsAt], ['wrong', null]);
-    assert.match(e3.sentence, /-EBUSY/);
+    assert.deepStrictEqual([e3.hazard?.severity, e3.state.oopsAt], [undefined, null]);
+    assert.match(e3.sentence, /-EBUSY.*declines/);
   });
 
   it('6.15+: a NULL mapping is the shared encoding, so "!mapping: truncated, skip" drops every owner; the folio holds a reference per mapping', () => {
@@ -169,5 +171,24 @@ describe('explain: rule → scenario, and the text front-end', () => {
         assert.ok(t.hazardStep ? md.includes(`Step ${t.hazardStep} of`) && md.includes('**Goes wrong:**') : md.includes('Nothing goes wrong'), md);
       }
     }
+  });
+});
+
+describe('explain: which page of a compound folio (6.15+)', () => {
+  it('memory failure on a tail page: the fallback acts on the head, and the mapper of the tail is not signalled; up to 6.14 the page is its own folio', () => {
+    const t = runScenario('which-page', '6.15+');
+    assert.deepStrictEqual(t.steps[0].state.extent, { pages: 512, compound: true });
+    assert.match(t.steps[0].sentence, /prep_compound_page/);
+    assert.match(t.steps[2].sentence, /head's offset 512/);
+    assert.match(t.steps[2].hazard!.text, /P maps the poisoned page 7 \(offset 519\) and gets no SIGBUS/);
+    const old = runScenario('which-page', '6.2-6.14');
+    assert.deepStrictEqual(old.steps[0].state.extent, { pages: 512, compound: false });
+    assert.match(old.steps[2].sentence, /P gets SIGBUS at the address of A@519/);
+    // The head page itself, or no window on the failing page: nothing goes wrong in 6.15+ either.
+    const head = runEvents([{ type: 'map-pmd', file: 'A', offset: 512 }, { type: 'map-window', process: 'P', page: 0 }, { type: 'mf-generic', page: 0 }], '6.15+').steps;
+    assert.strictEqual(head[2].hazard, undefined);
+    const elsewhere = runEvents([{ type: 'map-pmd', file: 'A', offset: 512 }, { type: 'map-window', process: 'P', page: 3 }, { type: 'mf-generic', page: 7 }], '6.15+').steps;
+    assert.strictEqual(elsewhere[2].hazard, undefined);
+    assert.strictEqual(runEvents([{ type: 'map-window', process: 'P', page: 3 }], '6.15+').steps[0].outcome, 'refused');
   });
 });

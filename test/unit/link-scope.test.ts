@@ -84,8 +84,14 @@ describe('link scope', () => {
         fs.writeFileSync(path.join(root, 'arch', arch, 'Kconfig'), `config ${arch.toUpperCase()}\n${kconfig}`);
       }
       assert.deepStrictEqual(detectFsdaxArchitectures(root), ['arm64', 'x86']);
-      fs.writeFileSync(path.join(root, 'mm', 'Kconfig'), 'config ZONE_DEVICE\n\tbool "Device memory"\n\tdepends on MEMORY_HOTPLUG\n');
-      assert.strictEqual(detectFsdaxArchitectures(root), undefined, 'ZONE_DEVICE without the devmap dependency: every architecture');
+      fs.writeFileSync(path.join(root, 'mm', 'Kconfig'), 'config ZONE_DEVICE\n\tbool "Device memory"\n\tdepends on FOO\n');
+      assert.strictEqual(detectFsdaxArchitectures(root), undefined, 'ZONE_DEVICE with no architecture dependency: every architecture');
+      // 7.x: no devmap bit; ZONE_DEVICE needs memory hotplug and a vmemmap, which architectures provide.
+      fs.writeFileSync(path.join(root, 'mm', 'Kconfig'), 'menuconfig MEMORY_HOTPLUG\n\tbool "Memory hotplug"\n\tdepends on SPARSEMEM_VMEMMAP\n\tdepends on ARCH_ENABLE_MEMORY_HOTPLUG\n\tdepends on 64BIT\n\n' +
+        'config SPARSEMEM_VMEMMAP\n\tdef_bool y\n\tdepends on SPARSEMEM && SPARSEMEM_VMEMMAP_ENABLE\n\nconfig ZONE_DEVICE\n\tbool "Device memory"\n\tdepends on MEMORY_HOTPLUG\n\tdepends on SPARSEMEM_VMEMMAP\n');
+      fs.writeFileSync(path.join(root, 'arch', 'arm', 'Kconfig'), 'config ARM\n\tselect SPARSEMEM_VMEMMAP_ENABLE\n');
+      fs.writeFileSync(path.join(root, 'arch', 'x86', 'Kconfig'), 'config X86\n\tselect ARCH_ENABLE_MEMORY_HOTPLUG if X86_64\n\tselect SPARSEMEM_VMEMMAP_ENABLE\n');
+      assert.deepStrictEqual(detectFsdaxArchitectures(root), ['x86'], 'arm has a vmemmap but no memory hotplug');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

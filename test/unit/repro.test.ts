@@ -210,13 +210,10 @@ describe('repro: initramfs manifest', () => {
 });
 
 describe('repro: scenarios', () => {
-  /** Rules a scenario names before they land here (issue 22: the lead adds fsdax/which-page on main). */
-  const PENDING_RULES = new Set(['fsdax/which-page']);
-
   it('every scenario names a rule that exists, has a hazard run and a control per era', () => {
     const rules = new Set(ruleMetas().map((m) => m.id));
     for (const s of SCENARIOS) {
-      assert.ok(rules.has(s.ruleId) || PENDING_RULES.has(s.ruleId), `${s.id}: ${s.ruleId}`);
+      assert.ok(rules.has(s.ruleId), `${s.id}: ${s.ruleId}`);
       for (const era of s.eras) {
         const v = s.variants(era);
         assert.ok(v.some((x) => x.expect === 'reproduced') && v.some((x) => x.expect === 'not reproduced'), `${s.id} ${era}`);
@@ -275,13 +272,13 @@ describe('repro: captured runs in the hover', () => {
   it('the hover of such a finding shows what happened and the link', () => {
     const range = { start: { line: 3, character: 2 }, end: { line: 3, character: 20 } };
     const f: Finding = { ruleId: 'fsdax/dax-lock-shared', messageId: 'x', severity: 'error', message: 'm', file: 'mm/memory-failure.c', range, function: 'mf_generic_kill_procs', expr: 'dax_lock_folio(folio)', era: '6.2-6.14', explanation: 'memory-failure-fallback', path: [], fingerprint: 'f' };
-    const hover = hoverFinding([f], { line: 3, character: 5 });
+    const hover = hoverFinding([f], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     const text = (hover?.contents as { value: string }).value;
     assert.ok(text.includes(capturedRunUrl(CAPTURED[0])), text);
     assert.match(text, /Reproduced on Debian 6\.12\.118 and 6\.1\.192/);
-    const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 });
+    const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     assert.ok(!(other?.contents as { value: string }).value.includes('Reproduced'));
-    const wp = hoverFinding([{ ...f, ruleId: 'fsdax/which-page', expr: 'folio->index', era: '6.15+' }], { line: 3, character: 5 });
+    const wp = hoverFinding([{ ...f, ruleId: 'fsdax/which-page', expr: 'folio->index', era: '6.15+' }], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     assert.match((wp?.contents as { value: string }).value, /Reproduced on Debian 7\.2\.13 \(QEMU\)/);
   });
 });

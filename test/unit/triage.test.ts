@@ -7,13 +7,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Finding } from '../../server/src/analysis/audit-types';
 import { kernelCacheDir } from '../../scripts/kernel-tree';
+import { requirePrerequisite } from '../prerequisites';
 import { matchTriage, TriageFile } from '../../scripts/triage-lib';
-import { scanForTriage, triagePath } from '../../scripts/triage-report';
+import { scanForTriage, scanWholeForTriage, triageFileFor, triagePath } from '../../scripts/triage-report';
 
 const finding = (fingerprint: string, line: number, use: Finding['use']): Finding => ({
   ruleId: fingerprint.split('|')[0], messageId: 'm', severity: 'warning', message: 'm', file: fingerprint.split('|')[1], function: fingerprint.split('|')[2],
   range: { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 1 } }, expr: 'e', era: '6.2-6.14', explanation: 'x', path: [], fingerprint, use, confidence: 'high',
 });
+
+const fetchCommand = (version: string) => (version === 'mainline' ? 'npm run fetch-mainline' : `npm run fetch-kernel -- ${version}`);
 
 describe('whole-tree triage', () => {
   it('matches findings by fingerprint and line; reports unjudged shown findings and lost verdicts', () => {
@@ -32,19 +35,25 @@ describe('whole-tree triage', () => {
     assert.strictEqual(r.counts.hidden, 1);
   });
 
-  for (const version of ['6.12', '6.1']) {
+  for (const version of ['6.12', '6.1', 'mainline']) {
     it(`linux-${version}: every shown finding is judged, and no finding judged true is lost`, function () {
       this.timeout(300_000);
       const root = path.join(kernelCacheDir(), `linux-${version}`);
-      if (!fs.existsSync(path.join(root, '.complete'))) {
-        if (process.env.CI === 'true') assert.fail(`kernel ${version} is not cached at ${root}: .ci/run must run npm run fetch-kernel`);
-        console.log(`      (linux-${version} not cached at ${root}; run npm run fetch-kernel to check the triage)`);
-        this.skip();
-      }
+      requirePrerequisite(this, fs.existsSync(path.join(root, '.complete')) ? undefined : `linux-${version} not cached at ${root}`, fetchCommand(version));
       const file: TriageFile = JSON.parse(fs.readFileSync(triagePath(version, 'json'), 'utf8'));
       const r = matchTriage(scanForTriage(root).findings, file);
       assert.deepStrictEqual(r.unjudged.map((f) => `${f.file}:${f.range.start.line + 1} ${f.fingerprint}`), [], 'findings with no verdict in the triage file');
       assert.deepStrictEqual(r.stale.filter((e) => e.verdict === 'true').map((e) => `${e.line} ${e.fingerprint}`), [], 'findings judged true that the scan no longer reports');
+    });
+
+    it(`linux-${version}, the whole tree: every shown finding is judged, and no finding judged true is lost`, function () {
+      this.timeout(600_000);
+      const root = path.join(kernelCacheDir(), `linux-${version}`);
+      requirePrerequisite(this, fs.existsSync(path.join(root, '.complete')) ? undefined : `linux-${version} not cached at ${root}`, fetchCommand(version));
+      const { file, own } = triageFileFor(version, true);
+      const r = matchTriage(scanWholeForTriage(root), file);
+      assert.deepStrictEqual(r.unjudged.map((f) => `${f.file}:${f.range.start.line + 1} ${f.fingerprint}`), [], 'whole-tree findings with no verdict');
+      assert.deepStrictEqual(r.stale.filter((e) => e.verdict === 'true' && own.entries.includes(e)).map((e) => `${e.line} ${e.fingerprint}`), [], 'whole-tree findings judged true that the scan no longer reports');
     });
   }
 });

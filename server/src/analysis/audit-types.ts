@@ -45,7 +45,18 @@ export interface Finding {
   ruleId: string;
   messageId: string;
   severity: Severity;
+  /**
+   * The headline, as a compiler prints it: what is read, why it is wrong here, the era, then the
+   * confidence tags (`[race]`, `[debug-only]`, `[benign: <use>]`; finding-text.ts tagLegend says
+   * what they mean). About 100 characters at most.
+   */
   message: string;
+  /** What to do instead, for this use: the `fix:` line (markdown code spans). */
+  fix?: string;
+  /** The long form of the message (the rule's template with every specific): hover details, JSON, SARIF. */
+  detail?: string;
+  /** For a `race` finding: the concurrent event it needs in this era (the model's race mechanism). */
+  race?: string;
   file: string;
   range: Range;
   function: string;

@@ -10,6 +10,9 @@ export interface CfgEdge {
   to: number;
   /** For edges out of a condition node: the truth value this edge takes. */
   when?: boolean;
+  /** For edges out of a switch: the case label's value (its text), or for the default edge the values it is none of. */
+  caseValue?: string;
+  notCases?: string[];
 }
 
 export interface CfgNode {
@@ -42,6 +45,7 @@ export function buildCfg(body: SyntaxNode): Cfg {
     return nodes.length - 1;
   };
   const link = (from: number, to: number, when?: boolean) => nodes[from].succ.push(when === undefined ? { to } : { to, when });
+  const linkCase = (from: number, to: number, label: Pick<CfgEdge, 'caseValue' | 'notCases'>) => nodes[from].succ.push({ to, ...label });
   const entry = add('entry');
   const exit = add('exit');
 
@@ -104,9 +108,12 @@ export function buildCfg(body: SyntaxNode): Cfg {
           target = labelNode;
           starts.unshift(labelNode);
         }
-        for (const s of starts) link(condNode, s);
+        // Each edge says which value took it (a `case A: case B:` run falls through, so B's label is reached from A's too).
+        const values = cases.map((c) => c.childForFieldName('value')?.text.replace(/\s+/g, ''));
+        const named = values.filter((v): v is string => v !== undefined);
+        starts.forEach((s, i) => linkCase(condNode, s, values[i] !== undefined ? { caseValue: values[i] } : { notCases: named }));
         const hasDefault = cases.some((c) => c.child(0)?.type === 'default');
-        if (!hasDefault) link(condNode, next);
+        if (!hasDefault) linkCase(condNode, next, { notCases: named });
         return condNode;
       }
       case 'return_statement': {

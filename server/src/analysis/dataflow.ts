@@ -7,8 +7,9 @@ import type { SyntaxNode } from '../parse/parser';
 import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
+import { nullBranchDeclines } from './null-branch';
 import { Fact, joinFacts, Origin, ValueKind } from './facts';
-import { cloneState, emptyState, joinStates, refine, State, statesEqual } from './flow-state';
+import { cloneState, emptyState, joinStates, refine, refineCase, State, statesEqual } from './flow-state';
 import { Evaluator, Recorder } from './evaluate';
 import type { FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import type { FunctionUnit } from './functions';
@@ -22,27 +23,36 @@ export interface PreparedFunction {
   cfg: Cfg;
   /** Page-table sources count only where a user mapping is walked (kernel page tables never map FS-DAX). */
   walksUserMapping: boolean;
+  /** Filesystem-owned code: its params and sources carry no maybe-FS-DAX value; only entry lookups' pages are followed. */
+  ownerContext?: boolean;
 }
 
 export function prepareFunction(unit: FunctionUnit, model: ModelIndex): PreparedFunction | undefined {
   const body = unit.node.childForFieldName('body');
-  if (!body || model.ownerContexts.has(unit.name)) return undefined;
-  return { body, cfg: buildCfg(body), walksUserMapping: model.userMappingContext.test(body.text) };
+  if (!body) return undefined;
+  // Filesystem-owned code reads its pages under the filesystem's guarantee: nothing in it is analysed,
+  // except which page an entry lookup hands back (that is not a matter of guarantees).
+  const ownerContext = model.ownerContexts.has(unit.name);
+  if (ownerContext && ![...model.headOutProducers].some((p) => body.text.includes(`${p}(`))) return undefined;
+  return { body, cfg: buildCfg(body), walksUserMapping: model.userMappingContext.test(body.text), ...(ownerContext ? { ownerContext } : {}) };
 }
 
 export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup,
   prepared: PreparedFunction | undefined = prepareFunction(unit, model)): FunctionFacts {
-  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+  const facts: FunctionFacts = { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
   if (!prepared) return facts;
   const { body, cfg, walksUserMapping } = prepared;
-  const inStates = solve(cfg, initialState(unit, model, body), unit, model, summaries, walksUserMapping);
+  const init = prepared.ownerContext ? emptyState(new Map(), true) : initialState(unit, model, body);
+  const inStates = solve(cfg, init, unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
   // Record in source order, so a read is recorded before the deref that is charged to it.
   const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);
   for (const node of ordered) {
     const state = inStates[node.id];
     if (!state || !node.ast) continue;
-    transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
+    const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
+    // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
+    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen));
   }
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));
   return facts;
@@ -56,7 +66,7 @@ function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): 
     const entry = entries.find((e) => e.param === i);
     const kind: ValueKind = entry?.kind ?? p.kind;
     const origin: Origin = entry
-      ? { concrete: { sourceId: 'entry-point', steps: [{ file: unit.file, function: unit.name, start: p.start, end: p.end, label: `${unit.name}() receives ${p.name}: ${entry.description}` }] } }
+      ? { concrete: { sourceId: 'entry-point', steps: [{ file: unit.file, function: unit.name, start: p.start, end: p.end, label: entry.description }] } }
       : { param: i };
     vars.set(p.name, { kind, origins: [origin], mayBeShared: model.hasSharedPages, mayBeSingleOwner: true, guaranteed: false });
   });
@@ -78,7 +88,8 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
     const state = cloneState(inStates[id]!);
     if (node.ast) transfer(node.ast, state, unit, model, summaries, undefined, node.kind === 'condition', walksUserMapping);
     for (const edge of node.succ) {
-      const out = edge.when === undefined ? state : refine(cloneState(state), node.ast!, edge.when, model);
+      const out = edge.when !== undefined ? refine(cloneState(state), node.ast!, edge.when, model)
+        : edge.caseValue !== undefined || edge.notCases ? refineCase(cloneState(state), node.ast, edge) : state;
       if (!out) continue; // a kernel fact decides this condition the other way
       const prev = inStates[edge.to];
       const next = prev ? joinStates(prev, out) : out;
@@ -92,10 +103,17 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
   return inStates;
 }
 
+/** A mapping read is declined on NULL only if every NULL test of it hands the NULL back as a failure. */
+function noteNullBranch(facts: FunctionFacts, readAt: readonly number[], declines: boolean): void {
+  for (const site of facts.sites) {
+    if (site.kind === 'mapping-read' && readAt.includes(site.start)) site.nullDeclines = (site.nullDeclines ?? true) && declines;
+  }
+}
+
 function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: ModelIndex, summaries: ReturnSummaryLookup, rec: Recorder | undefined,
-  isCondition: boolean, walksUserMapping: boolean): void {
+  isCondition: boolean, walksUserMapping: boolean): Evaluator {
   const ev = new Evaluator(state, unit, model, summaries, rec, walksUserMapping);
-  if (isCondition) { ev.evalCondition(ast); return; }
+  if (isCondition) { ev.evalCondition(ast); return ev; }
   switch (ast.type) {
     case 'declaration':
       for (const d of ast.namedChildren) {
@@ -108,15 +126,16 @@ function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: Mode
           if (name) ev.forget(name);
         }
       }
-      return;
+      return ev;
     case 'return_statement': {
       const value = ast.namedChildren.find((c) => c.type !== 'comment');
       const f = value ? ev.eval(value) : undefined;
       ev.escapes(f, 'return');
       if (rec && f) rec.facts.returnFact = joinFacts(rec.facts.returnFact, f);
-      return;
+      return ev;
     }
     default:
       ev.eval(ast);
+      return ev;
   }
 }

@@ -5,12 +5,13 @@
 import type { SyntaxNode } from '../parse/parser';
 import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, stripNot, unwrap, binaryOperator } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
-import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, withKind, mergeOrigins, sameOrigins } from './facts';
+import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
+import { constantText, forgetValue, knowledgeBelow, type ParamValueTest } from './value-tests';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
@@ -37,6 +38,8 @@ const REASSIGNED = new WeakMap<SyntaxNode, Map<string, boolean>>();
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
   private inDebug = false;
+  /** Mapping reads a condition tested for NULL, and the condition's truth value when they are NULL. */
+  readonly nullTests: Array<{ readAt: readonly number[]; nullWhen: boolean }> = [];
 
   constructor(
     private readonly state: State,
@@ -52,6 +55,7 @@ export class Evaluator {
     this.state.locks.delete(key);
     this.state.nonNullProves.delete(key);
     this.state.consts.delete(key);
+    forgetValue(this.state.valueTruths, key);
   }
 
   assign(key: string, value: SyntaxNode | null): void {
@@ -86,7 +90,7 @@ export class Evaluator {
    * another value, a compare (a recheck when that value is an earlier read of the same page's field).
    */
   evalCondition(node: SyntaxNode): void {
-    const c = stripNot(node).test;
+    const { test: c, negated } = stripNot(node);
     if (c.type === 'comma_expression') {
       // An iterator macro's arguments (the preprocessor spells `foo_foreach(a, b) {` as a while loop):
       // what the macro does with them is unknown, so each one escapes.
@@ -104,11 +108,18 @@ export class Evaluator {
       const recheck = !!l && !!r && l.kind === r.kind && sameOrigins(l, r);
       if (l) this.useValue(l, isNull(right) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
       if (r) this.useValue(r, isNull(left) ? 'null-test' : recheck ? 'recheck' : 'compare', c.text);
+      const tested = isNull(right) ? l : isNull(left) ? r : undefined;
+      if (tested) this.noteNullTest(tested, (op === '==') !== negated);
       return;
     }
     const f = this.eval(c);
-    if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) this.useValue(f, 'null-test', c.text);
+    if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, negated); }
     else if (f) this.useValue(f, 'escape', c.text);
+  }
+
+  /** `nullWhen`: the truth value of the whole condition (its `!`s and wrappers included) when the value is NULL. */
+  private noteNullTest(f: Fact, nullWhen: boolean): void {
+    if (f.kind === 'mapping' && f.readAt) this.nullTests.push({ readAt: f.readAt, nullWhen });
   }
 
   /** The value leaves what this function shows of it (returned, stored through a pointer). */
@@ -150,6 +161,8 @@ export class Evaluator {
         const l = this.eval(node.childForFieldName('left')!);
         const r = this.eval(node.childForFieldName('right')!);
         const op = binaryOperator(node) ?? '';
+        // `swizzled = in_swap(f) || f->mapping`: an operand of || / && is tested for NULL, and the answer kept.
+        if (op === '||' || op === '&&') for (const f of [l, r]) if (f?.kind === 'mapping') this.useValue(f, 'null-test', node.text);
         const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
         if (op === '&' && mapping && this.model.sentinelMask.test(node.text)) this.useValue(mapping, 'decode', node.text);
         return ARITHMETIC.has(op) ? l ?? r : undefined;
@@ -169,7 +182,10 @@ export class Evaluator {
       case 'unary_expression': {
         const arg = node.childForFieldName('argument');
         const f = arg ? this.eval(arg) : undefined;
-        return node.child(0)?.type === '!' ? undefined : f;
+        if (node.child(0)?.type !== '!') return f;
+        // `!mapping` as a value (`unmapped = !folio_raw_mapping(folio)`): a NULL test whose answer is kept, not a branch that declines.
+        if (f?.kind === 'mapping') this.useValue(f, 'null-test', node.text);
+        return undefined;
       }
       case 'sizeof_expression':
       case 'string_literal':
@@ -213,9 +229,14 @@ export class Evaluator {
     if (key && this.state.vars.has(key)) return this.state.vars.get(key);
     if (!receiverFact) return undefined;
     if (receiverFact.kind === 'page') {
-      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return { ...withKind(receiverFact, 'mapping'), readAt: [node.startIndex] }; }
-      if (INDEX_FIELDS.has(field)) { this.site('index-read', node, receiverFact); return { ...withKind(receiverFact, 'index'), readAt: [node.startIndex] }; }
-      if (field === 'page') return receiverFact;
+      if (MAPPING_FIELDS.has(field)) { this.site('mapping-read', node, receiverFact); return { ...withKind(receiverFact, 'mapping'), readAt: [node.startIndex], pageOf: undefined }; }
+      if (INDEX_FIELDS.has(field)) {
+        this.site('index-read', node, receiverFact);
+        const head = receiverFact.pageOf === 'containing';
+        if (head) this.markSite(node, 'index-read', { headOffset: true });
+        return { ...withKind(receiverFact, 'index'), readAt: [node.startIndex], pageOf: head ? 'head' : undefined };
+      }
+      if (field === 'page') return receiverFact.pageOf === 'containing' ? this.headOf(node.parent?.type === 'pointer_expression' ? node.parent : node, receiverFact) : receiverFact;
       return undefined;
     }
     if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, 'deref', node.text);
@@ -236,15 +257,19 @@ export class Evaluator {
     // The arguments of a debug assertion are tested, not used: BUG/WARN is the only effect.
     if (debugMacro) { for (const f of argFacts) if (f) this.useValue(f, 'null-test', name); return undefined; }
     const conv = m.conversions.get(name);
-    if (conv !== undefined) return conv >= 0 ? argFacts[conv] : undefined;
+    if (conv !== undefined) return conv >= 0 ? this.whichPage(node, name, args, argFacts[conv]) : undefined;
     const known = m.returnFacts.get(name);
-    if (m.pfnToPage.has(name)) return argFacts[0] && withKind(argFacts[0], 'page');
-    if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return argFacts[0] && withKind(argFacts[0], 'pfn');
+    if (m.pfnToPage.has(name)) return this.whichPage(node, name, args, asPageKind(argFacts[0], 'page'));
+    if (m.pageToPfn.has(name) || m.pfnConversions.has(name)) return this.whichPage(node, name, args, asPageKind(argFacts[0], 'pfn'));
     const source = m.sourceByCall.get(name);
-    if (source) return this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns, source.referenced);
+    if (source) return this.whichPage(node, name, args, this.evalSource(node, name, args, source.id, source.entryArg, source.pagesArg, source.returns, source.referenced));
     const producer = m.cleanProducers.get(name);
     if (producer) {
-      if (producer.pageOutArg !== undefined && args[producer.pageOutArg]) exclude(this.state, subjectKey(args[producer.pageOutArg], m));
+      const out = producer.pageOutArg !== undefined && args[producer.pageOutArg] ? subjectKey(args[producer.pageOutArg], m) : undefined;
+      // The filesystem's own page, locked: single-owner for the caller, and no maybe-FS-DAX value any more,
+      // unless it is the entry's first page where the page at an index was asked for (which page it names matters).
+      if (out && m.headOutProducers.has(name)) this.state.vars.set(out, this.entryHead(node, name));
+      else exclude(this.state, out);
       return undefined;
     }
     const referenced = m.returnsReferenced.get(name);
@@ -263,7 +288,13 @@ export class Evaluator {
       if (flagCheck?.canHurt) {
         this.site(siteKind, node, argFacts[i]!, name, flagCheck.open);
         if (siteKind === 'anon-test' && isGuardClauseTest(node)) this.markSite(node, siteKind, { guardClause: true });
-        if (siteKind === 'index-helper') helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex] };
+        if (siteKind === 'index-helper') {
+          // A helper that takes the page it means (page_pgoff(folio, page)) gives that page's offset; the head page passed
+          // there is charged where the head was taken (namesPage below). Else the offset is the folio's: its head's.
+          const head = !m.namesPage.has(name) && argFacts[i]!.pageOf === 'containing';
+          if (head) this.markSite(node, siteKind, { headOffset: true });
+          helperResult = { ...withKind(argFacts[i]!, 'index'), readAt: [node.startIndex], pageOf: head ? 'head' : undefined };
+        }
         // An index helper that is itself an offset sink (vma_address(page, vma)) uses the index as an offset.
         if (siteKind === 'index-helper' && m.indexSinks.has(name)) this.useValue(helperResult!, 'sink', name);
         // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
@@ -274,15 +305,26 @@ export class Evaluator {
       // Past a lock that dereferences a shared page's marker, the page was not shared when it was called.
       if (i >= 0 && m.crashesOnShared.has(name) && args[i]) this.sharedOnlyByRace(subjectKey(args[i], m));
     }
+    const named = m.namesPage.get(name);
+    if (named !== undefined && argFacts[named]?.kind === 'page') this.useValue(argFacts[named]!, 'identity', `${name}()`);
+    // unmap_mapping_range(mapping, offset, ...) is both: a deref of its mapping and a sink of its offset.
+    if (m.indexSinks.has(name)) for (const f of argFacts) if (f?.kind === 'index') this.useValue(f, 'sink', name);
     if (m.mappingDerefCalls.has(name) || name.startsWith('mapping_')) {
       for (const f of argFacts) if (f?.kind === 'mapping') this.useValue(f, 'deref', node.text);
       return undefined;
     }
-    if (m.indexSinks.has(name)) for (const f of argFacts) if (f?.kind === 'index') this.useValue(f, 'sink', name);
     if (m.anonVmaDerefCalls.has(name)) for (const f of argFacts) if (f?.kind === 'anon_vma') this.useValue(f, 'deref', node.text);
-    if (m.guards.has(name) || m.contextGuards.has(name) || m.singleOwnerTests.has(name)) return undefined;
+    const owner = m.singleOwnerTests.get(name);
+    if (owner?.singleOwnerWhen === true && m.sharedMappingIsNull && argFacts[owner.arg]?.kind === 'page') {
+      // Where a shared folio's mapping is NULL, a lookup that answers the mapping (NULL for a shared folio) is a read of it.
+      this.site('mapping-read', node, argFacts[owner.arg]!, name);
+      return { ...withKind(argFacts[owner.arg]!, 'mapping'), readAt: [node.startIndex], pageOf: undefined };
+    }
+    if (m.guards.has(name) || m.contextGuards.has(name) || owner) return undefined;
     const summary = this.summaries(name, this.unit.file);
     argFacts.forEach((f, i) => {
+      const identity = f?.kind === 'page' ? summary?.identityParams.get(i) : undefined;
+      if (identity) this.useValue(f!, 'identity', `${name}() -> ${identity}`);
       if (!f || (f.kind !== 'mapping' && f.kind !== 'index' && f.kind !== 'anon_vma')) return;
       // A value handed to code the tree does not show (a header inline, a macro) may be used any way.
       if (!summary) { if (!siteKind && !known) this.useValue(f, 'escape', `${name}()`); return; }
@@ -303,10 +345,16 @@ export class Evaluator {
       if (argFacts.some((f) => f) || argFlags.some((f) => f && (f.exact || f.set.length > 0 || f.clear.length > 0 || scalarParam(f)))) {
         const argLiterals = args.map((a) => LITERAL_TRUTH.get(unwrap(a).text));
         const excludedParams = this.excludedParams();
+        const paramConds = this.paramConds();
+        const argConds = args.map((a) => this.argConds(a));
+        const argParams = args.map((a) => this.ownParam(a));
         this.rec.facts.calls.push({
           callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,
           ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}),
           ...(argFlags.some((f) => f) ? { argFlags } : {}),
+          ...(paramConds.length > 0 ? { paramConds } : {}),
+          ...(argConds.some((c) => c) ? { argConds } : {}),
+          ...(argParams.some((p) => p !== undefined) ? { argParams } : {}),
           ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
           ...(excludedParams.length > 0 ? { excludedParams } : {}),
         });
@@ -314,6 +362,38 @@ export class Evaluator {
     }
     if (known?.value !== undefined) return undefined;
     return helperResult ?? this.returnOf(name, node, summary?.returnFact, argFacts);
+  }
+
+  /**
+   * Which page of a folio a converted value names, where FS-DAX folios can be large: the folio of
+   * one page contains it (`containing`), a PMD/PUD lookup gives a whole folio, and the head page or
+   * pfn of a containing folio is recorded as a `head-page` site (see PageOf).
+   */
+  private whichPage(node: SyntaxNode, name: string, args: SyntaxNode[], f: Fact | undefined): Fact | undefined {
+    const m = this.model;
+    if (!f || !m.largeFolios) return f;
+    if (m.wholeFolio.has(name)) return { ...f, pageOf: 'whole' };
+    if (m.containingFolio.has(name)) return f.pageOf === 'whole' ? f : { ...f, pageOf: 'containing', readAt: undefined };
+    const nth = m.headOfFolio.get(name);
+    if (nth === undefined) return f;
+    // folio_page(folio, i) for another i names page i: one particular page again.
+    const isHead = nth < 0 || ['0', '0UL'].includes(unwrap(args[nth] ?? node).text);
+    if (!isHead) return f.pageOf === 'containing' || f.pageOf === 'whole' ? { ...f, pageOf: undefined, readAt: undefined } : f;
+    return f.pageOf === 'containing' ? this.headOf(node, f) : f;
+  }
+
+  /** The first page of the DAX entry a lookup locked, standing where the page at the index it was asked for is meant. */
+  private entryHead(node: SyntaxNode, name: string): Fact {
+    const origin: ConcreteOrigin = { sourceId: 'entry-lock', steps: [step(this.unit, node, `${name}() writes the first page of the entry it locked (a PMD entry's first page)`)] };
+    const fact: Fact = { kind: 'page', origins: [{ concrete: origin }], mayBeShared: false, mayBeSingleOwner: true, guaranteed: true };
+    this.site('head-page', node, fact, name);
+    return { ...fact, pageOf: 'head', readAt: [node.startIndex] };
+  }
+
+  /** The head page (or pfn) of a folio that contains one particular page: a `head-page` site, charged with what the head is used for. */
+  private headOf(node: SyntaxNode, folio: Fact): Fact {
+    this.site('head-page', node, folio);
+    return { ...folio, pageOf: 'head', readAt: [node.startIndex] };
   }
 
   /** A local `#define OWNER(p) ((p)->mapping)` used as OWNER(page): the read happens at the use. */
@@ -330,22 +410,29 @@ export class Evaluator {
    * and sinks, to this function's params). A dereference of a page's mapping also ends the
    * shared state on the path: had the page been shared, that was a read at address 0x1.
    */
-  private useValue(f: Fact, use: 'deref' | 'sink' | 'decode' | 'compare' | 'recheck' | 'null-test' | 'escape', how: string): void {
+  private useValue(f: Fact, use: 'deref' | 'sink' | 'identity' | 'decode' | 'compare' | 'recheck' | 'null-test' | 'escape', how: string): void {
     if (use === 'deref' && f.kind === 'mapping') this.sharedOnlyByRaceOf(f);
     if (!this.rec) return;
     const kind: UseKind = use === 'sink' ? 'offset' : use;
     for (const at of f.readAt ?? []) {
-      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper' || s.kind === 'anon-vma'));
+      const site = this.rec.facts.sites.find((s) => s.start === at && (s.kind === 'mapping-read' || s.kind === 'index-read' || s.kind === 'index-helper' || s.kind === 'anon-vma' || s.kind === 'head-page'));
       if (!site) continue;
-      if (use === 'deref' && !site.derefBy) site.derefBy = how;
+      // A value a test on this path proved is not the shared encoding (the anon test that the marker would have
+      // passed took its other branch; a NULL test in 6.15+) is dereferenced as a real mapping, stale at worst.
+      const provenNotShared = !f.mayBeShared && site.fact.mayBeShared;
+      if (use === 'deref' && !provenNotShared && !site.derefBy) site.derefBy = how;
+      if (use === 'deref' && provenNotShared && !site.derefNotShared) site.derefNotShared = how;
       if (use === 'sink' && !site.sink) site.sink = how;
+      if (use === 'identity' && !site.identityBy) site.identityBy = how;
       if (use === 'decode') site.decoded = true;
       if (!(site.uses ?? []).includes(kind)) site.uses = [...(site.uses ?? []), kind];
     }
-    if (use !== 'deref' && use !== 'sink') return;
+    if (use !== 'deref' && use !== 'sink' && use !== 'identity') return;
+    // A param's own value (not a head taken from it): the callee uses what its caller passes.
+    if (use === 'identity' && f.pageOf) return;
     for (const o of f.origins) {
       if (!('param' in o) || this.unit.params[o.param]?.kind !== f.kind) continue;
-      const map = use === 'deref' ? this.rec.facts.derefParams : this.rec.facts.sinkParams;
+      const map = use === 'deref' ? this.rec.facts.derefParams : use === 'sink' ? this.rec.facts.sinkParams : this.rec.facts.identityParams;
       if (!map.has(o.param)) map.set(o.param, how);
     }
   }
@@ -402,6 +489,7 @@ export class Evaluator {
       return truthy === undefined || this.reassigned(p.name) ? [] : [{ param, truthy }];
     });
     const excludedParams = this.excludedParams();
+    const paramConds = this.paramConds();
     const shortCircuit = flagsTestedBefore(node);
     const paramFlags: ParamFlags[] = this.unit.params.flatMap((p, param) => {
       const tested = this.state.flagTruths.get(p.name);
@@ -423,6 +511,7 @@ export class Evaluator {
       ...(paramTruths.length > 0 ? { paramTruths } : {}),
       ...(excludedParams.length > 0 ? { excludedParams } : {}),
       ...(paramFlags.length > 0 ? { paramFlags } : {}),
+      ...(paramConds.length > 0 ? { paramConds } : {}),
       ...(this.state.debugOnly || this.inDebug ? { debugOnly: true } : {}),
     });
   }
@@ -430,6 +519,29 @@ export class Evaluator {
   private markSite(node: SyntaxNode, kind: RawSiteKind, change: Partial<RawSite>): void {
     const site = this.rec?.facts.sites.find((s) => s.start === node.startIndex && s.kind === kind);
     if (site) Object.assign(site, change);
+  }
+
+  /** What this path knows of the function's own (never assigned) params and their fields, compared with constants. */
+  private paramConds(): ParamValueTest[] {
+    if (this.state.valueTruths.size === 0) return [];
+    return this.unit.params.flatMap((p, param) => (!p.name || this.reassigned(p.name) ? [] : knowledgeBelow(this.state.valueTruths, p.name).map((k) => ({ param, ...k }))));
+  }
+
+  /** What this path knows of an argument's value: a constant, or what was compared of the variable and its fields. */
+  private argConds(arg: SyntaxNode): ReturnType<typeof knowledgeBelow> | undefined {
+    const constant = constantText(arg);
+    if (constant) return [{ path: '', eq: constant, ne: [] }];
+    const key = lvalueKey(unwrap(arg));
+    const known = key ? knowledgeBelow(this.state.valueTruths, key) : [];
+    return known.length > 0 ? known : undefined;
+  }
+
+  /** The param an argument is, when the function never assigns it (so what a callee needs of it is needed of the param). */
+  private ownParam(arg: SyntaxNode): number | undefined {
+    const n = unwrap(arg);
+    if (n.type !== 'identifier') return undefined;
+    const i = this.unit.params.findIndex((p) => p.name === n.text);
+    return i >= 0 && !this.reassigned(n.text) ? i : undefined;
   }
 
   /** Page params proven not FS-DAX on every path here. */
@@ -546,3 +658,9 @@ function helperConsequence(req: { consequence?: string; scenario?: string } | un
   return req?.consequence ? { consequence: req.consequence, ...(req.scenario ? { scenario: req.scenario } : {}) } : {};
 }
 
+
+/** A page <-> pfn conversion: the same page, so which page of a folio it names (and where a head was taken) stays. */
+function asPageKind(f: Fact | undefined, kind: ValueKind): Fact | undefined {
+  if (!f) return undefined;
+  return f.pageOf === 'head' ? { ...f, kind } : withKind(f, kind);
+}

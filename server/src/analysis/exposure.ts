@@ -3,11 +3,12 @@
 // graph to concrete sources, keeping the worst exposure and the path that shows
 // it. Pure; reads the analyzer's results and the call bindings of ProgramFiles.
 import type { CallFact, FunctionFacts } from './function-facts';
-import { composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
+import { callStepLabel, composeFlags, ConcreteOrigin, FactFlags, isExcluded, PathStep, sameOrigins } from './facts';
 import { canMeet, FlagRequirement, isEmptyRequirement, knowledgeOf, mergeRequirements, remaining } from './flags';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { RawSite } from './sites';
+import { compatible, meet, type ParamValueTest } from './value-tests';
 
 const unitKey = (u: FunctionUnit) => u.key;
 
@@ -59,6 +60,37 @@ function passRequirements(reqs: FlagReqs, call: CallFact): FlagReqs | null {
 function siteRequirements(site: RawSite): FlagReqs {
   return new Map((site.paramFlags ?? []).map((f) => [f.param, { set: f.set, clear: f.clear }] as const));
 }
+
+/**
+ * What a call leaves of the value conditions a callee's site needs of its params, as conditions on
+ * the caller's params (with the caller's own conditions at the call added); null when the caller's
+ * arguments (a constant, a variable it compared) or its own path contradict them.
+ */
+function passConds(conds: readonly ParamValueTest[], call: CallFact): ParamValueTest[] | null {
+  const out: ParamValueTest[] = [...(call.paramConds ?? [])];
+  for (const c of conds) {
+    const known = call.argConds?.[c.param]?.find((k) => k.path === c.path);
+    if (known && !compatible(c, known)) return null;
+    const param = call.argParams?.[c.param];
+    if (param !== undefined) out.push({ ...c, param });
+  }
+  return mergeConds(out);
+}
+
+/** One condition per param and path; null when two contradict. */
+function mergeConds(conds: readonly ParamValueTest[]): ParamValueTest[] | null {
+  const byKey = new Map<string, ParamValueTest>();
+  for (const c of conds) {
+    const k = `${c.param}${c.path}`;
+    const prev = byKey.get(k);
+    const both = prev ? meet(prev, c) : c;
+    if (!both) return null;
+    byKey.set(k, { param: c.param, path: c.path, ...both });
+  }
+  return [...byKey.values()].sort((a, b) => a.param - b.param || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+const condsKey = (c: readonly ParamValueTest[]) => c.map((x) => `${x.param}${x.path}=${x.eq ?? ''}!${x.ne.join('+')}`).join(',');
 
 const reqsKey = (r: FlagReqs) => [...r].sort((a, b) => a[0] - b[0]).map(([p, q]) => `${p}:${q.set.join('+')}/${q.clear.join('+')}`).join(',');
 
@@ -164,12 +196,12 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
   const siteReqs = siteRequirements(site);
   /** `fromSite`: the site's own function, whose callers must be able to reach the site (paramTruths). */
   /** `excluded`: page params of `unit` proven not FS-DAX on the way to the site. */
-  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; reqs: FlagReqs; debugOnly: boolean; excluded: readonly number[]; fromSite?: boolean }
+  interface Item { unit: FunctionUnit; param: number; flags: FactFlags; chain: PathStep[]; reqs: FlagReqs; conds: readonly ParamValueTest[]; debugOnly: boolean; excluded: readonly number[]; fromSite?: boolean }
   const queue: Item[] = [];
   for (const o of fact.origins) {
     // A concrete source has no caller to resolve an anon test against: its own flags already apply it.
     if ('concrete' in o) consider(fact, [...o.concrete.steps, siteStep], o.concrete, unit, siteReqs, !!site.debugOnly);
-    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], reqs: siteReqs, debugOnly: !!site.debugOnly, excluded: site.excludedParams ?? [], fromSite: true });
+    else queue.push({ unit, param: o.param, flags: fact, chain: [siteStep], reqs: siteReqs, conds: site.paramConds ?? [], debugOnly: !!site.debugOnly, excluded: site.excludedParams ?? [], fromSite: true });
   }
   // A caller passing a literal that fails a test every path to the site makes (`rmap_walk_anon(folio, rwc, false)`
   // for a site under `if (locked)`) cannot reach it.
@@ -182,7 +214,7 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
   while (queue.length > 0 && items++ < MAX_ITEMS_PER_SITE) {
     const item = queue.shift()!;
     const f = item.flags;
-    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}|${!!f.sharedNeedsRace}|${item.debugOnly}|${reqsKey(item.reqs)}|${item.excluded.join('+')}`;
+    const key = `${unitKey(item.unit)}|${item.param}|${f.mayBeShared}|${f.mayBeSingleOwner}|${!!f.anonTestFalse}|${f.guaranteed}|${!!f.sharedNeedsRace}|${item.debugOnly}|${reqsKey(item.reqs)}|${condsKey(item.conds)}|${item.excluded.join('+')}`;
     if (seen.has(key) || item.chain.length > MAX_DEPTH) continue;
     seen.add(key);
     for (const { caller, call } of callers.get(unitKey(item.unit)) ?? []) {
@@ -190,14 +222,16 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
       if (!arg || (item.fromSite && !reaches(call)) || samePageExcluded(call, item.param, item.excluded)) continue;
       const reqs = passRequirements(item.reqs, call);
       if (!reqs) continue;
+      const conds = passConds(item.conds, call);
+      if (!conds) continue;
       const flags = composeFlags(item.flags, arg);
       if (isExcluded(flags)) continue;
       const debugOnly = item.debugOnly || !!call.debugOnly;
-      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: `${caller.unit.name}() passes it to ${call.callee}()` };
+      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: callStepLabel(caller.unit.name, call.callee) };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
         if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete, caller.unit, reqs, debugOnly);
-        else queue.push({ unit: caller.unit, param: o.param, flags, chain, reqs, debugOnly, excluded: excludedInCaller(call, item.excluded) });
+        else queue.push({ unit: caller.unit, param: o.param, flags, chain, reqs, conds, debugOnly, excluded: excludedInCaller(call, item.excluded) });
       }
     }
   }

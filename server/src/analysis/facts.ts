@@ -21,6 +21,14 @@ export interface PathStep extends SourceSpan {
   level?: string;
 }
 
+/** How a call step's label joins caller and callee (finding-text.ts reads the callee back). */
+export const CALL_ARROW = ' → ';
+
+/** The label of a path step where `caller` hands the page on to `callee`: `caller() → callee()`. */
+export function callStepLabel(caller: string, callee: string): string {
+  return `${caller}()${CALL_ARROW}${callee}()`;
+}
+
 /** A concrete origin: the page entered the analysed code here, without a filesystem guarantee. */
 export interface ConcreteOrigin {
   sourceId: string;
@@ -57,8 +65,29 @@ export interface Fact {
   anonTested?: boolean;
   /** For anon_vma values: the lookup is NULL for every FS-DAX page, so a non-NULL result proves the page is not FS-DAX. */
   nullForFsdax?: boolean;
-  /** For mapping/index values: offsets of the reads (in this function) they came from, so a later deref or sink use is charged to the read. */
+  /** For mapping/index values: offsets of the reads (in this function) they came from, so a later deref or sink use is charged to the read; for head pages, where the head was taken. */
   readAt?: number[];
+  /**
+   * Which page of a folio the value names, where FS-DAX folios can be large (PageOf). Absent: one
+   * particular page (or not known).
+   */
+  pageOf?: PageOf;
+}
+
+/**
+ * `containing`: the folio that contains one particular page (`pfn_folio(pfn)`): its index and
+ * `&folio->page` are the head's, not that page's. `head`: the head page, pfn or offset of such a
+ * folio, standing where the code meant that page. `whole`: a folio (or its head page) taken as a
+ * whole (from a PMD entry): the head is the page meant.
+ */
+export type PageOf = 'containing' | 'head' | 'whole';
+
+/** May-join: a value that may be the head (or a containing folio) on one path may be on the join. */
+function joinPageOf(a: PageOf | undefined, b: PageOf | undefined): PageOf | undefined {
+  if (a === b) return a;
+  if (a === 'head' || b === 'head') return 'head';
+  if (a === 'containing' || b === 'containing') return 'containing';
+  return undefined;
 }
 
 const MAX_ORIGINS = 4;
@@ -97,6 +126,7 @@ export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | unde
     anonTested: (a.anonTested && b.anonTested) || undefined,
     nullForFsdax: (a.nullForFsdax && b.nullForFsdax) || undefined,
     readAt: a.readAt || b.readAt ? [...new Set([...(a.readAt ?? []), ...(b.readAt ?? [])])].sort((x, y) => x - y).slice(0, 8) : undefined,
+    pageOf: joinPageOf(a.pageOf, b.pageOf),
   };
 }
 
@@ -112,7 +142,7 @@ export function factsEqual(a: Fact | undefined, b: Fact | undefined): boolean {
   return a.kind === b.kind && a.mayBeShared === b.mayBeShared && a.guaranteed === b.guaranteed && sameOrigins(a, b) &&
     a.mayBeSingleOwner === b.mayBeSingleOwner && !!a.anonTestFalse === !!b.anonTestFalse &&
     !!a.sharedNeedsRace === !!b.sharedNeedsRace && !!a.anonTested === !!b.anonTested && !!a.nullForFsdax === !!b.nullForFsdax &&
-    (a.readAt ?? []).join() === (b.readAt ?? []).join();
+    (a.readAt ?? []).join() === (b.readAt ?? []).join() && a.pageOf === b.pageOf;
 }
 
 export function withKind(f: Fact, kind: ValueKind): Fact {

@@ -13,6 +13,7 @@ import type { ResolvedSite } from './program';
 import type { Confidence, Rule, RuleContext, Severity } from './rule-api';
 import { BENIGN_USES, USE_ORDER, UseKind } from './sites';
 import { applySuppressions } from './suppressions';
+import { fillTemplate, shortCodeSpans, tagsOf } from './finding-text';
 
 /** Turns resolved sites into findings: rules, suppressions, sorting. */
 export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, options: AuditOptions, index: ModelIndex, problems: FileProblem[]): Finding[] {
@@ -100,12 +101,18 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
       const use = opts.use ?? decisiveUse(site.uses);
       const benign = BENIGN_USES.has(use);
       if (benign && !options.showBenign) return;
-      const confidence: Confidence = opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high';
+      const confidence: Confidence = opts.confidence ?? (opts.needsRace || site.exposure.sharedNeedsRace ? 'race' : 'high');
       if (options.minConfidence === 'high' && confidence === 'race') return;
       const debugOnly = site.exposure.debugOnly;
-      const message = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? `{{${k}}}`) + qualifiers(use, benign, confidence === 'race' ? raceText : undefined, debugOnly);
+      // The headline and the fix quote code short; {{ruleOut}}: how code fed from this source keeps FS-DAX pages out.
+      const ruleOut = index.ruleOutFor(site.exposure.sourceId, source?.function) ?? 'rule out FS-DAX pages first (`is_zone_device_page()`)';
+      const brief: Record<string, string> = { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, shortCodeSpans(v, k !== 'expr')])), source: source ? `${source.function}()` : 'a caller', ruleOut };
+      const headline = fillTemplate(rule.meta.headlines?.[messageId] ?? template, brief);
+      const tags = tagsOf({ confidence, debugOnly, use }).map((t) => ` [${t}]`).join('');
       out.push({
-        ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity), message,
+        ruleId: rule.meta.id, messageId, severity: override ?? (benign || debugOnly ? 'info' : opts.severity ?? rule.meta.severity),
+        message: headline + tags, fix: fillTemplate(rule.meta.fixes?.[messageId] ?? rule.meta.advice, brief), detail: fillTemplate(template, data),
+        ...(confidence === 'race' ? { race: raceText } : {}),
         file: site.file, range: toRange(site.file, site.start, site.end), function: site.function, expr: site.expr, era,
         explanation: opts.explanation ?? rule.meta.explanation, path: site.exposure.path.map(toStep),
         fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
@@ -114,15 +121,6 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
     },
   };
   rule.check(ctx);
-}
-
-/** What a reader must know before the message's claim: the read is used harmlessly, needs a race, or runs only on debug kernels. */
-function qualifiers(use: UseKind, benign: boolean, race: string | undefined, debugOnly: boolean): string {
-  const parts: string[] = [];
-  if (benign) parts.push(`the value is only used as a ${use}, which cannot hurt`);
-  if (race) parts.push(race);
-  if (debugOnly) parts.push('only on debug kernels or behind a debugfs knob');
-  return parts.length > 0 ? ` [${parts.join('; ')}]` : '';
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -7,6 +7,7 @@ import type { ModelIndex } from '../model/model';
 import type { GuaranteeSpec } from '../model/types';
 import { Fact, factsEqual, isExcluded, joinFacts, sameOrigins } from './facts';
 import { flagTest } from './flags';
+import { compatible, joinValueTruths, learn, valueTest, ValueTruths, valueTruthsEqual } from './value-tests';
 
 export interface State {
   vars: Map<string, Fact>;
@@ -22,18 +23,20 @@ export interface State {
   flagTruths: Map<string, { set: Set<string>; clear: Set<string> }>;
   /** Identifiers holding a result a return fact knows ('0': an arch stub's constant). */
   consts: Map<string, string>;
+  /** Values this path compared with named constants (`f->type == KIND_A`, a switch case), by lvalue. */
+  valueTruths: ValueTruths;
   /** Every path here runs only on a debug kernel or behind a debugfs test knob. */
   debugOnly: boolean;
 }
 
 export function emptyState(vars: Map<string, Fact>, noFsdaxContext: boolean): State {
-  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), debugOnly: false };
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), valueTruths: new Map(), debugOnly: false };
 }
 
 export function cloneState(s: State): State {
   const flagTruths = new Map([...s.flagTruths].map(([k, v]) => [k, { set: new Set(v.set), clear: new Set(v.clear) }] as const));
   return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), truths: new Map(s.truths),
-    flagTruths, consts: new Map(s.consts), debugOnly: s.debugOnly };
+    flagTruths, consts: new Map(s.consts), valueTruths: new Map(s.valueTruths), debugOnly: s.debugOnly };
 }
 
 export function joinStates(a: State, b: State): State {
@@ -53,6 +56,7 @@ export function joinStates(a: State, b: State): State {
     truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
     flagTruths: joinFlagTruths(a.flagTruths, b.flagTruths),
     consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
+    valueTruths: joinValueTruths(a.valueTruths, b.valueTruths),
     debugOnly: a.debugOnly && b.debugOnly,
   };
 }
@@ -75,6 +79,7 @@ export function statesEqual(a: State, b: State): boolean {
   if (a.debugOnly !== b.debugOnly || a.consts.size !== b.consts.size || a.flagTruths.size !== b.flagTruths.size) return false;
   for (const [k, v] of a.truths) if (b.truths.get(k) !== v) return false;
   for (const [k, v] of a.consts) if (b.consts.get(k) !== v) return false;
+  if (!valueTruthsEqual(a.valueTruths, b.valueTruths)) return false;
   for (const [k, v] of a.flagTruths) {
     const w = b.flagTruths.get(k);
     if (!w || w.set.size !== v.set.size || w.clear.size !== v.clear.size || [...v.set].some((f) => !w.set.has(f)) || [...v.clear].some((f) => !w.clear.has(f))) return false;
@@ -160,6 +165,14 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
     enterNoFsdaxContext(state);
     return state;
   }
+  const compared = valueTest(c);
+  if (compared) {
+    const equal = compared.equal === truth;
+    const known = state.valueTruths.get(compared.subject);
+    // `mode == A` on a path that knows mode is B (or is not A): this edge is never taken.
+    if (known && !compatible(equal ? { eq: compared.value, ne: [] } : { ne: [compared.value] }, known)) return undefined;
+    learn(state.valueTruths, compared.subject, compared.value, equal);
+  }
   if (op === '==' || op === '!=') {
     const left = unwrap(c.childForFieldName('left')!);
     const right = unwrap(c.childForFieldName('right')!);
@@ -175,6 +188,21 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
   }
   if (c.type === 'identifier' || c.type === 'field_expression') nonNullTest(state, c, truth, model);
   if (c.type === 'assignment_expression') nonNullTest(state, c.childForFieldName('left')!, truth, model);
+  return state;
+}
+
+/** The edge of a switch taken for `case value:` (or for the default, none of the cases); undefined when the path knows otherwise. */
+export function refineCase(state: State, subject: SyntaxNode | undefined, edge: { caseValue?: string; notCases?: string[] }): State | undefined {
+  const key = subject ? lvalueKey(unwrap(subject)) : undefined;
+  if (!key) return state;
+  const known = state.valueTruths.get(key);
+  if (edge.caseValue !== undefined) {
+    if (known && !compatible({ eq: edge.caseValue, ne: [] }, known)) return undefined;
+    learn(state.valueTruths, key, edge.caseValue, true);
+  } else {
+    if (known?.eq !== undefined && (edge.notCases ?? []).includes(known.eq)) return undefined;
+    for (const v of edge.notCases ?? []) learn(state.valueTruths, key, v, false);
+  }
   return state;
 }
 
@@ -203,12 +231,22 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   const ctx = model.contextGuards.get(name);
   if (ctx && ctx.excludesWhen === truth) enterNoFsdaxContext(state);
   const owner = model.singleOwnerTests.get(name);
-  if (owner && args[owner.arg]) updateFact(state, subjectKey(args[owner.arg], model), owner.singleOwnerWhen === truth ? { mayBeShared: false } : { mayBeSingleOwner: false });
+  if (owner && args[owner.arg]) {
+    const key = subjectKey(args[owner.arg], model);
+    // A non-NULL mapping lookup where NULL means shared: one owner when it looked; a later read can see another file's share.
+    if (owner.singleOwnerWhen === truth && truth && model.sharedMappingIsNull) updateWith(state, key, (f) => ({ ...f, ...sharedOnlyByRace(f) }));
+    else updateFact(state, key, owner.singleOwnerWhen === truth ? { mayBeShared: false } : { mayBeSingleOwner: false });
+  }
   const marker = model.sharedMarkerTests.get(name);
   if (marker !== undefined && args[marker]) {
     const key = subjectKey(args[marker], model);
     if (truth) updateFact(state, key, { mayBeSingleOwner: false, anonTested: true });
-    else updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
+    else {
+      updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
+      // A mapping read from the page before the test was not the marker: the marker would have made the test true.
+      const page = key ? state.vars.get(key) : undefined;
+      if (page) for (const [k, f] of state.vars) if (f.kind === 'mapping' && sameOrigins(f, page)) state.vars.set(k, { ...f, mayBeShared: false });
+    }
     for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
   }
   const lock = model.guaranteeByAcquire.get(name);
@@ -236,8 +274,15 @@ export function enterNoFsdaxContext(state: State): void {
 }
 
 function acquire(state: State, subject: string | undefined, spec: GuaranteeSpec, model: ModelIndex): void {
-  const shareSafe = spec.shareSafeEras.includes(model.era);
-  updateFact(state, subject, shareSafe ? { guaranteed: true, mayBeShared: false } : { guaranteed: true });
+  if (spec.shareSafeEras.includes(model.era)) updateFact(state, subject, { guaranteed: true, mayBeShared: false });
+  // The lock refused a shared folio, but it is one file's lock: another file's fault can share the folio after it.
+  else if (model.refusesShared.has(spec.acquire)) updateWith(state, subject, (f) => ({ ...f, guaranteed: true, ...sharedOnlyByRace(f) }));
+  else updateFact(state, subject, { guaranteed: true });
+}
+
+/** Shared here only if something made it shared since a test that saw one owner. */
+function sharedOnlyByRace(f: Fact): Partial<Fact> {
+  return f.mayBeShared ? { sharedNeedsRace: true } : {};
 }
 
 function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model: ModelIndex): void {
@@ -254,8 +299,14 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
     if (value.nullForFsdax) exclude(state, key);
     state.vars.delete(key);
   }
-  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping proves a single owner.
-  if (!model.hasSentinel && model.hasSharedPages && subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
-    updateFact(state, subjectKey(fieldReceiver(subject)!, model), { mayBeShared: false });
+  // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping was one owner's when it was read. The value
+  // tested stays non-NULL; a fresh read of the folio's mapping later sees NULL only if another file's fault
+  // shared the folio in between (check, then re-read: a race).
+  if (!model.sharedMappingIsNull) return;
+  if (subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
+    updateWith(state, subjectKey(fieldReceiver(subject)!, model), (f) => ({ ...f, ...sharedOnlyByRace(f) }));
+  } else if (value?.kind === 'mapping') {
+    state.vars.set(key, { ...value, mayBeShared: false });
+    for (const [k, f] of state.vars) if (f.kind === 'page' && sameOrigins(f, value)) state.vars.set(k, { ...f, ...sharedOnlyByRace(f) });
   }
 }

@@ -3,6 +3,7 @@
 import type { Fact } from './facts';
 import type { FunctionUnit } from './functions';
 import type { RawSite } from './sites';
+import type { ParamValueTest, ValueKnowledge } from './value-tests';
 
 /** A flags argument of a call, as far as the caller knows it; `param`: it is the caller's own (unassigned) param. */
 export interface ArgFlags {
@@ -23,6 +24,12 @@ export interface CallFact {
   argFlags?: Array<ArgFlags | undefined>;
   /** The caller's page params proven not FS-DAX where it makes this call (see RawSite.excludedParams). */
   excludedParams?: number[];
+  /** What the caller's path knows of its own params at the call (see RawSite.paramConds). */
+  paramConds?: ParamValueTest[];
+  /** Per argument: what the caller knows of its value and the fields below it (a constant argument: its value). */
+  argConds?: Array<Array<ValueKnowledge & { path: string }> | undefined>;
+  /** Per argument: the caller's param it is, when it is one the caller never assigns. */
+  argParams?: Array<number | undefined>;
   /** The call runs only on debug kernels or behind a debugfs knob (its callee's findings are info through it). */
   debugOnly?: boolean;
   text: string;
@@ -37,6 +44,8 @@ export interface FunctionFacts {
   derefParams: Map<number, string>;
   /** Params (index kind) this function or its callees feed to an index sink. */
   sinkParams: Map<number, string>;
+  /** Params (page kind) this function or its callees use as one particular page (model `namesPage`). */
+  identityParams: Map<number, string>;
   /** Per callee name: what every call to it here has ruled out ('all' by a context guard, or page-table levels by devmap checks). */
   callContexts: Map<string, Set<string>>;
   /** Page-table levels this function takes pages from itself (so its callers' context matters). */
@@ -50,6 +59,7 @@ export interface CalleeSummary {
   returnFact?: Fact;
   derefParams: ReadonlyMap<number, string>;
   sinkParams: ReadonlyMap<number, string>;
+  identityParams: ReadonlyMap<number, string>;
 }
 
 export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;

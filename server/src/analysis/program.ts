@@ -81,7 +81,8 @@ export class ProgramAnalyzer {
   analyses = 0;
 
   constructor(private readonly files: ProgramFiles, private readonly model: ModelIndex) {
-    const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys()];
+    // Lookups whose out-page matters (an entry's first page) seed the analysis like sources.
+    const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys(), ...model.headOutProducers];
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
     // A released tree must not stay alive through a cached CFG.
     files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
@@ -409,7 +410,7 @@ export class ProgramAnalyzer {
       const message = e instanceof RangeError ? 'too deeply nested to analyse (stack exhausted)' : `analysis failed: ${(e as Error).message}`;
       this.failures.set(key, { file: unit.file, function: unit.name, message });
       this.prepared.set(key, undefined);
-      return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
+      return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
     }
   }
 
@@ -456,7 +457,8 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
 
 /** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
 function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
-  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: [...s.derefParams].sort(([x], [y]) => x - y), k: [...s.sinkParams].sort(([x], [y]) => x - y) });
+  const sorted = (m: ReadonlyMap<number, string>) => [...m].sort(([x], [y]) => x - y);
+  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams) });
   return text(a) === text(b);
 }
 
@@ -483,16 +485,20 @@ function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
   let returnFact: Fact | undefined;
   const derefParams = new Map<number, string>();
   const sinkParams = new Map<number, string>();
+  const identityParams = new Map<number, string>();
+  const union = (into: Map<number, string>, from: ReadonlyMap<number, string>) => { for (const [k, v] of from) if (!into.has(k)) into.set(k, v); };
   for (const r of resolved) {
     returnFact = joinFacts(returnFact, r.returnFact);
-    for (const [k, v] of r.derefParams) if (!derefParams.has(k)) derefParams.set(k, v);
-    for (const [k, v] of r.sinkParams) if (!sinkParams.has(k)) sinkParams.set(k, v);
+    union(derefParams, r.derefParams);
+    union(sinkParams, r.sinkParams);
+    union(identityParams, r.identityParams);
   }
-  return { returnFact, derefParams, sinkParams };
+  return { returnFact, derefParams, sinkParams, identityParams };
 }
 
 function summaryEqual(a: CalleeSummary, b: CalleeSummary): boolean {
   const mapKeys = (m: ReadonlyMap<number, string>) => [...m.keys()].sort().join();
-  return factsEqual(a.returnFact, b.returnFact) && mapKeys(a.derefParams) === mapKeys(b.derefParams) && mapKeys(a.sinkParams) === mapKeys(b.sinkParams);
+  return factsEqual(a.returnFact, b.returnFact) && mapKeys(a.derefParams) === mapKeys(b.derefParams) && mapKeys(a.sinkParams) === mapKeys(b.sinkParams) &&
+    mapKeys(a.identityParams) === mapKeys(b.identityParams);
 }
 

@@ -22,8 +22,24 @@ export interface RuleMeta {
    * and SARIF's help text. Lives with the rule so every front-end says the same.
    */
   advice: string;
-  /** Message templates; {{expr}}, {{era}}, {{function}}, {{source}}, {{eraMeaning}} are filled by the runner. */
+  /**
+   * Message templates, the long form (a finding's `detail`: the hover's details, SARIF help, JSON):
+   * {{expr}}, {{era}}, {{function}}, {{source}}, {{eraMeaning}} and the report's data are filled by the runner.
+   */
   messages: Record<string, string>;
+  /**
+   * Per message id, the headline a compiler would print: what is read, why it is wrong here, the
+   * era, in at most ~100 characters once filled (the runner shortens code in it and appends the
+   * confidence tags `[race]`, `[debug-only]`, `[benign: <use>]`). A message id without one prints
+   * its long template as the headline. Placeholders as in `messages`, plus {{ruleOut}}.
+   */
+  headlines?: Record<string, string>;
+  /**
+   * Per message id, the `fix:` line: what to do instead, specific to the use where it can be
+   * (`advice` when absent). {{ruleOut}} is how code fed from the finding's source keeps FS-DAX
+   * pages out (model `ruleOut`: "rule out DAX mappings first (`vma_is_dax()`)").
+   */
+  fixes?: Record<string, string>;
 }
 
 export interface ReportOptions {
@@ -34,6 +50,8 @@ export interface ReportOptions {
   use?: UseKind;
   /** The hazard reported needs a concurrent event (a truncate-race message). */
   needsRace?: boolean;
+  /** The confidence whatever the path's sharing needs (a hazard that does not depend on sharing: `high`). */
+  confidence?: Confidence;
   /** A scenario that shows this hazard better than the rule's own (meta.explanation). */
   explanation?: string;
 }
@@ -69,5 +87,13 @@ export const SUPPRESSION_RULE_META: RuleMeta = {
   messages: {
     noReason: 'suppression of {{rules}} has no reason; write "-- <why this is safe>"',
     unused: 'suppression of {{rules}} matches no finding on this line or the next; remove it',
+  },
+  headlines: {
+    noReason: 'suppression of {{rules}} has no reason',
+    unused: 'suppression of {{rules}} matches no finding on this line or the next',
+  },
+  fixes: {
+    noReason: 'write why the read is safe after `--`: `/* fsdax-audit: ignore {{rules}} -- <why> */`',
+    unused: 'remove the comment',
   },
 };

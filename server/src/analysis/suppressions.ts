@@ -6,6 +6,7 @@ import type { ParsedFile } from '../parse/parser';
 import type { Era } from '../model/types';
 import type { Finding } from './audit-types';
 import { SUPPRESSION_RULE_ID, SUPPRESSION_RULE_META } from './rule-api';
+import { fillTemplate } from './finding-text';
 
 const SUPPRESSION_RE = /fsdax-audit:\s*ignore\s+([\w/,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*\/|$)/;
 
@@ -47,9 +48,11 @@ export function applySuppressions(findings: Finding[], files: ReadonlyArray<Pick
       if (s.reason && s.used) continue;
       const range = { start: { line: s.line, character: s.start }, end: { line: s.line, character: s.end } };
       const messageId = s.reason ? 'unused' : 'noReason';
-      const message = SUPPRESSION_RULE_META.messages[messageId].replace('{{rules}}', s.rules.join(', '));
+      const data = { rules: s.rules.join(', ') };
+      const message = fillTemplate(SUPPRESSION_RULE_META.headlines![messageId], data);
       kept.push({
         ruleId: SUPPRESSION_RULE_ID, messageId, severity: SUPPRESSION_RULE_META.severity, message,
+        detail: fillTemplate(SUPPRESSION_RULE_META.messages[messageId], data), fix: fillTemplate(SUPPRESSION_RULE_META.fixes![messageId], data),
         file: s.file, range, function: '', expr: '', era, explanation: SUPPRESSION_RULE_META.explanation, path: [],
         fingerprint: `${SUPPRESSION_RULE_ID}|${s.file}|${s.rules.join(',')}`,
       });

@@ -1,65 +1,29 @@
 // cli front-end: argument parsing, reading files, printing, exit codes. All
 // analysis goes through the core's AuditSession; only this folder prints or sets exit codes.
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AuditSession } from '../analysis/audit';
-import type { AuditResult } from '../analysis/audit-types';
-import { analysisKey } from '../analysis/result-cache';
-import { defaultModel } from '../model/model';
-import { applyBaseline, formatBaseline, readBaseline } from './baseline';
-import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, InputError } from '../host/tree-files';
-import { GitCheckout } from '../host/git';
-import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
-import { readTreeInto } from './read-tree';
-import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
-import { diffStates, setBase } from './diff';
+import { defaultModel, indexModel } from '../model/model';
+import type { Era } from '../model/types';
+import { detectTreeEra, findTreeRoot, InputError } from '../host/tree-files';
 import type { CliIo } from './cli-io';
 import { UsageError } from './usage-error';
 import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
-import { snippetSource } from './format/snippets';
 import { formatText } from './format/text';
-import { createProgress, Progress } from './progress';
+import { createProgress } from './progress';
 import { explanationUrl, TOOL_NAME, toolVersion } from './project';
 import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
 import { DEFAULT_ERA } from '../model/era';
-import { compareProblems, Report } from './report';
-import { allRules } from '../../rules/index';
+import type { Report } from './report';
+import { ruleMetas } from '../../rules/index';
+import { runAudit, writeFile, type CliOptions } from './audit-run';
+
+export type { CliOptions } from './audit-run';
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
-
-export interface CliOptions {
-  root?: string;
-  format: 'text' | 'json' | 'sarif';
-  output?: string;
-  failOn: 'error' | 'warning' | 'info' | 'never';
-  era: string;
-  model?: string;
-  baseline?: string;
-  updateBaseline?: boolean;
-  jobs: number;
-  /** false with --no-context: read and analyse the named paths only. */
-  context: boolean;
-  /** The context's directories, tree-relative (default: mm and fs, as the language server's index). */
-  contextDirs?: string[];
-  diff?: string;
-  /** false with --no-cache. */
-  cache: boolean;
-  cacheDir?: string;
-  explain?: string;
-  progress?: boolean;
-  quiet?: boolean;
-  debug?: boolean;
-  showBenign?: boolean;
-  minConfidence: 'high' | 'race';
-  arch: string;
-}
 
 function positiveInteger(value: string): number {
   if (!/^[1-9]\d*$/.test(value.trim())) throw new InvalidArgumentError('Use a positive integer.');
@@ -106,6 +70,8 @@ function buildProgram(io: CliIo): Command {
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   // `fsdax-audit repro ...`: its own options (cli/repro.ts); a tree path named repro is ./repro.
   if (argv[2] === 'repro') return (await import('./repro')).reproMain(argv.slice(3), io);
+  // `fsdax-audit check <sparse's arguments>`: kbuild's checker hook, as bin/fsdax-audit-check.js.
+  if (argv[2] === 'check') return (await import('./check')).checkMain(argv.slice(3), io);
   const program = buildProgram(io);
   try {
     program.parse(argv);
@@ -119,7 +85,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (opts.explain) return explain(opts, program.args, io);
     if (opts.updateBaseline && !opts.baseline) throw new UsageError('--update-baseline needs --baseline <file>');
     if (opts.updateBaseline && opts.diff) throw new UsageError('--update-baseline cannot be used with --diff (a baseline lists every finding, not a change\'s)');
-    const report = await run(program.args, opts, progress, (m) => { if (opts.debug) io.stderr.write(`${m}\n`); });
+    const report = await runAudit(program.args, opts, progress, (m) => { if (opts.debug) io.stderr.write(`${m}\n`); });
     progress.done();
     const text = opts.format === 'json' ? formatJson(report) : opts.format === 'sarif' ? formatSarif(report) : formatText(report, !opts.quiet);
     if (opts.output) writeFile(opts.output, text, 'report');
@@ -144,125 +110,23 @@ function explain(opts: CliOptions, paths: string[], io: CliIo): number {
   const era = root || opts.era !== 'auto' ? detectTreeEra(root ?? '.', opts.era) : { era: DEFAULT_ERA, known: false, evidence: `no kernel tree here; assumed ${DEFAULT_ERA} (use --era)` };
   const text = explainText(opts.explain!, era.era);
   if (!text) throw new UsageError(`nothing to explain for "${opts.explain}": give a rule id (fsdax/index-read) or a scenario id (${scenarioIds().join(', ')})`);
-  io.stdout.write(`era ${era.era} (${era.evidence})\n${explanationUrl(lookupScenarioId(opts.explain!)!, era.era)}\n\n${text.endsWith('\n') ? text : `${text}\n`}`);
+  io.stdout.write(`era ${era.era} (${era.evidence})\n${explanationUrl(lookupScenarioId(opts.explain!)!, era.era)}\n\n${text.endsWith('\n') ? text : `${text}\n`}${raceText(era.era)}${insteadText(opts.explain!)}`);
   return EXIT_OK;
 }
 
-/** Files parsed between two forced collections on a large scan (trees are native memory: V8 does not count them). */
-const GC_EVERY_PARSED_FILES = 300;
-
-/** A hook that runs a full collection each time `every` more files have been parsed, when V8 lets us. */
-function collectEvery(every: number): ((parsedFiles: number) => void) | undefined {
-  let gc: (() => void) | undefined;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-  let last = 0;
-  return (parsed) => {
-    if (parsed - last < every) return;
-    last = parsed;
-    gc!();
-  };
+/** What a finding tagged [race] needs in this era (the model's race mechanism). */
+function raceText(era: Era): string {
+  const race = indexModel(defaultModel(), era).raceMechanism;
+  return race ? `\nA finding tagged [race] (${era}) ${race}.\n` : '';
 }
 
-function readAgain(root: string, file: string): Buffer {
-  try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }
-}
-
-/** The tree root: --root, else the kernel tree around the first path, else that path (its folder for a file). */
-function rootFor(paths: string[], opts: CliOptions): string {
-  if (opts.root) return path.resolve(opts.root);
-  const first = path.resolve(paths[0] ?? '.');
-  const found = findTreeRoot(first);
-  if (found) return found;
-  return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
-}
-
-async function run(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
-  const root = rootFor(paths, opts);
-  if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
-  const treeFound = !!opts.root || !!findTreeRoot(path.resolve(paths[0] ?? '.'));
-  // --diff: fail fast outside git or on a bad revision, before reading anything.
-  const git = opts.diff ? GitCheckout.around(root) : undefined;
-  const commit = git?.commit(opts.diff!);
-  const gitChanges = git ? git.changes(commit!) : [];
-  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, changed: gitChanges.map((c) => ({ abs: path.join(root, c.path), untracked: c.untracked })), contextDirs: opts.contextDirs });
-  // The changes this run sees: an untracked file outside what it reads is no part of the patch here.
-  const changes = gitChanges.filter((c) => !c.untracked || wouldRead(scope, path.join(root, c.path)));
-  const era = detectTreeEra(root, opts.era);
-  const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
-  // Read the baseline before the scan, so a bad file fails fast.
-  const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
-  const fsdaxArchitectures = detectFsdaxArchitectures(root);
-  const filters = { arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence };
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters, rules: allRules });
-  const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
-  const store = dir ? new ResultStore(dir, root, log) : undefined;
-  const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
-  const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel()), files: hashes };
-  // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
-  const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
-  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
-  let result = await audit(key, slot, `${session.size} files`);
-  let diff: Report['diff'];
-  if (git) {
-    // A file missing from the working tree is in the base as a tracked change would be in the head: anywhere in context mode.
-    const baseHashes = setBase(session, git, commit!, changes, (rel) => scope.mode === 'context' || wouldRead(scope, path.join(root, rel)), hashes);
-    const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
-    const d = diffStates(base.findings, result.findings, changes, (f) => isReported(scope, f.file));
-    const changedFiles = [...new Set(changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path])))].sort();
-    diff = { base: opts.diff!, commit: commit!, changedFiles, added: d.added, changed: d.changed, removed: d.removed };
-    result = { ...reportedPart(scope, result), findings: d.reported };
-  } else {
-    result = reportedPart(scope, result);
-  }
-  const problems = [
-    ...result.problems.filter((p) => p.kind !== 'syntax'),
-    ...reportedPart(scope, { findings: [], problems: unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })) }).problems,
-  ].sort(compareProblems);
-  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats, scope: { mode: scope.mode, reported: scope.reported ?? null, contextDirs: scope.contextDirs ?? null, description: describeScope(scope) }, diff };
-  if (opts.format === 'sarif') {
-    // Snippets only for the files findings point into, read again rather than kept.
-    const wanted = [...new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)]))];
-    report.snippets = snippetSource(wanted.map((file) => ({ path: file, content: readAgain(root, file) })), new Set(wanted));
-  }
-  if (opts.baseline && opts.updateBaseline) {
-    writeFile(opts.baseline, formatBaseline(result.findings), 'baseline');
-    report.baseline = { file: opts.baseline, matched: result.findings.length, unmatched: 0 };
-    report.findings = [];
-  } else if (opts.baseline && entries) {
-    const { kept, matched, unmatched } = applyBaseline(result.findings, entries);
-    report.baseline = { file: opts.baseline, matched, unmatched };
-    report.findings = kept;
-  }
-  return report;
-}
-
-/** The session's audit of its files, or the kept result for exactly these files and options. */
-async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, phase: () => void, log: (message: string) => void): Promise<AuditResult> {
-  const kept = store && key ? store.lookup(key, { slot }) : undefined;
-  if (kept) {
-    log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
-    return kept;
-  }
-  phase();
-  // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
-  const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
-  if (store && key && session.isComplete) store.store(key, result, { slot });
-  return result;
-}
-
-function readModel(file: string): unknown {
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch { throw new UsageError(`cannot read model file: ${file}`); }
-  try { return JSON.parse(text); } catch (e) { throw new UsageError(`model file ${file} is not valid JSON: ${(e as Error).message}`); }
-}
-
-function writeFile(file: string, text: string, what: string): void {
-  try { fs.writeFileSync(file, text); } catch (e) { throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+/** How --explain ends: what to do instead, from the rule (or the rules this scenario explains). */
+function insteadText(idOrRuleId: string): string {
+  const scenario = lookupScenarioId(idOrRuleId);
+  const metas = ruleMetas().filter((m) => m.id === idOrRuleId || (!idOrRuleId.includes('/') && m.explanation === scenario));
+  if (metas.length === 0) return '';
+  const lines = metas.map((m) => (metas.length === 1 ? `  ${m.advice}` : `  ${m.id}: ${m.advice}`));
+  return `\nWhat to do instead:\n${lines.join('\n')}\n`;
 }
 
 const LEVELS = { info: 0, warning: 1, error: 2 } as const;

@@ -1,6 +1,6 @@
 // explain layer: how page fields read in words, shared by the simulator's
 // sentences and every renderer, so text, hover and webview agree.
-import { ERA_TRAITS, type Era, type MappingWord, type Owner, type PageState, type ReaderView, type SimEvent } from './types';
+import { ERA_TRAITS, type Era, type HazardSeverity, type MappingWord, type Owner, type PageState, type ReaderView, type SimEvent } from './types';
 
 export function mappingText(word: MappingWord, era: Era): string {
   if (word.kind === 'null') return 'NULL';
@@ -59,7 +59,9 @@ export function eventLabel(e: SimEvent): string {
     case 'truncate': return `truncate ${e.file}`;
     case 'evict': return `evict inode ${e.file}`;
     case 'mf-notify': return 'memory failure via fs notify';
-    case 'mf-generic': return 'memory failure, generic fallback';
+    case 'mf-generic': return e.page ? `memory failure on page ${e.page}, generic fallback` : 'memory failure, generic fallback';
+    case 'map-pmd': return `map ${e.file}@${e.offset} with one PMD`;
+    case 'map-window': return `${e.process} maps page ${e.page} only`;
     case 'read': return `${e.reader} reads ${e.field === 'both' ? 'mapping+index' : e.field}`;
     case 'use': return `${e.reader} uses what it read`;
     case 'anon-test': return `${e.reader}: folio_test_anon`;
@@ -70,4 +72,9 @@ export function eventLabel(e: SimEvent): string {
     case 'lock-read': return `${e.reader} takes the DAX lock, reads`;
     case 'unlock': return `${e.reader} drops the DAX lock`;
   }
+}
+
+/** How a wrong step is marked: "goes wrong" plus what kind of wrong, when it is not plain wrong. */
+export function hazardMark(severity: HazardSeverity): string {
+  return severity === 'crash' ? 'goes wrong: crash' : severity === 'benign' ? 'goes wrong, harmlessly here' : 'goes wrong';
 }

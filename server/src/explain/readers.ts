@@ -6,7 +6,7 @@ import { indexMeaning, isSharedEncoding, mappingText, ownersText } from './forma
 import { blockedBy, refused, type EventResult } from './step-result';
 import { ERA_TRAITS, type Era, type PageState, type ReaderView, type SimEvent } from './types';
 
-type ReaderEvent = Exclude<SimEvent, { type: 'map' | 'share' | 'unshare' | 'truncate' | 'evict' }>;
+type ReaderEvent = Exclude<SimEvent, { type: 'map' | 'share' | 'unshare' | 'truncate' | 'evict' | 'map-pmd' | 'map-window' }>;
 
 export function applyReaderEvent(s: PageState, e: ReaderEvent, era: Era, n: number): EventResult {
   switch (e.type) {
@@ -20,7 +20,7 @@ export function applyReaderEvent(s: PageState, e: ReaderEvent, era: Era, n: numb
     case 'lock-read': return lockRead(s, e.reader, era, n);
     case 'unlock': return unlock(s, e.reader, era);
     case 'mf-notify': return notifyFailure(s, era);
-    case 'mf-generic': return genericFailure(s, era, n);
+    case 'mf-generic': return e.page !== undefined && s.extent ? pageFailure(s, e.page, era) : genericFailure(s, era, n);
   }
 }
 
@@ -211,6 +211,32 @@ function notifyFailure(s: PageState, era: Era): EventResult {
 }
 
 /** S5 fallback (the fs returned -EOPNOTSUPP): mf_generic_kill_procs trusts the page's fields. */
+/**
+ * Memory failure on one page of a PMD extent, through the generic fallback (issue 22, which page): from
+ * 6.15 pfn_folio() gives the compound head's folio, and the fallback marks, looks up and unmaps at the
+ * head, not at the failing page; before, the page is a folio of its own.
+ */
+function pageFailure(s: PageState, page: number, era: Era): EventResult {
+  const blocked = blockedBy(s, `mf_generic_kill_procs → ${lockName(era)}`);
+  if (blocked) return blocked;
+  const owner = s.owners[0];
+  if (!owner || s.mapping.kind !== 'file') return refused('This walk-through needs a single owner; see memory-failure-fallback for shared blocks.');
+  const mappers = (s.windows ?? []).filter((w) => w.page === page).map((w) => w.process);
+  const chain = `memory_failure(pfn of page ${page}) → mf_generic_kill_procs`;
+  s.poisoned = true;
+  if (!s.extent!.compound || page === 0) {
+    const who = mappers.length ? `${mappers.join(', ')} gets SIGBUS at the address of ${owner.file}@${owner.offset + page} and the page is unmapped` : 'no process maps it';
+    const what = s.extent!.compound ? 'the failing page is the head itself' : `page ${page} is a folio of its own, {fm(${owner.file}), ${owner.offset + page}}`;
+    return { outcome: 'applied', sentence: `${chain}: ${what}; collect_procs looks at offset ${owner.offset + page}: ${who}.` };
+  }
+  const sentence = `${chain}: pfn_folio() gives the head's folio; SetPageHWPoison(&folio->page) marks the head; collect_procs(folio, &folio->page) looks for mappers at the head's offset ${owner.offset}, and unmap_and_kill(mapping, folio->index) unmaps there.`;
+  if (!mappers.length) return { outcome: 'applied', sentence };
+  return {
+    outcome: 'applied', sentence,
+    hazard: { severity: 'wrong', text: `${mappers.join(', ')} maps the poisoned page ${page} (offset ${owner.offset + page}) and gets no SIGBUS; the page stays mapped, and the kernel logs the failure as recovered. The healthy head page is marked poisoned instead.` },
+  };
+}
+
 function genericFailure(s: PageState, era: Era, n: number): EventResult {
   const blocked = blockedBy(s, `mf_generic_kill_procs → ${lockName(era)}`);
   if (blocked) return blocked;
@@ -220,7 +246,8 @@ function genericFailure(s: PageState, era: Era, n: number): EventResult {
     return { outcome: 'applied', sentence: `${chain}: mapping 0x1 passes !mapping and dax_mapping(0x1) reads ->host.`, hazard: { severity: 'crash', text: 'a read at address 0x1: an oops, and no process is signalled.' } };
   }
   if (isSharedEncoding(s, era)) {
-    return { outcome: 'applied', sentence: `${chain}: mapping is NULL, so the cookie is 0: -EBUSY, MF_FAILED.`, hazard: { severity: 'wrong', text: `no crash, but none of ${ownersText(s.owners)}'s processes is signalled.` } };
+    // Declining is right (issue 22): without the filesystem's reverse map nobody can name the owners.
+    return { outcome: 'applied', sentence: `${chain}: mapping is NULL, so the cookie is 0: -EBUSY, MF_FAILED. The fallback declines: only the filesystem's reverse map could name ${ownersText(s.owners)}, so it reports the failure instead of guessing (with rmapbt, memory-failure-notify signals them).` };
   }
   if (s.mapping.kind === 'null') return { outcome: 'applied', sentence: `${chain}: no owner, cookie 0, -EBUSY; nothing maps the page.` };
   s.poisoned = true;

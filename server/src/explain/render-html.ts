@@ -2,7 +2,7 @@
 // trace section per era: a stepper, per step the field table and an owners →
 // page diagram, the wrong read highlighted. Strict CSP: default-src 'none',
 // style and script only with the nonce, no remote resources, no inline handlers.
-import { eventLabel, fieldRows, mappingText, ownerText } from './format';
+import { eventLabel, fieldRows, hazardMark, mappingText, ownerText } from './format';
 import { SCRIPT, STYLE } from './html-assets';
 import { ERA_TRAITS, type Era, type PageState, type Step, type Trace } from './types';
 
@@ -84,7 +84,7 @@ export function traceSection(trace: Trace, heading: 'h1' | 'h2'): string {
 function stepItem(st: Step, era: Era): string {
   const cls = ['step', st.outcome, st.hazard ? 'wrong' : ''].filter(Boolean).join(' ');
   const badge = st.hazard
-    ? `<span class="badge wrong">goes wrong (${st.hazard.severity})</span>`
+    ? `<span class="badge wrong">${hazardMark(st.hazard.severity)}</span>`
     : st.outcome === 'applied' ? '' : `<span class="badge ${st.outcome}">${st.outcome}</span>`;
   const hazard = st.hazard ? `<p class="hazard-text">Goes wrong here: ${escapeHtml(st.hazard.text)}</p>` : '';
   return [

@@ -2,12 +2,12 @@
 // `fsdax-audit --explain` (every step, with fields); markdown is the short
 // form a hover shows (the wrong step only). Both read only the Trace.
 import { ERA_TRAITS } from './types';
-import { eventLabel, fieldRows, mappingText } from './format';
+import { eventLabel, fieldRows, hazardMark, mappingText } from './format';
 import type { Step, Trace } from './types';
 
 function mark(st: Step): string {
   if (st.outcome !== 'applied') return st.outcome.toUpperCase();
-  return st.hazard ? `WRONG (${st.hazard.severity})` : '';
+  return st.hazard ? hazardMark(st.hazard.severity).toUpperCase() : '';
 }
 
 export function renderText(trace: Trace): string {

@@ -89,6 +89,11 @@ export const SCENARIOS: readonly Scenario[] = [
     events: [mapA, shareB, { type: 'null-skip', reader: 'R' }, { type: 'mf-generic' }],
   },
   {
+    id: 'which-page', title: 'Memory failure on a tail page of a PMD-mapped folio',
+    summary: 'From 6.15 a PMD entry maps one compound FS-DAX folio. A process maps only one tail page of it; that page fails. The generic fallback starts from the failing pfn but takes the folio\'s head page and head offset: it marks, looks up and unmaps the head.',
+    events: [{ type: 'map-pmd', file: 'A', offset: 512 }, { type: 'map-window', process: 'P', page: 7 }, { type: 'mf-generic', page: 7 }],
+  },
+  {
     id: 'gup-unshare-livelock', title: 'A read-only pin of a shared page',
     summary: 'pin_user_pages() without FOLL_WRITE on a shared FS-DAX page in a MAP_SHARED mapping (an O_DIRECT write from the buffer, process_vm_readv): the unshare check takes the marker for a non-exclusive anon page, and the unshare fault never unshares a shared mapping.',
     events: [mapA, shareB, { type: 'pin-read', reader: 'R' }],
@@ -110,6 +115,7 @@ const RULE_SCENARIOS: Readonly<Record<string, string>> = {
   'fsdax/mapping-helper': 'page-address-in-vma',
   'fsdax/dax-lock-shared': 'memory-failure-fallback',
   'fsdax/null-mapping': 'null-mapping-skip',
+  'fsdax/which-page': 'which-page',
   'fsdax/suppression': 'suppressions',
   'fsdax/no-lifetime': 'truncate-race',
 };

@@ -31,6 +31,8 @@ function applyEvent(s: PageState, e: SimEvent, era: Era, n: number): EventResult
   if (s.oopsAt !== null) return refused(`The kernel oopsed at step ${s.oopsAt}; nothing runs after that.`);
   switch (e.type) {
     case 'map': return map(s, e.file, e.offset, era);
+    case 'map-pmd': return mapPmd(s, e.file, e.offset, era);
+    case 'map-window': return mapWindow(s, e.process, e.page);
     case 'share': return share(s, e.file, e.offset, era);
     case 'unshare': return unshare(s, e.file, era);
     case 'truncate': return truncate(s, e.file, era);
@@ -64,6 +66,30 @@ function map(s: PageState, file: string, offset: number, era: Era): EventResult 
     : 'the devmap PTE adds no reference and no mapcount (refcount stays at the idle 1).';
   if (era === '6.15+') s.refcount = 1;
   return { outcome: 'applied', sentence: `${file} faults at offset ${offset}: dax_insert_entry → dax_associate_entry writes {fm(${file}), ${offset}} under the entry lock, then unlocks; ${ref}${warn}` };
+}
+
+/** Pages in a PMD-sized extent (2 MiB of 4 KiB pages on x86-64). */
+export const PMD_PAGES = 512;
+
+/** A PMD fault over a 2 MiB extent: one compound folio from 6.15, 512 order-0 pages before. */
+function mapPmd(s: PageState, file: string, offset: number, era: Era): EventResult {
+  const r = map(s, file, offset, era);
+  if (r.outcome !== 'applied') return r;
+  const compound = ERA_TRAITS[era].compoundFolios;
+  s.extent = { pages: PMD_PAGES, compound };
+  const how = compound
+    ? `dax_folio_init → prep_compound_page makes the ${PMD_PAGES} pages one compound folio: {fm(${file}), ${offset}} is in the head, and pfn_folio() of any tail gives the head's folio`
+    : `each of the ${PMD_PAGES} pages is associated on its own (for_each_mapped_pfn): page i holds {fm(${file}), ${offset}+i}`;
+  return { outcome: 'applied', sentence: `${file} faults ${PMD_PAGES} pages at ${offset} with one PMD entry: ${how}. The PMD mapping is then unmapped.` };
+}
+
+/** A process maps one page of the extent through a 4 KiB window: one PTE, for that page only. */
+function mapWindow(s: PageState, process: string, page: number): EventResult {
+  if (!s.extent) return refused('No PMD extent is mapped to take a window of.');
+  if (page < 0 || page >= s.extent.pages) return refused(`The extent has pages 0-${s.extent.pages - 1}.`);
+  const owner = s.owners[0];
+  s.windows = [...(s.windows ?? []), { process, page }].sort((a, b) => (a.process < b.process ? -1 : a.process > b.process ? 1 : a.page - b.page));
+  return { outcome: 'applied', sentence: `${process} mmaps only ${owner.file}@${owner.offset + page} (4 KiB) and touches it: a PTE maps page ${page} of the extent.` };
 }
 
 /** S2: the file shares the extent by FICLONE and faults it through an IOMAP_F_SHARED iomap. */

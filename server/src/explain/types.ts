@@ -40,6 +40,14 @@ export interface PageState {
   readers: ReaderView[];
   /** Bumped on each association change, so a pair read across two associations is seen as torn. */
   epoch: number;
+  /**
+   * The block is a PMD-sized extent faulted as one PMD entry (`map-pmd`): how many pages it has, and
+   * whether they make one compound folio (6.15+: its head holds {mapping, index}) or order-0 pages
+   * that each hold their own offset (up to 6.14).
+   */
+  extent?: { pages: number; compound: boolean };
+  /** Processes that map one page of the extent through a 4 KiB window (`map-window`): process, page number. */
+  windows?: Array<{ process: string; page: number }>;
 }
 
 export type ReadField = 'mapping' | 'index' | 'both';
@@ -51,7 +59,12 @@ export type SimEvent =
   | { type: 'truncate'; file: string }
   | { type: 'evict'; file: string }
   | { type: 'mf-notify' }
-  | { type: 'mf-generic' }
+  /** Memory failure on the block through the generic fallback; `page`: on that page of a PMD extent (0: the head). */
+  | { type: 'mf-generic'; page?: number }
+  /** The file faults a PMD-sized extent with one PMD entry (then unmaps it). */
+  | { type: 'map-pmd'; file: string; offset: number }
+  /** A process maps only page `page` of the file's extent (a 4 KiB window, one PTE) and touches it. */
+  | { type: 'map-window'; process: string; page: number }
   | { type: 'read'; reader: string; field: ReadField }
   | { type: 'use'; reader: string }
   | { type: 'anon-test'; reader: string }
@@ -112,11 +125,13 @@ export interface EraTraits {
   lockName: string;
   /** The filesystem's notify_failure path with its own reverse map (xfs_dax_notify_failure). */
   hasNotify: boolean;
+  /** A PMD entry maps one compound folio (6.15+); before, every page of it is an order-0 page of its own. */
+  compoundFolios: boolean;
 }
 
 export const ERA_TRAITS: Record<Era, EraTraits> = {
-  '<=5.18': { canShare: false, hasSentinel: false, sentinelName: '', indexName: 'page->index', idleRefcount: 1, lockName: 'dax_lock_page', hasNotify: false },
-  '5.19-6.1': { canShare: true, hasSentinel: true, sentinelName: 'PAGE_MAPPING_DAX_COW', indexName: 'page->index', idleRefcount: 1, lockName: 'dax_lock_page', hasNotify: true },
-  '6.2-6.14': { canShare: true, hasSentinel: true, sentinelName: 'PAGE_MAPPING_DAX_SHARED', indexName: 'page->index/share', idleRefcount: 1, lockName: 'dax_lock_folio', hasNotify: true },
-  '6.15+': { canShare: true, hasSentinel: false, sentinelName: '', indexName: 'folio->index/share', idleRefcount: 0, lockName: 'dax_lock_folio', hasNotify: true },
+  '<=5.18': { canShare: false, hasSentinel: false, sentinelName: '', indexName: 'page->index', idleRefcount: 1, lockName: 'dax_lock_page', hasNotify: false, compoundFolios: false },
+  '5.19-6.1': { canShare: true, hasSentinel: true, sentinelName: 'PAGE_MAPPING_DAX_COW', indexName: 'page->index', idleRefcount: 1, lockName: 'dax_lock_page', hasNotify: true, compoundFolios: false },
+  '6.2-6.14': { canShare: true, hasSentinel: true, sentinelName: 'PAGE_MAPPING_DAX_SHARED', indexName: 'page->index/share', idleRefcount: 1, lockName: 'dax_lock_folio', hasNotify: true, compoundFolios: false },
+  '6.15+': { canShare: true, hasSentinel: false, sentinelName: '', indexName: 'folio->index/share', idleRefcount: 0, lockName: 'dax_lock_folio', hasNotify: true, compoundFolios: true },
 };

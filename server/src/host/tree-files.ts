@@ -130,20 +130,34 @@ export function toRelative(root: string, abs: string): string {
 }
 
 /**
- * The arch/ directories whose kernels can have FS-DAX pages: FS_DAX needs ZONE_DEVICE, which
- * (up to at least 6.14) depends on ARCH_HAS_PTE_DEVMAP, selected by x86_64, arm64, powerpc
- * book3s64, riscv64 and loongarch in 6.12. Read from the tree; undefined (every architecture)
- * when the tree does not say, as in trees where ZONE_DEVICE no longer depends on it.
+ * The arch/ directories whose kernels can have FS-DAX pages: FS_DAX needs ZONE_DEVICE, and
+ * ZONE_DEVICE needs symbols only architectures provide: up to 6.14 ARCH_HAS_PTE_DEVMAP (selected by
+ * x86_64, arm64, powerpc book3s64, riscv64 and loongarch in 6.12); in every era MEMORY_HOTPLUG
+ * (which needs ARCH_ENABLE_MEMORY_HOTPLUG) and SPARSEMEM_VMEMMAP (SPARSEMEM_VMEMMAP_ENABLE). Read
+ * from the tree's Kconfig, one level of `depends on` deep: an architecture qualifies when its
+ * Kconfig selects (or defines) every such symbol. Undefined (every architecture) when the tree
+ * does not say.
  */
 export function detectFsdaxArchitectures(root: string): string[] | undefined {
   let mmKconfig: string;
   try { mmKconfig = fs.readFileSync(path.join(root, 'mm', 'Kconfig'), 'latin1'); } catch { return undefined; }
-  const zoneDevice = /^config ZONE_DEVICE\n((?:[ \t].*\n|\n)*)/m.exec(mmKconfig)?.[1] ?? '';
-  if (!/^\s*depends on ARCH_HAS_PTE_DEVMAP\b/m.test(zoneDevice)) return undefined;
+  const dependsOf = (symbol: string): string[] => {
+    const body = new RegExp(`^(?:menu)?config ${symbol}\n((?:[ \t].*\n|\n)*)`, 'm').exec(mmKconfig)?.[1] ?? '';
+    return [...body.matchAll(/^\s*depends on (.*)$/gm)].flatMap((m) => m[1].split(/&&/).map((x) => x.trim())).filter((x) => /^[A-Z0-9_]+$/.test(x));
+  };
+  const providedByArch = (symbol: string) => /^ARCH_|_ENABLE$/.test(symbol);
+  const required = new Set<string>();
+  for (const dep of dependsOf('ZONE_DEVICE')) {
+    if (providedByArch(dep)) required.add(dep);
+    else for (const inner of dependsOf(dep)) if (providedByArch(inner)) required.add(inner);
+  }
+  if (required.size === 0) return undefined;
   let arches: string[];
   try { arches = fs.readdirSync(path.join(root, 'arch')).sort(); } catch { return undefined; }
   return arches.filter((a) => {
-    try { return /^\s*select ARCH_HAS_PTE_DEVMAP\b/m.test(fs.readFileSync(path.join(root, 'arch', a, 'Kconfig'), 'latin1')); } catch { return false; }
+    let kconfig: string;
+    try { kconfig = fs.readFileSync(path.join(root, 'arch', a, 'Kconfig'), 'latin1'); } catch { return false; }
+    return [...required].every((sym) => new RegExp(`^\\s*(?:select|config) ${sym}\\b`, 'm').test(kconfig));
   });
 }
 
@@ -160,4 +174,65 @@ export function detectTreeEra(root: string, requested: string): EraDetection {
     }
     return cache.get(rel);
   });
+}
+
+/** Whether a directory looks like a kernel tree root (mm/ and include/linux/), as findTreeRoot asks. */
+export function isTreeRoot(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'mm')) && fs.existsSync(path.join(dir, 'include', 'linux'));
+}
+
+/** What a bounded look below a folder that is not a kernel tree found. */
+export interface TreeSurvey {
+  /** Kernel tree roots below it (not looked inside), sorted. */
+  trees: string[];
+  /** Every folder below it was looked at within the budget. */
+  complete: boolean;
+  /** .c/.h files seen (outside the trees). */
+  sourceFiles: number;
+}
+
+/** File systems of the kernel's own views (proc, sysfs, cgroup, devpts, debugfs, tracefs, securityfs, pstore, bpf): no source below them. */
+const PSEUDO_FS = new Set([0x9fa0, 0x62656572, 0x27e0eb, 0x63677270, 0x1cd1, 0x64626720, 0x74726163, 0x73636673, 0x6165676c, 0xcafe4a11]);
+
+/**
+ * Looks below `dir` breadth first for kernel trees, within a budget of folders and time, so a
+ * slip like `fsdax-audit ~` or `fsdax-audit /` is answered in a second instead of reading every
+ * C file below (which ran out of memory on a folder holding several trees). Symlinked folders
+ * are not followed, nor `.git` folders, the kernel's own views (/proc, /sys) or a tree's inside.
+ */
+export function surveyTrees(dir: string, budget: { folders: number; ms: number } = { folders: 5000, ms: 3000 }): TreeSurvey {
+  const started = Date.now();
+  const trees: string[] = [];
+  let sourceFiles = 0;
+  let visited = 0;
+  let queue: Array<{ dir: string; dev: number }> = [{ dir: path.resolve(dir), dev: statOrUndefined(dir)?.dev ?? 0 }];
+  while (queue.length > 0) {
+    const next: typeof queue = [];
+    for (const q of queue) {
+      if (visited >= budget.folders || Date.now() - started > budget.ms) return { trees: trees.sort(), complete: false, sourceFiles };
+      visited++;
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(q.dir, { withFileTypes: true }); } catch { continue; }
+      for (const e of entries) {
+        if (e.isFile() && /\.[ch]$/.test(e.name)) sourceFiles++;
+        if (!e.isDirectory() || e.name === '.git') continue;
+        const sub = path.join(q.dir, e.name);
+        if (isTreeRoot(sub)) { trees.push(sub); continue; }
+        const st = statOrUndefined(sub);
+        if (!st) continue;
+        if (st.dev !== q.dev && isPseudoFs(sub)) continue;
+        next.push({ dir: sub, dev: st.dev });
+      }
+    }
+    queue = next;
+  }
+  return { trees: trees.sort(), complete: true, sourceFiles };
+}
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try { return fs.statSync(p); } catch { return undefined; }
+}
+
+function isPseudoFs(dir: string): boolean {
+  try { return PSEUDO_FS.has(Number(fs.statfsSync(dir).type)); } catch { return true; }
 }

@@ -5,6 +5,7 @@ import { Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity } from 'vs
 import type { Finding } from '../analysis/audit-types';
 import type { Severity } from '../analysis/rule-api';
 import { explanationUrl } from '../protocol';
+import { pathFunctions, pathSteps } from '../analysis/finding-text';
 
 export const DIAGNOSTIC_SOURCE = 'fsdax-audit';
 
@@ -25,12 +26,14 @@ export interface ConvertOptions {
 export interface DiagnosticData { scenario: string; era: string; fingerprint: string }
 
 export function findingToDiagnostic(f: Finding, opts: ConvertOptions): Diagnostic {
-  const related: DiagnosticRelatedInformation[] = [...f.path, ...(f.related ?? [])].map((step) => ({
-    location: { uri: opts.toUri(step.file), range: step.range },
-    message: `${step.function}(): ${step.label}`,
-  }));
-  const pathText = f.path.length > 0 && !opts.hasRelatedInformation
-    ? `\npath: ${f.path.map((s) => `${s.file}:${s.range.start.line + 1} ${s.label}`).join(' -> ')}`
+  // The path one step per call level (the site is the diagnostic itself), then hazards folded into it.
+  const steps = pathSteps(f);
+  const related: DiagnosticRelatedInformation[] = [
+    ...steps.map((step) => ({ location: { uri: opts.toUri(step.file), range: step.range }, message: step.label })),
+    ...(f.related ?? []).map((step) => ({ location: { uri: opts.toUri(step.file), range: step.range }, message: `then: ${step.label}` })),
+  ];
+  const pathText = steps.length > 0 && !opts.hasRelatedInformation
+    ? `\npath: ${pathFunctions(f).map((n) => `${n}()`).join(' → ')}`
     : '';
   const data: DiagnosticData = { scenario: f.explanation, era: f.era, fingerprint: f.fingerprint };
   return {

@@ -1,32 +1,49 @@
-// lsp front-end: hover text. On a flagged expression: the finding's message, the
-// era, what to do instead (the rule's meta.advice) and the simulator's short trace
-// with a link to the whole one. On any ->mapping / ->index / ->share access: what
-// that field holds for an FS-DAX page in this era (model/era.ts describeEra). A finding
-// whose scenario was run on a stock kernel links its captured run (repro/captured.ts).
+// lsp front-end: hover text. On a flagged expression, first what a reader needs: the
+// finding's headline, the fix, the path as one line of links (`a() → b() → c()`) and the
+// explanation link; below a rule, the details, each said once: the long form of the message,
+// what its tags mean (the era's race), the era, the captured run on a stock kernel, the
+// simulator's short trace. On any ->mapping / ->index / ->share access: what that field holds
+// for an FS-DAX page in this era (model/era.ts describeEra).
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Finding } from '../analysis/audit-types';
+import { pathSteps, tagLegend } from '../analysis/finding-text';
 import { describeEra, type EraDetection } from '../model/era';
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { fieldName } from '../parse/nodes';
 import { explanationUrl } from '../protocol';
 import { renderMarkdown, runScenario } from '../explain/index';
-import { ruleAdvice } from '../../rules/index';
 import { capturedRunFor, capturedRunUrl } from '../repro/captured';
 
-export function hoverFinding(findings: readonly Finding[], pos: Position): Hover | null {
+/** Tree-relative path -> document URI (as for diagnostics). */
+export type ToUri = (file: string) => string;
+
+export function hoverFinding(findings: readonly Finding[], pos: Position, toUri: ToUri): Hover | null {
   const hits = findings.filter((f) => contains(f.range, pos));
   if (hits.length === 0) return null;
-  const parts = hits.map((f) => [
-    `**${f.ruleId}** (${f.severity}): ${f.message}`,
-    f.use ? `*Use:* \`${f.use}\` · *confidence:* ${f.confidence === 'race' ? 'needs a race' : 'high (the path alone)'}${f.debugOnly ? ' · debug kernels only' : ''}` : '',
+  return { contents: { kind: MarkupKind.Markdown, value: hits.map((f) => findingMarkdown(f, toUri)).join('\n\n---\n\n') }, range: hits[0].range };
+}
+
+/** A link that opens a path step (VS Code's opener selects `#L<line>,<column>`). */
+function stepLink(name: string, file: string, line: number, character: number, toUri: ToUri): string {
+  return `[${name}()](${toUri(file)}#L${line + 1},${character + 1})`;
+}
+
+export function findingMarkdown(f: Finding, toUri: ToUri): string {
+  const steps = pathSteps(f);
+  const path = [...steps.map((s) => stepLink(s.function, s.file, s.range.start.line, s.range.start.character, toUri)),
+    stepLink(f.function, f.file, f.range.start.line, f.range.start.character, toUri)];
+  const legend = tagLegend([f]).map((l) => `\`[${l.tag}]\` ${l.meaning}.`).join(' ');
+  return [
+    `**${f.message}** — \`${f.ruleId}\` (${f.severity})`,
+    f.fix ? `**Fix:** ${f.fix}` : '',
+    steps.length > 0 ? `**Path:** ${path.join(' → ')}` : '',
+    `[Explanation: step through the scenario](${explanationUrl(f.explanation, f.era)})`,
+    '---',
+    [f.detail ? `${f.detail}.` : '', legend].filter(Boolean).join(' '),
     `*Era ${f.era}:* ${describeEra(f.era)}.`,
-    ruleAdvice(f.ruleId) ? `*Instead:* ${ruleAdvice(f.ruleId)}` : '',
-    f.path.length > 1 ? `*Path:* ${f.path.map((s) => `\`${s.function}()\` ${s.file}:${s.range.start.line + 1}`).join(' → ')}` : '',
     reproducedLine(f),
     renderMarkdown(runScenario(f.explanation, f.era)).trimEnd(),
-    `[Explanation: step through the scenario](${explanationUrl(f.explanation, f.era)})`,
-  ].filter(Boolean).join('\n\n'));
-  return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n---\n\n') }, range: hits[0].range };
+  ].filter(Boolean).join('\n\n');
 }
 
 /** The finding's scenario was run on stock kernels (server/src/repro): what happened, and where. */

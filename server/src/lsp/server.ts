@@ -157,7 +157,9 @@ export function startServer(connection: Connection): void {
     const text = documents.get(params.textDocument.uri);
     if (!text || token.isCancellationRequested) return null;
     // From the last result, moved onto this version: an audit still running for a newer edit does not hold the answer up.
-    const flagged = hoverFinding(auditor.findingsNow(text), params.position);
+    const known = auditor.get(text.uri);
+    const toUri = (file: string) => (file === known?.parsed.path ? text.uri : pathToFileURL(known?.index ? known.index.absolute(file) : file).toString());
+    const flagged = hoverFinding(auditor.findingsNow(text), params.position, toUri);
     if (flagged) return flagged;
     const doc = auditor.update(text);
     const settings = await publisher.settings.forDocument(text.uri);

@@ -61,8 +61,26 @@ export interface ModelIndex {
   readonly debugOnlyConditions: ReadonlyMap<string, boolean>;
   /** Acquires that dereference a shared page's marker in this era (past them the page was not shared). */
   readonly crashesOnShared: ReadonlySet<string>;
+  /** Acquires that refuse a shared folio in this era: past them the folio is shared only by another file's race. */
+  readonly refusesShared: ReadonlySet<string>;
+  /** FS-DAX folios can be larger than a page in this era (a PMD/PUD entry maps one compound folio). */
+  readonly largeFolios: boolean;
+  /** Calls returning the folio that contains their page or pfn argument. */
+  readonly containingFolio: ReadonlySet<string>;
+  /** Lookups returning a page or folio meant as a whole (its head is the page meant). */
+  readonly wholeFolio: ReadonlySet<string>;
+  /** Clean producers whose out-page is the first page of the entry found, not the page at the index asked for. */
+  readonly headOutProducers: ReadonlySet<string>;
+  /** Calls returning a folio's head page or pfn -> the argument that must be the literal 0 (-1: none). */
+  readonly headOfFolio: ReadonlyMap<string, number>;
+  /** Functions whose NULL test of a mapping changes nothing for an FS-DAX folio. */
+  readonly nullMappingHarmless: ReadonlySet<string>;
+  /** Calls that need one particular page in an argument -> that argument. */
+  readonly namesPage: ReadonlyMap<string, number>;
   /** What a `race` finding needs in this era, for its message. */
   readonly raceMechanism: string | undefined;
+  /** How to keep FS-DAX pages away from code whose page comes from this source (source id, or the entry point's function): a fix line's clause. */
+  ruleOutFor(sourceId: string, entryFunction?: string): string | undefined;
   isHugetlbContext(file: string, fn: string): boolean;
 }
 
@@ -75,7 +93,7 @@ const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
   ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
 ];
-const OBJECT_KEYS = ['conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
+const OBJECT_KEYS = ['nullMappingHarmless', 'pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
   'encodingAwareHelpers', 'references', 'sentinelMasks', 'flagGuards', 'returnFacts', 'debugOnly'];
 
 /**
@@ -202,7 +220,18 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     debugOnlyCalls: new Set(model.debugOnly?.calls ?? []),
     debugOnlyConditions: new Map((model.debugOnly?.conditions ?? []).filter(holds).map((c) => [c.test.replace(/\s+/g, ''), c.when] as const)),
     crashesOnShared: new Set(model.guarantees.filter((g) => g.dereferencesSharedMarker && holds(g.dereferencesSharedMarker)).map((g) => g.acquire)),
+    refusesShared: new Set(model.guarantees.filter((g) => g.refusesShared && holds(g.refusesShared)).map((g) => g.acquire)),
+    largeFolios: (model.pageIdentity?.largeFolios ?? []).some(holds),
+    containingFolio: new Set(model.pageIdentity?.containingFolio ?? []),
+    wholeFolio: new Set(model.pageIdentity?.wholeFolio ?? []),
+    headOutProducers: new Set(model.cleanProducers.calls.filter(inEra(era)).filter((c) => c.pageOutHead && holds(c.pageOutHead)).map((c) => c.name)),
+    headOfFolio: new Map((model.pageIdentity?.headOfFolio ?? []).map((h) => [h.call, h.nthArg ?? -1] as const)),
+    nullMappingHarmless: new Set((model.nullMappingHarmless?.functions ?? []).filter(holds).map((f) => f.function)),
+    namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
+    ruleOutFor: (sourceId, entryFunction) => (sourceId === 'entry-point'
+      ? model.entryPoints.find((e) => e.function === entryFunction)?.ruleOut
+      : model.sources.find((s) => s.id === sourceId)?.ruleOut),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
 }

@@ -78,13 +78,19 @@ export interface SourceSpec extends FactScope {
   /** Eras in which the page comes with a reference although `referenced` is not set (6.15+: a present page-table entry holds one), with why and where. */
   referencedIn?: FactScope;
   description: string;
+  /** How code that gets its page from here keeps FS-DAX pages out (a finding's fix line), e.g. "rule out DAX mappings first (`vma_is_dax()`)". */
+  ruleOut?: string;
 }
 
 export interface EntryPointSpec {
   function: string;
   param: number;
   kind: 'pfn' | 'page';
+  /** The path step's phrase, `function(param): what it may be`. */
   description: string;
+  why?: string;
+  /** As SourceSpec.ruleOut. */
+  ruleOut?: string;
 }
 
 export interface CleanProducerSpec {
@@ -94,6 +100,8 @@ export interface CleanProducerSpec {
   guardsArg?: number;
   /** The page written through this out-argument is the filesystem's own, locked. */
   pageOutArg?: number;
+  /** Where the page written through `pageOutArg` is the first page of a (possibly PMD-sized) entry, not the page at the index asked for. */
+  pageOutHead?: FactScope;
   description?: string;
 }
 
@@ -131,6 +139,12 @@ export interface GuaranteeSpec {
    * association made it so (fsdax-model.md 3b).
    */
   dereferencesSharedMarker?: FactScope;
+  /**
+   * Eras in which the acquire refuses a shared folio, so past it the folio had one owner; the lock
+   * covers only this file's entry, so another reflinked file's fault can still make it shared
+   * (findings on it need that race).
+   */
+  refusesShared?: FactScope;
 }
 
 /**
@@ -144,6 +158,25 @@ export interface SharedEncodingSpec extends FactScope {
   marker?: string;
   /** The field counting owners. */
   count?: string;
+}
+
+/**
+ * Which page of a folio a value names (issue 22, "which page"). Where FS-DAX folios can be large
+ * (a PMD/PUD entry maps one compound folio), the folio of a page is its head's: code that starts
+ * from one page and then uses the folio's head page or head offset acts on another page.
+ */
+export interface PageIdentitySpec {
+  /** Eras (and why) in which an FS-DAX folio can be larger than one page. */
+  largeFolios: FactScope[];
+  /** Calls returning the folio that contains their page/pfn argument (its head, for a large folio). */
+  containingFolio: string[];
+  /** Lookups that return a page or folio meant as a whole (PMD/PUD level): its head is the page they mean. */
+  wholeFolio: string[];
+  /** Calls on a folio that return its head page or pfn; `nthArg`: only when that argument is the literal 0. */
+  headOfFolio: Array<{ call: string; nthArg?: number }>;
+  /** Calls whose argument `arg` must be one particular page (its flags, its offset, its address). */
+  namesPage: Array<{ call: string; arg: number } & FactScope>;
+  $comment?: string;
 }
 
 export interface FsdaxModel {
@@ -178,4 +211,7 @@ export interface FsdaxModel {
   flagRequirements: FlagRequirementSpec[];
   debugOnly: DebugOnlySpec;
   raceMechanisms: RaceMechanismSpec[];
+  pageIdentity?: PageIdentitySpec;
+  /** Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does. */
+  nullMappingHarmless?: { functions: Array<{ function: string } & FactScope> };
 }

@@ -101,6 +101,7 @@ describe('fsdax-audit explanation webview', () => {
     editor.selection = new vscode.Selection(finding.range.start, finding.range.start);
     await vscode.commands.executeCommand('editor.action.showHover');
     const click = await askDriver({ action: 'click', selector: '.monaco-hover a.code-link', hasText: 'fsdax/index-read' });
+    if (!click.ok) await askDriver({ action: 'screenshot', name: 'hover-click-failure.png' });
     assert.ok(click.ok, click.error);
     await expectExplanation(api);
   });

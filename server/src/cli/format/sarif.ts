@@ -5,6 +5,7 @@ import { createHash } from 'crypto';
 import { pathToFileURL } from 'url';
 import type * as Sarif from 'sarif';
 import type { Finding, FindingStep, Range } from '../../analysis/audit-types';
+import { pathSteps } from '../../analysis/finding-text';
 import type { Severity } from '../../analysis/rule-api';
 import { explanationUrl, PROJECT_URL, TOOL_NAME, toolVersion } from '../project';
 import type { Report } from '../report';
@@ -66,7 +67,7 @@ function toDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
     id: rule.id,
     name: ruleName(rule.id),
     shortDescription: { text: sentence(rule.description) },
-    fullDescription: { text: sentence(`${capitalise(rule.description)}; applies in the era the tree's headers give (see ${PROJECT_URL})`) },
+    fullDescription: { text: `${sentence(`${capitalise(rule.description)}; applies in the era the tree's headers give`)} Instead: ${sentence(rule.advice.replace(/`/g, ''))}` },
     help: {
       text: `${sentence(capitalise(rule.description))}\nInstead: ${rule.advice.replace(/`/g, '')}\nMessages:\n${messages.join('\n')}\nScenario: ${help}\n${fix}`,
       markdown: `${sentence(capitalise(rule.description))}\n\n**Instead:** ${rule.advice}\n\nMessages:\n\n${messages.join('\n')}\n\n[Scenario: ${rule.explanation}](${help})\n\n${fix}`,
@@ -92,18 +93,22 @@ function toResult(f: Finding, ruleIndex: number | undefined, occurrences: Map<st
     ruleId: f.ruleId,
     ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: sentence(f.message) },
+    // text: the headline (what the Problems list and the text report show); markdown adds the fix line.
+    message: { text: sentence(f.message), ...(f.fix ? { markdown: `${sentence(f.message)}\n\n**Fix:** ${f.fix}` } : {}) },
     locations: [{ physicalLocation: location(f.file, f.range), logicalLocations: logical }],
     partialFingerprints: { 'fsdaxFingerprint/v1': `${hash}:${n}` },
   };
   // rank (0-100, SARIF 3.52.x): viewers sort by it; a hazard that needs no race ranks first.
   if (f.confidence) result.rank = f.debugOnly ? 10 : f.confidence === 'high' ? 90 : 50;
-  if (f.use) result.properties = { use: f.use, confidence: f.confidence, ...(f.debugOnly ? { debugOnly: true } : {}) };
+  if (f.use) result.properties = { use: f.use, confidence: f.confidence, ...(f.debugOnly ? { debugOnly: true } : {}), ...(f.race ? { race: f.race } : {}) };
+  if (f.fix || f.detail) result.properties = { ...result.properties, ...(f.fix ? { fix: f.fix } : {}), ...(f.detail ? { detail: f.detail } : {}) };
   if (f.related?.length) {
     result.relatedLocations = f.related.map((s, i) => ({ id: i + 1, physicalLocation: location(s.file, s.range), message: { text: sentence(s.label) } }));
   }
-  if (f.path.length > 1) {
-    result.codeFlows = [{ threadFlows: [{ locations: f.path.map((s, i, all) => toFlowLocation(s, i, all, location)) }] }];
+  // One step per call level, then the site: the same steps the text report and the editor show.
+  const steps = [...pathSteps(f), ...f.path.slice(-1)];
+  if (steps.length > 1) {
+    result.codeFlows = [{ threadFlows: [{ locations: steps.map((s, i, all) => toFlowLocation(s, i, all, location)) }] }];
   }
   return result;
 }

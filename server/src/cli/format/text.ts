@@ -1,7 +1,9 @@
 // cli front-end: compiler-style text, grouped by file, one blank line between
-// files: `path:line:col: severity: message [rule]`, then the path trace as
-// `note:` lines (source first) so editors and CI logs can jump to each step.
-import type { FileProblem, Finding } from '../../analysis/audit-types';
+// files: `path:line:col: severity: headline [tags] [rule]`, then the path as `note:`
+// lines (source first, one per call level) so editors and CI logs can jump to each
+// step, then `fix:`. What the tags mean is said once, after the findings.
+import type { FileProblem, Finding, FindingStep } from '../../analysis/audit-types';
+import { pathSteps, tagLegend } from '../../analysis/finding-text';
 import type { Report } from '../report';
 
 export function formatText(report: Report, withSummary: boolean): string {
@@ -19,18 +21,22 @@ export function formatText(report: Report, withSummary: boolean): string {
     blocks.push([`fsdax-audit: removed by the change (lines as at ${report.diff.base}):`,
       ...report.diff.removed.map((f) => `  ${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: removed: ${f.severity}: ${f.message} [${f.ruleId}]`)].join('\n'));
   }
-  if (withSummary) blocks.push(summary(report));
+  if (withSummary) {
+    const legend = tagLegend(report.findings);
+    if (legend.length > 0) blocks.push(legend.map((l) => `fsdax-audit: [${l.tag}]: ${l.meaning}`).join('\n'));
+    blocks.push(summary(report));
+  }
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
 
-function findingLines(f: Finding): string[] {
-  const lines = [`${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity}: ${f.message} [${f.ruleId}]`];
-  for (const s of f.path.slice(0, -1)) {
-    lines.push(`  ${s.file}:${s.range.start.line + 1}:${s.range.start.character + 1}: note: in ${s.function}(): ${s.label}`);
-  }
-  for (const s of f.related ?? []) {
-    lines.push(`  ${s.file}:${s.range.start.line + 1}:${s.range.start.character + 1}: note: then, in ${s.function}(): ${s.label}`);
-  }
+const at = (s: Pick<FindingStep, 'file' | 'range'>) => `${s.file}:${s.range.start.line + 1}:${s.range.start.character + 1}`;
+
+export function findingLines(f: Finding): string[] {
+  const lines = [`${at(f)}: ${f.severity}: ${f.message} [${f.ruleId}]`];
+  for (const s of pathSteps(f)) lines.push(`  ${at(s)}: note: ${s.label}`);
+  // A hazard later on this path, reached through this very call (foldIntoCalls): `<rule>: <headline>`.
+  for (const s of f.related ?? []) lines.push(`  ${at(s)}: note: then, in ${s.function}(): ${s.label}`);
+  if (f.fix) lines.push(`  fix: ${f.fix}`);
   return lines;
 }
 
@@ -47,6 +53,10 @@ function summary(report: Report): string {
   const diff = report.diff
     ? `; against ${report.diff.base} (${report.diff.changedFiles.length} changed files): ${report.diff.added} new, ${report.diff.changed.length} with a changed path, ${report.diff.removed.length} removed`
     : '';
-  return `fsdax-audit: era ${era.era} (${era.evidence}); ${report.scope.description}: ${stats.files} files (${stats.parsedFiles} parsed), ${stats.functions} functions; ` +
-    `${report.findings.length} findings (${count('error')} errors, ${count('warning')} warnings, ${count('info')} info)${diff}${baseline}`;
+  return `fsdax-audit: era ${era.era} (${era.evidence}); ${report.scope.description}: ${plural(stats.files, 'file')} (${stats.parsedFiles} parsed), ${plural(stats.functions, 'function')}; ` +
+    `${plural(report.findings.length, 'finding')} (${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info)${diff}${baseline}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,0 +1,142 @@
+// analysis layer: what a function does on the side of a NULL test where the value is NULL.
+// "Declining is correct" (issue 22): code that cannot name a shared FS-DAX folio's owners and
+// gives up, telling its caller (an errno, NULL, false, 0 that the other side does not return),
+// does what the seed asks; code that treats the NULL as "gone" and goes on (returns nothing,
+// returns what success returns, carries on in a loop) acts on a wrong conclusion. Pure: reads
+// the CFG and the tree only.
+import type { SyntaxNode } from '../parse/parser';
+import { declaratorName, unwrap } from '../parse/nodes';
+import type { Cfg } from './cfg';
+
+/** A returned value as far as the text shows it: a failure constant, or anything else. */
+type Returned = 'errno' | 'null' | 'false' | 'zero' | 'void' | 'other';
+const FAILURES: ReadonlySet<Returned> = new Set<Returned>(['errno', 'null', 'false', 'zero']);
+
+/** How far the walks look: a NULL branch that declines does so within a few statements. */
+const MAX_NODES = 400;
+
+/**
+ * Whether the NULL side of condition node `cond` (its edge taken when the condition is `nullWhen`)
+ * hands a failure back: every way out of the function from there is a `return` of a failure
+ * constant (directly, or through a variable last set to one on that side), and the other side
+ * can return something else.
+ */
+export function nullBranchDeclines(cfg: Cfg, cond: number, nullWhen: boolean): boolean {
+  const nullEdge = cfg.nodes[cond].succ.find((e) => e.when === nullWhen);
+  const otherEdge = cfg.nodes[cond].succ.find((e) => e.when === !nullWhen);
+  if (!nullEdge || !otherEdge) return false;
+  const preds = predecessors(cfg);
+  const nullSide = exits(cfg, preds, cond, nullEdge.to);
+  if (nullSide.size === 0 || [...nullSide].some((r) => !FAILURES.has(r))) return false;
+  const otherSide = exits(cfg, preds, cond, otherEdge.to);
+  return [...otherSide].some((r) => !nullSide.has(r));
+}
+
+function predecessors(cfg: Cfg): number[][] {
+  const preds: number[][] = cfg.nodes.map(() => []);
+  for (const n of cfg.nodes) for (const e of n.succ) preds[e.to].push(n.id);
+  return preds;
+}
+
+/** What the function can return after taking the edge from `cond` to `start`. */
+function exits(cfg: Cfg, preds: number[][], cond: number, start: number): Set<Returned> {
+  const side = reachable(cfg, start);
+  const out = new Set<Returned>();
+  for (const id of side) {
+    const node = cfg.nodes[id];
+    const ret = node.ast?.type === 'return_statement' ? node.ast : undefined;
+    if (ret) { out.add(classify(ret, id, cfg, preds, side, cond, start)); continue; }
+    // Falling off the end: a void function that returns nothing to tell.
+    if (node.succ.some((e) => e.to === cfg.exit)) out.add('void');
+  }
+  if (side.size >= MAX_NODES) out.add('other');
+  return out;
+}
+
+function reachable(cfg: Cfg, start: number): Set<number> {
+  const seen = new Set<number>([start]);
+  const work = [start];
+  while (work.length > 0 && seen.size < MAX_NODES) {
+    const id = work.pop()!;
+    const node = cfg.nodes[id];
+    // A return leaves: what follows it in the graph is the exit, not more of this side.
+    if (node.ast?.type === 'return_statement') continue;
+    for (const e of node.succ) if (e.to !== cfg.exit && !seen.has(e.to)) { seen.add(e.to); work.push(e.to); }
+  }
+  return seen;
+}
+
+function classify(ret: SyntaxNode, at: number, cfg: Cfg, preds: number[][], side: Set<number>, cond: number, start: number): Returned {
+  const value = ret.namedChildren.find((c) => c.type !== 'comment');
+  if (!value) return 'void';
+  const v = stripCasts(value);
+  const constant = constantOf(v);
+  if (constant) return constant;
+  if (v.type !== 'identifier') return 'other';
+  // A variable: what it was last set to on the way here, on this side of the test (or before it).
+  const defs = reachingValues(v.text, at, cfg, preds, side, cond, start);
+  if (defs.length === 0) return 'other';
+  const kinds = new Set(defs.map((d) => (d ? constantOf(stripCasts(d)) ?? 'other' : 'other')));
+  return kinds.size === 1 ? [...kinds][0] : 'other';
+}
+
+function stripCasts(n: SyntaxNode): SyntaxNode {
+  let v = unwrap(n);
+  while (v.type === 'cast_expression' && v.childForFieldName('value')) v = unwrap(v.childForFieldName('value')!);
+  return v;
+}
+
+function constantOf(v: SyntaxNode): Returned | undefined {
+  const t = v.text.replace(/\s+/g, '');
+  if (/^-E[A-Z0-9]+$/.test(t) || /^ERR_PTR\(-E[A-Z0-9]+\)$/.test(t)) return 'errno';
+  if (t === 'NULL') return 'null';
+  if (t === 'false') return 'false';
+  if (/^0[uUlL]*$/.test(t)) return 'zero';
+  return undefined;
+}
+
+/**
+ * The values `name` may hold at node `at`: a backward search that stays on this side of the test
+ * (nodes of `side`) until it reaches the side's first node, then goes on before the test. Each path
+ * stops at its nearest assignment or initialised declaration; a path reaching the entry gives
+ * `undefined` (not set, or a param).
+ */
+function reachingValues(name: string, at: number, cfg: Cfg, preds: number[][], side: Set<number>, cond: number, start: number): Array<SyntaxNode | undefined> {
+  const out: Array<SyntaxNode | undefined> = [];
+  const seen = new Set<string>();
+  const work: Array<{ id: number; onSide: boolean }> = [{ id: at, onSide: true }];
+  while (work.length > 0 && seen.size < MAX_NODES) {
+    const { id, onSide } = work.pop()!;
+    const key = `${id}:${onSide}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (id !== at) {
+      const def = assignmentTo(cfg.nodes[id].ast, name);
+      if (def !== false) { out.push(def); continue; }
+    }
+    if (id === cfg.entry) { out.push(undefined); continue; }
+    const from = onSide && id === start ? [cond] : preds[id];
+    for (const p of from) {
+      if (onSide && id !== start && !side.has(p)) continue;
+      work.push({ id: p, onSide: onSide && id !== start });
+    }
+  }
+  return out;
+}
+
+/** The value a statement assigns to `name` (undefined: declared without a value), or false when it does not set it. */
+function assignmentTo(ast: SyntaxNode | undefined, name: string): SyntaxNode | undefined | false {
+  if (!ast) return false;
+  if (ast.type === 'declaration') {
+    for (const d of ast.namedChildren) {
+      if (declaratorName(d) !== name) continue;
+      return d.type === 'init_declarator' ? d.childForFieldName('value') ?? undefined : undefined;
+    }
+    return false;
+  }
+  const e = ast.type === 'expression_statement' ? ast.namedChild(0) : ast;
+  if (e?.type === 'assignment_expression' && unwrap(e.childForFieldName('left')!).text === name) {
+    return e.child(1)?.type === '=' ? e.childForFieldName('right') ?? undefined : undefined;
+  }
+  return false;
+}

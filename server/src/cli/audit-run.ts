@@ -1,0 +1,194 @@
+// cli front-end: one audit run as the CLI does it: the root (refusing a folder that is not one
+// kernel tree), the scope, reading, the kept result or the session's audit, --diff, the baseline,
+// the Report. main.ts (arguments, formats, exit codes) and check.ts (kbuild's checker hook) use it.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import { AuditSession } from '../analysis/audit';
+import type { AuditResult } from '../analysis/audit-types';
+import { analysisKey } from '../analysis/result-cache';
+import { defaultModel } from '../model/model';
+import { applyBaseline, formatBaseline, readBaseline } from './baseline';
+import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, isTreeRoot, surveyTrees } from '../host/tree-files';
+import { GitCheckout } from '../host/git';
+import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
+import { readTreeInto } from './read-tree';
+import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
+import { diffStates, setBase } from './diff';
+import { UsageError } from './usage-error';
+import { snippetSource } from './format/snippets';
+import type { Progress } from './progress';
+import { TOOL_NAME } from './project';
+import { compareProblems, Report } from './report';
+import { allRules } from '../../rules/index';
+
+export interface CliOptions {
+  root?: string;
+  format: 'text' | 'json' | 'sarif';
+  output?: string;
+  failOn: 'error' | 'warning' | 'info' | 'never';
+  era: string;
+  model?: string;
+  baseline?: string;
+  updateBaseline?: boolean;
+  jobs: number;
+  /** false with --no-context: read and analyse the named paths only. */
+  context: boolean;
+  /** The context's directories, tree-relative (default: mm and fs, as the language server's index). */
+  contextDirs?: string[];
+  diff?: string;
+  /** false with --no-cache. */
+  cache: boolean;
+  cacheDir?: string;
+  explain?: string;
+  progress?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  showBenign?: boolean;
+  minConfidence: 'high' | 'race';
+  arch: string;
+}
+
+/** Files parsed between two forced collections on a large scan (trees are native memory: V8 does not count them). */
+const GC_EVERY_PARSED_FILES = 300;
+
+/** A hook that runs a full collection each time `every` more files have been parsed, when V8 lets us. */
+function collectEvery(every: number): ((parsedFiles: number) => void) | undefined {
+  let gc: (() => void) | undefined;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+  let last = 0;
+  return (parsed) => {
+    if (parsed - last < every) return;
+    last = parsed;
+    gc!();
+  };
+}
+
+function readAgain(root: string, file: string): Buffer {
+  try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }
+}
+
+/** The tree root: --root, else the kernel tree around the first path, else that path (its folder for a file). */
+function rootFor(paths: string[], opts: CliOptions): string {
+  if (opts.root) return path.resolve(opts.root);
+  const first = path.resolve(paths[0] ?? '.');
+  const found = findTreeRoot(first);
+  if (found) return found;
+  return fs.existsSync(first) && fs.statSync(first).isFile() ? path.dirname(first) : first;
+}
+
+/** Loose C files beyond this many (outside any tree) are not a folder to audit file by file. */
+const LOOSE_FILES_MAX = 30000;
+
+/**
+ * A folder that is not one kernel tree (no tree at or above it): say so at once, naming the trees
+ * below it, rather than reading every C file there (a home directory, `/`, a folder of clones).
+ * A small folder of loose C files is audited file by file, as before.
+ */
+function refuseBadRoot(paths: string[], opts: CliOptions, root: string): void {
+  const given = opts.root ?? paths[0] ?? '.';
+  const dir = opts.root ? root : path.resolve(given);
+  if (isTreeRoot(dir) || (!opts.root && findTreeRoot(dir)) || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
+  const survey = surveyTrees(dir);
+  const shown = given === '.' ? `${dir} (the current folder)` : given;
+  if (survey.trees.length > 0) {
+    const names = survey.trees.map((t) => path.relative(dir, t) || t);
+    const list = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+    throw new UsageError(`${shown} is not a kernel tree; it holds ${names.length === 1 ? 'one' : names.length}${survey.complete ? '' : ' or more'}: ${list} (audit one: --root ${path.join(given, names[0])})`);
+  }
+  if (!survey.complete || survey.sourceFiles > LOOSE_FILES_MAX) {
+    throw new UsageError(`${shown} is not a kernel tree (no mm/ and include/linux/ in it or above it) and too big to audit as loose C files; give --root <kernel tree>, or the files to audit`);
+  }
+}
+
+export async function runAudit(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
+  const root = rootFor(paths, opts);
+  if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
+  refuseBadRoot(paths, opts, root);
+  const treeFound = !!opts.root || !!findTreeRoot(path.resolve(paths[0] ?? '.'));
+  // --diff: fail fast outside git or on a bad revision, before reading anything.
+  const git = opts.diff ? GitCheckout.around(root) : undefined;
+  const commit = git?.commit(opts.diff!);
+  const gitChanges = git ? git.changes(commit!) : [];
+  const scope = runScope(root, paths, { context: opts.context !== false, treeFound, changed: gitChanges.map((c) => ({ abs: path.join(root, c.path), untracked: c.untracked })), contextDirs: opts.contextDirs });
+  // The changes this run sees: an untracked file outside what it reads is no part of the patch here.
+  const changes = gitChanges.filter((c) => !c.untracked || wouldRead(scope, path.join(root, c.path)));
+  const era = detectTreeEra(root, opts.era);
+  const modelExtensions = opts.model ? [{ origin: opts.model, value: readModel(opts.model) }] : [];
+  // Read the baseline before the scan, so a bad file fails fast.
+  const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
+  const fsdaxArchitectures = detectFsdaxArchitectures(root);
+  const filters = { arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence };
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters, rules: allRules });
+  const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
+  const store = dir ? new ResultStore(dir, root, log) : undefined;
+  const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
+  const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel()), files: hashes };
+  // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
+  const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
+  let result = await audit(key, slot, `${session.size} files`);
+  let diff: Report['diff'];
+  if (git) {
+    // A file missing from the working tree is in the base as a tracked change would be in the head: anywhere in context mode.
+    const baseHashes = setBase(session, git, commit!, changes, (rel) => scope.mode === 'context' || wouldRead(scope, path.join(root, rel)), hashes);
+    const base = await audit(key && { ...key, files: baseHashes }, false, `the base (${changes.length} files as at ${opts.diff})`);
+    const d = diffStates(base.findings, result.findings, changes, (f) => isReported(scope, f.file));
+    const changedFiles = [...new Set(changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path])))].sort();
+    diff = { base: opts.diff!, commit: commit!, changedFiles, added: d.added, changed: d.changed, removed: d.removed };
+    result = { ...reportedPart(scope, result), findings: d.reported };
+  } else {
+    result = reportedPart(scope, result);
+  }
+  const problems = [
+    ...result.problems.filter((p) => p.kind !== 'syntax'),
+    ...reportedPart(scope, { findings: [], problems: unreadable.map((u) => ({ file: u.file, kind: 'internal' as const, message: `cannot read: ${u.message}`, line: 0 })) }).problems,
+  ].sort(compareProblems);
+  const report: Report = { root, era: result.era, findings: result.findings, problems, stats: result.stats, scope: { mode: scope.mode, reported: scope.reported ?? null, contextDirs: scope.contextDirs ?? null, description: describeScope(scope) }, diff };
+  if (opts.format === 'sarif') {
+    // Snippets only for the files findings point into, read again rather than kept.
+    const wanted = [...new Set(result.findings.flatMap((f) => [f.file, ...f.path.map((s) => s.file)]))];
+    report.snippets = snippetSource(wanted.map((file) => ({ path: file, content: readAgain(root, file) })), new Set(wanted));
+  }
+  if (opts.baseline && opts.updateBaseline) {
+    writeFile(opts.baseline, formatBaseline(result.findings), 'baseline');
+    report.baseline = { file: opts.baseline, matched: result.findings.length, unmatched: 0 };
+    report.findings = [];
+  } else if (opts.baseline && entries) {
+    const { kept, matched, unmatched } = applyBaseline(result.findings, entries);
+    report.baseline = { file: opts.baseline, matched, unmatched };
+    report.findings = kept;
+  }
+  return report;
+}
+
+/** The session's audit of its files, or the kept result for exactly these files and options. */
+async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, phase: () => void, log: (message: string) => void): Promise<AuditResult> {
+  const kept = store && key ? store.lookup(key, { slot }) : undefined;
+  if (kept) {
+    log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
+    return kept;
+  }
+  phase();
+  // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
+  const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
+  if (store && key && session.isComplete) store.store(key, result, { slot });
+  return result;
+}
+
+function readModel(file: string): unknown {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch { throw new UsageError(`cannot read model file: ${file}`); }
+  try { return JSON.parse(text); } catch (e) { throw new UsageError(`model file ${file} is not valid JSON: ${(e as Error).message}`); }
+}
+
+export function writeFile(file: string, text: string, what: string): void {
+  try { fs.writeFileSync(file, text); } catch (e) { throw new UsageError(`cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+}
+
