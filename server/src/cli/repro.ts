@@ -199,7 +199,11 @@ async function treeMain(tree: string, era: ReproEra, runs: { s: ReproScenario; v
   io.stdout.write(`kernels: before ${k(result.before)}${result.after ? `, after ${k(result.after)}` : ''}; consoles: ${path.dirname(result.rows[0].runs[0].consoleFile ?? '')}/<scenario>-<era>-<variant>-tree-{before,after}.log\n`);
   const failures = proofFailures(result, withAfter);
   if (!result.treeUnchanged) failures.push(`the tree ${tree} changed during the run`);
-  const what = withAfter ? 'every hazard reproduced before and not after, every control clean in both' : 'every variant as expected';
+  const hazards = result.rows.filter((r) => r.expect === 'reproduced').length;
+  const controls = result.rows.length - hazards;
+  const what = withAfter
+    ? `every hazard reproduced before and not after (${hazards}), every control clean in both (${controls}${controls ? '' : ': none selected'})`
+    : `every variant as expected (${result.rows.length})`;
   io.stdout.write(failures.length ? `proof: FAILED: ${failures.join('; ')}\n` : `proof: holds: ${what}\n`);
   return failures.length ? 1 : 0;
 }
