@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# CI hook for issue 16: one scenario per era on the stock Debian kernels under QEMU TCG
-# (dax-lock-shared: the hazard run and the single-owner control, on 6.12 and 6.1).
+# CI hook for issues 16 and 22: one scenario per era on the stock Debian kernels under QEMU TCG
+# (dax-lock-shared: the hazard run and the single-owner control, on 6.12 and 6.1; on 7.x
+# which-page-pmd-tail: the ext4 tail-page hazard and the same window without a PMD fault first).
 #   bash scripts/repro-ci.sh            (from the repo root; builds first if out/ is missing)
 # Under CI=true a missing prerequisite (QEMU, busybox-static, xfsprogs, gcc, apt-get...) fails
 # the run; outside CI the script skips with a message saying what to install.
@@ -26,6 +27,9 @@ for era in 6.12 6.1; do
     fi
     "${cli[@]}" dax-lock-shared --era "$era" --variant "$variant" || status=1
   done
+done
+for variant in ${REPRO_CI_VARIANTS_7X:-tail-ext4 no-pmd}; do
+  "${cli[@]}" which-page-pmd-tail --era 7.x --variant "$variant" || status=1
 done
 [ $status -eq 0 ] && echo "repro-ci: every run as expected" || echo "repro-ci: FAIL: a run was not as expected (consoles under ${FSDAX_AUDIT_CACHE:-~/.cache/fsdax-audit}/repro/runs)" >&2
 exit $status

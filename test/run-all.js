@@ -10,7 +10,10 @@
 // real VS Code e2e (test/e2e/run.mjs, its own process; setup: bash scripts/setup-e2e.sh).
 // FSDAX_E2E=0 leaves the e2e out locally. Then the real-kernel reproducer
 // (scripts/repro-ci.sh: one scenario per era under QEMU, hazard and control); each
-// run is one test. FSDAX_REPRO=0 leaves it out locally; without QEMU it skips.
+// run is one test. FSDAX_REPRO=0 leaves it out locally; without QEMU it skips. Then one
+// patched-tree proof (scripts/repro-tree-ci.sh: the 7.x tree built before and after the
+// which-page fix); each row of its before/after table is one test. FSDAX_REPRO=0 or
+// FSDAX_REPRO_TREE=0 leaves it out locally; without the build tools or the tree it skips.
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');
@@ -75,6 +78,25 @@ function runRepro() {
   return { passed, failed, skipped: skip && runs.length === 0 ? [`real-kernel reproducer: ${skip.replace(/^repro-ci: skipped[^:]*: /, '')}`] : [] };
 }
 
+function runTreeProof() {
+  const script = path.join(__dirname, '..', 'scripts', 'repro-tree-ci.sh');
+  if (!fs.existsSync(script)) return { passed: 0, failed: 0 };
+  if ((process.env.FSDAX_REPRO === '0' || process.env.FSDAX_REPRO_TREE === '0') && process.env.CI !== 'true') {
+    return { passed: 0, failed: 0, skipped: [`patched-tree proof: left out with ${process.env.FSDAX_REPRO === '0' ? 'FSDAX_REPRO=0' : 'FSDAX_REPRO_TREE=0'}`] };
+  }
+  const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: path.join(__dirname, '..') });
+  process.stdout.write(r.stdout ?? '');
+  // One row per variant: "<scenario> <era> <variant> <before> <after> ok|FAIL".
+  const verdict = '(?:reproduced|not reproduced|inconclusive)';
+  const rows = (r.stdout ?? '').split('\n').filter((l) => new RegExp(`^\\S+\\s+\\S+\\s+\\S+\\s+${verdict}\\s+${verdict}\\s+(ok|FAIL)$`).test(l));
+  const passed = rows.filter((l) => / ok$/.test(l)).length;
+  let failed = rows.length - passed;
+  if (r.status !== 0 && failed === 0) failed = 1; // a missing prerequisite under CI, a failed build, or a crash
+  // Outside CI, missing tools or tree: "repro-tree-ci: skipped (not under CI): missing: flex (apt-get install flex), ...".
+  const skip = (r.stdout ?? '').split('\n').find((l) => l.startsWith('repro-tree-ci: skipped'));
+  return { passed, failed, skipped: skip && rows.length === 0 ? [`patched-tree proof: ${skip.replace(/^repro-tree-ci: skipped[^:]*: /, '')}`] : [] };
+}
+
 (async () => {
   const files = findTests(path.join(__dirname, '..', 'out', 'test'));
   const total = { passed: 0, failed: 0, skipped: [] };
@@ -87,6 +109,7 @@ function runRepro() {
   }
   add(runE2e());
   add(runRepro());
+  add(runTreeProof());
   if (total.passed + total.failed === 0) total.failed++;
   console.log('');
   for (const s of total.skipped) console.log(`skipped: ${s}`);

@@ -12,6 +12,13 @@
  *                                       with process_vm_readv (FOLL_PIN, read-only)
  *   repro pagemap FILE read|write       /proc/self/pagemap of a 2 MiB-aligned read-faulted
  *                                       mapping (a PMD mapping when the extent allows)
+ *   repro whichpage FILE WHAT pmd|nopmd find a 2 MiB extent of FILE that can be PMD-mapped
+ *                                       (FIEMAP), (pmd) fault it as a PMD and unmap it; then a
+ *                                       child maps 4 KiB windows of it (WHAT: tail = page 37,
+ *                                       head = page 0, head-and-tail = both), poisons the target
+ *                                       page (page 37, or 0 for head) with madvise(MADV_HWPOISON)
+ *                                       and says whether SIGBUS came, its si_addr, and whether
+ *                                       the windows are still mapped (/proc/self/pagemap)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -274,12 +284,152 @@ static int cmd_pagemap(const char *file, const char *fault) {
   return 0;
 }
 
+/* whichpage: the windows the child maps, for the SIGBUS handler's pagemap look. */
+static char *wp_target, *wp_head;
+
+static int pagemap_present(void *addr) {
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  uint64_t e = 0;
+  if (fd < 0) return -1;
+  int ok = pread(fd, &e, 8, ((uintptr_t)addr / 4096) * 8) == 8;
+  close(fd);
+  return ok ? (int)(e >> 63 & 1) : -1;
+}
+
+/* After the poison: is the poisoned page (and the head window, if mapped) still mapped?
+ * Only async-signal-safe calls: the SIGBUS handler prints it too. */
+static void say_mapped_after(void) {
+  char buf[160];
+  int n = wp_head && wp_head != wp_target
+    ? snprintf(buf, sizeof buf, "REPRO: after poison: poisoned page %p present=%d, head window %p present=%d\n", wp_target, pagemap_present(wp_target), wp_head, pagemap_present(wp_head))
+    : snprintf(buf, sizeof buf, "REPRO: after poison: poisoned page %p present=%d\n", wp_target, pagemap_present(wp_target));
+  if (write(1, buf, n) < 0) {}
+}
+
+static void on_sigbus_wp(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  (void)sig;
+  char buf[160];
+  int n = snprintf(buf, sizeof buf, "REPRO: pid %d got SIGBUS code %d addr %p (poisoned %p)\n", getpid(), si->si_code, si->si_addr, wp_target);
+  if (write(1, buf, n) < 0) {}
+  say_mapped_after();
+  _exit(7);
+}
+
+/* A 2 MiB-aligned file offset whose 2 MiB are written, contiguous and 2 MiB-aligned on the
+ * device (pmem starts 2 MiB-aligned), so a 2 MiB-aligned mapping of it can be a PMD; -1 if none. */
+static long pmd_extent(int fd, off_t size, unsigned long long *dev_off) {
+  const unsigned long long pmd = 2ULL << 20;
+  enum { N = 128 };
+  static char buf[sizeof(struct fiemap) + N * sizeof(struct fiemap_extent)];
+  struct fiemap *fm = (struct fiemap *)buf;
+  memset(buf, 0, sizeof buf);
+  fm->fm_start = 0;
+  fm->fm_length = size;
+  fm->fm_flags = FIEMAP_FLAG_SYNC;
+  fm->fm_extent_count = N;
+  if (ioctl(fd, FS_IOC_FIEMAP, fm)) die("FS_IOC_FIEMAP");
+  const unsigned bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_UNWRITTEN | FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE;
+  for (unsigned long long off = 0; off + pmd <= (unsigned long long)size; off += pmd) {
+    unsigned long long pos = off, expect = 0;
+    int ok = 1, first = 1;
+    while (ok && pos < off + pmd) {
+      struct fiemap_extent *e = NULL;
+      for (unsigned i = 0; i < fm->fm_mapped_extents; i++)
+        if (fm->fm_extents[i].fe_logical <= pos && pos < fm->fm_extents[i].fe_logical + fm->fm_extents[i].fe_length) e = &fm->fm_extents[i];
+      if (!e || (e->fe_flags & bad)) { ok = 0; break; }
+      unsigned long long phys = e->fe_physical + (pos - e->fe_logical);
+      if (first) { if (phys % pmd) ok = 0; expect = phys; *dev_off = phys; first = 0; }
+      else if (phys != expect) ok = 0;
+      unsigned long long adv = e->fe_logical + e->fe_length - pos;
+      pos += adv;
+      expect += adv;
+    }
+    if (ok) return (long)off;
+  }
+  return -1;
+}
+
+/* A 4 KiB MAP_SHARED window of fd at file offset off, read-faulted. */
+static char *window(int fd, long off) {
+  char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, off);
+  if (p == MAP_FAILED) die("mmap window");
+  volatile char *v = p;
+  (void)v[0];
+  return p;
+}
+
+/* Page of the 2 MiB extent the tail window maps (any page but 0 would do). */
+enum { TAIL_PAGE = 37 };
+
+static int cmd_whichpage(const char *file, const char *what, const char *pmdfault) {
+  const size_t pmd = 2UL << 20;
+  int fd = open(file, O_RDONLY);
+  if (fd < 0) die("open");
+  off_t size = lseek(fd, 0, SEEK_END);
+  unsigned long long dev_off = 0;
+  long off = pmd_extent(fd, size, &dev_off);
+  if (off < 0) { say("whichpage: no 2 MiB-aligned extent in %s (%lld bytes)", file, (long long)size); return 3; }
+  say("whichpage: 2 MiB extent at file offset 0x%lx, device offset 0x%llx", off, dev_off);
+  if (!strcmp(pmdfault, "pmd")) {
+    char *area = mmap(NULL, 2 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED) die("mmap reserve");
+    char *at = (char *)(((uintptr_t)area + pmd - 1) & ~(pmd - 1));
+    char *p = mmap(at, pmd, PROT_READ, MAP_SHARED | MAP_FIXED, fd, off);
+    if (p == MAP_FAILED) die("mmap 2 MiB");
+    volatile char *v = p;
+    (void)v[0];
+    say("whichpage: 2 MiB mapping at %p, read fault on page 0", (void *)p);
+    print_pagemap("pmd page0", p);
+    print_pagemap("pmd page1", p + 4096);  /* present without a fault of its own: a PMD */
+    munmap(area, 2 * pmd);
+    say("whichpage: 2 MiB mapping unmapped");
+  } else {
+    say("whichpage: no PMD fault first");
+  }
+  int head = !strcmp(what, "head") || !strcmp(what, "head-and-tail");
+  int tail = !strcmp(what, "tail") || !strcmp(what, "head-and-tail");
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus_wp;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGBUS, &sa, NULL);
+    if (head) {
+      wp_head = window(fd, off);
+      say("whichpage: head window (page 0 of the extent) at %p", (void *)wp_head);
+      print_pagemap("head window", wp_head);
+    }
+    if (tail) {
+      wp_target = window(fd, off + TAIL_PAGE * 4096L);
+      say("whichpage: tail window (page %d of the extent) at %p", TAIL_PAGE, (void *)wp_target);
+      print_pagemap("tail window", wp_target);
+    } else {
+      wp_target = wp_head;
+    }
+    say("whichpage: poisoning %s page at %p", tail ? "the tail" : "the head", (void *)wp_target);
+    tcdrain(1);
+    int r = madvise(wp_target, 4096, MADV_HWPOISON);
+    say("madvise(MADV_HWPOISON) returned %d%s%s", r, r ? " " : "", r ? strerror(errno) : "");
+    say("whichpage: no SIGBUS");
+    say_mapped_after();
+    _exit(0);
+  }
+  int st;
+  if (wait_for(pid, 30, &st)) describe_status("poisoning child", st);
+  else { say("poisoning child did not end within 30 s"); show_task(pid); }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc >= 4 && !strcmp(argv[1], "poison")) return cmd_poison(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
   if (argc >= 5 && !strcmp(argv[1], "odirect")) return cmd_odirect(argv[2], argv[3], atof(argv[4]));
   if (argc >= 5 && !strcmp(argv[1], "vmreadv")) return cmd_vmreadv(argv[2], argv[3], atof(argv[4]));
   if (argc >= 4 && !strcmp(argv[1], "pagemap")) return cmd_pagemap(argv[2], argv[3]);
-  fprintf(stderr, "usage: repro poison|odirect|vmreadv|pagemap ...\n");
+  if (argc >= 5 && !strcmp(argv[1], "whichpage")) return cmd_whichpage(argv[2], argv[3], argv[4]);
+  fprintf(stderr, "usage: repro poison|odirect|vmreadv|pagemap|whichpage ...\n");
   return 2;
 }

@@ -1,6 +1,9 @@
 // `fsdax-audit repro`: the command line without booting anything (the runs need QEMU: docs/repro.md).
 import * as assert from 'assert';
-import { runCli } from './helpers';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FIXTURE_TREES, runCli } from './helpers';
 import { SCENARIOS } from '../../server/src/repro/scenarios';
 
 describe('cli repro', () => {
@@ -19,6 +22,43 @@ describe('cli repro', () => {
       assert.strictEqual(r.code, 2, args.join(' '));
       assert.strictEqual(r.stderr.trim().split('\n').length, 1, args.join(' '));
       assert.match(r.stderr, /^fsdax-audit repro: /, args.join(' '));
+    }
+  });
+
+  it('--tree, --patch and --finding: wrong combinations exit 2 with one line', async () => {
+    const fp = 'fsdax/which-page|mm/memory-failure.c|mf_generic_kill_procs|folio->index';
+    const cases: [string[], RegExp][] = [
+      [['repro', 'which-page-pmd-tail', '--patch', 'x.diff'], /--patch needs --tree/],
+      [['repro', 'which-page-pmd-tail', '--tree', FIXTURE_TREES, '--kernel', '7.x=linux-image-x'], /--kernel and --tree exclude each other/],
+      [['repro', 'which-page-pmd-tail', '--finding', fp], /a scenario or --finding, not both/],
+      [['repro', '--tree', path.join(FIXTURE_TREES, 'no-such-tree')], /no such directory/],
+      [['repro', '--tree', path.join(FIXTURE_TREES, 'era-5.18')], /era <=5\.18 .* has no reproducer scenarios \(6\.12 = 6\.2-6\.14, 6\.1 = 5\.19-6\.1, 7\.x = 6\.15\+\)/],
+      [['repro', '--finding', 'not-a-fingerprint'], /--finding wants a fingerprint rule\|file\|function\|expression/],
+      [['repro', '--finding', 'fsdax/index-read|fs/dax.c|dax_lock_folio|folio->index'], /no scenario decides fsdax\/index-read in dax_lock_folio/],
+      [['repro', '--tree', path.join(FIXTURE_TREES, 'era-6.15-mainline'), '--finding', fp], /mm\/memory-failure\.c of .* has no function mf_generic_kill_procs/],
+      [['repro', 'dax-lock-shared', '--tree', path.join(FIXTURE_TREES, 'era-6.15-mainline')], /nothing matches in era 7\.x/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(args);
+      assert.strictEqual(r.code, 2, args.join(' '));
+      assert.strictEqual(r.stderr.trim().split('\n').filter((l) => !/\): scenarios of /.test(l)).length, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+    }
+  });
+
+  it('--tree detects the era as the analysis does and --finding picks the scenario of the finding, then the build checks the tree', async () => {
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-repro-tree-'));
+    try {
+      fs.cpSync(path.join(FIXTURE_TREES, 'era-6.15-mainline'), tree, { recursive: true });
+      fs.appendFileSync(path.join(tree, 'mm', 'memory-failure.c'), 'static int mf_generic_kill_procs(unsigned long long pfn, int flags,\n\t\tstruct dev_pagemap *pgmap)\n{\n\treturn 0;\n}\n');
+      const r = await runCli(['repro', '--tree', tree, '--finding', 'fsdax/which-page|mm/memory-failure.c|mf_generic_kill_procs|folio->index']);
+      assert.match(r.stderr, /era 6\.15\+ \(.*\): scenarios of 7\.x/);
+      assert.match(r.stderr, /finding fsdax\/which-page in mf_generic_kill_procs: scenario which-page-pmd-tail/);
+      assert.match(r.stderr, /is not a kernel tree \(no Makefile and arch\/x86\/Kconfig\)/);
+      assert.strictEqual(r.code, 1);
+      assert.strictEqual(r.stdout, '');
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
     }
   });
 

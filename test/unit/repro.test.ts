@@ -2,8 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { S_IFDIR, S_IFLNK, S_IFREG, writeCpio } from '../../server/src/repro/cpio';
-import { guestModuleFile, initramfsManifest, moduleLoadOrder, moduleName, parseLdd, parseModulesDep, planText, WANTED_MODULES } from '../../server/src/repro/manifest';
-import { SCENARIOS } from '../../server/src/repro/scenarios';
+import { guestModuleFile, initramfsManifest, moduleLoadOrder, moduleName, parseLdd, parseModulesBuiltin, parseModulesDep, planText, WANTED_MODULES } from '../../server/src/repro/manifest';
+import { DEFAULT_KERNEL_PACKAGES, KERNEL_APT_SOURCES, REPRO_ERAS, SCENARIOS, findScenario } from '../../server/src/repro/scenarios';
+import { splitKernelPackages } from '../../server/src/repro/host';
 import { consoleLines, judgeConsole } from '../../server/src/repro/verdict';
 import { formatResultLine } from '../../server/src/cli/repro';
 import { ruleMetas } from '../../server/rules/index';
@@ -73,6 +74,53 @@ describe('repro: console verdicts', () => {
     assert.deepStrictEqual([pte.verdict, pte.why], ['could not run', 'the fault mapped no PMD (page 1 not present)']);
   });
 
+  describe('which-page (7.x): SIGBUS, si_addr and the present bit decide', () => {
+    it('a tail window with no SIGBUS and still mapped after the poison is "reproduced"', () => {
+      const j = judgeConsole('which-page', fixture('which-page-7.x-tail-ext4.log'));
+      assert.strictEqual(j.verdict, 'reproduced');
+      assert.ok(j.lines.some((l) => /recovery action for dax page: Recovered/.test(l)), 'the kernel\'s line is decisive');
+      assert.ok(j.lines.some((l) => /^REPRO: whichpage: no SIGBUS/.test(l)));
+      assert.ok(j.lines.some((l) => /poisoned page 0x\w+ present=1/.test(l)));
+      assert.ok(j.lines.some((l) => /^REPRO: pmd page1: pagemap present=1/.test(l)), 'the PMD evidence is shown');
+    });
+
+    it('a SIGBUS naming the head while the tail was poisoned is "reproduced"', () => {
+      const j = judgeConsole('which-page', fixture('which-page-7.x-head-and-tail.log'));
+      assert.strictEqual(j.verdict, 'reproduced');
+      assert.ok(j.lines.some((l) => /got SIGBUS code 4 addr/.test(l)));
+      assert.ok(j.lines.some((l) => /head window 0x\w+ present=0/.test(l)));
+    });
+
+    it('SIGBUS at the poisoned address and the page unmapped is "not reproduced"', () => {
+      const j = judgeConsole('which-page', fixture('which-page-7.x-no-pmd.log'));
+      assert.strictEqual(j.verdict, 'not reproduced');
+      assert.ok(j.lines.some((l) => /Sending SIGBUS to repro/.test(l)));
+    });
+
+    const run = (body: string) => judgeConsole('which-page', `REPRO-BOOT 7.2.13+deb14-amd64 x\nREPRO-RUN whichpage /mnt/A tail pmd\nREPRO: whichpage: 2 MiB extent at file offset 0x0, device offset 0x400000\nREPRO: pmd page1: pagemap present=1 file-or-shared-anon=1 exclusive=1 pfn=0x100401\n${body}`);
+    const poisoned = 'REPRO: whichpage: poisoning the tail page at 0x7f6a0c8b6000\n';
+
+    it('the right SIGBUS with the page still mapped is "reproduced" (the poisoned page stays reachable)', () => {
+      assert.strictEqual(run(`${poisoned}REPRO: pid 9 got SIGBUS code 4 addr 0x7f6a0c8b6000 (poisoned 0x7f6a0c8b6000)\nREPRO: after poison: poisoned page 0x7f6a0c8b6000 present=1\n`).verdict, 'reproduced');
+      assert.strictEqual(run(`${poisoned}REPRO: pid 9 got SIGBUS code 4 addr 0x7f6a0c8b6000 (poisoned 0x7f6a0c8b6000)\nREPRO: after poison: poisoned page 0x7f6a0c8b6000 present=0\n`).verdict, 'not reproduced');
+    });
+
+    it('a SIGBUS without an address is not the poisoned address', () => {
+      assert.strictEqual(run(`${poisoned}REPRO: pid 9 got SIGBUS code 4 addr (nil) (poisoned 0x7f6a0c8b6000)\nREPRO: after poison: poisoned page 0x7f6a0c8b6000 present=0\n`).verdict, 'reproduced');
+    });
+
+    it('no PMD, no extent, a failed madvise or no result could not run', () => {
+      const noPmd = judgeConsole('which-page', 'REPRO-BOOT x\nREPRO-RUN whichpage\nREPRO: pmd page1: pagemap present=0 file-or-shared-anon=0 exclusive=0 pfn=0x0\n' + poisoned);
+      assert.deepStrictEqual([noPmd.verdict, noPmd.why], ['could not run', 'the 2 MiB fault mapped no PMD (page 1 not present)']);
+      const noExtent = judgeConsole('which-page', 'REPRO-BOOT x\nREPRO-RUN whichpage\nREPRO: whichpage: no 2 MiB-aligned extent in /mnt/A (8388608 bytes)\nREPRO-END done\n');
+      assert.deepStrictEqual([noExtent.verdict, noExtent.why], ['could not run', 'no 2 MiB-aligned extent to map as a PMD']);
+      const eperm = run(`${poisoned}REPRO: madvise(MADV_HWPOISON) returned -1 Operation not permitted\nREPRO: whichpage: no SIGBUS\nREPRO: after poison: poisoned page 0x7f6a0c8b6000 present=1\n`);
+      assert.deepStrictEqual([eperm.verdict, eperm.why], ['could not run', 'madvise(MADV_HWPOISON) failed: -1 Operation not permitted']);
+      assert.strictEqual(run(poisoned).verdict, 'could not run');
+      assert.strictEqual(run('').verdict, 'could not run');
+    });
+  });
+
   it('strips CR, ANSI escapes and timestamps', () => {
     assert.deepStrictEqual(consoleLines('\x1b[2J[   12.833869] BUG: x\r\n\r\nREPRO: y\r\n'), ['BUG: x', 'REPRO: y']);
   });
@@ -97,8 +145,22 @@ describe('repro: initramfs manifest', () => {
     const { order, missing } = moduleLoadOrder(parseModulesDep(dep), WANTED_MODULES);
     const names = order.map(moduleName);
     assert.deepStrictEqual(names, ['crc32c_generic', 'libcrc32c', 'xfs', 'libnvdimm', 'nd_btt', 'nd_pmem', 'nd_e820', 'hwpoison_inject', 'virtio', 'virtio_ring', 'virtio_blk']);
-    assert.deepStrictEqual(missing, ['virtio_pci'], 'virtio_pci is built into 6.12');
+    assert.deepStrictEqual(missing, ['ext4', 'virtio_pci'], 'not in modules.dep: ext4 (not in this list), virtio_pci (built into 6.12)');
     for (const [i, file] of order.entries()) for (const d of parseModulesDep(dep).get(file) ?? []) assert.ok(order.indexOf(d) < i, `${d} before ${file}`);
+  });
+
+  it('a module built into the kernel is not missing (modules.builtin)', () => {
+    const builtin = parseModulesBuiltin('kernel/drivers/virtio/virtio_pci.ko\nkernel/fs/ext4/ext4.ko\n');
+    assert.deepStrictEqual([...builtin], ['virtio_pci', 'ext4']);
+    const { missing } = moduleLoadOrder(parseModulesDep(dep), WANTED_MODULES, builtin);
+    assert.deepStrictEqual(missing, []);
+    assert.deepStrictEqual(moduleLoadOrder(parseModulesDep(dep), WANTED_MODULES).missing, ['ext4', 'virtio_pci']);
+  });
+
+  it('follows a split kernel package (7.x) to its linux-binary and linux-modules packages', () => {
+    const depends = 'dracut | initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool, linux-base-7.2.13+deb14-amd64 (= 7.2.13-1), linux-binary-7.2.13+deb14-amd64 (= 7.2.13-1), linux-modules-7.2.13+deb14-amd64 (= 7.2.13-1)';
+    assert.deepStrictEqual(splitKernelPackages(depends), ['linux-binary-7.2.13+deb14-amd64', 'linux-modules-7.2.13+deb14-amd64']);
+    assert.deepStrictEqual(splitKernelPackages('kmod, linux-base (>= 4.3~), initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool'), []);
   });
 
   it('reads library paths from ldd, the interpreter included, and skips the vdso', () => {
@@ -124,6 +186,7 @@ describe('repro: initramfs manifest', () => {
 
   it('quotes the plan for the guest shell', () => {
     assert.strictEqual(planText({ name: 'a', mkfs: "-m reflink=1,rmapbt=0", share: true, program: "poison /mnt/A it's" }), "NAME='a'\nMKFS_OPTS='-m reflink=1,rmapbt=0'\nSHARE=1\nPROGRAM='poison /mnt/A it'\\''s'\n");
+    assert.strictEqual(planText({ name: 'b', fs: 'ext4', mkfs: '-b 4096', share: false, program: 'whichpage /mnt/A tail pmd', size: '8m' }), "NAME='b'\nMKFS_OPTS='-b 4096'\nSHARE=0\nPROGRAM='whichpage /mnt/A tail pmd'\nSIZE='8m'\nFS='ext4'\n");
   });
 
   it('writes newc cpio: headers, names and data 4-byte aligned, a trailer', () => {
@@ -159,6 +222,24 @@ describe('repro: scenarios', () => {
     }
   });
 
+  it('7.x: Debian\'s unstable kernel through a private apt source; which-page runs there only, ext4 and XFS hazards, the three controls', () => {
+    assert.ok(REPRO_ERAS.includes('7.x'));
+    assert.match(DEFAULT_KERNEL_PACKAGES['7.x'], /^linux-image-7\.\d+\.\d+\+deb\d+-amd64$/);
+    assert.match(KERNEL_APT_SOURCES['7.x'] ?? '', /^deb http:\/\/deb\.debian\.org\/debian unstable main$/);
+    const wp = findScenario('which-page-pmd-tail')!;
+    assert.deepStrictEqual([wp.ruleId, wp.hazard, wp.eras], ['fsdax/which-page', 'which-page', ['7.x']]);
+    const v = wp.variants('7.x');
+    const byId = new Map(v.map((x) => [x.id, x]));
+    assert.deepStrictEqual(v.filter((x) => x.expect === 'reproduced').map((x) => x.id), ['tail-ext4', 'tail-xfs', 'head-and-tail']);
+    assert.deepStrictEqual(v.filter((x) => x.expect === 'not reproduced').map((x) => x.id), ['head', 'no-pmd', 'rmapbt']);
+    assert.strictEqual(byId.get('tail-ext4')!.fs, 'ext4');
+    assert.match(byId.get('tail-xfs')!.mkfs, /rmapbt=0/);
+    assert.match(byId.get('rmapbt')!.mkfs, /rmapbt=1/);
+    assert.match(byId.get('no-pmd')!.program, / tail nopmd$/);
+    assert.match(byId.get('head')!.program, / head pmd$/);
+    for (const s of SCENARIOS.filter((x) => x.id !== 'which-page-pmd-tail')) assert.ok(!s.eras.includes('7.x'), `${s.id}: the 0x1 marker is gone in 7.x`);
+  });
+
   it('prints one line per run with verdict and seconds', () => {
     const line = formatResultLine({ scenario: 'dax-lock-shared', era: '6.12', variant: 'shared', expect: 'reproduced', verdict: 'reproduced', lines: [], asExpected: true, seconds: 12.34, boots: 1 });
     assert.match(line, /^dax-lock-shared\s+6\.12\s+shared\s+ok\s+reproduced\s+12\.3 s$/);
@@ -179,11 +260,13 @@ describe('repro: captured runs in the hover', () => {
     }
   });
 
-  it('links only the finding the run decides, only in the marker eras', () => {
+  it('links only the finding the run decides, only in the eras it ran in', () => {
     assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/dax-lock-shared', function: 'mf_generic_kill_procs', era: '6.2-6.14' })?.scenario, 'dax-lock-shared');
     assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/anon-test', function: 'follow_page_pte', era: '5.19-6.1' })?.scenario, 'gup-unshare-livelock');
     assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/anon-test', function: 'collect_procs', era: '6.2-6.14' }), undefined);
     assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/dax-lock-shared', function: 'mf_generic_kill_procs', era: '6.15+' }), undefined);
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/which-page', function: 'mf_generic_kill_procs', era: '6.15+' })?.scenario, 'which-page-pmd-tail');
+    assert.strictEqual(capturedRunFor({ ruleId: 'fsdax/which-page', function: 'mf_generic_kill_procs', era: '6.2-6.14' }), undefined);
   });
 
   it('the hover of such a finding shows what happened and the link', () => {
@@ -195,5 +278,7 @@ describe('repro: captured runs in the hover', () => {
     assert.match(text, /Reproduced on Debian 6\.12\.118 and 6\.1\.192/);
     const other = hoverFinding([{ ...f, function: 'elsewhere' }], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
     assert.ok(!(other?.contents as { value: string }).value.includes('Reproduced'));
+    const wp = hoverFinding([{ ...f, ruleId: 'fsdax/which-page', expr: 'folio->index', era: '6.15+' }], { line: 3, character: 5 }, (file) => `file:///t/${file}`);
+    assert.match((wp?.contents as { value: string }).value, /Reproduced on Debian 7\.2\.13 \(QEMU\)/);
   });
 });

@@ -12,7 +12,7 @@ import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { fieldName } from '../parse/nodes';
 import { explanationUrl } from '../protocol';
 import { renderMarkdown, runScenario } from '../explain/index';
-import { capturedRunFor, capturedRunUrl, REPRO_KERNELS } from '../repro/captured';
+import { capturedRunFor, capturedRunUrl } from '../repro/captured';
 
 /** Tree-relative path -> document URI (as for diagnostics). */
 export type ToUri = (file: string) => string;
@@ -49,7 +49,7 @@ export function findingMarkdown(f: Finding, toUri: ToUri): string {
 /** The finding's scenario was run on stock kernels (server/src/repro): what happened, and where. */
 function reproducedLine(f: Finding): string {
   const c = capturedRunFor(f);
-  return c ? `*Reproduced on ${REPRO_KERNELS} (QEMU):* ${c.summary}. [Captured run](${capturedRunUrl(c)}) · \`fsdax-audit repro ${c.scenario}\`` : '';
+  return c ? `*Reproduced on ${c.kernels} (QEMU):* ${c.summary}. [Captured run](${capturedRunUrl(c)}) · \`fsdax-audit repro ${c.scenario}\`` : '';
 }
 
 const FIELD_MEANING: Record<string, string> = {

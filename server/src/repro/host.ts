@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CpioEntry, S_IFDIR, S_IFLNK, S_IFREG, writeCpio } from './cpio';
-import { GUEST_TOOLS, ManifestEntry, WANTED_MODULES, initramfsManifest, moduleLoadOrder, parseLdd, parseModulesDep } from './manifest';
+import { GUEST_TOOLS, ManifestEntry, WANTED_MODULES, initramfsManifest, moduleLoadOrder, parseLdd, parseModulesBuiltin, parseModulesDep } from './manifest';
 
 /** A step the host cannot do: the run is "could not run" with this reason. */
 export class HostError extends Error {}
@@ -44,6 +44,7 @@ export const PREREQUISITES: readonly { cmd: string; pkg: string }[] = [
   { cmd: 'busybox', pkg: 'busybox-static' },
   { cmd: 'mkfs.xfs', pkg: 'xfsprogs' },
   { cmd: 'xfs_io', pkg: 'xfsprogs' },
+  { cmd: 'mkfs.ext4', pkg: 'e2fsprogs' },
   { cmd: 'gcc', pkg: 'gcc' },
   { cmd: 'apt-get', pkg: 'apt' },
   { cmd: 'dpkg-deb', pkg: 'dpkg' },
@@ -64,14 +65,60 @@ export function missingPrerequisites(): string[] {
 }
 
 export interface Kernel {
+  /** The Debian package, or what a --tree build was made of. */
   pkg: string;
   version: string;
   vmlinuz: string;
-  modulesDir: string;
+  /** .../lib/modules/<version>; none for a kernel built with everything in (repro --tree). */
+  modulesDir?: string;
 }
 
-/** The stock kernel package, downloaded and unpacked once into the cache (depmod'ed). */
-export function ensureKernel(pkg: string, log: (s: string) => void): Kernel {
+const sha = (b: Buffer | string) => crypto.createHash('sha1').update(b).digest('hex').slice(0, 12);
+
+/**
+ * apt-get's options for a private configuration in the cache with one source line (as
+ * scripts/fetch-mainline.sh does): its own lists and archives, no status file, the machine's
+ * sources untouched. Without a source line: the host's own apt configuration.
+ */
+function aptOptions(aptSource: string | undefined): string[] {
+  if (!aptSource) return [];
+  const dir = path.join(cacheRoot(), 'apt', sha(aptSource));
+  fs.mkdirSync(path.join(dir, 'lists', 'partial'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
+  const list = path.join(dir, 'sources.list');
+  if (!fs.existsSync(list) || fs.readFileSync(list, 'utf8') !== `${aptSource}\n`) fs.writeFileSync(list, `${aptSource}\n`);
+  return ['-o', `Dir::Etc::sourcelist=${list}`, '-o', 'Dir::Etc::sourceparts=-', '-o', `Dir::State::Lists=${path.join(dir, 'lists')}`,
+    '-o', `Dir::Cache=${path.join(dir, 'cache')}`, '-o', 'Dir::State::status=/dev/null', '-o', 'APT::Sandbox::User=root'];
+}
+
+/** `apt-get download pkg` into cwd; an `apt-get update` (of the private lists, if any) and once more when it fails. */
+function aptDownload(pkg: string, cwd: string, aptSource: string | undefined): string {
+  const opts = aptOptions(aptSource);
+  const before = new Set(fs.readdirSync(cwd));
+  const dl = spawnSync('apt-get', [...opts, 'download', pkg], { cwd, encoding: 'utf8' });
+  if (dl.status !== 0) {
+    spawnSync('apt-get', [...opts, 'update'], { encoding: 'utf8' });
+    run('apt-get', [...opts, 'download', pkg], { cwd, what: `apt-get download ${pkg}${aptSource ? ` (${aptSource})` : ''}` });
+  }
+  const deb = fs.readdirSync(cwd).find((f) => f.endsWith('.deb') && !before.has(f));
+  if (!deb) throw new HostError(`apt-get download ${pkg} left no .deb`);
+  return deb;
+}
+
+/**
+ * Where a split kernel package keeps its image and modules (Debian from 7.x: linux-image-V is empty
+ * and depends on linux-binary-V and linux-modules-V): the linux-binary-* and linux-modules-*
+ * packages its Depends field names. Pure.
+ */
+export function splitKernelPackages(depends: string): string[] {
+  return depends.split(',').map((d) => d.trim().split(/[\s|(]/)[0]).filter((d) => /^linux-(binary|modules)-/.test(d));
+}
+
+/**
+ * The stock kernel package, downloaded and unpacked once into the cache (depmod'ed). aptSource:
+ * fetch through a private apt configuration with this source line instead of the host's.
+ */
+export function ensureKernel(pkg: string, log: (s: string) => void, aptSource?: string): Kernel {
   const dir = path.join(cacheRoot(), 'kernels', pkg);
   const done = path.join(dir, '.complete');
   if (!fs.existsSync(done)) {
@@ -79,31 +126,37 @@ export function ensureKernel(pkg: string, log: (s: string) => void): Kernel {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
     try {
-      log(`fetching ${pkg} (apt-get download)`);
-      const dl = spawnSync('apt-get', ['download', pkg], { cwd: work, encoding: 'utf8' });
-      if (dl.status !== 0) {
-        spawnSync('apt-get', ['update'], { encoding: 'utf8' });
-        run('apt-get', ['download', pkg], { cwd: work, what: `apt-get download ${pkg}` });
+      log(`fetching ${pkg} (apt-get download${aptSource ? `, ${aptSource}` : ''})`);
+      const debs = [aptDownload(pkg, work, aptSource)];
+      const hasImage = /\/boot\/vmlinuz-|\/lib\/modules\/[^/]+\/vmlinuz$/m.test(run('dpkg-deb', ['-c', debs[0]], { cwd: work, what: `dpkg-deb -c ${debs[0]}` }));
+      if (!hasImage) {
+        const parts = splitKernelPackages(run('dpkg-deb', ['-f', debs[0], 'Depends'], { cwd: work, what: `dpkg-deb -f ${debs[0]}` }));
+        if (!parts.length) throw new HostError(`${pkg} has no vmlinuz and depends on no linux-binary-* or linux-modules-* package`);
+        log(`fetching ${parts.join(' ')} (${pkg} is split)`);
+        for (const p of parts) debs.push(aptDownload(p, work, aptSource));
       }
-      const deb = fs.readdirSync(work).find((f) => f.endsWith('.deb'));
-      if (!deb) throw new HostError(`apt-get download ${pkg} left no .deb`);
-      run('dpkg-deb', ['-x', deb, 'x'], { cwd: work, what: `dpkg-deb -x ${deb}` });
-      fs.rmSync(path.join(work, deb));
+      for (const deb of debs) {
+        run('dpkg-deb', ['-x', deb, 'x'], { cwd: work, what: `dpkg-deb -x ${deb}` });
+        fs.rmSync(path.join(work, deb));
+      }
       fs.rmSync(dir, { recursive: true, force: true });
       fs.renameSync(path.join(work, 'x'), dir);
       fs.rmSync(work, { recursive: true, force: true });
-      const version = fs.readdirSync(path.join(dir, 'lib', 'modules'))[0];
-      run('depmod', ['-b', dir, version], { what: `depmod -b ${dir} ${version}` });
-      fs.writeFileSync(done, `${version}\n`);
+      const modulesRoot = fs.existsSync(path.join(dir, 'lib', 'modules')) ? path.join(dir, 'lib', 'modules') : path.join(dir, 'usr', 'lib', 'modules');
+      const version = fs.readdirSync(modulesRoot)[0];
+      if (!version) throw new HostError(`${pkg}: no modules directory`);
+      run('depmod', ['-b', path.dirname(path.dirname(modulesRoot)), version], { what: `depmod ${version}` });
+      fs.writeFileSync(done, `${version}\n${path.relative(dir, modulesRoot)}\n`);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
   }
-  const version = fs.readFileSync(done, 'utf8').trim();
-  return { pkg, version, vmlinuz: path.join(dir, 'boot', `vmlinuz-${version}`), modulesDir: path.join(dir, 'lib', 'modules', version) };
+  const [version, modulesRel = path.join('lib', 'modules')] = fs.readFileSync(done, 'utf8').trim().split('\n');
+  const modulesDir = path.join(dir, modulesRel, version);
+  // /boot/vmlinuz-V up to 6.x; Debian's split 7.x packages ship /usr/lib/modules/V/vmlinuz.
+  const boot = path.join(dir, 'boot', `vmlinuz-${version}`);
+  return { pkg, version, vmlinuz: fs.existsSync(boot) ? boot : path.join(modulesDir, 'vmlinuz'), modulesDir };
 }
-
-const sha = (b: Buffer | string) => crypto.createHash('sha1').update(b).digest('hex').slice(0, 12);
 
 /** The guest program, built with gcc -static, cached by the source's hash. */
 export function buildProgram(): string {
@@ -139,20 +192,26 @@ function readEntry(e: ManifestEntry): CpioEntry {
 
 /** The era's base initramfs (everything but /plan), cached by its inputs. */
 export function buildBaseInitramfs(kernel: Kernel, program: string): { file: string; missingModules: string[] } {
-  const deps = parseModulesDep(fs.readFileSync(path.join(kernel.modulesDir, 'modules.dep'), 'utf8'));
-  const { order, missing } = moduleLoadOrder(deps, WANTED_MODULES);
+  let order: string[] = [];
+  let missing: string[] = [];
+  if (kernel.modulesDir) {
+    const deps = parseModulesDep(fs.readFileSync(path.join(kernel.modulesDir, 'modules.dep'), 'utf8'));
+    const builtinFile = path.join(kernel.modulesDir, 'modules.builtin');
+    const builtin = parseModulesBuiltin(fs.existsSync(builtinFile) ? fs.readFileSync(builtinFile, 'utf8') : '');
+    ({ order, missing } = moduleLoadOrder(deps, WANTED_MODULES, builtin));
+  }
   const tools: Record<string, string> = {};
   const libraries = new Set<string>();
   for (const t of GUEST_TOOLS) {
     const p = which(t.name);
-    if (!p) throw new HostError(`${t.name} not found (apt-get install xfsprogs)`);
+    if (!p) throw new HostError(`${t.name} not found (apt-get install ${PREREQUISITES.find((x) => x.cmd === t.name)?.pkg ?? 'xfsprogs'})`);
     tools[t.name] = p;
     for (const lib of parseLdd(run('ldd', [p], { what: `ldd ${p}` }))) libraries.add(lib);
   }
   const busybox = which('busybox');
   if (!busybox) throw new HostError('busybox not found (apt-get install busybox-static)');
   const initScript = path.join(assetsDir(), 'init.sh');
-  const entries = initramfsManifest({ initScript, programBinary: program, busybox, tools, libraries: [...libraries], modulesDir: kernel.modulesDir, moduleOrder: order });
+  const entries = initramfsManifest({ initScript, programBinary: program, busybox, tools, libraries: [...libraries], modulesDir: kernel.modulesDir ?? '', moduleOrder: order });
   const key = sha(JSON.stringify(entries) + fs.readFileSync(initScript, 'utf8') + fs.readFileSync(program).length);
   const file = path.join(cacheRoot(), 'build', `base-${kernel.version}-${key}.cpio`);
   if (!fs.existsSync(file)) {

@@ -1,7 +1,10 @@
 // repro: the front-ends' one import (CLI `fsdax-audit repro`, scripts/repro-ci.sh through it).
 // It proves findings on real kernels; it knows the analysis only by rule and scenario ids.
-export { DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, SCENARIOS, findScenario, isReproEra } from './scenarios';
+export { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, SCENARIOS, findScenario, isReproEra, reproEraFor } from './scenarios';
 export type { ReproEra, ReproScenario, ReproVariant } from './scenarios';
 export { runVariant } from './run';
 export type { RunResult, RunOptions } from './run';
 export { missingPrerequisites, cacheRoot } from './host';
+export { proveOnTree, missingTreePrerequisites, rowHolds } from './prove';
+export type { ProofRow, ProofResult, ProofVerdict } from './prove';
+export { capturedRunFor } from './captured';

@@ -5,7 +5,7 @@
 export const WANTED_MODULES: readonly string[] = [
   // libcrc32c asks the crypto API for "crc32c" (a softdep, not in modules.dep): load one first.
   'crc32c_generic',
-  'xfs',
+  'xfs', 'ext4',
   'nd_pmem', 'nd_btt', 'nd_e820',
   'hwpoison_inject',
   'virtio_pci', 'virtio_blk',
@@ -15,6 +15,8 @@ export const WANTED_MODULES: readonly string[] = [
 export const GUEST_TOOLS: readonly { name: string; guestPath: string }[] = [
   { name: 'mkfs.xfs', guestPath: '/sbin/mkfs.xfs' },
   { name: 'xfs_io', guestPath: '/sbin/xfs_io' },
+  // mke2fs picks ext4 from the name it is called by.
+  { name: 'mkfs.ext4', guestPath: '/sbin/mkfs.ext4' },
 ];
 
 /** `xfs` from `kernel/fs/xfs/xfs.ko.xz`; `-` and `_` are the same in module names. */
@@ -33,12 +35,17 @@ export function parseModulesDep(text: string): Map<string, string[]> {
   return deps;
 }
 
+/** modules.builtin: one `kernel/fs/ext4/ext4.ko` per line → the module names built into the kernel. */
+export function parseModulesBuiltin(text: string): Set<string> {
+  return new Set(text.split('\n').map((l) => l.trim()).filter(Boolean).map(moduleName));
+}
+
 /**
  * The module files to insmod, in an order where every module comes after its dependencies,
- * each once. Modules the kernel does not have as files (built in) are `missing`; the guest
- * does without them, the caller decides whether that matters.
+ * each once. Modules the kernel does not have as files are `missing` unless `builtin` names them
+ * (built into the kernel: nothing to load); the caller decides whether a missing one matters.
  */
-export function moduleLoadOrder(deps: Map<string, string[]>, wanted: readonly string[]): { order: string[]; missing: string[] } {
+export function moduleLoadOrder(deps: Map<string, string[]>, wanted: readonly string[], builtin: ReadonlySet<string> = new Set()): { order: string[]; missing: string[] } {
   const byName = new Map<string, string>();
   for (const file of deps.keys()) byName.set(moduleName(file), file);
   const order: string[] = [];
@@ -52,7 +59,7 @@ export function moduleLoadOrder(deps: Map<string, string[]>, wanted: readonly st
   const missing: string[] = [];
   for (const name of wanted) {
     const file = byName.get(name.replace(/-/g, '_'));
-    if (file) visit(file); else missing.push(name);
+    if (file) visit(file); else if (!builtin.has(name.replace(/-/g, '_'))) missing.push(name);
   }
   return { order, missing };
 }
@@ -124,8 +131,8 @@ export function initramfsManifest(m: ManifestInputs): ManifestEntry[] {
 }
 
 /** /plan: the shell variables init.sh reads for one run. */
-export function planText(plan: { name: string; mkfs: string; share: boolean; program: string; size?: string; extsize?: string }): string {
+export function planText(plan: { name: string; fs?: 'xfs' | 'ext4'; mkfs: string; share: boolean; program: string; size?: string; extsize?: string }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const extra = `${plan.size ? `SIZE=${q(plan.size)}\n` : ''}${plan.extsize ? `EXTSIZE=${q(plan.extsize)}\n` : ''}`;
+  const extra = `${plan.size ? `SIZE=${q(plan.size)}\n` : ''}${plan.extsize ? `EXTSIZE=${q(plan.extsize)}\n` : ''}${plan.fs && plan.fs !== 'xfs' ? `FS=${q(plan.fs)}\n` : ''}`;
   return `NAME=${q(plan.name)}\nMKFS_OPTS=${q(plan.mkfs)}\nSHARE=${plan.share ? 1 : 0}\nPROGRAM=${q(plan.program)}\n${extra}`;
 }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { writeCpio, S_IFREG } from './cpio';
 import { HostError, Kernel, boot, buildBaseInitramfs, buildProgram, ensureKernel, missingPrerequisites, saveConsole, scratchDir } from './host';
 import { planText } from './manifest';
-import { DEFAULT_KERNEL_PACKAGES, ReproEra, ReproScenario, ReproVariant } from './scenarios';
+import { DEFAULT_KERNEL_PACKAGES, KERNEL_APT_SOURCES, ReproEra, ReproScenario, ReproVariant } from './scenarios';
 import { Judgement, judgeConsole, meetsExpectation } from './verdict';
 
 export interface RunResult extends Judgement {
@@ -22,6 +22,10 @@ export interface RunResult extends Judgement {
 
 export interface RunOptions {
   kernelPackages?: Partial<Record<ReproEra, string>>;
+  /** A kernel built from a tree (repro --tree) instead of the era's Debian package. */
+  kernel?: Kernel;
+  /** Appended to the console file's name (<scenario>-<era>-<variant>-<suffix>.log). */
+  runSuffix?: string;
   log?: (line: string) => void;
 }
 
@@ -29,10 +33,10 @@ export interface RunOptions {
 const prepared = new Map<string, { kernel: Kernel; base: string }>();
 
 function prepare(era: ReproEra, opts: RunOptions): { kernel: Kernel; base: string } {
-  const pkg = opts.kernelPackages?.[era] ?? DEFAULT_KERNEL_PACKAGES[era];
+  const pkg = opts.kernel ? opts.kernel.vmlinuz : opts.kernelPackages?.[era] ?? DEFAULT_KERNEL_PACKAGES[era];
   let p = prepared.get(pkg);
   if (!p) {
-    const kernel = ensureKernel(pkg, opts.log ?? (() => {}));
+    const kernel = opts.kernel ?? ensureKernel(pkg, opts.log ?? (() => {}), KERNEL_APT_SOURCES[era]);
     const { file, missingModules } = buildBaseInitramfs(kernel, buildProgram());
     const needed = missingModules.filter((m) => !['virtio_pci', 'crc32c_generic', 'hwpoison_inject'].includes(m));
     if (needed.length) throw new HostError(`${pkg} has no module file for ${needed.join(', ')}`);
@@ -44,7 +48,7 @@ function prepare(era: ReproEra, opts: RunOptions): { kernel: Kernel; base: strin
 
 export async function runVariant(scenario: ReproScenario, era: ReproEra, variant: ReproVariant, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = Date.now();
-  const name = `${scenario.id}-${era}-${variant.id}`;
+  const name = `${scenario.id}-${era}-${variant.id}${opts.runSuffix ? `-${opts.runSuffix}` : ''}`;
   const base = { scenario: scenario.id, era, variant: variant.id, expect: variant.expect };
   const fail = (why: string, boots = 0): RunResult => ({ ...base, verdict: 'could not run', why, lines: [], asExpected: false, seconds: (Date.now() - t0) / 1000, boots });
   const missing = missingPrerequisites();
@@ -57,7 +61,7 @@ export async function runVariant(scenario: ReproScenario, era: ReproEra, variant
   }
   const dir = scratchDir();
   try {
-    const plan = writeCpio([{ path: '/plan', mode: S_IFREG | 0o644, data: Buffer.from(planText({ name, mkfs: variant.mkfs, share: variant.share, program: variant.program, size: variant.size, extsize: variant.extsize })) }]);
+    const plan = writeCpio([{ path: '/plan', mode: S_IFREG | 0o644, data: Buffer.from(planText({ name, fs: variant.fs, mkfs: variant.mkfs, share: variant.share, program: variant.program, size: variant.size, extsize: variant.extsize })) }]);
     const initrd = path.join(dir, 'initrd.cpio');
     fs.writeFileSync(initrd, Buffer.concat([fs.readFileSync(prep.base), plan]));
     let disk: string | undefined;

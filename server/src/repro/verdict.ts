@@ -79,6 +79,38 @@ function judgePagemap(lines: string[], ranProgram: boolean): Judgement {
   return { verdict: /file-or-shared-anon=0/.test(page1) ? 'reproduced' : 'not reproduced', lines: pm };
 }
 
+const addrOf = (s: string | undefined): bigint | undefined => {
+  const m = s ? /^0x[0-9a-f]+/i.exec(s.trim()) : null;
+  return m ? BigInt(m[0]) : undefined;
+};
+
+/**
+ * which-page: the program poisons one 4 KiB window of a 2 MiB extent (first faulted as a PMD, or
+ * not) and reports SIGBUS (si_addr) and the window's pagemap present bit afterwards. The hazard:
+ * no SIGBUS, a SIGBUS naming another address, or the poisoned page still mapped.
+ */
+function judgeWhichPage(lines: string[], ranProgram: boolean, ended: boolean): Judgement {
+  const decisive = lines.filter((l) => /^REPRO: (whichpage: (no 2 MiB|2 MiB extent|poisoning|no SIGBUS|no PMD)|pmd page1|(head|tail) window:|madvise|pid \d+ got SIGBUS|after poison|poisoning child)/.test(l)
+    || /^(Memory failure:|BUG:|Oops:|WARNING:|Kernel panic|INFO: task .* blocked)/.test(l.trim()));
+  const cannot = (why: string): Judgement => ({ verdict: 'could not run', why, lines: decisive });
+  const noExtent = lines.find((l) => /^REPRO: whichpage: no 2 MiB-aligned extent/.test(l));
+  if (noExtent) return cannot('no 2 MiB-aligned extent to map as a PMD');
+  const page1 = lines.find((l) => l.startsWith('REPRO: pmd page1: '));
+  // Page 1 was never touched: present means the fault at page 0 mapped a PMD.
+  if (page1 && !/present=1/.test(page1)) return cannot('the 2 MiB fault mapped no PMD (page 1 not present)');
+  const target = addrOf(lines.find((l) => /^REPRO: whichpage: poisoning /.test(l))?.replace(/^.* at /, ''));
+  if (target === undefined) return cannot(ranProgram ? (ended ? 'the guest program gave no result' : 'the guest stopped before the program finished') : 'the guest stopped before the program ran');
+  const sigbus = lines.find((l) => /^REPRO: pid \d+ got SIGBUS /.test(l));
+  const madvise = lines.find((l) => /^REPRO: madvise\(MADV_HWPOISON\) returned/.test(l));
+  if (!sigbus && madvise && !/returned 0\b/.test(madvise)) return cannot(`madvise(MADV_HWPOISON) failed: ${madvise.replace(/^.*returned /, '')}`);
+  const after = lines.find((l) => /^REPRO: after poison: poisoned page /.test(l));
+  if (!after) return cannot(ended ? 'the poisoning child gave no result' : 'the guest stopped before the poisoning child finished');
+  const sigAddr = addrOf(sigbus ? / addr (\S+)/.exec(sigbus)?.[1] : undefined);
+  const rightSignal = sigAddr !== undefined && sigAddr === target;
+  const stillMapped = /poisoned page \S+ present=1/.test(after);
+  return { verdict: !rightSignal || stillMapped ? 'reproduced' : 'not reproduced', lines: decisive };
+}
+
 /** The verdict of one run from its console. */
 export function judgeConsole(hazard: HazardKind, text: string): Judgement {
   const lines = consoleLines(text);
@@ -96,6 +128,7 @@ export function judgeConsole(hazard: HazardKind, text: string): Judgement {
     case 'dax-lock-oops': return judgeDaxLockOops(lines, ranProgram, ended);
     case 'syscall-hang': return judgeSyscallHang(lines, ranProgram);
     case 'pagemap-flags': return judgePagemap(lines, ranProgram);
+    case 'which-page': return judgeWhichPage(lines, ranProgram, ended);
   }
 }
 
