@@ -10,7 +10,7 @@ import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
-import { callContext, entryLevel, exclude, State, subjectKey, updateFact, updateWith } from './flow-state';
+import { callContext, cloneState, entryLevel, exclude, refine, State, subjectKey, updateFact, updateWith } from './flow-state';
 import { constantText, forgetValue, knowledgeBelow, type ParamValueTest } from './value-tests';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
@@ -59,7 +59,7 @@ export class Evaluator {
   readonly nullTests: Array<{ readAt: readonly number[]; nullWhen: boolean }> = [];
 
   constructor(
-    private readonly state: State,
+    private state: State,
     private readonly unit: FunctionUnit,
     private readonly model: ModelIndex,
     private readonly summaries: ReturnSummaryLookup,
@@ -144,6 +144,19 @@ export class Evaluator {
     if (f.kind === 'mapping' && f.readAt) this.nullTests.push({ readAt: f.readAt, nullWhen });
   }
 
+  /** Evaluates `then` on the edge where `cond` has this truth value (its state is not kept: only what it records is). */
+  private evalAfter(cond: SyntaxNode, truth: boolean, then: SyntaxNode): Fact | undefined {
+    const saved = this.state;
+    const edge = refineCompound(cloneState(saved), cond, truth, this.model);
+    if (!edge) return undefined; // a kernel fact decides `cond` the other way: `then` never runs
+    this.state = edge;
+    try {
+      return this.eval(then);
+    } finally {
+      this.state = saved;
+    }
+  }
+
   /** The value leaves what this function shows of it (returned, stored through a pointer). */
   escapes(f: Fact | undefined, how: string): void {
     if (f) this.useValue(f, 'escape', how);
@@ -180,9 +193,12 @@ export class Evaluator {
       case 'assignment_expression':
         return this.evalAssignment(node);
       case 'binary_expression': {
-        const l = this.eval(node.childForFieldName('left')!);
-        const r = this.eval(node.childForFieldName('right')!);
         const op = binaryOperator(node) ?? '';
+        const left = node.childForFieldName('left')!;
+        const l = this.eval(left);
+        // `a && b` / `a || b` as a value (a debug assertion's condition, a returned test): b runs only
+        // where a was true (false), as on a condition's edge; what a proves holds while b is evaluated.
+        const r = op === '&&' || op === '||' ? this.evalAfter(left, op === '&&', node.childForFieldName('right')!) : this.eval(node.childForFieldName('right')!);
         // `swizzled = in_swap(f) || f->mapping`: an operand of || / && is tested for NULL, and the answer kept.
         if (op === '||' || op === '&&') for (const f of [l, r]) if (f?.kind === 'mapping') this.useValue(f, 'null-test', node.text);
         const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
@@ -638,6 +654,21 @@ export class Evaluator {
     const known = this.model.returnFacts.get(name);
     return known?.forFsdax ? known.arg : undefined;
   }
+}
+
+/**
+ * What a compound condition proves when it has this truth value: `a && b` true proves both, `a || b`
+ * false proves neither holds (the CFG splits conditions of statements; this is for conditions used as values).
+ */
+function refineCompound(state: State, cond: SyntaxNode, truth: boolean, model: ModelIndex): State | undefined {
+  const { test: c, negated } = stripNot(cond);
+  const value = negated ? !truth : truth;
+  const op = binaryOperator(c);
+  if ((op === '&&' && value) || (op === '||' && !value)) {
+    const first = refineCompound(state, c.childForFieldName('left')!, value, model);
+    return first && refineCompound(first, c.childForFieldName('right')!, value, model);
+  }
+  return refine(state, cond, truth, model);
 }
 
 /**
