@@ -46,7 +46,8 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
   const init = prepared.ownerContext ? emptyState(new Map(), true) : initialState(unit, model, body);
   const inStates = solve(cfg, init, unit, model, summaries, walksUserMapping);
   const recorder: Recorder = { facts, unit, model };
-  const preds = predecessors(cfg);
+  let preds: number[][] | undefined;
+  const predsOf = () => (preds ??= predecessors(cfg));
   // Record in source order, so a read is recorded before the deref that is charged to it.
   const ordered = cfg.nodes.filter((n) => n.ast).sort((a, b) => a.ast!.startIndex - b.ast!.startIndex || a.id - b.id);
   for (const node of ordered) {
@@ -54,9 +55,9 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
     if (!state || !node.ast) continue;
     const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
     // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
-    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, preds));
+    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf()));
   }
-  const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, preds, (name) => reassignedIn(unit, name));
+  const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, predsOf, (name) => reassignedIn(unit, name));
   if (nullForFsdax.length > 0) facts.nullForFsdax = nullForFsdax;
   const needs = siteFlagNeeds(facts.sites);
   if (Object.keys(needs).length > 0) facts.siteFlagNeeds = needs;

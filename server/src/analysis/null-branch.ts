@@ -113,8 +113,8 @@ export function reachingDefinitions(name: string, at: number, cfg: Cfg, preds: n
     if (seen.has(key)) continue;
     seen.add(key);
     if (id !== at) {
-      const def = assignmentTo(cfg.nodes[id].ast, name);
-      if (def !== false) { out.push({ node: id, value: def }); continue; }
+      const def = assignmentsOf(cfg, id).get(name);
+      if (def !== NOT_SET) { out.push({ node: id, value: def }); continue; }
     }
     if (id === cfg.entry) { out.push({ node: id, value: undefined }); continue; }
     const leaving = !!region && onSide && id === region.start;
@@ -127,19 +127,34 @@ export function reachingDefinitions(name: string, at: number, cfg: Cfg, preds: n
   return out;
 }
 
-/** The value a statement assigns to `name` (undefined: declared without a value), or false when it does not set it. */
-function assignmentTo(ast: SyntaxNode | undefined, name: string): SyntaxNode | undefined | false {
-  if (!ast) return false;
+const NOT_SET = Symbol('not set');
+
+/**
+ * Per CFG node, the names its statement sets and to what (undefined: declared without a value, or a
+ * compound assignment). Read once per function: the searches above visit the same nodes for every
+ * variable, and tree-sitter's node accessors are the expensive part.
+ */
+const ASSIGNMENTS = new WeakMap<Cfg, Array<Map<string, SyntaxNode | undefined>>>();
+const NONE = new Map<string, SyntaxNode | undefined>();
+
+function assignmentsOf(cfg: Cfg, id: number): { get(name: string): SyntaxNode | undefined | typeof NOT_SET } {
+  let all = ASSIGNMENTS.get(cfg);
+  if (!all) ASSIGNMENTS.set(cfg, all = cfg.nodes.map((n) => assignmentsIn(n.ast)));
+  const m = all[id];
+  return { get: (name) => (m.has(name) ? m.get(name) : NOT_SET) };
+}
+
+function assignmentsIn(ast: SyntaxNode | undefined): Map<string, SyntaxNode | undefined> {
+  if (!ast) return NONE;
   if (ast.type === 'declaration') {
+    const out = new Map<string, SyntaxNode | undefined>();
     for (const d of ast.namedChildren) {
-      if (declaratorName(d) !== name) continue;
-      return d.type === 'init_declarator' ? d.childForFieldName('value') ?? undefined : undefined;
+      const name = declaratorName(d);
+      if (name && !out.has(name)) out.set(name, d.type === 'init_declarator' ? d.childForFieldName('value') ?? undefined : undefined);
     }
-    return false;
+    return out;
   }
   const e = ast.type === 'expression_statement' ? ast.namedChild(0) : ast;
-  if (e?.type === 'assignment_expression' && unwrap(e.childForFieldName('left')!).text === name) {
-    return e.child(1)?.type === '=' ? e.childForFieldName('right') ?? undefined : undefined;
-  }
-  return false;
+  if (e?.type !== 'assignment_expression') return NONE;
+  return new Map([[unwrap(e.childForFieldName('left')!).text, e.child(1)?.type === '=' ? e.childForFieldName('right') ?? undefined : undefined]]);
 }

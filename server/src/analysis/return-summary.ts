@@ -18,7 +18,9 @@ const FALSY = new Set(['null', 'zero', 'false']);
  * page. `inStates`: the dataflow's state before each CFG node. Empty for a void function, or one
  * that never returns anything else (its result proves nothing).
  */
-export function nullForFsdaxParams(unit: FunctionUnit, cfg: Cfg, inStates: ReadonlyArray<State | undefined>, preds: number[][], reassigned: (name: string) => boolean): number[] {
+export function nullForFsdaxParams(unit: FunctionUnit, cfg: Cfg, inStates: ReadonlyArray<State | undefined>, predsOf: () => number[][], reassigned: (name: string) => boolean): number[] {
+  // A void function proves nothing by its result; neither does one whose page params it assigns.
+  if (/\bvoid\s+\w+\s*$/.test(unit.node.text.slice(0, unit.node.text.indexOf('(')))) return [];
   let candidates = unit.params.flatMap((p, i) => (p.kind === 'page' && p.name && !reassigned(p.name) ? [i] : []));
   if (candidates.length === 0) return [];
   let truthyPoints = 0;
@@ -34,7 +36,7 @@ export function nullForFsdaxParams(unit: FunctionUnit, cfg: Cfg, inStates: Reado
     if (FALSY.has(constantOf(value) ?? '')) continue;
     if (value.type !== 'identifier') { keepExcludedAt(node.id); continue; }
     // `return anon_vma;`: where each value it may hold was set, and whether the param was excluded there.
-    for (const def of reachingDefinitions(value.text, node.id, cfg, preds)) {
+    for (const def of reachingDefinitions(value.text, node.id, cfg, predsOf())) {
       if (def.value && FALSY.has(constantOf(stripCasts(def.value)) ?? '')) continue;
       if (def.node === cfg.entry || !def.value) return []; // a param, or a value we cannot see
       keepExcludedAt(def.node);
