@@ -10,7 +10,7 @@ import type { FieldMacro, FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
-import { callContext, cloneState, entryLevel, exclude, refine, State, subjectKey, updateFact, updateWith } from './flow-state';
+import { callContext, callProofKey, cloneState, entryLevel, exclude, refine, State, subjectKey, updateFact, updateWith } from './flow-state';
 import { constantText, forgetValue, knowledgeBelow, type ParamValueTest } from './value-tests';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
@@ -47,10 +47,6 @@ export function reassignedIn(unit: FunctionUnit, name: string): boolean {
   return answer;
 }
 
-/** The key under which a condition that is a call remembers what its being true proves (State.nonNullProves). */
-export function callProofKey(call: SyntaxNode): string {
-  return `@${call.startIndex}`;
-}
 
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */

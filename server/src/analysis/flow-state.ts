@@ -214,6 +214,11 @@ export function refineCase(state: State, subject: SyntaxNode | undefined, edge: 
   return state;
 }
 
+/** The key under which a condition that is a call remembers what its being true proves (State.nonNullProves). */
+export function callProofKey(call: SyntaxNode): string {
+  return `@${call.startIndex}`;
+}
+
 /** A condition a return fact decides: a variable holding an arch stub's 0, or the call itself. */
 function decidedFalse(state: State, c: SyntaxNode, model: ModelIndex): boolean {
   const n = unwrap(c);
@@ -228,7 +233,7 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   const args = callArguments(call);
   // A lookup that answers NULL/false for every FS-DAX page answered true: the page is not FS-DAX
   // (what the callee's body shows, or the model's fact; the evaluator left it under the call's key).
-  const proved = state.nonNullProves.get(`@${call.startIndex}`);
+  const proved = state.nonNullProves.get(callProofKey(call));
   if (proved && truth) exclude(state, proved);
   const guard = model.guards.get(name);
   if (guard && args[guard.arg] && guard.excludesWhen === truth) {
