@@ -81,14 +81,28 @@ describe('fsdax-audit in VS Code', () => {
     assert.match(text, /Era 6\.2-6\.14/);
     // What the user reads: the hover as rendered, headline and fix in its first lines.
     await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { selection: new vscode.Range(5, 30, 5, 30) });
-    await vscode.commands.executeCommand('editor.action.showHover');
-    await new Promise((r) => setTimeout(r, 1500));
-    const rendered = await askDriver({ action: 'text', selector: '.monaco-hover' });
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { selection: new vscode.Range(5, 30, 5, 30) });
+    // Opening the document again republishes its diagnostics; a hover computed in between has no
+    // marker part (seen once in CI: the rendered hover began with the fix). So wait for the
+    // finding, and render the hover again (the cursor moved off and back) while the marker part is
+    // missing, a few times at most: a hover that never shows the headline still fails below.
+    await waitFor(() => (ours(uri).some((d) => d.code.value === 'fsdax/mapping-read') ? true : undefined), 'the finding after reopening');
+    const headline = mapping.message;
+    let rendered;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (attempt > 0) {
+        editor.selection = new vscode.Selection(0, 0, 0, 0);
+        await new Promise((r) => setTimeout(r, 300));
+        editor.selection = new vscode.Selection(5, 30, 5, 30);
+      }
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await new Promise((r) => setTimeout(r, 1500));
+      rendered = await askDriver({ action: 'text', selector: '.monaco-hover' });
+      if (!rendered.ok || rendered.text.split('\n').map((l) => l.trim()).filter(Boolean)[0]?.startsWith(headline)) break;
+    }
     if (rendered.ok) {
       const lines = rendered.text.split('\n').map((l) => l.trim()).filter(Boolean);
       // VS Code renders a diagnostic's message as plain text (the backticks stay).
-      const headline = mapping.message;
       assert.ok(lines[0].startsWith(headline), `the headline first:\n${rendered.text}`);
       const fix = lines.findIndex((l) => l.startsWith('Fix:'));
       assert.ok(fix >= 0 && fix <= 4, `the fix in the first lines:\n${rendered.text}`);
