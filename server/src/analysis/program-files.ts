@@ -1,53 +1,37 @@
 // analysis layer: the files of one audit, parsed lazily. A whole-tree scan
 // needs the trees of only the files whose functions can see a maybe-FS-DAX
-// value (a few percent of mm/+fs/); the rest are read as text for a cheap
-// pre-scan and never parsed. Pure: file contents come in from the front-end.
+// value (a few percent of mm/+fs/); the rest are pre-scanned for the names they
+// call and define (name-index.ts), never parsed, and their text is not kept.
+// Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { collectFunctions, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
+import { NameIndex } from './name-index';
+import { scanText, type NameScan } from './name-scan';
 
 export interface ProgramFile {
   path: string;
-  /** The text as decoded; '' for files the parse layer refuses (binary, too large). */
-  text: string;
   /** Set when the file was parsed up front (the LSP's open documents). */
   parsed?: ParsedFile;
   /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
   /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
   release?: () => void;
-  /** indexText(text), when the front-end computed it already (in a worker). */
-  index?: TextIndex;
-}
-
-/** What the pre-scan learns from a file's text: the names it may define, whether it has suppression comments. */
-export interface TextIndex {
-  definedNames: string[];
-  hasSuppressions: boolean;
-}
-
-/** Pure and cheap enough for a worker: the CLI computes it while reading (--jobs). */
-export function indexText(text: string): TextIndex {
-  const names = new Set<string>();
-  for (const m of text.matchAll(DEFINITION_RE)) {
-    // A static definition is only ever bound from its own file, which is parsed already.
-    if (!m[0].startsWith('static')) names.add(m[1]);
-  }
-  return { definedNames: [...names], hasSuppressions: text.includes('fsdax-audit:') };
+  /** The pre-scan's names of the file (prescan.ts); nothing for files the parse layer refuses (binary, too large). */
+  names: NameScan;
 }
 
 /** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */
 export const DEFAULT_LIVE_TREES = 300;
 
-/** Names that start a line followed by `(`: function definitions (kernel style) and declarations. */
-const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
-
 export class ProgramFiles {
   private readonly byPath = new Map<string, ProgramFile>();
   private readonly unitsByPath = new Map<string, FunctionUnit[]>();
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
-  /** name -> paths whose text has a line that may define it. Built once, by text. */
+  /** name -> paths whose text has a line that may define it (the pre-scan's). */
   private readonly definitionSites = new Map<string, string[]>();
+  /** What each file calls and defines, by name: what the search asks instead of the texts. */
+  private readonly names = new NameIndex();
   /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
   private readonly definedNames = new Map<string, string[]>();
   private readonly reindexed = new Map<string, Set<string>>();
@@ -115,8 +99,8 @@ export class ProgramFiles {
   private add(f: ProgramFile): void {
     this.byPath.set(f.path, f);
     this.sortedPaths = undefined;
-    const { definedNames, hasSuppressions } = f.index ?? indexText(f.text);
-    if (hasSuppressions) this.withSuppressions.add(f.path);
+    const definedNames = this.names.set(f.path, f.names);
+    if (f.names.hasSuppressions) this.withSuppressions.add(f.path);
     for (const name of definedNames) {
       const list = this.definitionSites.get(name);
       if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
@@ -141,6 +125,7 @@ export class ProgramFiles {
       if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
     }
     this.definedNames.delete(path);
+    this.names.remove(path);
     this.withSuppressions.delete(path);
     this.byPath.delete(path);
     this.live.delete(path);
@@ -180,10 +165,6 @@ export class ProgramFiles {
     return n;
   }
 
-  text(path: string): string {
-    return this.byPath.get(path)?.text ?? '';
-  }
-
   /** The functions defined in a file, parsing it the first time it is asked for. */
   functionsIn(path: string): FunctionUnit[] {
     const known = this.unitsByPath.get(path);
@@ -211,9 +192,12 @@ export class ProgramFiles {
     return this.scope.linkable(from, to);
   }
 
-  /** Files whose text matches; for seeding the analysis and finding callers. `mustInclude`, a literal the match needs, skips most files cheaply. */
-  filesMatching(re: RegExp, mustInclude?: string): string[] {
-    return this.paths.filter((p) => { const t = this.text(p); return (!mustInclude || t.includes(mustInclude)) && re.test(t); });
+  /**
+   * Files whose text calls any of `names` (`\bNAME\s*\(` anywhere, comments included), in path
+   * order: for seeding the analysis and finding callers. Names are ASCII identifiers.
+   */
+  filesCalling(names: readonly string[]): string[] {
+    return this.names.filesCalling(names);
   }
 
   /**
@@ -245,7 +229,7 @@ export class ProgramFiles {
 
 /** Adapts already parsed files (tests, the language server's open documents). */
 export function programFilesFromParsed(parsed: readonly ParsedFile[]): ProgramFiles {
-  return new ProgramFiles(parsed.map((p) => ({ path: p.path, text: p.view.text, parsed: p, parse: () => p })));
+  return new ProgramFiles(parsed.map((p) => ({ path: p.path, parsed: p, parse: () => p, names: scanText(p.view.text) })));
 }
 
 

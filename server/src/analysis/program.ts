@@ -74,6 +74,7 @@ export class ProgramAnalyzer {
    */
   private readonly beforeEdit = new Map<string, FunctionFacts>();
   private readonly seedRe: RegExp;
+  private readonly seedNames: string[];
   /** Work a cancelled or preempted run left undone; the next run starts with it. Kept lazy (files not opened yet). */
   private pending: PendingWork = noPendingWork();
   /** The run in progress, while an async run is paused between steps. */
@@ -84,6 +85,7 @@ export class ProgramAnalyzer {
     // Lookups whose out-page matters (an entry's first page) seed the analysis like sources.
     const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys(), ...model.headOutProducers];
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
+    this.seedNames = seedNames;
     // A released tree must not stay alive through a cached CFG.
     files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
   }
@@ -100,13 +102,12 @@ export class ProgramAnalyzer {
 
   /** Functions with a source or an entry point: where a first run starts. Lazy: a file is parsed when reached. */
   *seeds(): Generator<FunctionUnit> {
-    for (const p of this.files.filesMatching(this.seedRe)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
+    for (const p of this.files.filesCalling(this.seedNames)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
   }
 
   /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
   private callerFiles(callee: FunctionUnit): CallerFile[] {
-    const call = new RegExp(`\\b${callee.name}\\s*\\(`);
-    const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name).filter((p) => this.files.linkable(p, callee.file));
+    const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([callee.name]).filter((p) => this.files.linkable(p, callee.file));
     return paths.map((path) => ({ path, callee: callee.name }));
   }
 

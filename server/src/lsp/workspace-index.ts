@@ -43,6 +43,8 @@ export class WorkspaceIndex {
   readonly fsdaxArchitectures?: readonly string[];
   /** In-scope files: their bytes once read (undefined: not read yet, known by its stat and stored hash). */
   private readonly disk = new Map<string, Uint8Array | undefined>();
+  /** Files whose bytes came from the watcher (updateFromDisk), not from a read of ours. */
+  private readonly reported = new Set<string>();
   /** mtime and size per file when listed (or when the watcher reported it): what a warm start checks instead of hashing. */
   private readonly stats = new Map<string, FileStat>();
   private listed: SourcePath[] = [];
@@ -145,6 +147,7 @@ export class WorkspaceIndex {
   updateFromDisk(relPath: string, content: Buffer | undefined): void {
     if (!this.inScope(relPath)) return;
     if (content === undefined) {
+      this.reported.delete(relPath);
       if (this.disk.delete(relPath)) this.diskChanged(relPath);
       this.stats.delete(relPath);
       if (!this.current?.open.has(relPath)) this.current?.session.deleteFile(relPath);
@@ -157,7 +160,8 @@ export class WorkspaceIndex {
     const same = prev ? sameBytes(prev, content) : had && this.hashes.get(relPath) === contentHash(content);
     if (!same) this.diskChanged(relPath);
     this.disk.set(relPath, content);
-    if (!this.current?.open.has(relPath)) this.current?.session.setFile(relPath, content);
+    this.reported.add(relPath);
+    if (this.current && !this.current.open.has(relPath)) this.setOnSession(this.current.session, relPath, content);
   }
 
   private diskChanged(relPath: string): void {
@@ -216,7 +220,7 @@ export class WorkspaceIndex {
     for (const p of state.open.keys()) {
       if (open.has(p)) continue;
       const content = this.content(p);
-      if (content) state.session.setFile(p, content); else state.session.deleteFile(p);
+      if (content) this.setOnSession(state.session, p, content); else state.session.deleteFile(p);
     }
     state.open = new Map(open);
     return { state, sessionKey, ticket };
@@ -403,15 +407,25 @@ export class WorkspaceIndex {
     for (const p of [...this.disk.keys()]) {
       const content = this.content(p);
       if (!content) continue;
-      session.setFile(p, content);
-      // The session keeps the decoded text; the bytes are read again if ever needed (a closed document's disk version).
-      this.hashOf(p);
+      this.setOnSession(session, p, content);
+      // Neither keeps the bytes: the session reads a file again when it parses it, the index when it needs it (a closed document's disk version).
       this.disk.set(p, undefined);
     }
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
     if (!keepStored) this.restored = undefined;
     return this.current;
+  }
+
+  /**
+   * A disk file into the session, which keeps only what the pre-scan took from it and reads it
+   * again to parse it; content the watcher reported (a few files at a time) is kept as reported,
+   * so the session parses exactly what the watcher read.
+   */
+  private setOnSession(session: AuditSession, relPath: string, content: Uint8Array): void {
+    if (this.reported.has(relPath)) { session.setFile(relPath, content); return; }
+    const abs = this.absolute(relPath);
+    session.setFileFromDisk(relPath, content, { reread: () => readOrEmpty(abs), hash: this.hashOf(relPath) });
   }
 
   /** Models are cached per file and mtime by the auditor, so object identity tells a changed model apart. */
@@ -422,6 +436,11 @@ export class WorkspaceIndex {
   }
 
   private modelCount = 0;
+}
+
+/** A file read again to be parsed; gone meanwhile, it reads as empty (the session says it changed; the watcher will report it). */
+function readOrEmpty(abs: string): Uint8Array {
+  try { return fs.readFileSync(abs); } catch { return new Uint8Array(0); }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
