@@ -25,7 +25,8 @@ export interface ProgramFile {
 export const DEFAULT_LIVE_TREES = 300;
 
 export class ProgramFiles {
-  private readonly byPath = new Map<string, ProgramFile>();
+  /** The files, without their names (the index has them: a whole kernel's scans would be 70 MB more). */
+  private readonly byPath = new Map<string, Omit<ProgramFile, 'names'>>();
   private readonly unitsByPath = new Map<string, FunctionUnit[]>();
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
   /** name -> paths whose text has a line that may define it (the pre-scan's). */
@@ -97,10 +98,11 @@ export class ProgramFiles {
   readonly withSuppressions = new Set<string>();
 
   private add(f: ProgramFile): void {
-    this.byPath.set(f.path, f);
+    const { names, ...kept } = f;
+    this.byPath.set(f.path, kept);
     this.sortedPaths = undefined;
-    const definedNames = this.names.set(f.path, f.names);
-    if (f.names.hasSuppressions) this.withSuppressions.add(f.path);
+    const definedNames = this.names.set(f.path, names);
+    if (names.hasSuppressions) this.withSuppressions.add(f.path);
     for (const name of definedNames) {
       const list = this.definitionSites.get(name);
       if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
@@ -133,14 +135,18 @@ export class ProgramFiles {
     this.sortedPaths = undefined;
     if (file) this.add(file);
     this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
-    const after = new Set(this.definedNames.get(path) ?? []);
-    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
+    // A file new to the audit (every file of a first read) changed its index by all its names: not stored.
+    if (before.size === 0) this.reindexed.delete(path);
+    else {
+      const after = new Set(this.definedNames.get(path) ?? []);
+      this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
+    }
     return removed;
   }
 
   /** Names the last replace() of `path` added to or removed from its pre-scan index: calls from other files bind differently. */
   indexChanged(path: string): ReadonlySet<string> {
-    return this.reindexed.get(path) ?? new Set();
+    return this.reindexed.get(path) ?? new Set(this.definedNames.get(path) ?? []);
   }
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */

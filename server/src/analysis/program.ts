@@ -66,7 +66,6 @@ export class ProgramAnalyzer {
   /** callee name -> calls to it in the facts held: whether a function defined anew is called by an analysed one. */
   private readonly callsTo = new Map<string, number>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
-  private readonly texts = new Map<string, string>();
   /**
    * Facts of an edited function before the edit, keyed by its successor (same name,
    * linkage and parameters): its callers are analysed again only if the new
@@ -90,10 +89,9 @@ export class ProgramAnalyzer {
     files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
   }
 
+  /** A function's text as parsed: what its node's text is, without the tree (a whole-kernel scan asks it of tens of thousands). */
   private textOf(u: FunctionUnit): string {
-    let t = this.texts.get(unitKey(u));
-    if (t === undefined) { t = u.node.text; this.texts.set(unitKey(u), t); }
-    return t;
+    return u.parsed;
   }
 
   private isSeed(u: FunctionUnit): boolean {
@@ -146,7 +144,6 @@ export class ProgramAnalyzer {
     for (const u of removed) {
       const k = unitKey(u);
       this.prepared.delete(k);
-      this.texts.delete(k);
       const twin = moved.get(u);
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
@@ -322,7 +319,7 @@ export class ProgramAnalyzer {
     for (;;) {
       if (debug && ++debugStep % 5000 === 0) {
         const mem = process.memoryUsage();
-        process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, texts ${this.texts.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
+        process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
         if (debugStep % 20000 === 0) {
           const byCallee = new Map<string, number>();
           for (const f of callerFiles) byCallee.set(f.callee, (byCallee.get(f.callee) ?? 0) + 1);

@@ -11,11 +11,13 @@ import { Worker } from 'worker_threads';
 import type { AuditSession } from '../analysis/session';
 import type { Prescan } from '../analysis/prescan';
 import { contentHash } from '../analysis/result-cache';
+import { unpackScans, type PackedScans } from '../analysis/name-scan';
 import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
 export interface ChunkRequest { chunk: number; files: SourcePath[] }
-export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Prescan; hash?: string; error?: string }> }
+/** Per file the pre-scan without its names, which come packed for the whole chunk (one set of buffers to transfer). */
+export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Omit<Prescan, 'names'>; hash?: string; error?: string }>; names: PackedScans }
 
 /** What a read gave besides the session's files: what could not be read, and (with `hash`) the contentHash of every file read. */
 export interface TreeRead { unreadable: CollectedFiles['unreadable']; hashes: Map<string, string> }
@@ -48,7 +50,7 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
   if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${files.length} files with ${workers} workers\n`);
   const chunks: SourcePath[][] = [];
   for (let i = 0; i < files.length; i += chunkFiles) chunks.push(files.slice(i, i + chunkFiles));
-  const done = new Map<number, ChunkResult['files']>();
+  const done = new Map<number, ChunkResult>();
   let nextToHand = 0;
   let nextToTake = 0;
   const take = () => {
@@ -56,26 +58,33 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
     for (let r = done.get(nextToTake); r; r = done.get(nextToTake)) {
       const sent = chunks[nextToTake];
       done.delete(nextToTake++);
-      for (const [i, f] of r.entries()) {
+      const names = unpackScans(r.names);
+      for (const [i, f] of r.files.entries()) {
         progress.tick();
         if (f.hash) hashes.set(f.rel, f.hash);
         const abs = sent[i].abs;
-        if (f.scan) session.setPrescanned(f.rel, f.scan, { reread: () => readAgain(abs), hash: f.hash }); else unreadable.push({ file: f.rel, message: f.error ?? 'unreadable' });
+        if (f.scan) session.setPrescanned(f.rel, { ...f.scan, names: names[i] }, { reread: () => readAgain(abs), hash: f.hash }); else unreadable.push({ file: f.rel, message: f.error ?? 'unreadable' });
       }
     }
   };
   const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures, hash: options.hash } }));
   try {
     await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
+      // Two chunks in flight per thread: it starts the next while the main thread takes the last one in.
+      let inFlight = 0;
       const handOut = () => {
-        if (nextToHand >= chunks.length) { resolve(); return; }
-        const chunk = nextToHand++;
-        worker.postMessage({ chunk, files: chunks[chunk] } satisfies ChunkRequest);
+        while (inFlight < 2 && nextToHand < chunks.length) {
+          const chunk = nextToHand++;
+          inFlight++;
+          worker.postMessage({ chunk, files: chunks[chunk] } satisfies ChunkRequest);
+        }
+        if (inFlight === 0) resolve();
       };
       worker.on('message', (result: ChunkResult) => {
-        done.set(result.chunk, result.files);
-        take();
+        inFlight--;
+        done.set(result.chunk, result);
         handOut();
+        take();
       });
       worker.once('error', reject);
       worker.once('exit', (code) => { if (nextToHand < chunks.length || done.size > 0) reject(new Error(`a reader thread exited (code ${code})`)); });
