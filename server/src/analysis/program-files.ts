@@ -74,9 +74,9 @@ export class ProgramFiles {
    * release, it parses the file again and finds the same definition by offset.
    * Nodes are held here, not by the units, so a release really frees the tree.
    */
-  private attachNodes(path: string, units: FunctionUnit[]): void {
+  private attachNodes(path: string, units: FunctionUnit[], withNodes = true): void {
     for (const u of units) {
-      this.nodes.set(u.key, u.node);
+      if (withNodes) this.nodes.set(u.key, u.node);
       Object.defineProperty(u, 'node', {
         enumerable: true,
         get: () => {
@@ -191,6 +191,51 @@ export class ProgramFiles {
       if (list) list.push(u); else this.unitsByName.set(u.name, [u]);
     }
     return units;
+  }
+
+  /** The files whose functions are known (parsed, or restored), with their functions: what a snapshot keeps. */
+  knownUnits(): Array<[string, FunctionUnit[]]> {
+    return [...this.unitsByPath];
+  }
+
+  /**
+   * Takes a file's functions as a snapshot kept them (session-snapshot.ts) instead of parsing it:
+   * the file counts as parsed, and a unit's node and parsed text are got by parsing it when first
+   * read. The file's content must be what the units were collected from.
+   */
+  restoreUnits(path: string, units: FunctionUnit[]): void {
+    if (this.unitsByPath.has(path) || !this.byPath.has(path)) throw new Error(`internal: ${path} restored twice or not set`);
+    const parsedTexts = new Map<string, string>();
+    const parsedOf = (u: FunctionUnit) => {
+      let text = parsedTexts.get(u.key);
+      if (text === undefined) {
+        for (const again of collectFunctions(this.byPath.get(path)!.parse())) { parsedTexts.set(again.key, again.parsed); this.nodes.set(again.key, again.node); }
+        this.touch(path);
+        text = parsedTexts.get(u.key);
+        if (text === undefined) throw new Error(`internal: ${u.key} not found after parsing ${path}`);
+      }
+      return text;
+    };
+    for (const u of units) Object.defineProperty(u, 'parsed', { enumerable: true, get: () => parsedOf(u) });
+    this.parsedCount++;
+    this.attachNodes(path, units, false);
+    this.unitsByPath.set(path, units);
+    for (const u of units) {
+      const list = this.unitsByName.get(u.name);
+      if (list) list.push(u); else this.unitsByName.set(u.name, [u]);
+    }
+  }
+
+  /** The names the pre-scan takes a file to define. */
+  definedIn(path: string): string[] {
+    return this.definedNames.get(path) ?? [];
+  }
+
+  /** What a file defined by the pre-scan before its last change, when its previous version was not set here (a snapshot's). */
+  setIndexedBefore(path: string, names: readonly string[]): void {
+    const before = new Set(names);
+    const after = new Set(this.definedNames.get(path) ?? []);
+    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
   }
 
   /** Whether a call in `from` can bind to a definition in `to` (link-scope.ts). */

@@ -25,6 +25,13 @@ export interface ProgramAnalysis {
 
 const unitKey = (u: FunctionUnit) => u.key;
 
+/** The analysis state a snapshot keeps: facts of analysed functions, who used whose summary, failures. */
+export interface AnalyzerState {
+  facts: FunctionFacts[];
+  usedBy: Array<[string, string[]]>;
+  failures: Array<[string, { file: string; function: string; message: string }]>;
+}
+
 /** A file to open for the callers of `callee` in it. */
 interface CallerFile { path: string; callee: string }
 
@@ -410,6 +417,31 @@ export class ProgramAnalyzer {
       this.prepared.set(key, undefined);
       return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
     }
+  }
+
+  /** What the analysis knows, to resume from later (session-snapshot.ts): only after a run that left nothing undone. */
+  exportState(): AnalyzerState {
+    if (this.hasPendingWork || this.beforeEdit.size > 0) throw new Error('internal: a snapshot of an unfinished analysis');
+    return {
+      facts: [...this.factsByUnit.values()],
+      usedBy: [...this.usedBy].map(([callee, users]) => [callee, [...users].map(unitKey)]),
+      failures: [...this.failures],
+    };
+  }
+
+  /** Resumes from exportState()'s, with `unitOf` giving the function of each key (restored from the same snapshot). */
+  importState(state: AnalyzerState, unitOf: (key: string) => FunctionUnit | undefined): void {
+    for (const facts of state.facts) {
+      const key = unitKey(facts.unit);
+      const unit = unitOf(key);
+      if (!unit) throw new Error(`internal: snapshot facts of an unknown function ${key}`);
+      facts.unit = unit;
+      this.setFacts(key, facts);
+    }
+    for (const [callee, users] of state.usedBy) {
+      for (const k of users) { const caller = unitOf(k); if (caller) this.recordUse(callee, caller); }
+    }
+    for (const [k, f] of state.failures) this.failures.set(k, f);
   }
 
   result(): ProgramAnalysis {

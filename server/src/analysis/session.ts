@@ -5,6 +5,9 @@
 // document on each edit. Pure: contents come in from the front-end.
 import { parseSource, ParsedFile } from '../parse/parser';
 import { readSourceBytes } from '../parse/source-bytes';
+import { createSourceView } from '../parse/source-view';
+import { preprocessKernelC, type ParseProblem } from '../parse/preprocess';
+import { SNAPSHOT_FORMAT, storedUnit, unitsOf, type SessionSnapshot, type StoredFile } from './session-snapshot';
 import { defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit-types';
@@ -152,12 +155,64 @@ export class AuditSession {
     return state.seen?.view.text ?? '';
   }
 
+  /** What this session knows, for a later run to resume from (session-snapshot.ts). Only after a complete audit. */
+  snapshot(): SessionSnapshot {
+    if (!this.isComplete) throw new Error('internal: a snapshot of an unfinished audit');
+    const files: StoredFile[] = [];
+    for (const [path, units] of this.program.knownUnits()) {
+      const seen = this.files.get(path)?.seen;
+      if (!seen) continue;
+      const problems = seen.problems.filter((p) => !SAID_BY_PRESCAN.has(p.kind)).map((p) => ({ kind: p.kind, message: p.message, offset: p.offset, line: seen.view.positionAt(p.offset).line }));
+      files.push({ path, text: seen.view.text, units: units.map(storedUnit), defined: this.program.definedIn(path), problems });
+    }
+    return { format: SNAPSHOT_FORMAT, files, analyzer: this.analyzer.exportState() };
+  }
+
+  /**
+   * Resumes from a snapshot of an earlier complete audit instead of auditing cold: before the
+   * first audit, with every file set. `changed`: the paths whose content is not what they had in
+   * the snapshot's state (added, removed, other bytes); every other file the snapshot parsed
+   * must be set with that same content. The next audit then re-analyses what the changes reach,
+   * as after an editor's edits.
+   */
+  resume(snapshot: SessionSnapshot, changed: ReadonlySet<string>): void {
+    if (!this.firstRun) throw new Error('internal: resume after an audit');
+    const units = new Map<string, FunctionUnit>();
+    const edits = new Map<string, { removed: FunctionUnit[]; oldText: string }>();
+    for (const f of snapshot.files) {
+      const list = unitsOf(f);
+      for (const u of list) units.set(u.key, u);
+      const state = this.files.get(f.path);
+      if (state && !changed.has(f.path) && this.scope.analysable(f.path)) {
+        // The content it had: its functions stand, parsed again only if the analysis reads one.
+        state.seen = { path: f.path, view: createSourceView(f.text), problems: f.problems.map(({ kind, message, offset }) => ({ kind, message, offset }) as ParseProblem) };
+        this.program.restoreUnits(f.path, list);
+        continue;
+      }
+      // Edited since (or gone): its old functions, with their parsed text as it was, are what the edit removed.
+      let parsedText: string | undefined;
+      for (const u of list) Object.defineProperty(u, 'parsed', { enumerable: true, get: () => (parsedText ??= preprocessKernelC(f.text).text).slice(u.start, u.end) });
+      this.program.setIndexedBefore(f.path, f.defined);
+      edits.set(f.path, { removed: list, oldText: f.text });
+    }
+    this.analyzer.importState(snapshot.analyzer, (k) => units.get(k));
+    for (const p of changed) if (!edits.has(p)) edits.set(p, { removed: [], oldText: '' });
+    this.changed.clear();
+    for (const [p, e] of edits) this.changed.set(p, e);
+    this.firstRun = false;
+  }
+
   get size(): number {
     return this.files.size;
   }
 
   has(path: string): boolean {
     return this.files.has(path);
+  }
+
+  /** No audit has run yet: the session may resume from a snapshot. */
+  get canResume(): boolean {
+    return this.firstRun;
   }
 
   /** The last audit ran to its end and no file changed since: its result stands for the files. */
@@ -222,7 +277,7 @@ export class AuditSession {
     problems.push(...this.rereadProblems.values());
     for (const p of parsed) {
       for (const problem of p.problems) {
-        if (problem.kind === 'binary' || problem.kind === 'too-large' || problem.kind === 'non-utf8') continue; // said by the pre-scan
+        if (SAID_BY_PRESCAN.has(problem.kind)) continue;
         problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
       }
     }
@@ -234,6 +289,9 @@ export class AuditSession {
     };
   }
 }
+
+/** Parse problems the pre-scan said already. */
+const SAID_BY_PRESCAN = new Set<string>(['binary', 'too-large', 'non-utf8']);
 
 /** The same content for sure: the same kept text or bytes, or the same content hash. */
 function sameSource(a: FileSource, b: FileSource): boolean {
