@@ -58,8 +58,8 @@ function apply(text: string, edit: Edit, history: string[]): string {
 const sameResult = (a: PreprocessResult, b: PreprocessResult) =>
   a.text === b.text && JSON.stringify(a.problems) === JSON.stringify(b.problems) && JSON.stringify(a.rewrites) === JSON.stringify(b.rewrites);
 
-function freshFindings(files: ReadonlyMap<string, string>): string {
-  const s = new AuditSession(options);
+function freshFindings(files: ReadonlyMap<string, string>, opts: AuditOptions = options): string {
+  const s = new AuditSession(opts);
   for (const [p, t] of files) s.setFile(p, t);
   return JSON.stringify(s.audit().findings);
 }
@@ -131,6 +131,24 @@ describe('incremental editing (property)', () => {
     }), { numRuns: RUNS });
   });
 
+  it('sites resolved again only where an edit reaches (site-cache.ts) give a cold audit\'s findings, benign ones shown too', () => {
+    const benign: AuditOptions = { ...options, showBenign: true };
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...FILES), editArb), { minLength: 1, maxLength: 10 }), (edits) => {
+      const texts = new Map(originals);
+      const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+      const session = new AuditSession(benign);
+      for (const [p, t] of texts) session.setFile(p, t);
+      session.audit();
+      for (const [file, edit] of edits) {
+        const next = apply(texts.get(file)!, edit, history.get(file)!);
+        history.get(file)!.push(texts.get(file)!);
+        texts.set(file, next);
+        session.setFile(file, next);
+        assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts, benign));
+      }
+    }), { numRuns: RUNS });
+  });
+
   it('a session resumed from a snapshot of the original files gives, after random edits, what a cold audit gives', () => {
     const original = new AuditSession(options);
     for (const [p, t] of originals) original.setFile(p, t);
@@ -154,7 +172,7 @@ describe('incremental editing (property)', () => {
     const callee = (body: string) => `/* another file */\nstruct page *pass_on(struct page *page)\n{\n\t${body}\n}\n`;
     const states = ['return page;', 'return NULL;', 'if (is_zone_device_page(page))\n\t\treturn NULL;\n\treturn page;', 'return page;']
       .map((body) => new Map([['mm/caller.c', caller], ['fs/pass.c', callee(body)]]));
-    const found = states.map(freshFindings);
+    const found = states.map((state) => freshFindings(state));
     assert.ok(found[0].includes('mm/caller.c') && !found[1].includes('mm/caller.c') && !found[2].includes('mm/caller.c'), 'the caller\'s finding depends on the callee');
     const editor = new AuditSession(options);
     for (const [p, t] of states[0]) editor.setFile(p, t);

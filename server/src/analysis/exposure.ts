@@ -105,12 +105,27 @@ function contextProtected(fnName: string, file: string, isStatic: boolean, level
   return callers.length > 0 && callers.every((f) => { const c = f.callContexts.get(fnName)!; return c.has('all') || c.has(level); });
 }
 
-interface CallerEdge { caller: FunctionFacts; call: CallFact }
+export interface CallerEdge { caller: FunctionFacts; call: CallFact }
 
 const MAX_DEPTH = 12;
 const MAX_ITEMS_PER_SITE = 4000;
 
 export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): ResolvedSite[] {
+  const ctx = resolutionContext(all, resolver);
+  return all.flatMap((f) => resolveSitesOf(f, ctx, resolver));
+}
+
+/** What resolving any function's sites reads of the whole program (built once per resolution; site-cache.ts compares two). */
+export interface ResolutionContext {
+  /** callee key -> the calls that bind to it, callers in source order. */
+  callers: Map<string, CallerEdge[]>;
+  /** Page-table sources no caller can reach (`file#function#level`). */
+  protectedSources: ReadonlySet<string>;
+  keepOrigin: (o: ConcreteOrigin) => boolean;
+  admissible: Admissible;
+}
+
+export function resolutionContext(all: FunctionFacts[], resolver: ProgramFiles): ResolutionContext {
   const callers = new Map<string, CallerEdge[]>();
   for (const f of all) {
     for (const call of f.calls) {
@@ -132,15 +147,17 @@ export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): Reso
     const src = o.steps[o.steps.length - 1];
     return !protectedSources.has(`${src.file}#${src.function}#${src.level ?? ''}`);
   };
-  const admissible = admissibility(callers);
+  return { callers, protectedSources, keepOrigin, admissible: admissibility(callers) };
+}
+
+/** One function's sites that a maybe-FS-DAX page reaches, each with its worst exposure. */
+export function resolveSitesOf(f: FunctionFacts, ctx: ResolutionContext, resolver: ProgramFiles): ResolvedSite[] {
   const out: ResolvedSite[] = [];
-  for (const f of all) {
-    for (const site of f.sites) {
-      const exposure = worstExposure(site, f.unit, callers, keepOrigin, admissible);
-      if (!exposure) continue;
-      const helperAnalysed = site.helper !== undefined && resolver.resolve(site.helper, site.file).length > 0;
-      out.push({ ...site, exposure, ...(helperAnalysed ? { helperAnalysed } : {}) });
-    }
+  for (const site of f.sites) {
+    const exposure = worstExposure(site, f.unit, ctx.callers, ctx.keepOrigin, ctx.admissible);
+    if (!exposure) continue;
+    const helperAnalysed = site.helper !== undefined && resolver.resolve(site.helper, site.file).length > 0;
+    out.push({ ...site, exposure, ...(helperAnalysed ? { helperAnalysed } : {}) });
   }
   return out;
 }

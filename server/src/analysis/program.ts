@@ -10,8 +10,9 @@ import type { CalleeSummary, FunctionFacts } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
-import { shiftFacts, textShift } from './relocate';
-import { resolveSites, type ResolvedSite } from './exposure';
+import { shiftFacts, textShift, type TextShift } from './relocate';
+import type { ResolvedSite } from './exposure';
+import { SiteCache } from './site-cache';
 import { stableJson } from './result-cache';
 
 export type { Exposure, ResolvedSite } from './exposure';
@@ -131,6 +132,7 @@ export class ProgramAnalyzer {
   fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: string): FunctionUnit[] {
     this.preempt();
     const shift = textShift(path, oldText, newText);
+    this.shiftsSinceResult.push(shift);
     const added = this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
     const addedAt = new Map<number, FunctionUnit[]>();
@@ -193,6 +195,11 @@ export class ProgramAnalyzer {
       ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || addedSet.has(u))),
     ];
   }
+
+  /** Resolved sites kept between results: resolved again only where facts or the files they mention changed (site-cache.ts). */
+  private readonly siteCache = new SiteCache();
+  /** The shifts fileChanged applied to the facts since the last result(), in order. */
+  private readonly shiftsSinceResult: TextShift[] = [];
 
   /** The facts in source order, for result(); brought up to date there when they changed. */
   private ordered: FunctionFacts[] = [];
@@ -455,7 +462,7 @@ export class ProgramAnalyzer {
       this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
       this.orderDirty = false;
     }
-    const sites = resolveSites(this.ordered, this.files);
+    const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0));
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
 }

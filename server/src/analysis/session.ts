@@ -243,8 +243,8 @@ export class AuditSession {
    * in, and makes no report when it was cancelled or preempted meanwhile (a newer
    * edit, a file change, another run; its unfinished work goes to the next audit).
    */
-  async auditUnlessCancelled(isCancelled: () => boolean, stepsPerYield = 1): Promise<AuditResult | undefined> {
-    await this.analyzer.runAsync(this.startingPoints(), isCancelled, stepsPerYield);
+  async auditUnlessCancelled(isCancelled: () => boolean, stepsPerYield = 1, onParsed?: (parsedFiles: number) => void): Promise<AuditResult | undefined> {
+    await this.analyzer.runAsync(this.startingPoints(), isCancelled, stepsPerYield, onParsed && (() => onParsed(this.program.parsedFiles)));
     // Preempted by a file change or another run between two steps: its work is unfinished, the report would be partial.
     if (isCancelled() || this.changed.size > 0 || this.analyzer.hasPendingWork) return undefined;
     return this.report();

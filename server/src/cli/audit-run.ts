@@ -3,8 +3,6 @@
 // the Report. main.ts (arguments, formats, exit codes) and check.ts (kbuild's checker hook) use it.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { AuditSession } from '../analysis/audit';
 import type { AuditResult } from '../analysis/audit-types';
 import { analysisKey } from '../analysis/result-cache';
@@ -14,6 +12,7 @@ import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, 
 import { GitCheckout } from '../host/git';
 import { cacheDirectory, changedBetween, ResultStore, SnapshotStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
+import { collectEvery } from '../host/collect';
 import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
 import { diffStates, setBase } from './diff';
 import { UsageError } from './usage-error';
@@ -58,23 +57,6 @@ export interface CliOptions {
 const GC_EVERY_PARSED_FILES = 100;
 /** Parsed trees held at once by the CLI (the session's default is 300): a whole kernel peaks ~200 MB lower, for a few files parsed again. */
 const LIVE_TREES = 150;
-
-/** A hook that runs a full collection each time `every` more files have been parsed, when V8 lets us. */
-function collectEvery(every: number): ((parsedFiles: number) => void) | undefined {
-  let gc: (() => void) | undefined;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-  let last = 0;
-  return (parsed) => {
-    if (parsed - last < every) return;
-    last = parsed;
-    gc!();
-  };
-}
 
 function readAgain(root: string, file: string): Buffer {
   try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }

@@ -22,6 +22,7 @@ import { findingToDiagnostic } from './convert';
 import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
 import { cacheDirectory } from '../host/result-store';
+import { collectGarbage } from '../host/collect';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';
@@ -29,6 +30,8 @@ import { auditWorkspace, buildIndex } from './workspace-tasks';
 /** Edits closer together than this are audited once, for the last version. */
 /** Edits closer than this coalesce into one audit. FSDAX_AUDIT_DEBOUNCE_MS overrides it (the latency bench sets 0). */
 const DEBOUNCE_MS = Number(process.env.FSDAX_AUDIT_DEBOUNCE_MS ?? 60);
+/** Quiet this long after the last published audit, the server collects garbage. */
+const IDLE_COLLECT_MS = 1000;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -45,6 +48,15 @@ export function startServer(connection: Connection): void {
     const run = auditing.then(work, work);
     auditing = run.catch(() => undefined);
     return run;
+  };
+
+  // A burst of edits leaves old trees and results behind (trees are native memory V8 does not
+  // count, so it may not collect them for long): collect once the burst is over.
+  let idleTimer: NodeJS.Timeout | undefined;
+  const collectWhenIdle = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => { idleTimer = undefined; collectGarbage(); }, IDLE_COLLECT_MS);
+    idleTimer.unref?.();
   };
 
   const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
@@ -72,6 +84,7 @@ export function startServer(connection: Connection): void {
       if (!outcome.result || documents.get(uri)?.version !== version) return;
       const toUri = (file: string) => (file === doc.parsed.path ? uri : pathToFileURL(doc.index ? doc.index.absolute(file) : file).toString());
       publisher.publish(uri, version, outcome.result.findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
+      collectWhenIdle();
       if (cascade) {
         const context = new Set(outcome.context);
         for (const other of auditor.openDocuments()) {

@@ -23,8 +23,18 @@ import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
 import { contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, listSourceFiles, toRelative, type SourcePath } from '../host/tree-files';
 import { readStoredResult, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
+import { collectEvery } from '../host/collect';
 
 const READ_CHUNK = 200;
+/**
+ * Parsed trees the index's session holds (the core's default is 300), and how often its audits
+ * collect released ones: trees are ~25x their text, the allocator keeps what the peak took, and
+ * an index audit parses ~110 files of mm/+fs/. 32 and 8 keep the server ~50 MiB lower for a
+ * first index ~1.5x as slow (files parsed again); an edit re-analyses functions of the open file
+ * (whose tree is the document's) and rarely any other.
+ */
+const INDEX_LIVE_TREES = 32;
+const INDEX_GC_EVERY_PARSED = 8;
 const STAT_CHUNK = 500;
 
 interface FileStat { mtimeMs: number; size: number }
@@ -193,7 +203,7 @@ export class WorkspaceIndex {
     const ready = this.beginAudit(options, model, open, useCache);
     if ('stored' in ready) return ready.stored;
     const ticket = ready.ticket;
-    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield);
+    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield, collectEvery(INDEX_GC_EVERY_PARSED));
     if (!result || this.auditTicket !== ticket) return undefined;
     return this.endAudit(ready, options, model, open, useCache, result);
   }
@@ -275,7 +285,7 @@ export class WorkspaceIndex {
     state.warming = true;
     this.auditTicket++;
     const cancelled = () => this.current !== state || !state.warming;
-    await state.session.auditAsync(cancelled, undefined, 1);
+    await state.session.auditAsync(cancelled, collectEvery(INDEX_GC_EVERY_PARSED), 1);
     // Preempted by an edit or a file change: the synchronous audit that follows completes it (and calls warmed).
     if (cancelled() || !state.session.isComplete) return;
     this.warmed(state);
@@ -403,7 +413,7 @@ export class WorkspaceIndex {
 
   private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
-    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model);
+    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model, { maxLiveTrees: INDEX_LIVE_TREES });
     for (const p of [...this.disk.keys()]) {
       const content = this.content(p);
       if (!content) continue;

@@ -1,0 +1,104 @@
+// analysis layer: site resolution (exposure.ts) redone only where it can have changed, for an
+// editor's audit after an edit. A site's exposure is read from its function's facts and from
+// the functions above it (callers, their callers...): so a function's resolved sites are kept
+// unless its facts changed (analysed again: a new object), the calls that bind to it changed,
+// or one of those holds for a function above it; and all of them are redone when the page-table
+// sources that no caller reaches change. Kept sites are moved by the edits' shifts, as the facts
+// are (relocate.ts). The result is the one resolveSites() gives, in the same order
+// (test/unit/incremental.test.ts compares them after every random edit). Pure.
+import type { FunctionFacts } from './function-facts';
+import { resolutionContext, resolveSitesOf, type CallerEdge, type ResolvedSite } from './exposure';
+import type { ProgramFiles } from './program-files';
+import type { TextShift } from './relocate';
+
+export class SiteCache {
+  private last = new Map<FunctionFacts, ResolvedSite[]>();
+  private lastEdges = new Map<FunctionFacts, CallerEdge[]>();
+  private lastByKey = new Map<string, FunctionFacts>();
+  private lastProtected?: string;
+  /** Functions resolved again in the last call (tests, the bench's counters). */
+  resolvedAgain = 0;
+
+  /** resolveSites(all, resolver), reusing what cannot have changed; `shifts`: the edits since the last call, in order, that moved facts in place. */
+  resolve(all: readonly FunctionFacts[], resolver: ProgramFiles, shifts: readonly TextShift[]): ResolvedSite[] {
+    for (const shift of shifts) this.move(shift);
+    const ctx = resolutionContext(all as FunctionFacts[], resolver);
+    const protectedKey = [...ctx.protectedSources].sort().join('\n');
+    const everything = protectedKey !== this.lastProtected;
+    const byKey = new Map<string, FunctionFacts>();
+    for (const f of all) byKey.set(f.unit.key, f);
+    const dirty = new Set<FunctionFacts>();
+    const stack: FunctionFacts[] = [];
+    const mark = (f: FunctionFacts | undefined) => { if (f && !dirty.has(f)) { dirty.add(f); stack.push(f); } };
+    // A function analysed again to the same facts (an edit elsewhere in it, or none) stands for its old facts.
+    const same = new Map<FunctionFacts, FunctionFacts>();
+    for (const f of all) {
+      if (everything || this.last.has(f)) continue;
+      const old = this.lastByKey.get(f.unit.key);
+      if (old && this.last.has(old) && factsText(old) === factsText(f)) { same.set(f, old); this.last.set(f, this.last.get(old)!); } else mark(f);
+    }
+    if (everything) for (const f of all) mark(f);
+    // The calls that bind to each analysed function, against last time's (by facts: a function moved by an edit has another key).
+    const edgesOf = new Map<FunctionFacts, CallerEdge[]>();
+    for (const f of all) {
+      const edges = ctx.callers.get(f.unit.key) ?? [];
+      edgesOf.set(f, edges);
+      if (!dirty.has(f) && !sameEdges(this.lastEdges.get(same.get(f) ?? f), edges, same)) mark(f);
+    }
+    // What changed above a function reaches its sites: mark downwards, through the calls.
+    const callees = new Map<FunctionFacts, string[]>();
+    for (const [callee, edges] of ctx.callers) {
+      for (const { caller } of edges) { const l = callees.get(caller); if (l) l.push(callee); else callees.set(caller, [callee]); }
+    }
+    while (stack.length > 0) for (const k of callees.get(stack.pop()!) ?? []) mark(byKey.get(k));
+    const next = new Map<FunctionFacts, ResolvedSite[]>();
+    const out: ResolvedSite[] = [];
+    this.resolvedAgain = 0;
+    for (const f of all) {
+      let sites = dirty.has(f) ? undefined : this.last.get(f);
+      // Whether a helper's body is in the tree depends on the bindings, which changed files change.
+      if (sites?.some((s) => (s.helper !== undefined && resolver.resolve(s.helper, s.file).length > 0) !== !!s.helperAnalysed)) sites = undefined;
+      if (!sites) {
+        sites = resolveSitesOf(f, ctx, resolver);
+        // Steps of their own (a path shares some with the facts, which shiftFacts moves already), so move() moves each once.
+        for (const r of sites) r.exposure = { ...r.exposure, path: r.exposure.path.map((step) => ({ ...step })) };
+        this.resolvedAgain++;
+      }
+      next.set(f, sites);
+      for (const s of sites) out.push(s);
+    }
+    this.last = next;
+    this.lastEdges = edgesOf;
+    this.lastByKey = byKey;
+    this.lastProtected = protectedKey;
+    return out;
+  }
+
+  /** Moves the kept sites and their paths by an edit, as shiftFacts moves the facts. */
+  private move(shift: TextShift): void {
+    if (shift.delta === 0) return;
+    const at = (o: number) => (o >= shift.from ? o + shift.delta : o);
+    for (const sites of this.last.values()) {
+      for (const r of sites) {
+        if (r.file === shift.file) { r.start = at(r.start); r.end = at(r.end); }
+        for (const step of r.exposure.path) if (step.file === shift.file) { step.start = at(step.start); step.end = at(step.end); }
+      }
+    }
+  }
+}
+
+
+/** The same calls bind to the function as before: the same callers' same calls (or, for a caller analysed again to the same facts, the same call of its old facts). */
+function sameEdges(a: readonly CallerEdge[] | undefined, b: readonly CallerEdge[], same: ReadonlyMap<FunctionFacts, FunctionFacts>): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const old = same.get(b[i].caller);
+    if (old ? a[i].caller !== old || a[i].call !== old.calls[b[i].caller.calls.indexOf(b[i].call)] : a[i].caller !== b[i].caller || a[i].call !== b[i].call) return false;
+  }
+  return true;
+}
+
+/** Facts as text, to tell facts analysed again from the ones they replace (Maps and Sets as arrays; the unit left out). Not kept: edits move facts in place. */
+function factsText(f: FunctionFacts): string {
+  return JSON.stringify(f, (k, v) => (k === 'unit' ? undefined : v instanceof Map || v instanceof Set ? [...v] : v));
+}
