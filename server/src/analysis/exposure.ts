@@ -100,8 +100,8 @@ const reqsKey = (r: FlagReqs) => [...r].sort((a, b) => a[0] - b[0]).map(([p, q])
  * vma_is_anonymous() before do_huge_pmd_wp_page()): its page-table sources do not count.
  * Callers reached only through function pointers are unknown, so those stay.
  */
-function contextProtected(fnName: string, file: string, isStatic: boolean, level: string, all: FunctionFacts[]): boolean {
-  const callers = all.filter((f) => f.callContexts.has(fnName) && f.unit.name !== fnName && (!isStatic || f.unit.file === file));
+function contextProtected(fnName: string, file: string, isStatic: boolean, level: string, calling: readonly FunctionFacts[]): boolean {
+  const callers = calling.filter((f) => f.callContexts.has(fnName) && f.unit.name !== fnName && (!isStatic || f.unit.file === file));
   return callers.length > 0 && callers.every((f) => { const c = f.callContexts.get(fnName)!; return c.has('all') || c.has(level); });
 }
 
@@ -125,21 +125,17 @@ export interface ResolutionContext {
   admissible: Admissible;
 }
 
-export function resolutionContext(all: FunctionFacts[], resolver: ProgramFiles): ResolutionContext {
-  const callers = new Map<string, CallerEdge[]>();
-  for (const f of all) {
-    for (const call of f.calls) {
-      for (const callee of resolver.resolve(call.callee, f.unit.file)) {
-        const k = unitKey(callee);
-        const list = callers.get(k);
-        if (list) list.push({ caller: f, call }); else callers.set(k, [{ caller: f, call }]);
-      }
-    }
+export function resolutionContext(all: FunctionFacts[], resolver: ProgramFiles, callers = callersOf(all, resolver)): ResolutionContext {
+  // Per callee name, the functions whose calls to it record a context (in `all`'s order), for contextProtected.
+  const calling = new Map<string, FunctionFacts[]>();
+  const wanted = [...new Set(all.filter((f) => f.pageTableLevels.size > 0).map((f) => f.unit.name))];
+  for (const f of wanted.length > 0 ? all : []) {
+    for (const name of wanted) if (f.callContexts.has(name)) { const l = calling.get(name); if (l) l.push(f); else calling.set(name, [f]); }
   }
   const protectedSources = new Set<string>();
   for (const f of all) {
     for (const level of f.pageTableLevels) {
-      if (contextProtected(f.unit.name, f.unit.file, f.unit.isStatic, level, all)) protectedSources.add(`${f.unit.file}#${f.unit.name}#${level}`);
+      if (contextProtected(f.unit.name, f.unit.file, f.unit.isStatic, level, calling.get(f.unit.name) ?? [])) protectedSources.add(`${f.unit.file}#${f.unit.name}#${level}`);
     }
   }
   const keepOrigin = (o: ConcreteOrigin) => {
@@ -148,6 +144,22 @@ export function resolutionContext(all: FunctionFacts[], resolver: ProgramFiles):
     return !protectedSources.has(`${src.file}#${src.function}#${src.level ?? ''}`);
   };
   return { callers, protectedSources, keepOrigin, admissible: admissibility(callers) };
+}
+
+/** Per function, the calls that bind to it (callers in `all`'s order, calls in their order). */
+export function callersOf(all: readonly FunctionFacts[], resolver: ProgramFiles, targetsOf = (f: FunctionFacts) => f.calls.map((call) => resolver.resolve(call.callee, f.unit.file))): Map<string, CallerEdge[]> {
+  const callers = new Map<string, CallerEdge[]>();
+  for (const f of all) {
+    const targets = targetsOf(f);
+    f.calls.forEach((call, i) => {
+      for (const callee of targets[i]) {
+        const k = unitKey(callee);
+        const list = callers.get(k);
+        if (list) list.push({ caller: f, call }); else callers.set(k, [{ caller: f, call }]);
+      }
+    });
+  }
+  return callers;
 }
 
 /** One function's sites that a maybe-FS-DAX page reaches, each with its worst exposure. */

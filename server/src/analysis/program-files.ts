@@ -100,7 +100,6 @@ export class ProgramFiles {
   private add(f: ProgramFile): void {
     const { names, ...kept } = f;
     this.byPath.set(f.path, kept);
-    this.sortedPaths = undefined;
     const definedNames = this.names.set(f.path, names);
     if (names.hasSuppressions) this.withSuppressions.add(f.path);
     for (const name of definedNames) {
@@ -129,10 +128,11 @@ export class ProgramFiles {
     this.definedNames.delete(path);
     this.names.remove(path);
     this.withSuppressions.delete(path);
-    this.byPath.delete(path);
+    const had = this.byPath.delete(path);
     this.live.delete(path);
     for (const u of removed) this.nodes.delete(u.key);
-    this.sortedPaths = undefined;
+    // The sorted paths stand while the set of paths does (an edit replaces a file).
+    if (had !== !!file) this.sortedPaths = undefined;
     if (file) this.add(file);
     this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
     // A file new to the audit (every file of a first read) changed its index by all its names: not stored.
@@ -153,6 +153,28 @@ export class ProgramFiles {
   private forgetBindings(path: string, names: string[]): void {
     this.resolved.delete(path);
     for (const byName of this.resolved.values()) for (const name of names) byName.delete(name);
+    this.forgotten.push({ path, names: new Set(names) });
+    if (this.forgotten.length > 512) { this.forgotten.splice(0, 256); this.forgottenBase += 256; }
+  }
+
+  /** What each forgetBindings dropped, in order (numbered from forgottenBase): a cache of bindings (site-cache.ts) is checked against it. */
+  private readonly forgotten: Array<{ path: string; names: ReadonlySet<string> }> = [];
+  private forgottenBase = 0;
+
+  /** Bindings dropped so far: what bindingsChangedSince() counts from. */
+  get bindingEpoch(): number {
+    return this.forgottenBase + this.forgotten.length;
+  }
+
+  /** Whether a call from `file` to one of `names` may bind otherwise now than at `epoch` (its binding was dropped since). */
+  bindingsChangedSince(epoch: number, file: string, names: ReadonlySet<string>): boolean {
+    if (epoch < this.forgottenBase) return true;
+    for (let e = epoch - this.forgottenBase; e < this.forgotten.length; e++) {
+      const dropped = this.forgotten[e];
+      if (dropped.path === file) return true;
+      for (const n of names) if (dropped.names.has(n)) return true;
+    }
+    return false;
   }
 
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */

@@ -7,13 +7,15 @@
 // are (relocate.ts). The result is the one resolveSites() gives, in the same order
 // (test/unit/incremental.test.ts compares them after every random edit). Pure.
 import type { FunctionFacts } from './function-facts';
-import { resolutionContext, resolveSitesOf, type CallerEdge, type ResolvedSite } from './exposure';
+import { callersOf, resolutionContext, resolveSitesOf, type CallerEdge, type ResolvedSite } from './exposure';
+import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
 import type { TextShift } from './relocate';
 
 export class SiteCache {
   private last = new Map<FunctionFacts, ResolvedSite[]>();
   private lastEdges = new Map<FunctionFacts, CallerEdge[]>();
+  private readonly targets = new WeakMap<FunctionFacts, { epoch: number; names: ReadonlySet<string>; lists: FunctionUnit[][] }>();
   private lastByKey = new Map<string, FunctionFacts>();
   private lastProtected?: string;
   /** Functions resolved again in the last call (tests, the bench's counters). */
@@ -22,7 +24,16 @@ export class SiteCache {
   /** resolveSites(all, resolver), reusing what cannot have changed; `shifts`: the edits since the last call, in order, that moved facts in place. */
   resolve(all: readonly FunctionFacts[], resolver: ProgramFiles, shifts: readonly TextShift[]): ResolvedSite[] {
     for (const shift of shifts) this.move(shift);
-    const ctx = resolutionContext(all as FunctionFacts[], resolver);
+    // The bindings of a function's calls, kept while none of them was dropped (ProgramFiles forgets those an edit can change).
+    const epoch = resolver.bindingEpoch;
+    const targetsOf = (f: FunctionFacts): FunctionUnit[][] => {
+      const kept = this.targets.get(f);
+      if (kept && (kept.epoch === epoch || !resolver.bindingsChangedSince(kept.epoch, f.unit.file, kept.names))) { kept.epoch = epoch; return kept.lists; }
+      const lists = f.calls.map((call) => resolver.resolve(call.callee, f.unit.file));
+      this.targets.set(f, { epoch, names: new Set(f.calls.map((call) => call.callee)), lists });
+      return lists;
+    };
+    const ctx = resolutionContext(all as FunctionFacts[], resolver, callersOf(all, resolver, targetsOf));
     const protectedKey = [...ctx.protectedSources].sort().join('\n');
     const everything = protectedKey !== this.lastProtected;
     const byKey = new Map<string, FunctionFacts>();

@@ -21,10 +21,11 @@ export function collectGarbage(): boolean {
   return true;
 }
 
-/** A hook that runs a full collection each time `every` more files have been parsed. */
+/** A hook that runs a full collection each time `every` more files have been parsed (counted from its first call: an audit's files parsed before it do not count). */
 export function collectEvery(every: number): (parsedFiles: number) => void {
-  let last = 0;
+  let last: number | undefined;
   return (parsed) => {
+    last ??= parsed;
     if (parsed - last < every) return;
     last = parsed;
     collectGarbage();
