@@ -189,8 +189,10 @@ async function indexCache(root: string, file: string, original: string, line: nu
     const cold = await start();
     await cold.client.waitFor(() => cold.client.logs.find((l) => /index cache written/.test(l)), 60000, 'the cache write');
     await cold.client.stop();
-    const [cacheFile] = fs.readdirSync(dir);
+    const [cacheFile] = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
     const size = fs.statSync(path.join(dir, cacheFile)).size;
+    const stateFile = fs.readdirSync(dir).find((n) => n.endsWith('.bin'));
+    const stateSize = stateFile ? fs.statSync(path.join(dir, stateFile)).size : 0;
 
     const warm = await start();
     if (!/restored from cache/.test(warm.message)) throw new Error(`the second server did not restore: ${warm.message}`);
@@ -220,7 +222,7 @@ async function indexCache(root: string, file: string, original: string, line: nu
       await third.client.stop();
     }
 
-    console.log(`index cache on ${path.basename(root)} mm/+fs/ (cache file ${(size / 1048576).toFixed(2)} MiB):`);
+    console.log(`index cache on ${path.basename(root)} mm/+fs/ (cache file ${(size / 1048576).toFixed(2)} MiB, analysis state ${(stateSize / 1048576).toFixed(2)} MiB):`);
     console.log(`  index ready, cold (${cold.message}): ${(cold.ready / 1000).toFixed(2)} s`);
     console.log(`  index ready, warm (${warm.message}): ${(warm.ready / 1000).toFixed(2)} s`);
     console.log(`  ratio cold/warm: ${(cold.ready / warm.ready).toFixed(1)}x`);

@@ -226,13 +226,16 @@ export class ProgramFiles {
    * read. The file's content must be what the units were collected from.
    */
   restoreUnits(path: string, units: FunctionUnit[]): void {
-    if (this.unitsByPath.has(path) || !this.byPath.has(path)) throw new Error(`internal: ${path} restored twice or not set`);
+    const file = this.byPath.get(path);
+    if (this.unitsByPath.has(path) || !file) throw new Error(`internal: ${path} restored twice or not set`);
     const parsedTexts = new Map<string, string>();
+    // Parsed from the content they came from: an edit may replace the file before (or while) the old units are compared with the new.
     const parsedOf = (u: FunctionUnit) => {
       let text = parsedTexts.get(u.key);
       if (text === undefined) {
-        for (const again of collectFunctions(this.byPath.get(path)!.parse())) { parsedTexts.set(again.key, again.parsed); this.nodes.set(again.key, again.node); }
-        this.touch(path);
+        const current = this.byPath.get(path) === file;
+        for (const again of collectFunctions(file.parse())) { parsedTexts.set(again.key, again.parsed); if (current) this.nodes.set(again.key, again.node); }
+        if (current) this.touch(path);
         text = parsedTexts.get(u.key);
         if (text === undefined) throw new Error(`internal: ${u.key} not found after parsing ${path}`);
       }

@@ -22,7 +22,7 @@ import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
 import { contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, listSourceFiles, toRelative, type SourcePath } from '../host/tree-files';
-import { readStoredResult, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
+import { changedBetween, readStoredResult, SnapshotStore, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
 import { collectEvery } from '../host/collect';
 
 const READ_CHUNK = 200;
@@ -78,9 +78,13 @@ export class WorkspaceIndex {
   private persisted?: { key: string; generation: number };
   private pendingWrite?: { timer: NodeJS.Timeout; write: () => void };
 
+  /** Where the analysis state of the last complete audit is kept (next to the stored result). */
+  private readonly states?: SnapshotStore;
+
   /** `cache`: the file for this tree's stored result (none: the cache is off). `log`: one line per cache decision. */
   constructor(readonly root: string, private readonly cache?: IndexCacheFile, private readonly log: (message: string) => void = () => undefined,
     private readonly tool: () => string = toolIdentity) {
+    this.states = cache ? new SnapshotStore(cache.directory, root, log) : undefined;
     this.era = detectTreeEra(root, 'auto');
     this.fsdaxArchitectures = detectFsdaxArchitectures(root);
   }
@@ -223,7 +227,7 @@ export class WorkspaceIndex {
         return { stored };
       }
     }
-    const state = this.sessionFor(sessionKey, options, model);
+    const state = this.sessionFor(sessionKey, options, model, { resume: useCache });
     for (const [p, parsed] of open) {
       if (state.open.get(p) !== parsed) state.session.setFile(p, parsed.view.text, parsed);
     }
@@ -281,7 +285,7 @@ export class WorkspaceIndex {
     const started = Date.now();
     // A warm start read no contents: read them now, yielding, before the session takes them.
     if (!(await this.readAll()) || this.current?.key === sessionKey) return;
-    const state = this.sessionFor(sessionKey, options, model, { keepStored: true });
+    const state = this.sessionFor(sessionKey, options, model, { keepStored: true, resume: true });
     state.warming = true;
     this.auditTicket++;
     const cancelled = () => this.current !== state || !state.warming;
@@ -335,10 +339,16 @@ export class WorkspaceIndex {
       this.pendingWrite = undefined;
       // The disk moved on before the write: the audit of the new state will be stored instead.
       if (this.generation !== generation) return;
-      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() }, result, this.fileStats())) {
+      const files = this.fileHashes();
+      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files }, result, this.fileStats())) {
         this.log(`fsdax-audit: index cache written (${this.disk.size} files): ${cache.file}`);
       } else if (this.persisted?.generation === generation) {
         this.persisted = undefined;
+      }
+      // The analysis state too, while the session is still exactly the disk (an edit since: the next complete audit keeps it).
+      const current = this.current;
+      if (this.states && current && !current.warming && current.session.isComplete && this.openMatchesDisk(current.open)) {
+        this.states.write(this.tool(), key, files, current.session.snapshot());
       }
     };
     this.pendingWrite = { timer: setTimeout(write, CACHE_WRITE_DELAY_MS), write };
@@ -411,7 +421,7 @@ export class WorkspaceIndex {
     return key;
   }
 
-  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
+  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false, resume = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
     const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model, { maxLiveTrees: INDEX_LIVE_TREES });
     for (const p of [...this.disk.keys()]) {
@@ -420,6 +430,16 @@ export class WorkspaceIndex {
       this.setOnSession(session, p, content);
       // Neither keeps the bytes: the session reads a file again when it parses it, the index when it needs it (a closed document's disk version).
       this.disk.set(p, undefined);
+    }
+    // The per-function cache: the analysis state a complete audit of an earlier disk state left (this server's or a CLI run's
+    // of mm/+fs/), resumed so that only what changed since is analysed again.
+    if (resume && this.states) {
+      const state = this.states.read(this.tool(), this.cacheKey(key, options, model));
+      if (state) {
+        const changed = changedBetween(state.files, this.fileHashes());
+        session.resume(state.snapshot, changed);
+        this.log(`fsdax-audit: analysis of ${this.root} resumed from its kept state (${changed.size} files changed since)`);
+      }
     }
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
