@@ -15,18 +15,18 @@ import { NameIndex } from '../../server/src/analysis/name-index';
 import { decodeSource } from '../../server/src/parse/source-view';
 import { requirePrerequisite } from '../prerequisites';
 
-/** What the regexes say of a text: every name `\bNAME\s*\(` finds, and the defined ones. */
-function reference(text: string): { calls: Set<string>; defined: string[] } {
+/** What the regexes say of a text: every name `\bNAME\s*\(` finds, and the defined ones (static ones too with `staticToo`). */
+function reference(text: string, staticToo = false): { calls: Set<string>; defined: string[] } {
   const calls = new Set([...text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]));
   const defined = new Set<string>();
-  for (const m of text.matchAll(DEFINITION_RE)) if (!m[0].startsWith('static')) defined.add(m[1]);
+  for (const m of text.matchAll(DEFINITION_RE)) if (staticToo || !m[0].startsWith('static')) defined.add(m[1]);
   return { calls, defined: [...defined] };
 }
 
 /** The scan, as the reference's shape, with every name checked by its own regex both ways. */
-function check(text: string, scan: ReturnType<typeof scanText>): void {
+function check(text: string, scan: ReturnType<typeof scanText>, staticToo = false): void {
   const names = scanNameList(scan);
-  const ref = reference(text);
+  const ref = reference(text, staticToo);
   assert.deepStrictEqual(new Set(names), ref.calls, 'call names');
   assert.strictEqual(names.length, ref.calls.size, 'each name once');
   assert.deepStrictEqual(Array.from(scan.defined, (i) => names[i]), ref.defined, 'defined names, in order');
@@ -60,6 +60,13 @@ describe('name scan (the pre-scan on bytes)', () => {
 
   it('says what the regexes say of random line-shaped texts', () => {
     fc.assert(fc.property(lines, (text) => check(text, scanText(text))), { numRuns: 5000 });
+  });
+
+  it('takes static definitions too when asked (a header\'s static inlines), as the unfiltered regex', () => {
+    fc.assert(fc.property(lines, (text) => check(text, scanText(text, { staticToo: true }), true)), { numRuns: 2000 });
+    assert.deepStrictEqual(scanNameList(scanText('static int f(void);\n')).length, 1);
+    assert.deepStrictEqual(Array.from(scanText('static int f(void);\n').defined), []);
+    assert.deepStrictEqual(Array.from(scanText('static int f(void);\n', { staticToo: true }).defined), [0]);
   });
 
   it('says what the regexes say of random bytes, as decoded (UTF-8, a byte order mark, Latin-1)', () => {

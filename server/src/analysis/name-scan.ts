@@ -24,6 +24,14 @@ export interface NameScan {
  */
 export const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
 
+export interface ScanOptions {
+  /**
+   * Take the names of lines starting with `static` as definitions too (DEFINITION_RE's matches
+   * unfiltered): for a file whose static functions other files can call (a header's static inlines).
+   */
+  staticToo?: boolean;
+}
+
 /** How the bytes decode (source-view.ts decodeSource): UTF-8, or Latin-1 for bytes that are not valid UTF-8. */
 export type ScanEncoding = 'utf8' | 'latin1';
 
@@ -98,6 +106,8 @@ class Names {
   count = 0;
   defined = new Uint32Array(1 << 8);
   definedCount = 0;
+  /** Lines starting with `static` define names too (see ScanOptions). */
+  staticToo = false;
 
   reset(): void {
     // Slots grown for a huge file shrink back, so a small file does not pay for clearing them.
@@ -182,7 +192,7 @@ function definitionAt(t: string, p: number, n: number, utf8: boolean, names: Nam
     if (IDENT_START[t.charCodeAt(from)] !== 1) continue;
     const k = skipWhitespace(t, j, n, utf8);
     if (k < n && t.charCodeAt(k) === OPEN_PAREN) {
-      if (!t.startsWith(STATIC, p)) names.addDefined(names.intern(t, from, j));
+      if (names.staticToo || !t.startsWith(STATIC, p)) names.addDefined(names.intern(t, from, j));
       return k + 1;
     }
   }
@@ -194,11 +204,12 @@ function definitionAt(t: string, p: number, n: number, utf8: boolean, names: Nam
  * `encoding`: how decodeSource reads these bytes; it decides which bytes are whitespace and
  * line breaks the way JavaScript's regexes see the decoded characters.
  */
-export function scanNames(b: Uint8Array, encoding: ScanEncoding, start = 0): NameScan {
+export function scanNames(b: Uint8Array, encoding: ScanEncoding, start = 0, options: ScanOptions = {}): NameScan {
   const t = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
   const utf8 = encoding === 'utf8';
   const names = scratch;
   names.reset();
+  names.staticToo = !!options.staticToo;
   // Only \n breaks lines (no \r, U+2028, U+2029), as in nearly every file: line starts and `(` are found by indexOf.
   const plain = t.indexOf('\r', start) < 0 && (!utf8 || isAscii(b) || (t.indexOf('\u00e2\u0080\u00a8', start) < 0 && t.indexOf('\u00e2\u0080\u00a9', start) < 0));
   if (plain) scanPlain(t, utf8, start, names); else scanAny(t, utf8, start, names);
@@ -266,8 +277,8 @@ export function scanNameList(scan: NameScan): string[] {
 }
 
 /** Scans a decoded text (an editor's document, a test's string) as the bytes it encodes to. */
-export function scanText(text: string): NameScan {
-  return scanNames(Buffer.from(text, 'utf8'), 'utf8');
+export function scanText(text: string, options: ScanOptions = {}): NameScan {
+  return scanNames(Buffer.from(text, 'utf8'), 'utf8', 0, options);
 }
 
 /** Many files' scans in four arrays (what a reader thread posts per chunk: a few buffers, not thousands of small ones). */
