@@ -13,6 +13,7 @@ import { GitCheckout } from '../host/git';
 import { cacheDirectory, changedBetween, ResultStore, SnapshotStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
 import { collectEvery } from '../host/collect';
+import { keepNodeStructure } from '../parse/parser';
 import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
 import { diffStates, setBase } from './diff';
 import { UsageError } from './usage-error';
@@ -96,6 +97,8 @@ function refuseBadRoot(paths: string[], opts: CliOptions, root: string): void {
 }
 
 export async function runAudit(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
+  // One run, trees released as it goes: nodes may keep what they were asked (parse/parser.ts).
+  keepNodeStructure();
   const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
   refuseBadRoot(paths, opts, root);
