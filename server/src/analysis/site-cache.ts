@@ -46,7 +46,7 @@ export class SiteCache {
     for (const f of all) {
       if (everything || this.last.has(f)) continue;
       const old = this.lastByKey.get(f.unit.key);
-      if (old && this.last.has(old) && factsText(old) === factsText(f)) { same.set(f, old); this.last.set(f, this.last.get(old)!); } else mark(f);
+      if (old && this.last.has(old) && sameValue(old, f, true)) { same.set(f, old); this.last.set(f, this.last.get(old)!); } else mark(f);
     }
     if (everything) for (const f of all) mark(f);
     // The calls that bind to each analysed function, against last time's (by facts: a function moved by an edit has another key).
@@ -109,7 +109,43 @@ function sameEdges(a: readonly CallerEdge[] | undefined, b: readonly CallerEdge[
   return true;
 }
 
-/** Facts as text, to tell facts analysed again from the ones they replace (Maps and Sets as arrays; the unit left out). Not kept: edits move facts in place. */
-function factsText(f: FunctionFacts): string {
-  return JSON.stringify(f, (k, v) => (k === 'unit' ? undefined : v instanceof Map || v instanceof Set ? [...v] : v));
+/**
+ * The same value to the letter, walked (facts analysed again against the ones they replace; the
+ * unit, at the top, left out): plain objects by own keys, arrays, Maps and Sets in order. Nothing
+ * is allocated but the walk's iterators, since an editor asks this on every edit.
+ */
+function sameValue(a: unknown, b: unknown, top = false): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof Map || a instanceof Set) {
+    if (a.constructor !== b.constructor || a.size !== (b as Map<unknown, unknown>).size) return false;
+    return sameEntries(a, b as Map<unknown, unknown> | Set<unknown>);
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  let na = 0;
+  for (const k of ka) {
+    if (top && k === 'unit') continue;
+    const va = (a as Record<string, unknown>)[k];
+    if (va === undefined) continue;
+    na++;
+    if (!sameValue(va, (b as Record<string, unknown>)[k])) return false;
+  }
+  let nb = 0;
+  for (const k of kb) if (!(top && k === 'unit') && (b as Record<string, unknown>)[k] !== undefined) nb++;
+  return na === nb;
+}
+
+function sameEntries(a: Map<unknown, unknown> | Set<unknown>, b: Map<unknown, unknown> | Set<unknown>): boolean {
+  const ia = a.entries();
+  const ib = b.entries();
+  for (let x = ia.next(), y = ib.next(); !x.done; x = ia.next(), y = ib.next()) {
+    if (y.done || !sameValue(x.value[0], y.value[0]) || !sameValue(x.value[1], y.value[1])) return false;
+  }
+  return true;
 }

@@ -28,13 +28,13 @@ import { collectEvery } from '../host/collect';
 const READ_CHUNK = 200;
 /**
  * Parsed trees the index's session holds (the core's default is 300), and how often its audits
- * collect released ones: trees are ~25x their text, the allocator keeps what the peak took, and
- * an index audit parses ~110 files of mm/+fs/. 32 and 8 keep the server ~50 MiB lower for a
- * first index ~1.5x as slow (files parsed again); an edit re-analyses functions of the open file
- * (whose tree is the document's) and rarely any other.
+ * collect released ones: trees are ~25x their text and an index audit parses ~110 files of
+ * mm/+fs/. Measured with npm run bench:lsp on 6.12: 16, 32 and 64 trees give the same server RSS
+ * (~260 MiB once built; what the peak took, the allocator keeps) and 64 the fastest first index;
+ * an edit re-analyses functions of the open file (whose tree is the document's) and rarely another.
  */
-const INDEX_LIVE_TREES = 32;
-const INDEX_GC_EVERY_PARSED = 8;
+const INDEX_LIVE_TREES = 64;
+const INDEX_GC_EVERY_PARSED = 16;
 const STAT_CHUNK = 500;
 
 interface FileStat { mtimeMs: number; size: number }
