@@ -149,6 +149,28 @@ describe('incremental editing (property)', () => {
     }), { numRuns: RUNS });
   });
 
+  it('an edit that changes no facts resolves no site again (the findings move with it); one that does, resolves', () => {
+    const session = new AuditSession(options);
+    const texts = new Map(originals);
+    for (const [p, t] of texts) session.setFile(p, t);
+    session.audit();
+    const resolvedAgain = () => (session as unknown as { analyzer: { siteCache: { resolvedAgain: number } } }).analyzer.siteCache.resolvedAgain;
+    const edit = (next: string) => {
+      texts.set('mm/poison.c', next);
+      session.setFile('mm/poison.c', next);
+      assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts));
+    };
+    const poison = originals.get('mm/poison.c')!;
+    const at = poison.indexOf('\tif (!folio->mapping)');
+    assert.ok(at > 0);
+    edit(`${poison.slice(0, at)} ${poison.slice(at)}`);
+    assert.strictEqual(resolvedAgain(), 0, 'a space in a function body');
+    edit(`${poison.slice(0, at)}\n\n${poison.slice(at)}`);
+    assert.strictEqual(resolvedAgain(), 0, 'a line break: every site below moves, none is resolved again');
+    edit(poison.replace('\tif (!folio->mapping)\n\t\treturn;\n', ''));
+    assert.ok(resolvedAgain() > 0, 'a guard gone: its function is resolved again');
+  });
+
   it('a session resumed from a snapshot of the original files gives, after random edits, what a cold audit gives', () => {
     const original = new AuditSession(options);
     for (const [p, t] of originals) original.setFile(p, t);

@@ -26,6 +26,9 @@ export class SiteCache {
     for (const shift of shifts) this.move(shift);
     // The bindings of a function's calls, kept while none of them was dropped (ProgramFiles forgets those an edit can change).
     const epoch = resolver.bindingEpoch;
+    // Most edits change nothing any site is resolved from (the edited function analysed again to the same facts).
+    const unchanged = this.lastProtected === undefined ? undefined : this.unchanged(all, resolver, epoch);
+    if (unchanged) return this.reuse(all, unchanged, epoch);
     const targetsOf = (f: FunctionFacts): FunctionUnit[][] => {
       const kept = this.targets.get(f);
       if (kept && (kept.epoch === epoch || !resolver.bindingsChangedSince(kept.epoch, f.unit.file, kept.names))) { kept.epoch = epoch; return kept.lists; }
@@ -85,6 +88,79 @@ export class SiteCache {
     return out;
   }
 
+  /**
+   * Whether nothing a site is resolved from changed since the last call: every function's facts are
+   * those of then (the same object, or analysed again to the same facts), none is gone, every call
+   * binds to the same analysed functions (a function moved by the edit has another unit and key, not
+   * other facts), and whether a helper's body is in the tree is as it was. Then the context would be
+   * built to the same content, and every kept site stands.
+   */
+  private unchanged(all: readonly FunctionFacts[], resolver: ProgramFiles, epoch: number): Unchanged | undefined {
+    const byKey = new Map<string, FunctionFacts>();
+    for (const f of all) byKey.set(f.unit.key, f);
+    const same = new Map<FunctionFacts, FunctionFacts>();
+    let kept = 0;
+    for (const f of all) {
+      if (!this.last.has(f)) {
+        const old = this.lastByKey.get(f.unit.key);
+        if (!old || !this.last.has(old) || byKey.get(old.unit.key) === old || !sameValue(old, f, true)) return undefined;
+        same.set(f, old);
+      }
+      kept++;
+    }
+    if (kept !== this.last.size) return undefined;
+    const rebound = new Map<FunctionFacts, FunctionUnit[][]>();
+    for (const f of all) {
+      const before = this.targets.get(same.get(f) ?? f);
+      if (!before) return undefined;
+      if (before.epoch !== epoch && resolver.bindingsChangedSince(before.epoch, f.unit.file, before.names)) {
+        const lists = f.calls.map((call) => resolver.resolve(call.callee, f.unit.file));
+        for (let i = 0; i < lists.length; i++) {
+          const a = before.lists[i];
+          const b = lists[i];
+          if (a.length !== b.length) return undefined;
+          for (let j = 0; j < a.length; j++) {
+            const now = byKey.get(b[j].key);
+            if (this.lastByKey.get(a[j].key) !== (now && (same.get(now) ?? now))) return undefined;
+          }
+        }
+        rebound.set(f, lists);
+      }
+      const sites = this.last.get(same.get(f) ?? f)!;
+      if (sites.some((s) => (s.helper !== undefined && resolver.resolve(s.helper, s.file).length > 0) !== !!s.helperAnalysed)) return undefined;
+    }
+    return { byKey, same, rebound };
+  }
+
+  /** The kept sites, now under the facts that replaced those they were resolved from. */
+  private reuse(all: readonly FunctionFacts[], { byKey, same, rebound }: Unchanged, epoch: number): ResolvedSite[] {
+    const successor = new Map<FunctionFacts, FunctionFacts>();
+    for (const [now, old] of same) successor.set(old, now);
+    const remap = (edges: CallerEdge[]) => (!edges.some((e) => successor.has(e.caller)) ? edges : edges.map((e) => {
+      const now = successor.get(e.caller);
+      return now ? { caller: now, call: now.calls[e.caller.calls.indexOf(e.call)] } : e;
+    }));
+    const next = new Map<FunctionFacts, ResolvedSite[]>();
+    const edges = new Map<FunctionFacts, CallerEdge[]>();
+    const out: ResolvedSite[] = [];
+    for (const f of all) {
+      const old = same.get(f) ?? f;
+      const sites = this.last.get(old)!;
+      next.set(f, sites);
+      for (const s of sites) out.push(s);
+      const e = this.lastEdges.get(old);
+      if (e) edges.set(f, successor.size > 0 ? remap(e) : e);
+      const lists = rebound.get(f);
+      const before = this.targets.get(old)!;
+      if (lists || old !== f) this.targets.set(f, { epoch, names: before.names, lists: lists ?? before.lists }); else before.epoch = epoch;
+    }
+    this.last = next;
+    this.lastEdges = edges;
+    this.lastByKey = byKey;
+    this.resolvedAgain = 0;
+    return out;
+  }
+
   /** Moves the kept sites and their paths by an edit, as shiftFacts moves the facts. */
   private move(shift: TextShift): void {
     if (shift.delta === 0) return;
@@ -98,6 +174,9 @@ export class SiteCache {
   }
 }
 
+
+/** What unchanged() found: the facts now by key, those analysed again to the same facts (now -> then), the calls bound anew (to the same facts). */
+interface Unchanged { byKey: Map<string, FunctionFacts>; same: Map<FunctionFacts, FunctionFacts>; rebound: Map<FunctionFacts, FunctionUnit[][]> }
 
 /** The same calls bind to the function as before: the same callers' same calls (or, for a caller analysed again to the same facts, the same call of its old facts). */
 function sameEdges(a: readonly CallerEdge[] | undefined, b: readonly CallerEdge[], same: ReadonlyMap<FunctionFacts, FunctionFacts>): boolean {
