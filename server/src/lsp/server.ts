@@ -51,7 +51,8 @@ export function startServer(connection: Connection): void {
   };
 
   // A burst of edits leaves old trees and results behind (trees are native memory V8 does not
-  // count, so it may not collect them for long): collect once the burst is over.
+  // count, so it may not collect them for long): collect once the burst is over (no edit and no
+  // published audit for IDLE_COLLECT_MS).
   let idleTimer: NodeJS.Timeout | undefined;
   const collectWhenIdle = () => {
     if (idleTimer) clearTimeout(idleTimer);
@@ -62,6 +63,8 @@ export function startServer(connection: Connection): void {
   const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
 
   const schedule = (uri: string, cascade: boolean, delay = DEBOUNCE_MS) => {
+    // Not idle: an edit came (its audit may be cancelled by the next one and publish nothing for a while).
+    collectWhenIdle();
     const prev = pending.get(uri);
     if (prev) { clearTimeout(prev.timer); prev.cancelled = true; }
     const job = { cancelled: false, timer: setTimeout(() => void run(), delay) };
