@@ -35,6 +35,8 @@ describe('cli: results kept between runs', () => {
     const changed = await run(['--cache-dir', cache, '--root', tree]);
     assert.ok(!changed.hit);
     assert.ok(/1 file changed \(mm\/owner\.c\)/.test(changed.stderr), changed.stderr);
+    // It resumes from the last complete audit's analysis state: only what the change reaches is analysed again.
+    assert.match(changed.stderr, /resumed from the analysis state of \d+ files \(1 changed since\)/);
     const fresh = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree]);
     assert.strictEqual(changed.stdout, fresh.stdout);
     assert.strictEqual(JSON.parse(changed.stdout).findings.length, 2);
@@ -49,7 +51,7 @@ describe('cli: results kept between runs', () => {
     // Files-only results are not the editor index's: its slot is left alone.
     const filesOnly = scratchDir();
     await run(['--cache-dir', filesOnly, '--no-context', '--root', tree, path.join(tree, 'mm', 'owner.c')]);
-    assert.deepStrictEqual(fs.readdirSync(filesOnly).map((n) => n.replace(/[0-9a-f]{16,}/g, 'H')), ['context-H.cli-H.json']);
+    assert.deepStrictEqual(fs.readdirSync(filesOnly).map((n) => n.replace(/[0-9a-f]{16,}/g, 'H')).sort(), ['context-H.cli-H.json', 'context-H.state-H.bin']);
     const off = scratchDir();
     await run(['--no-cache', '--cache-dir', off, '--root', tree]);
     assert.deepStrictEqual(fs.readdirSync(off), []);
@@ -57,8 +59,32 @@ describe('cli: results kept between runs', () => {
     const damaged = await run(['--cache-dir', cache, '--root', tree]);
     assert.ok(!damaged.hit);
     assert.match(damaged.stderr, /ignored: checksum mismatch/);
+    assert.match(damaged.stderr, /analysis state .* ignored: not a session snapshot/);
+    assert.doesNotMatch(damaged.stderr, /resumed from/);
     const fresh = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree]);
     assert.strictEqual(damaged.stdout, fresh.stdout);
+  });
+
+  it('resumes a changed tree from the kept analysis state, and --diff too: the reports are cold runs\' (one callee changed in another file)', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    await run(['--cache-dir', cache, '--root', tree]);
+    const git = (...a: string[]) => { const r = require('child_process').spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-C', tree, ...a], { encoding: 'utf8' }); assert.strictEqual(r.status, 0, r.stderr); };
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    const owner = path.join(tree, 'mm', 'owner.c');
+    const text = fs.readFileSync(owner, 'utf8');
+    for (const [i, next] of [text.replace('\treturn page->index;', '\tif (is_zone_device_page(page))\n\t\treturn 0;\n\treturn page->index;'), `/* moved */\n${text}`].entries()) {
+      fs.writeFileSync(owner, next);
+      const resumed = await run(['--cache-dir', cache, '--root', tree]);
+      assert.match(resumed.stderr, /resumed from the analysis state/, `change ${i}`);
+      const fresh = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree]);
+      assert.strictEqual(resumed.stdout, fresh.stdout, `change ${i}`);
+      const diff = await run(['--cache-dir', cache, '--root', tree, '--diff', 'HEAD']);
+      const freshDiff = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree, '--diff', 'HEAD']);
+      assert.strictEqual(diff.stdout, freshDiff.stdout, `--diff, change ${i}`);
+    }
   });
 
   it('keeps the 8 most recent entries of a tree, and deletes any tree\'s entries unused for a month', async () => {

@@ -49,7 +49,9 @@ describe('language server: the index cache across restarts', function () {
     return c.waitForDiagnostics(uri);
   }
   const codes = (p: PublishDiagnosticsParams) => p.diagnostics.map((d) => `${d.range.start.line}:${d.code}`).sort();
-  const cacheFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []);
+  const allFiles = () => (fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []);
+  /** The stored results (the analysis state, kept beside them, is looked at on its own). */
+  const cacheFiles = () => allFiles().filter((n) => !/\.state-[0-9a-f]{16}\.bin$/.test(n));
 
   let firstB: PublishDiagnosticsParams;
   let firstA: PublishDiagnosticsParams;
@@ -65,6 +67,7 @@ describe('language server: the index cache across restarts', function () {
     await written(c);
     assert.strictEqual(cacheFiles().length, 1, cacheFiles().join(', '));
     assert.match(cacheFiles()[0], /^fsdax-cache-tree-\w+-[0-9a-f]{16}\.json$/);
+    assert.strictEqual(allFiles().filter((n) => /^fsdax-cache-tree-\w+-[0-9a-f]{16}\.state-[0-9a-f]{16}\.bin$/.test(n)).length, 1, 'and the analysis state');
   });
 
   it('2) restores the index from the cache on the second run, with the same diagnostics, and still follows edits', async () => {

@@ -75,4 +75,72 @@ void user(unsigned long start)
     const result = audit({ 'lib/lookup.c': source, 'drivers/user.c': caller });
     assert.ok(result.findings.some((f) => f.function === 'user' && f.expr === 'p->mapping'), JSON.stringify(result.findings.map((f) => [f.function, f.expr])));
   });
+
+  it('does not open a header for a call that passes it no FS-DAX value, and still sees a page returned by a function analysed later', () => {
+    // A static inline in a header binds from every file; tally() passes it nothing FS-DAX.
+    const counter = `static inline int count_things(int n)
+{
+	return n + 1;
+}
+`;
+    const source = `struct page *first_user_page(unsigned long start)
+{
+	struct page *pages[1];
+
+	if (get_user_pages(start, 1, 0, pages) != 1)
+		return NULL;
+	return pages[0];
+}
+`;
+    // A seed itself, and first in path order: analysed before first_user_page(), whose summary
+    // does not exist yet then; the read is found because that function, once analysed, brings
+    // its callers in again.
+    const caller = `struct page *first_user_page(unsigned long start);
+
+void tally(unsigned long start)
+{
+	struct page *pages[1];
+	int n = count_things(3);
+	struct page *p = first_user_page(start);
+
+	if (get_user_pages(start, 1, 0, pages) != 1)
+		return;
+	pr_info("%d %p %p\\n", n, p->mapping, pages[0]);
+}
+`;
+    const session = new AuditSession(options);
+    session.setFile('include/linux/counter.h', counter);
+    session.setFile('lib/first.c', source);
+    session.setFile('drivers/a/tally.c', caller);
+    const result = session.audit();
+    assert.ok(result.findings.some((f) => f.function === 'tally' && f.expr === 'p->mapping'), JSON.stringify(result.findings.map((f) => [f.function, f.expr])));
+    assert.strictEqual(result.stats.parsedFiles, 2, 'tally.c and first.c; counter.h is not opened');
+  });
+
+  it('binds generic code to the static inlines of the build architecture\'s headers only', () => {
+    const header = (arch: string) => `static inline void note_${'page'}(struct page *page)
+{
+	pr_info("${arch} %lu\\n", page->index);
+}
+`;
+    const caller = `void walker(unsigned long start)
+{
+	struct page *pages[1];
+
+	if (get_user_pages(start, 1, 0, pages) != 1)
+		return;
+	note_page(pages[0]);
+}
+`;
+    const files = (arch?: string) => {
+      const session = new AuditSession({ ...options, arch });
+      session.setFile('arch/x86/include/asm/note.h', header('x86'));
+      session.setFile('arch/arm64/include/asm/note.h', header('arm64'));
+      session.setFile('mm/walker.c', caller);
+      return session.audit().findings.map((f) => f.file).sort();
+    };
+    assert.deepStrictEqual(files(), ['arch/x86/include/asm/note.h'], 'x86 by default');
+    assert.deepStrictEqual(files('arm64'), ['arch/arm64/include/asm/note.h']);
+  });
 });
+

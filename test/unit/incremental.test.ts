@@ -14,6 +14,7 @@ import { parseSource, reparseSource, type ParsedFile } from '../../server/src/pa
 import { collectFunctions, type FunctionUnit } from '../../server/src/analysis/functions';
 import { changedSpan } from '../../server/src/parse/changed-span';
 import { preprocessIncremental, preprocessKernelC, preprocessWhole, type PreprocessResult } from '../../server/src/parse/preprocess';
+import { parseSnapshot, serializeSnapshot, type SessionSnapshot } from '../../server/src/analysis/session-snapshot';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'edits');
 const FILES = ['mm/poison.c', 'fs/dax-report.c'];
@@ -57,9 +58,20 @@ function apply(text: string, edit: Edit, history: string[]): string {
 const sameResult = (a: PreprocessResult, b: PreprocessResult) =>
   a.text === b.text && JSON.stringify(a.problems) === JSON.stringify(b.problems) && JSON.stringify(a.rewrites) === JSON.stringify(b.rewrites);
 
-function freshFindings(files: ReadonlyMap<string, string>): string {
-  const s = new AuditSession(options);
+function freshFindings(files: ReadonlyMap<string, string>, opts: AuditOptions = options): string {
+  const s = new AuditSession(opts);
   for (const [p, t] of files) s.setFile(p, t);
+  return JSON.stringify(s.audit().findings);
+}
+
+/** A session of `now`'s texts resumed from a serialized snapshot of `then`'s, its findings. */
+function resumedFindings(bytes: Uint8Array, then: ReadonlyMap<string, string>, now: ReadonlyMap<string, string>): string {
+  const snapshot = parseSnapshot(bytes) as SessionSnapshot;
+  assert.ok(!('problem' in snapshot));
+  const s = new AuditSession(options);
+  for (const [p, t] of now) s.setFile(p, t);
+  const changed = new Set([...then.keys(), ...now.keys()].filter((p) => then.get(p) !== now.get(p)));
+  s.resume(snapshot, changed);
   return JSON.stringify(s.audit().findings);
 }
 
@@ -117,6 +129,86 @@ describe('incremental editing (property)', () => {
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts), 'findings');
       }
     }), { numRuns: RUNS });
+  });
+
+  it('sites resolved again only where an edit reaches (site-cache.ts) give a cold audit\'s findings, benign ones shown too', () => {
+    const benign: AuditOptions = { ...options, showBenign: true };
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...FILES), editArb), { minLength: 1, maxLength: 10 }), (edits) => {
+      const texts = new Map(originals);
+      const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+      const session = new AuditSession(benign);
+      for (const [p, t] of texts) session.setFile(p, t);
+      session.audit();
+      for (const [file, edit] of edits) {
+        const next = apply(texts.get(file)!, edit, history.get(file)!);
+        history.get(file)!.push(texts.get(file)!);
+        texts.set(file, next);
+        session.setFile(file, next);
+        assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts, benign));
+      }
+    }), { numRuns: RUNS });
+  });
+
+  it('an edit that changes no facts resolves no site again (the findings move with it); one that does, resolves', () => {
+    const session = new AuditSession(options);
+    const texts = new Map(originals);
+    for (const [p, t] of texts) session.setFile(p, t);
+    session.audit();
+    const resolvedAgain = () => (session as unknown as { analyzer: { siteCache: { resolvedAgain: number } } }).analyzer.siteCache.resolvedAgain;
+    const edit = (next: string) => {
+      texts.set('mm/poison.c', next);
+      session.setFile('mm/poison.c', next);
+      assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts));
+    };
+    const poison = originals.get('mm/poison.c')!;
+    const at = poison.indexOf('\tif (!folio->mapping)');
+    assert.ok(at > 0);
+    edit(`${poison.slice(0, at)} ${poison.slice(at)}`);
+    assert.strictEqual(resolvedAgain(), 0, 'a space in a function body');
+    edit(`${poison.slice(0, at)}\n\n${poison.slice(at)}`);
+    assert.strictEqual(resolvedAgain(), 0, 'a line break: every site below moves, none is resolved again');
+    edit(poison.replace('\tif (!folio->mapping)\n\t\treturn;\n', ''));
+    assert.ok(resolvedAgain() > 0, 'a guard gone: its function is resolved again');
+  });
+
+  it('a session resumed from a snapshot of the original files gives, after random edits, what a cold audit gives', () => {
+    const original = new AuditSession(options);
+    for (const [p, t] of originals) original.setFile(p, t);
+    original.audit();
+    const bytes = serializeSnapshot(original.snapshot());
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...FILES), editArb), { minLength: 1, maxLength: 8 }), (edits) => {
+      const texts = new Map(originals);
+      const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+      for (const [file, edit] of edits) {
+        const next = apply(texts.get(file)!, edit, history.get(file)!);
+        history.get(file)!.push(texts.get(file)!);
+        texts.set(file, next);
+      }
+      assert.strictEqual(resumedFindings(bytes, originals, texts), freshFindings(texts));
+    }), { numRuns: RUNS });
+  });
+
+  it('a callee edited in another file: the caller\'s findings follow, in an editor\'s session and in a resumed one', () => {
+    const caller = 'struct page *pass_on(struct page *page);\n\nint memory_failure(unsigned long pfn, int flags)\n{\n\tstruct page *p = pass_on(pfn_to_page(pfn));\n\n' +
+      '\tpr_info("%p\\n", p->mapping->host);\n\treturn 0;\n}\n';
+    const callee = (body: string) => `/* another file */\nstruct page *pass_on(struct page *page)\n{\n\t${body}\n}\n`;
+    const states = ['return page;', 'return NULL;', 'if (is_zone_device_page(page))\n\t\treturn NULL;\n\treturn page;', 'return page;']
+      .map((body) => new Map([['mm/caller.c', caller], ['fs/pass.c', callee(body)]]));
+    const found = states.map((state) => freshFindings(state));
+    assert.ok(found[0].includes('mm/caller.c') && !found[1].includes('mm/caller.c') && !found[2].includes('mm/caller.c'), 'the caller\'s finding depends on the callee');
+    const editor = new AuditSession(options);
+    for (const [p, t] of states[0]) editor.setFile(p, t);
+    editor.audit();
+    for (const [i, state] of states.entries()) {
+      editor.setFile('fs/pass.c', state.get('fs/pass.c')!);
+      assert.strictEqual(JSON.stringify(editor.audit().findings), found[i], `editor, state ${i}`);
+      for (const [j, from] of states.entries()) {
+        const s = new AuditSession(options);
+        for (const [p, t] of from) s.setFile(p, t);
+        s.audit();
+        assert.strictEqual(resumedFindings(serializeSnapshot(s.snapshot()), from, state), found[i], `resumed from state ${j}, at state ${i}`);
+      }
+    }
   });
 
   it('changedSpan (compared in blocks) finds the common prefix and suffix a character loop finds', () => {

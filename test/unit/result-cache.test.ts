@@ -149,6 +149,22 @@ describe('index cache: the workspace index', () => {
     return Object.assign(second, { computedByFirst: computed });
   };
 
+  it('a changed tree resumes from the kept analysis state: the first audit analyses what changed, with a fresh session\'s result', async () => {
+    const first = await built();
+    first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    assert.ok(fs.readdirSync(dir).some((n) => /\.state-[0-9a-f]{16}\.bin$/.test(n)), fs.readdirSync(dir).join());
+    const b = path.join(tmp, 'fs', 'b.c');
+    fs.writeFileSync(b, fs.readFileSync(b, 'utf8').replace('folio->mapping', 'folio'));
+    const second = await built();
+    assert.strictEqual(second.restore(opts(), undefined), false, 'a file changed: the stored result does not stand');
+    const resumed = second.audit(opts(), undefined, new Map(), true);
+    assert.ok(logs.some((l) => /resumed from its kept state \(1 files changed since\)/.test(l)), logs.join('\n'));
+    const fresh = await built();
+    assert.deepStrictEqual(resumed, fresh.audit(opts(), undefined, new Map(), false));
+    assert.notDeepStrictEqual(resumed.findings, first.lastFullAudit!.findings, 'the change shows');
+  });
+
   it('restores an unchanged tree with the result the session computes, and not a changed one', async () => {
     const first = await built();
     assert.strictEqual(first.restore(opts(), undefined), false);
@@ -271,7 +287,7 @@ describe('index cache: the workspace index', () => {
     assert.ok(logs.some((l) => /ignored: not JSON/.test(l)), logs.join('\n'));
     second.audit(opts(), undefined, new Map(), true);
     second.flushCache();
-    assert.deepStrictEqual(fs.readdirSync(dir), [file], 'no temporary file left');
+    assert.deepStrictEqual(fs.readdirSync(dir).filter((n) => !/\.state-[0-9a-f]+\.bin$/.test(n)), [file], 'no temporary file left (the analysis state aside)');
     assert.ok('entry' in parseTreeResult(fs.readFileSync(path.join(dir, file), 'utf8')));
   });
 });

@@ -90,7 +90,7 @@ export class Evaluator {
     }
     const producer = this.model.cleanProducers.get(name);
     const known = this.model.returnFacts.get(name);
-    const guardsArg = producer?.guardsArg ?? this.nullProofArg(name);
+    const guardsArg = producer?.guardsArg ?? this.nullProofArg(name, args);
     if (guardsArg !== undefined && args[guardsArg]) {
       const proved = subjectKey(args[guardsArg], this.model);
       if (proved) this.state.nonNullProves.set(key, proved);
@@ -127,7 +127,7 @@ export class Evaluator {
     }
     const f = this.eval(c);
     // `if (lookup(page))`: a callee whose body returns NULL for an FS-DAX page proves, when true, that it is not one.
-    const derived = c.type === 'call_expression' ? this.nullProofArg(calleeName(c) ?? '') : undefined;
+    const derived = c.type === 'call_expression' ? this.nullProofArg(calleeName(c) ?? '', callArguments(c)) : undefined;
     const provedArg = derived !== undefined ? callArguments(c)[derived] : undefined;
     const proved = provedArg ? subjectKey(provedArg, this.model) : undefined;
     if (proved) this.state.nonNullProves.set(callProofKey(c), proved);
@@ -334,7 +334,7 @@ export class Evaluator {
         // folio_mapping() and friends mask the shared marker: the result is NULL, not 0x1.
         if (siteKind === 'mapping-helper' && /mapping$/.test(name)) helperResult = { ...withKind(argFacts[i]!, 'mapping'), mayBeShared: false };
         // The anon_vma is tracked until a NULL test: dereferenced before one, it is a NULL dereference for a shared page.
-        const nullForFsdax = this.nullProofArg(name) === i;
+        const nullForFsdax = this.nullProofArg(name, args) === i;
         if (siteKind === 'anon-vma') helperResult = { ...withKind(argFacts[i]!, 'anon_vma'), readAt: [node.startIndex], ...(nullForFsdax ? { nullForFsdax: true } : {}) };
       }
       // Past a lock that dereferences a shared page's marker, the page was not shared when it was called.
@@ -356,7 +356,7 @@ export class Evaluator {
       return { ...withKind(argFacts[owner.arg]!, 'mapping'), readAt: [node.startIndex], pageOf: undefined };
     }
     if (m.guards.has(name) || m.contextGuards.has(name) || owner) return undefined;
-    const summary = this.summaries(name, this.unit.file);
+    const summary = this.summaries(name, this.unit.file, !argFacts.some((f) => f));
     argFacts.forEach((f, i) => {
       const identity = f?.kind === 'page' ? summary?.identityParams.get(i) : undefined;
       if (identity) this.useValue(f!, 'identity', `${name}() -> ${identity}`);
@@ -644,8 +644,10 @@ export class Evaluator {
    * The argument a non-NULL (true) result of the call proves is not FS-DAX: what the callee's body shows
    * (a derived return fact), else the model's name-keyed fact (the body is not in the analysed tree).
    */
-  private nullProofArg(name: string): number | undefined {
-    const derived = this.summaries(name, this.unit.file)?.nullForFsdax?.[0];
+  private nullProofArg(name: string, args: readonly SyntaxNode[]): number | undefined {
+    // What it proves matters only for an argument that holds a value: else the callee is looked up only if analysed.
+    const holdsValue = args.some((a) => { const k = subjectKey(a, this.model); return k !== undefined && this.state.vars.has(k); });
+    const derived = this.summaries(name, this.unit.file, !holdsValue)?.nullForFsdax?.[0];
     if (derived !== undefined) return derived;
     const known = this.model.returnFacts.get(name);
     return known?.forFsdax ? known.arg : undefined;

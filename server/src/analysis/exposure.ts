@@ -100,31 +100,42 @@ const reqsKey = (r: FlagReqs) => [...r].sort((a, b) => a[0] - b[0]).map(([p, q])
  * vma_is_anonymous() before do_huge_pmd_wp_page()): its page-table sources do not count.
  * Callers reached only through function pointers are unknown, so those stay.
  */
-function contextProtected(fnName: string, file: string, isStatic: boolean, level: string, all: FunctionFacts[]): boolean {
-  const callers = all.filter((f) => f.callContexts.has(fnName) && f.unit.name !== fnName && (!isStatic || f.unit.file === file));
+function contextProtected(fnName: string, file: string, isStatic: boolean, level: string, calling: readonly FunctionFacts[]): boolean {
+  const callers = calling.filter((f) => f.callContexts.has(fnName) && f.unit.name !== fnName && (!isStatic || f.unit.file === file));
   return callers.length > 0 && callers.every((f) => { const c = f.callContexts.get(fnName)!; return c.has('all') || c.has(level); });
 }
 
-interface CallerEdge { caller: FunctionFacts; call: CallFact }
+export interface CallerEdge { caller: FunctionFacts; call: CallFact }
 
 const MAX_DEPTH = 12;
 const MAX_ITEMS_PER_SITE = 4000;
 
 export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): ResolvedSite[] {
-  const callers = new Map<string, CallerEdge[]>();
-  for (const f of all) {
-    for (const call of f.calls) {
-      for (const callee of resolver.resolve(call.callee, f.unit.file)) {
-        const k = unitKey(callee);
-        const list = callers.get(k);
-        if (list) list.push({ caller: f, call }); else callers.set(k, [{ caller: f, call }]);
-      }
-    }
+  const ctx = resolutionContext(all, resolver);
+  return all.flatMap((f) => resolveSitesOf(f, ctx, resolver));
+}
+
+/** What resolving any function's sites reads of the whole program (built once per resolution; site-cache.ts compares two). */
+export interface ResolutionContext {
+  /** callee key -> the calls that bind to it, callers in source order. */
+  callers: Map<string, CallerEdge[]>;
+  /** Page-table sources no caller can reach (`file#function#level`). */
+  protectedSources: ReadonlySet<string>;
+  keepOrigin: (o: ConcreteOrigin) => boolean;
+  admissible: Admissible;
+}
+
+export function resolutionContext(all: FunctionFacts[], resolver: ProgramFiles, callers = callersOf(all, resolver)): ResolutionContext {
+  // Per callee name, the functions whose calls to it record a context (in `all`'s order), for contextProtected.
+  const calling = new Map<string, FunctionFacts[]>();
+  const wanted = [...new Set(all.filter((f) => f.pageTableLevels.size > 0).map((f) => f.unit.name))];
+  for (const f of wanted.length > 0 ? all : []) {
+    for (const name of wanted) if (f.callContexts.has(name)) { const l = calling.get(name); if (l) l.push(f); else calling.set(name, [f]); }
   }
   const protectedSources = new Set<string>();
   for (const f of all) {
     for (const level of f.pageTableLevels) {
-      if (contextProtected(f.unit.name, f.unit.file, f.unit.isStatic, level, all)) protectedSources.add(`${f.unit.file}#${f.unit.name}#${level}`);
+      if (contextProtected(f.unit.name, f.unit.file, f.unit.isStatic, level, calling.get(f.unit.name) ?? [])) protectedSources.add(`${f.unit.file}#${f.unit.name}#${level}`);
     }
   }
   const keepOrigin = (o: ConcreteOrigin) => {
@@ -132,15 +143,33 @@ export function resolveSites(all: FunctionFacts[], resolver: ProgramFiles): Reso
     const src = o.steps[o.steps.length - 1];
     return !protectedSources.has(`${src.file}#${src.function}#${src.level ?? ''}`);
   };
-  const admissible = admissibility(callers);
-  const out: ResolvedSite[] = [];
+  return { callers, protectedSources, keepOrigin, admissible: admissibility(callers) };
+}
+
+/** Per function, the calls that bind to it (callers in `all`'s order, calls in their order). */
+export function callersOf(all: readonly FunctionFacts[], resolver: ProgramFiles, targetsOf = (f: FunctionFacts) => f.calls.map((call) => resolver.resolve(call.callee, f.unit.file))): Map<string, CallerEdge[]> {
+  const callers = new Map<string, CallerEdge[]>();
   for (const f of all) {
-    for (const site of f.sites) {
-      const exposure = worstExposure(site, f.unit, callers, keepOrigin, admissible);
-      if (!exposure) continue;
-      const helperAnalysed = site.helper !== undefined && resolver.resolve(site.helper, site.file).length > 0;
-      out.push({ ...site, exposure, ...(helperAnalysed ? { helperAnalysed } : {}) });
-    }
+    const targets = targetsOf(f);
+    f.calls.forEach((call, i) => {
+      for (const callee of targets[i]) {
+        const k = unitKey(callee);
+        const list = callers.get(k);
+        if (list) list.push({ caller: f, call }); else callers.set(k, [{ caller: f, call }]);
+      }
+    });
+  }
+  return callers;
+}
+
+/** One function's sites that a maybe-FS-DAX page reaches, each with its worst exposure. */
+export function resolveSitesOf(f: FunctionFacts, ctx: ResolutionContext, resolver: ProgramFiles): ResolvedSite[] {
+  const out: ResolvedSite[] = [];
+  for (const site of f.sites) {
+    const exposure = worstExposure(site, f.unit, ctx.callers, ctx.keepOrigin, ctx.admissible);
+    if (!exposure) continue;
+    const helperAnalysed = site.helper !== undefined && resolver.resolve(site.helper, site.file).length > 0;
+    out.push({ ...site, exposure, ...(helperAnalysed ? { helperAnalysed } : {}) });
   }
   return out;
 }

@@ -71,4 +71,10 @@ export interface CalleeSummary {
   siteFlagNeeds?: Partial<Record<RawSiteKind, ParamFlags[]>>;
 }
 
-export type ReturnSummaryLookup = (callee: string, fromFile: string) => CalleeSummary | undefined;
+/**
+ * A callee's summary as bound from `fromFile`. `onlyIfAnalysed`: the caller passes the callee no
+ * FS-DAX value, so only a summary that exists already can matter (a source in its return); the
+ * definitions are not looked up (parsed) unless some function of that name was analysed. A callee
+ * analysed later with a source in its return brings its callers in by name (program.ts).
+ */
+export type ReturnSummaryLookup = (callee: string, fromFile: string, onlyIfAnalysed?: boolean) => CalleeSummary | undefined;

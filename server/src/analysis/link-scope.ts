@@ -27,8 +27,11 @@ export function linkUnitOf(path: string): LinkUnit {
 export class LinkScope {
   private readonly fsdaxArchitectures?: ReadonlySet<string>;
 
-  /** `fsdaxArchitectures`: the arch/ directories whose kernels can have FS-DAX pages; undefined: all of them. */
-  constructor(fsdaxArchitectures?: readonly string[]) {
+  /**
+   * `fsdaxArchitectures`: the arch/ directories whose kernels can have FS-DAX pages; undefined: all of them.
+   * `buildArch`: the architecture generic code is read as compiled for (the analysis's --arch); undefined: any.
+   */
+  constructor(fsdaxArchitectures?: readonly string[], private readonly buildArch?: string) {
     this.fsdaxArchitectures = fsdaxArchitectures && new Set(fsdaxArchitectures);
   }
 
@@ -39,10 +42,15 @@ export class LinkScope {
     return unit.kind === 'kernel' || !this.fsdaxArchitectures || this.fsdaxArchitectures.has(unit.arch);
   }
 
-  /** Whether a call in `from` can bind to a definition in `to`: never from one architecture's code into another's. */
+  /** Whether a call in `from` can bind to a definition in `to`: never from one architecture's code into another's, nor from generic code into another build's arch headers. */
   linkable(from: string, to: string): boolean {
     const a = linkUnitOf(from);
     const b = linkUnitOf(to);
-    return !(a.kind === 'arch' && b.kind === 'arch' && a.arch !== b.arch);
+    if (b.kind !== 'arch') return true;
+    if (a.kind === 'arch') return a.arch === b.arch;
+    // An arch header is part of the generic file that includes it only in a build for that
+    // architecture (its static inlines are compiled into the file). A definition in arch .c code
+    // is a link-time target: a generic call stays open to every architecture's.
+    return !to.endsWith('.h') || this.buildArch === undefined || b.arch === this.buildArch;
   }
 }

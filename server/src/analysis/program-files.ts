@@ -1,42 +1,27 @@
 // analysis layer: the files of one audit, parsed lazily. A whole-tree scan
 // needs the trees of only the files whose functions can see a maybe-FS-DAX
-// value (a few percent of mm/+fs/); the rest are read as text for a cheap
-// pre-scan and never parsed. Pure: file contents come in from the front-end.
+// value (a few percent of mm/+fs/); the rest are pre-scanned for the names they
+// call and define (name-index.ts), never parsed, and their text is not kept.
+// Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
 import { collectFunctions, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
+import { NameIndex } from './name-index';
+import { scanText, type NameScan } from './name-scan';
 
 export interface ProgramFile {
   path: string;
-  /** The text as decoded; '' for files the parse layer refuses (binary, too large). */
-  text: string;
   /** Set when the file was parsed up front (the LSP's open documents). */
   parsed?: ParsedFile;
   /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
   /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
   release?: () => void;
-  /** indexText(text), when the front-end computed it already (in a worker). */
-  index?: TextIndex;
+  /** The pre-scan's names of the file (prescan.ts); nothing for files the parse layer refuses (binary, too large). */
+  names: NameScan;
 }
 
-/** What the pre-scan learns from a file's text: the names it may define, whether it has suppression comments. */
-export interface TextIndex {
-  definedNames: string[];
-  hasSuppressions: boolean;
-}
-
-/** Pure and cheap enough for a worker: the CLI computes it while reading (--jobs). */
-export function indexText(text: string, isHeader = false): TextIndex {
-  const names = new Set<string>();
-  for (const m of text.matchAll(DEFINITION_RE)) {
-    // A static definition is only ever bound from its own file, which is parsed already; a header's
-    // (a static inline) from every file that includes it.
-    if (isHeader || !m[0].startsWith('static')) names.add(m[1]);
-  }
-  return { definedNames: [...names], hasSuppressions: text.includes('fsdax-audit:') };
-}
-
+/** A header's static inlines are bound from every file that includes it (the pre-scan names them too). */
 export function isHeaderPath(path: string): boolean {
   return path.endsWith('.h');
 }
@@ -44,15 +29,15 @@ export function isHeaderPath(path: string): boolean {
 /** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */
 export const DEFAULT_LIVE_TREES = 300;
 
-/** Names that start a line followed by `(`: function definitions (kernel style) and declarations. */
-const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
-
 export class ProgramFiles {
-  private readonly byPath = new Map<string, ProgramFile>();
+  /** The files, without their names (the index has them: a whole kernel's scans would be 70 MB more). */
+  private readonly byPath = new Map<string, Omit<ProgramFile, 'names'>>();
   private readonly unitsByPath = new Map<string, FunctionUnit[]>();
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
-  /** name -> paths whose text has a line that may define it. Built once, by text. */
+  /** name -> paths whose text has a line that may define it (the pre-scan's). */
   private readonly definitionSites = new Map<string, string[]>();
+  /** What each file calls and defines, by name: what the search asks instead of the texts. */
+  private readonly names = new NameIndex();
   /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
   private readonly definedNames = new Map<string, string[]>();
   private readonly reindexed = new Map<string, Set<string>>();
@@ -94,9 +79,9 @@ export class ProgramFiles {
    * release, it parses the file again and finds the same definition by offset.
    * Nodes are held here, not by the units, so a release really frees the tree.
    */
-  private attachNodes(path: string, units: FunctionUnit[]): void {
+  private attachNodes(path: string, units: FunctionUnit[], withNodes = true): void {
     for (const u of units) {
-      this.nodes.set(u.key, u.node);
+      if (withNodes) this.nodes.set(u.key, u.node);
       Object.defineProperty(u, 'node', {
         enumerable: true,
         get: () => {
@@ -118,10 +103,10 @@ export class ProgramFiles {
   readonly withSuppressions = new Set<string>();
 
   private add(f: ProgramFile): void {
-    this.byPath.set(f.path, f);
-    this.sortedPaths = undefined;
-    const { definedNames, hasSuppressions } = f.index ?? indexText(f.text, isHeaderPath(f.path));
-    if (hasSuppressions) this.withSuppressions.add(f.path);
+    const { names, ...kept } = f;
+    this.byPath.set(f.path, kept);
+    const definedNames = this.names.set(f.path, names);
+    if (names.hasSuppressions) this.withSuppressions.add(f.path);
     for (const name of definedNames) {
       const list = this.definitionSites.get(name);
       if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
@@ -146,27 +131,55 @@ export class ProgramFiles {
       if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
     }
     this.definedNames.delete(path);
+    this.names.remove(path);
     this.withSuppressions.delete(path);
-    this.byPath.delete(path);
+    const had = this.byPath.delete(path);
     this.live.delete(path);
     for (const u of removed) this.nodes.delete(u.key);
-    this.sortedPaths = undefined;
+    // The sorted paths stand while the set of paths does (an edit replaces a file).
+    if (had !== !!file) this.sortedPaths = undefined;
     if (file) this.add(file);
     this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
-    const after = new Set(this.definedNames.get(path) ?? []);
-    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
+    // A file new to the audit (every file of a first read) changed its index by all its names: not stored.
+    if (before.size === 0) this.reindexed.delete(path);
+    else {
+      const after = new Set(this.definedNames.get(path) ?? []);
+      this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
+    }
     return removed;
   }
 
   /** Names the last replace() of `path` added to or removed from its pre-scan index: calls from other files bind differently. */
   indexChanged(path: string): ReadonlySet<string> {
-    return this.reindexed.get(path) ?? new Set();
+    return this.reindexed.get(path) ?? new Set(this.definedNames.get(path) ?? []);
   }
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
   private forgetBindings(path: string, names: string[]): void {
     this.resolved.delete(path);
     for (const byName of this.resolved.values()) for (const name of names) byName.delete(name);
+    this.forgotten.push({ path, names: new Set(names) });
+    if (this.forgotten.length > 512) { this.forgotten.splice(0, 256); this.forgottenBase += 256; }
+  }
+
+  /** What each forgetBindings dropped, in order (numbered from forgottenBase): a cache of bindings (site-cache.ts) is checked against it. */
+  private readonly forgotten: Array<{ path: string; names: ReadonlySet<string> }> = [];
+  private forgottenBase = 0;
+
+  /** Bindings dropped so far: what bindingsChangedSince() counts from. */
+  get bindingEpoch(): number {
+    return this.forgottenBase + this.forgotten.length;
+  }
+
+  /** Whether a call from `file` to one of `names` may bind otherwise now than at `epoch` (its binding was dropped since). */
+  bindingsChangedSince(epoch: number, file: string, names: ReadonlySet<string>): boolean {
+    if (epoch < this.forgottenBase) return true;
+    for (let e = epoch - this.forgottenBase; e < this.forgotten.length; e++) {
+      const dropped = this.forgotten[e];
+      if (dropped.path === file) return true;
+      for (const n of names) if (dropped.names.has(n)) return true;
+    }
+    return false;
   }
 
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */
@@ -183,10 +196,6 @@ export class ProgramFiles {
     let n = 0;
     for (const list of this.unitsByPath.values()) n += list.length;
     return n;
-  }
-
-  text(path: string): string {
-    return this.byPath.get(path)?.text ?? '';
   }
 
   /** The functions defined in a file, parsing it the first time it is asked for. */
@@ -211,14 +220,65 @@ export class ProgramFiles {
     return units;
   }
 
+  /** The files whose functions are known (parsed, or restored), with their functions: what a snapshot keeps. */
+  knownUnits(): Array<[string, FunctionUnit[]]> {
+    return [...this.unitsByPath];
+  }
+
+  /**
+   * Takes a file's functions as a snapshot kept them (session-snapshot.ts) instead of parsing it:
+   * the file counts as parsed, and a unit's node and parsed text are got by parsing it when first
+   * read. The file's content must be what the units were collected from.
+   */
+  restoreUnits(path: string, units: FunctionUnit[]): void {
+    const file = this.byPath.get(path);
+    if (this.unitsByPath.has(path) || !file) throw new Error(`internal: ${path} restored twice or not set`);
+    const parsedTexts = new Map<string, string>();
+    // Parsed from the content they came from: an edit may replace the file before (or while) the old units are compared with the new.
+    const parsedOf = (u: FunctionUnit) => {
+      let text = parsedTexts.get(u.key);
+      if (text === undefined) {
+        const current = this.byPath.get(path) === file;
+        for (const again of collectFunctions(file.parse())) { parsedTexts.set(again.key, again.parsed); if (current) this.nodes.set(again.key, again.node); }
+        if (current) this.touch(path);
+        text = parsedTexts.get(u.key);
+        if (text === undefined) throw new Error(`internal: ${u.key} not found after parsing ${path}`);
+      }
+      return text;
+    };
+    for (const u of units) Object.defineProperty(u, 'parsed', { enumerable: true, get: () => parsedOf(u) });
+    this.parsedCount++;
+    this.attachNodes(path, units, false);
+    this.unitsByPath.set(path, units);
+    for (const u of units) {
+      const list = this.unitsByName.get(u.name);
+      if (list) list.push(u); else this.unitsByName.set(u.name, [u]);
+    }
+  }
+
+  /** The names the pre-scan takes a file to define. */
+  definedIn(path: string): string[] {
+    return this.definedNames.get(path) ?? [];
+  }
+
+  /** What a file defined by the pre-scan before its last change, when its previous version was not set here (a snapshot's). */
+  setIndexedBefore(path: string, names: readonly string[]): void {
+    const before = new Set(names);
+    const after = new Set(this.definedNames.get(path) ?? []);
+    this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
+  }
+
   /** Whether a call in `from` can bind to a definition in `to` (link-scope.ts). */
   linkable(from: string, to: string): boolean {
     return this.scope.linkable(from, to);
   }
 
-  /** Files whose text matches; for seeding the analysis and finding callers. `mustInclude`, a literal the match needs, skips most files cheaply. */
-  filesMatching(re: RegExp, mustInclude?: string): string[] {
-    return this.paths.filter((p) => { const t = this.text(p); return (!mustInclude || t.includes(mustInclude)) && re.test(t); });
+  /**
+   * Files whose text calls any of `names` (`\bNAME\s*\(` anywhere, comments included), in path
+   * order: for seeding the analysis and finding callers. Names are ASCII identifiers.
+   */
+  filesCalling(names: readonly string[]): string[] {
+    return this.names.filesCalling(names);
   }
 
   /**
@@ -252,7 +312,7 @@ export class ProgramFiles {
 
 /** Adapts already parsed files (tests, the language server's open documents). */
 export function programFilesFromParsed(parsed: readonly ParsedFile[]): ProgramFiles {
-  return new ProgramFiles(parsed.map((p) => ({ path: p.path, text: p.view.text, parsed: p, parse: () => p })));
+  return new ProgramFiles(parsed.map((p) => ({ path: p.path, parsed: p, parse: () => p, names: scanText(p.view.text, { staticToo: isHeaderPath(p.path) }) })));
 }
 
 

@@ -10,8 +10,9 @@ import type { CalleeSummary, FunctionFacts } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
-import { shiftFacts, textShift } from './relocate';
-import { resolveSites, type ResolvedSite } from './exposure';
+import { shiftFacts, textShift, type TextShift } from './relocate';
+import type { ResolvedSite } from './exposure';
+import { SiteCache } from './site-cache';
 import { stableJson } from './result-cache';
 
 export type { Exposure, ResolvedSite } from './exposure';
@@ -27,6 +28,13 @@ export interface ProgramAnalysis {
 }
 
 const unitKey = (u: FunctionUnit) => u.key;
+
+/** The analysis state a snapshot keeps: facts of analysed functions, who used whose summary, failures. */
+export interface AnalyzerState {
+  facts: FunctionFacts[];
+  usedBy: Array<[string, string[]]>;
+  failures: Array<[string, { file: string; function: string; message: string }]>;
+}
 
 /** A file to open for the callers of `callee` in it. */
 interface CallerFile { path: string; callee: string }
@@ -68,8 +76,9 @@ export class ProgramAnalyzer {
   private readonly usesFrom = new Map<string, Set<string>>();
   /** callee name -> calls to it in the facts held: whether a function defined anew is called by an analysed one. */
   private readonly callsTo = new Map<string, number>();
+  /** How many analysed functions have each name: a call passing no FS-DAX value binds only to those (ReturnSummaryLookup). */
+  private readonly analysedNames = new Map<string, number>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
-  private readonly texts = new Map<string, string>();
   /**
    * Facts of an edited function before the edit, keyed by its successor (same name,
    * linkage and parameters): its callers are analysed again only if the new
@@ -77,6 +86,7 @@ export class ProgramAnalyzer {
    */
   private readonly beforeEdit = new Map<string, FunctionFacts>();
   private readonly seedRe: RegExp;
+  private readonly seedNames: string[];
   /** Work a cancelled or preempted run left undone; the next run starts with it. Kept lazy (files not opened yet). */
   private pending: PendingWork = noPendingWork();
   /** The run in progress, while an async run is paused between steps. */
@@ -87,14 +97,14 @@ export class ProgramAnalyzer {
     // Lookups whose out-page matters (an entry's first page) seed the analysis like sources.
     const seedNames = [...model.sourceByCall.keys(), ...model.entryPoints.keys(), ...model.headOutProducers];
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
+    this.seedNames = seedNames;
     // A released tree must not stay alive through a cached CFG.
     files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
   }
 
+  /** A function's text as parsed: what its node's text is, without the tree (a whole-kernel scan asks it of tens of thousands). */
   private textOf(u: FunctionUnit): string {
-    let t = this.texts.get(unitKey(u));
-    if (t === undefined) { t = u.node.text; this.texts.set(unitKey(u), t); }
-    return t;
+    return u.parsed;
   }
 
   private isSeed(u: FunctionUnit): boolean {
@@ -103,13 +113,12 @@ export class ProgramAnalyzer {
 
   /** Functions with a source or an entry point: where a first run starts. Lazy: a file is parsed when reached. */
   *seeds(): Generator<FunctionUnit> {
-    for (const p of this.files.filesMatching(this.seedRe)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
+    for (const p of this.files.filesCalling(this.seedNames)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
   }
 
   /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
   private callerFiles(callee: FunctionUnit): CallerFile[] {
-    const call = new RegExp(`\\b${callee.name}\\s*\\(`);
-    const paths = callee.isStatic ? [callee.file] : this.files.filesMatching(call, callee.name).filter((p) => this.files.linkable(p, callee.file));
+    const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([callee.name]).filter((p) => this.files.linkable(p, callee.file));
     return paths.map((path) => ({ path, callee: callee.name }));
   }
 
@@ -128,6 +137,7 @@ export class ProgramAnalyzer {
   fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: string): FunctionUnit[] {
     this.preempt();
     const shift = textShift(path, oldText, newText);
+    this.shiftsSinceResult.push(shift);
     const added = this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
     const addedAt = new Map<number, FunctionUnit[]>();
@@ -148,7 +158,6 @@ export class ProgramAnalyzer {
     for (const u of removed) {
       const k = unitKey(u);
       this.prepared.delete(k);
-      this.texts.delete(k);
       const twin = moved.get(u);
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
@@ -192,6 +201,11 @@ export class ProgramAnalyzer {
     ];
   }
 
+  /** Resolved sites kept between results: resolved again only where facts or the files they mention changed (site-cache.ts). */
+  private readonly siteCache = new SiteCache();
+  /** The shifts fileChanged applied to the facts since the last result(), in order. */
+  private readonly shiftsSinceResult: TextShift[] = [];
+
   /** The facts in source order, for result(); brought up to date there when they changed. */
   private ordered: FunctionFacts[] = [];
   private orderDirty = false;
@@ -202,6 +216,8 @@ export class ProgramAnalyzer {
     this.factsByUnit.set(key, facts);
     this.orderDirty = true;
     for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
+    const name = facts.unit.name;
+    this.analysedNames.set(name, (this.analysedNames.get(name) ?? 0) + 1);
   }
 
   private deleteFacts(key: string): void {
@@ -210,6 +226,9 @@ export class ProgramAnalyzer {
     this.factsByUnit.delete(key);
     this.orderDirty = true;
     for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
+    const name = old.unit.name;
+    const left = (this.analysedNames.get(name) ?? 1) - 1;
+    if (left > 0) this.analysedNames.set(name, left); else this.analysedNames.delete(name);
   }
 
   private recordUse(calleeKey: string, caller: FunctionUnit): void {
@@ -324,7 +343,7 @@ export class ProgramAnalyzer {
     for (;;) {
       if (debug && ++debugStep % 5000 === 0) {
         const mem = process.memoryUsage();
-        process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, texts ${this.texts.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
+        process.stderr.write(`step ${debugStep}: analyses ${this.analyses}, facts ${this.factsByUnit.size}, prepared ${this.prepared.size}, usedBy ${this.usedBy.size}, queue ${queue.length}, callerFiles ${callerFiles.length}/${seenCallerFiles.size}, parsed ${this.files.parsedFiles}, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB\n`);
         if (debugStep % 20000 === 0) {
           const byCallee = new Map<string, number>();
           for (const f of callerFiles) byCallee.set(f.callee, (byCallee.get(f.callee) ?? 0) + 1);
@@ -353,7 +372,8 @@ export class ProgramAnalyzer {
       const key = unitKey(unit);
       queued.delete(key);
       runs.set(key, (runs.get(key) ?? 0) + 1);
-      const summaries = (callee: string, fromFile: string): CalleeSummary | undefined => {
+      const summaries = (callee: string, fromFile: string, onlyIfAnalysed = false): CalleeSummary | undefined => {
+        if (onlyIfAnalysed && !this.analysedNames.has(callee)) return undefined;
         const resolved = this.files.resolve(callee, fromFile);
         for (const r of resolved) this.recordUse(unitKey(r), unit);
         return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
@@ -426,6 +446,31 @@ export class ProgramAnalyzer {
     }
   }
 
+  /** What the analysis knows, to resume from later (session-snapshot.ts): only after a run that left nothing undone. */
+  exportState(): AnalyzerState {
+    if (this.hasPendingWork || this.beforeEdit.size > 0) throw new Error('internal: a snapshot of an unfinished analysis');
+    return {
+      facts: [...this.factsByUnit.values()],
+      usedBy: [...this.usedBy].map(([callee, users]) => [callee, [...users].map(unitKey)]),
+      failures: [...this.failures],
+    };
+  }
+
+  /** Resumes from exportState()'s, with `unitOf` giving the function of each key (restored from the same snapshot). */
+  importState(state: AnalyzerState, unitOf: (key: string) => FunctionUnit | undefined): void {
+    for (const facts of state.facts) {
+      const key = unitKey(facts.unit);
+      const unit = unitOf(key);
+      if (!unit) throw new Error(`internal: snapshot facts of an unknown function ${key}`);
+      facts.unit = unit;
+      this.setFacts(key, facts);
+    }
+    for (const [callee, users] of state.usedBy) {
+      for (const k of users) { const caller = unitOf(k); if (caller) this.recordUse(callee, caller); }
+    }
+    for (const [k, f] of state.failures) this.failures.set(k, f);
+  }
+
   result(): ProgramAnalysis {
     // In source order, not in the order functions happened to be analysed: where two paths tie
     // (two definitions of one name), an incremental run and a fresh one pick the same.
@@ -437,7 +482,7 @@ export class ProgramAnalyzer {
       this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
       this.orderDirty = false;
     }
-    const sites = resolveSites(this.ordered, this.files);
+    const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0));
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
 }

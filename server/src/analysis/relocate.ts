@@ -48,7 +48,7 @@ export function shiftFacts(all: Iterable<FunctionFacts>, shift: TextShift): void
 /** The files a function's results hold offsets of (its own, and those of the paths in its facts); fixed once analysed. */
 const mentioned = new WeakMap<FunctionFacts, Set<string>>();
 
-function filesIn(facts: FunctionFacts): Set<string> {
+export function filesIn(facts: FunctionFacts): Set<string> {
   let files = mentioned.get(facts);
   if (files) return files;
   const found = new Set<string>([facts.unit.file]);

@@ -3,8 +3,6 @@
 // the Report. main.ts (arguments, formats, exit codes) and check.ts (kbuild's checker hook) use it.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import { AuditSession } from '../analysis/audit';
 import type { AuditResult } from '../analysis/audit-types';
 import { analysisKey } from '../analysis/result-cache';
@@ -12,8 +10,10 @@ import { defaultModel } from '../model/model';
 import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, isTreeRoot, surveyTrees } from '../host/tree-files';
 import { GitCheckout } from '../host/git';
-import { cacheDirectory, ResultStore, toolIdentity, type StoredResultKey } from '../host/result-store';
+import { cacheDirectory, changedBetween, ResultStore, SnapshotStore, toolIdentity, type StoredResultKey } from '../host/result-store';
 import { readTreeInto } from './read-tree';
+import { collectEvery } from '../host/collect';
+import { keepNodeStructure } from '../parse/parser';
 import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
 import { diffStates, setBase } from './diff';
 import { UsageError } from './usage-error';
@@ -50,25 +50,14 @@ export interface CliOptions {
   arch: string;
 }
 
-/** Files parsed between two forced collections on a large scan (trees are native memory: V8 does not count them). */
-const GC_EVERY_PARSED_FILES = 300;
-
-/** A hook that runs a full collection each time `every` more files have been parsed, when V8 lets us. */
-function collectEvery(every: number): ((parsedFiles: number) => void) | undefined {
-  let gc: (() => void) | undefined;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-  let last = 0;
-  return (parsed) => {
-    if (parsed - last < every) return;
-    last = parsed;
-    gc!();
-  };
-}
+/**
+ * Files parsed between two forced collections on a large scan: a released tree is freed only when
+ * V8 collects its wrapper, and V8 does not count trees (native memory, ~25x their text), so without
+ * this the trees released since the last collection add to the ones held.
+ */
+const GC_EVERY_PARSED_FILES = 100;
+/** Parsed trees held at once by the CLI (the session's default is 300): a whole kernel peaks ~200 MB lower, for a few files parsed again. */
+const LIVE_TREES = 150;
 
 function readAgain(root: string, file: string): Buffer {
   try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }
@@ -108,6 +97,8 @@ function refuseBadRoot(paths: string[], opts: CliOptions, root: string): void {
 }
 
 export async function runAudit(paths: string[], opts: CliOptions, progress: Progress, log: (message: string) => void): Promise<Report> {
+  // One run, trees released as it goes: nodes may keep what they were asked (parse/parser.ts).
+  keepNodeStructure();
   const root = rootFor(paths, opts);
   if (opts.root && !fs.existsSync(root)) throw new UsageError(`no such root: ${opts.root}`);
   refuseBadRoot(paths, opts, root);
@@ -125,14 +116,15 @@ export async function runAudit(paths: string[], opts: CliOptions, progress: Prog
   const entries = opts.baseline && !opts.updateBaseline ? readBaseline(opts.baseline) : undefined;
   const fsdaxArchitectures = detectFsdaxArchitectures(root);
   const filters = { arch: opts.arch, showBenign: opts.showBenign, minConfidence: opts.minConfidence };
-  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters, rules: allRules });
+  const session = new AuditSession({ era, modelExtensions, fsdaxArchitectures, ...filters, rules: allRules }, undefined, { maxLiveTrees: LIVE_TREES });
   const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
   const store = dir ? new ResultStore(dir, root, log) : undefined;
+  const states = dir ? new SnapshotStore(dir, root, log) : undefined;
   const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
   const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel()), files: hashes };
   // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
   const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
-  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store, k, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store && k && { results: store, states: states!, key: k }, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
   let result = await audit(key, slot, `${session.size} files`);
   let diff: Report['diff'];
   if (git) {
@@ -168,17 +160,34 @@ export async function runAudit(paths: string[], opts: CliOptions, progress: Prog
   return report;
 }
 
-/** The session's audit of its files, or the kept result for exactly these files and options. */
-async function auditCached(session: AuditSession, store: ResultStore | undefined, key: StoredResultKey | undefined, slot: boolean, phase: () => void, log: (message: string) => void): Promise<AuditResult> {
-  const kept = store && key ? store.lookup(key, { slot }) : undefined;
+/**
+ * The session's audit of its files, or the kept result for exactly these files and options.
+ * Without one, a session that has not audited yet resumes from the tree's kept analysis state
+ * (the last complete audit's, for this tool and options) when there is one, so only what changed
+ * since is analysed again; a complete audit keeps its result and its state.
+ */
+async function auditCached(session: AuditSession, cache: { results: ResultStore; states: SnapshotStore; key: StoredResultKey } | undefined, slot: boolean,
+  phase: () => void, log: (message: string) => void): Promise<AuditResult> {
+  const kept = cache?.results.lookup(cache.key, { slot });
   if (kept) {
-    log(`${TOOL_NAME}: result from cache (${key!.files.size} files)`);
+    log(`${TOOL_NAME}: result from cache (${cache!.key.files.size} files)`);
     return kept;
+  }
+  if (cache && session.canResume) {
+    const state = cache.states.read(cache.key.tool, cache.key.key);
+    if (state) {
+      const changed = changedBetween(state.files, cache.key.files);
+      session.resume(state.snapshot, changed);
+      log(`${TOOL_NAME}: resumed from the analysis state of ${state.files.size} files (${changed.size} changed since)`);
+    }
   }
   phase();
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
   const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
-  if (store && key && session.isComplete) store.store(key, result, { slot });
+  if (cache && session.isComplete) {
+    cache.results.store(cache.key, result, { slot });
+    cache.states.write(cache.key.tool, cache.key.key, cache.key.files, session.snapshot());
+  }
   return result;
 }
 

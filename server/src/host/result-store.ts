@@ -16,6 +16,7 @@ import * as path from 'path';
 import type { AuditResult } from '../analysis/audit-types';
 import { cacheMismatch, contentHash, parseTreeResult, serializeTreeResult, stableJson, type CachedTreeResult } from '../analysis/result-cache';
 import { toolVersion } from './tool-version';
+import { parseSnapshot, serializeSnapshot, type SessionSnapshot } from '../analysis/session-snapshot';
 
 /** Set (to anything but '' or '0') to turn the cache off: tests, and a way out when in doubt. */
 export const NO_CACHE_ENV = 'FSDAX_AUDIT_NO_CACHE';
@@ -172,16 +173,75 @@ export class ResultStore {
   private prune(): void {
     const prefix = `${treeStem(this.root)}.cli-`;
     let names: string[];
-    try { names = fs.readdirSync(this.directory).filter((n) => /\.cli-[0-9a-f]+\.json$/.test(n)); } catch { return; }
+    try { names = fs.readdirSync(this.directory).filter((n) => /\.cli-[0-9a-f]+\.json$|\.state-[0-9a-f]+\.bin$/.test(n)); } catch { return; }
     const aged = names.map((n) => {
       const file = path.join(this.directory, n);
       try { return { n, file, mtime: fs.statSync(file).mtimeMs }; } catch { return { n, file, mtime: 0 }; }
     }).sort((a, b) => b.mtime - a.mtime || (a.file < b.file ? -1 : 1));
     const now = Date.now();
-    const ours = aged.filter((e) => e.n.startsWith(prefix));
+    const ours = aged.filter((e) => e.n.startsWith(prefix) && e.n.endsWith('.json'));
     const stale = [...ours.slice(CLI_ENTRIES_PER_TREE), ...aged.filter((e) => now - e.mtime > CLI_ENTRY_MAX_AGE_MS)];
     for (const { file } of stale) {
       try { fs.unlinkSync(file); } catch { /* gone already */ }
     }
   }
+}
+
+/** What a kept session snapshot is of: the tool, the tree, the options key and every file's hash in that state. */
+interface SnapshotMeta { tool: string; root: string; key: string; files: Record<string, string> }
+
+/**
+ * The latest session snapshot of a tree, per tool and options (one file, overwritten): what a
+ * run on a changed tree resumes from (analysis/session-snapshot.ts), with the file hashes of the
+ * state it is of, so the run knows which files changed since.
+ */
+export class SnapshotStore {
+  constructor(readonly directory: string, readonly root: string, private readonly log: (message: string) => void = () => undefined) {}
+
+  private file(tool: string, key: string): string {
+    return path.join(this.directory, `${treeStem(this.root)}.state-${contentHash(`${tool}\n${key}`).slice(0, 16)}.bin`);
+  }
+
+  /** The snapshot for this tool and options, with the hashes of its state; undefined when there is none usable (logged). */
+  read(tool: string, key: string): { files: Map<string, string>; snapshot: SessionSnapshot } | undefined {
+    const file = this.file(tool, key);
+    let bytes: Buffer;
+    try { bytes = fs.readFileSync(file); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`fsdax-audit: cannot read ${file}: ${(e as Error).message}`);
+      else this.log(`fsdax-audit: no analysis state of ${this.root} to resume from yet`);
+      return undefined;
+    }
+    const parsed = parseSnapshot(bytes);
+    if ('problem' in parsed) { this.log(`fsdax-audit: analysis state ${file} ignored: ${parsed.problem}`); return undefined; }
+    const meta = parsed.meta as Partial<SnapshotMeta> | undefined;
+    if (!meta || meta.tool !== tool || meta.root !== this.root || meta.key !== key || !meta.files || typeof meta.files !== 'object') {
+      this.log(`fsdax-audit: analysis state ${file} ignored: of another tool, tree or options`);
+      return undefined;
+    }
+    try { const now = new Date(); fs.utimesSync(file, now, now); } catch { /* kept as it was */ }
+    return { files: new Map(Object.entries(meta.files)), snapshot: parsed };
+  }
+
+  /** Keeps `snapshot` as the state of these files (atomic: a reader sees the old file or the new one). */
+  write(tool: string, key: string, files: ReadonlyMap<string, string>, snapshot: SessionSnapshot): void {
+    const meta: SnapshotMeta = { tool, root: this.root, key, files: Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+    const file = this.file(tool, key);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      fs.mkdirSync(this.directory, { recursive: true });
+      fs.writeFileSync(tmp, serializeSnapshot(snapshot, meta));
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      this.log(`fsdax-audit: cannot write the analysis state ${file}: ${(e as Error).message}`);
+      try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    }
+  }
+}
+
+/** The paths whose hash differs between two states (added, removed, changed). */
+export function changedBetween(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Set<string> {
+  const out = new Set<string>();
+  for (const [p, h] of after) if (before.get(p) !== h) out.add(p);
+  for (const p of before.keys()) if (!after.has(p)) out.add(p);
+  return out;
 }

@@ -22,6 +22,7 @@ import { findingToDiagnostic } from './convert';
 import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
 import { cacheDirectory } from '../host/result-store';
+import { collectGarbage } from '../host/collect';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';
@@ -29,6 +30,8 @@ import { auditWorkspace, buildIndex } from './workspace-tasks';
 /** Edits closer together than this are audited once, for the last version. */
 /** Edits closer than this coalesce into one audit. FSDAX_AUDIT_DEBOUNCE_MS overrides it (the latency bench sets 0). */
 const DEBOUNCE_MS = Number(process.env.FSDAX_AUDIT_DEBOUNCE_MS ?? 60);
+/** Quiet this long after the last published audit, the server collects garbage. */
+const IDLE_COLLECT_MS = 1000;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -47,9 +50,21 @@ export function startServer(connection: Connection): void {
     return run;
   };
 
+  // A burst of edits leaves old trees and results behind (trees are native memory V8 does not
+  // count, so it may not collect them for long): collect once the burst is over (no edit and no
+  // published audit for IDLE_COLLECT_MS).
+  let idleTimer: NodeJS.Timeout | undefined;
+  const collectWhenIdle = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => { idleTimer = undefined; collectGarbage(); }, IDLE_COLLECT_MS);
+    idleTimer.unref?.();
+  };
+
   const folderOf = (file: string) => folders.filter((f) => file === f || file.startsWith(f + '/')).sort((a, b) => b.length - a.length)[0];
 
   const schedule = (uri: string, cascade: boolean, delay = DEBOUNCE_MS) => {
+    // Not idle: an edit came (its audit may be cancelled by the next one and publish nothing for a while).
+    collectWhenIdle();
     const prev = pending.get(uri);
     if (prev) { clearTimeout(prev.timer); prev.cancelled = true; }
     const job = { cancelled: false, timer: setTimeout(() => void run(), delay) };
@@ -72,6 +87,7 @@ export function startServer(connection: Connection): void {
       if (!outcome.result || documents.get(uri)?.version !== version) return;
       const toUri = (file: string) => (file === doc.parsed.path ? uri : pathToFileURL(doc.index ? doc.index.absolute(file) : file).toString());
       publisher.publish(uri, version, outcome.result.findings.map((f) => findingToDiagnostic(f, { toUri, hasRelatedInformation: support.relatedInformation })));
+      collectWhenIdle();
       if (cascade) {
         const context = new Set(outcome.context);
         for (const other of auditor.openDocuments()) {

@@ -22,9 +22,19 @@ import { defaultModel } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { EraDetection } from '../model/era';
 import { contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, listSourceFiles, toRelative, type SourcePath } from '../host/tree-files';
-import { readStoredResult, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
+import { changedBetween, readStoredResult, SnapshotStore, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
+import { collectEvery } from '../host/collect';
 
 const READ_CHUNK = 200;
+/**
+ * Parsed trees the index's session holds (the core's default is 300), and how often its audits
+ * collect released ones: trees are ~25x their text and an index audit parses ~110 files of
+ * mm/+fs/. Measured with npm run bench:lsp on 6.12: 16, 32 and 64 trees give the same server RSS
+ * (~260 MiB once built; what the peak took, the allocator keeps) and 64 the fastest first index;
+ * an edit re-analyses functions of the open file (whose tree is the document's) and rarely another.
+ */
+const INDEX_LIVE_TREES = 64;
+const INDEX_GC_EVERY_PARSED = 16;
 const STAT_CHUNK = 500;
 
 interface FileStat { mtimeMs: number; size: number }
@@ -43,6 +53,8 @@ export class WorkspaceIndex {
   readonly fsdaxArchitectures?: readonly string[];
   /** In-scope files: their bytes once read (undefined: not read yet, known by its stat and stored hash). */
   private readonly disk = new Map<string, Uint8Array | undefined>();
+  /** Files whose bytes came from the watcher (updateFromDisk), not from a read of ours. */
+  private readonly reported = new Set<string>();
   /** mtime and size per file when listed (or when the watcher reported it): what a warm start checks instead of hashing. */
   private readonly stats = new Map<string, FileStat>();
   private listed: SourcePath[] = [];
@@ -66,9 +78,13 @@ export class WorkspaceIndex {
   private persisted?: { key: string; generation: number };
   private pendingWrite?: { timer: NodeJS.Timeout; write: () => void };
 
+  /** Where the analysis state of the last complete audit is kept (next to the stored result). */
+  private readonly states?: SnapshotStore;
+
   /** `cache`: the file for this tree's stored result (none: the cache is off). `log`: one line per cache decision. */
   constructor(readonly root: string, private readonly cache?: IndexCacheFile, private readonly log: (message: string) => void = () => undefined,
     private readonly tool: () => string = toolIdentity) {
+    this.states = cache ? new SnapshotStore(cache.directory, root, log) : undefined;
     this.era = detectTreeEra(root, 'auto');
     this.fsdaxArchitectures = detectFsdaxArchitectures(root);
   }
@@ -145,6 +161,7 @@ export class WorkspaceIndex {
   updateFromDisk(relPath: string, content: Buffer | undefined): void {
     if (!this.inScope(relPath)) return;
     if (content === undefined) {
+      this.reported.delete(relPath);
       if (this.disk.delete(relPath)) this.diskChanged(relPath);
       this.stats.delete(relPath);
       if (!this.current?.open.has(relPath)) this.current?.session.deleteFile(relPath);
@@ -157,7 +174,8 @@ export class WorkspaceIndex {
     const same = prev ? sameBytes(prev, content) : had && this.hashes.get(relPath) === contentHash(content);
     if (!same) this.diskChanged(relPath);
     this.disk.set(relPath, content);
-    if (!this.current?.open.has(relPath)) this.current?.session.setFile(relPath, content);
+    this.reported.add(relPath);
+    if (this.current && !this.current.open.has(relPath)) this.setOnSession(this.current.session, relPath, content);
   }
 
   private diskChanged(relPath: string): void {
@@ -189,7 +207,7 @@ export class WorkspaceIndex {
     const ready = this.beginAudit(options, model, open, useCache);
     if ('stored' in ready) return ready.stored;
     const ticket = ready.ticket;
-    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield);
+    const result = await ready.state.session.auditUnlessCancelled(() => this.auditTicket !== ticket || !!options.isCancelled?.(), stepsPerYield, collectEvery(INDEX_GC_EVERY_PARSED));
     if (!result || this.auditTicket !== ticket) return undefined;
     return this.endAudit(ready, options, model, open, useCache, result);
   }
@@ -209,14 +227,14 @@ export class WorkspaceIndex {
         return { stored };
       }
     }
-    const state = this.sessionFor(sessionKey, options, model);
+    const state = this.sessionFor(sessionKey, options, model, { resume: useCache });
     for (const [p, parsed] of open) {
       if (state.open.get(p) !== parsed) state.session.setFile(p, parsed.view.text, parsed);
     }
     for (const p of state.open.keys()) {
       if (open.has(p)) continue;
       const content = this.content(p);
-      if (content) state.session.setFile(p, content); else state.session.deleteFile(p);
+      if (content) this.setOnSession(state.session, p, content); else state.session.deleteFile(p);
     }
     state.open = new Map(open);
     return { state, sessionKey, ticket };
@@ -267,11 +285,11 @@ export class WorkspaceIndex {
     const started = Date.now();
     // A warm start read no contents: read them now, yielding, before the session takes them.
     if (!(await this.readAll()) || this.current?.key === sessionKey) return;
-    const state = this.sessionFor(sessionKey, options, model, { keepStored: true });
+    const state = this.sessionFor(sessionKey, options, model, { keepStored: true, resume: true });
     state.warming = true;
     this.auditTicket++;
     const cancelled = () => this.current !== state || !state.warming;
-    await state.session.auditAsync(cancelled, undefined, 1);
+    await state.session.auditAsync(cancelled, collectEvery(INDEX_GC_EVERY_PARSED), 1);
     // Preempted by an edit or a file change: the synchronous audit that follows completes it (and calls warmed).
     if (cancelled() || !state.session.isComplete) return;
     this.warmed(state);
@@ -321,10 +339,16 @@ export class WorkspaceIndex {
       this.pendingWrite = undefined;
       // The disk moved on before the write: the audit of the new state will be stored instead.
       if (this.generation !== generation) return;
-      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files: this.fileHashes() }, result, this.fileStats())) {
+      const files = this.fileHashes();
+      if (writeStoredResult(cache, { tool: this.tool(), root: this.root, key, files }, result, this.fileStats())) {
         this.log(`fsdax-audit: index cache written (${this.disk.size} files): ${cache.file}`);
       } else if (this.persisted?.generation === generation) {
         this.persisted = undefined;
+      }
+      // The analysis state too, while the session is still exactly the disk (an edit since: the next complete audit keeps it).
+      const current = this.current;
+      if (this.states && current && !current.warming && current.session.isComplete && this.openMatchesDisk(current.open)) {
+        this.states.write(this.tool(), key, files, current.session.snapshot());
       }
     };
     this.pendingWrite = { timer: setTimeout(write, CACHE_WRITE_DELAY_MS), write };
@@ -397,21 +421,41 @@ export class WorkspaceIndex {
     return key;
   }
 
-  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false } = {}): NonNullable<WorkspaceIndex['current']> {
+  private sessionFor(key: string, options: AuditOptions, model: FsdaxModel | undefined, { keepStored = false, resume = false } = {}): NonNullable<WorkspaceIndex['current']> {
     if (this.current?.key === key) return this.current;
-    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model);
+    const session = new AuditSession({ era: options.era, severities: options.severities, showBenign: options.showBenign, minConfidence: options.minConfidence, arch: options.arch, fsdaxArchitectures: this.fsdaxArchitectures, rules: options.rules }, model, { maxLiveTrees: INDEX_LIVE_TREES });
     for (const p of [...this.disk.keys()]) {
       const content = this.content(p);
       if (!content) continue;
-      session.setFile(p, content);
-      // The session keeps the decoded text; the bytes are read again if ever needed (a closed document's disk version).
-      this.hashOf(p);
+      this.setOnSession(session, p, content);
+      // Neither keeps the bytes: the session reads a file again when it parses it, the index when it needs it (a closed document's disk version).
       this.disk.set(p, undefined);
+    }
+    // The per-function cache: the analysis state a complete audit of an earlier disk state left (this server's or a CLI run's
+    // of mm/+fs/), resumed so that only what changed since is analysed again.
+    if (resume && this.states) {
+      const state = this.states.read(this.tool(), this.cacheKey(key, options, model));
+      if (state) {
+        const changed = changedBetween(state.files, this.fileHashes());
+        session.resume(state.snapshot, changed);
+        this.log(`fsdax-audit: analysis of ${this.root} resumed from its kept state (${changed.size} files changed since)`);
+      }
     }
     this.current = { key, session, open: new Map() };
     // The session answers from now on (a warm-up keeps the stored result until its audit is complete).
     if (!keepStored) this.restored = undefined;
     return this.current;
+  }
+
+  /**
+   * A disk file into the session, which keeps only what the pre-scan took from it and reads it
+   * again to parse it; content the watcher reported (a few files at a time) is kept as reported,
+   * so the session parses exactly what the watcher read.
+   */
+  private setOnSession(session: AuditSession, relPath: string, content: Uint8Array): void {
+    if (this.reported.has(relPath)) { session.setFile(relPath, content); return; }
+    const abs = this.absolute(relPath);
+    session.setFileFromDisk(relPath, content, { reread: () => readOrEmpty(abs), hash: this.hashOf(relPath) });
   }
 
   /** Models are cached per file and mtime by the auditor, so object identity tells a changed model apart. */
@@ -422,6 +466,11 @@ export class WorkspaceIndex {
   }
 
   private modelCount = 0;
+}
+
+/** A file read again to be parsed; gone meanwhile, it reads as empty (the session says it changed; the watcher will report it). */
+function readOrEmpty(abs: string): Uint8Array {
+  try { return fs.readFileSync(abs); } catch { return new Uint8Array(0); }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

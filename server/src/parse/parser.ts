@@ -59,8 +59,83 @@ function parser(): Parser {
   if (!sharedParser) {
     sharedParser = new Parser();
     sharedParser.setLanguage(CLanguage as unknown as Parser.Language);
+    rememberNodeStructure(sharedParser);
   }
   return sharedParser;
+}
+
+/**
+ * NOTE: node tree-sitter 0.22.4 answers every node property with a call into the native binding
+ * (the analysis asks the same node's type and children many times, a third of a cold audit's
+ * time), and its `nodeSubclass.prototype.type = typeName` is silently dropped (the base class has
+ * a getter only). What cannot change for a node of one tree is kept: the type on its class (one
+ * class per type id), and with keepNodeStructure() on its wrapper (the binding hands out one wrapper
+ * per node while the tree lives) its children, named children, parent and field children, and its
+ * positions while no reparse has edited its tree (`tree.edit()` moves them). Can go when the
+ * binding stops crossing into C++ for these.
+ */
+let keepStructure = false;
+
+/**
+ * Nodes keep their children, parent, field children and positions from now on (see
+ * rememberNodeStructure): a third of a cold audit's time, for memory that lives as long as the
+ * trees. The CLI asks for it; the language server, which holds trees of open documents and
+ * re-analyses a few functions per edit, does not.
+ */
+export function keepNodeStructure(): void {
+  keepStructure = true;
+}
+
+function rememberNodeStructure(p: Parser): void {
+  const sample = p.parse('int x;').rootNode;
+  const base = Object.getPrototypeOf(Object.getPrototypeOf(sample)) as Record<string, unknown>;
+  if (base.constructor?.name !== 'SyntaxNode' || (base as { __remembered?: boolean }).__remembered) return;
+  const getter = (name: string) => Object.getOwnPropertyDescriptor(base, name)?.get;
+  const type = getter('type');
+  const children = getter('children');
+  const namedChildren = getter('namedChildren');
+  const parent = getter('parent');
+  const childForFieldName = base.childForFieldName as ((this: object, name: string) => unknown) | undefined;
+  if (!type || !children || !namedChildren || !parent || !childForFieldName) return;
+  Object.defineProperty(base, '__remembered', { value: true });
+  Object.defineProperty(base, 'type', {
+    configurable: true,
+    get(this: object) {
+      const t = type.call(this) as string;
+      const proto = Object.getPrototypeOf(this) as object;
+      // A subclass is one node type id of the grammar: its type is its nodes' type.
+      if (proto !== base) Object.defineProperty(proto, 'type', { value: t, configurable: true });
+      return t;
+    },
+  });
+  type Kept = { __c?: unknown; __nc?: unknown; __p?: unknown; __f?: Record<string, unknown> };
+  // The rest only with keepNodeStructure(): what is kept lives as long as the tree (an editor's server stays lean without it).
+  // Positions too, in a tree no reparse has edited (an edit moves them in place).
+  for (const [name, key] of [['startIndex', '__s'], ['endIndex', '__e']] as const) {
+    const position = getter(name);
+    if (!position) continue;
+    Object.defineProperty(base, name, {
+      configurable: true,
+      get(this: Kept & { tree: Tree; __s?: number; __e?: number }) {
+        if (!keepStructure || editedTrees.has(this.tree)) return position.call(this);
+        return (this[key] ??= position.call(this) as number);
+      },
+    });
+  }
+  Object.defineProperty(base, 'children', { configurable: true, get(this: Kept) { return keepStructure ? (this.__c ??= children.call(this)) : children.call(this); } });
+  Object.defineProperty(base, 'namedChildren', { configurable: true, get(this: Kept) { return keepStructure ? (this.__nc ??= namedChildren.call(this)) : namedChildren.call(this); } });
+  Object.defineProperty(base, 'parent', {
+    configurable: true,
+    get(this: Kept) { return !keepStructure ? parent.call(this) : this.__p === undefined ? (this.__p = parent.call(this)) : this.__p; },
+  });
+  Object.defineProperty(base, 'childForFieldName', {
+    configurable: true,
+    value(this: Kept, name: string) {
+      if (!keepStructure) return childForFieldName.call(this, name);
+      const kept = (this.__f ??= {});
+      return name in kept ? kept[name] : (kept[name] = childForFieldName.call(this, name));
+    },
+  });
 }
 
 export function cLanguage(): Parser.Language {
