@@ -36,6 +36,17 @@ const unrelatedCaller = (i: number) => `void unrelated_${i}(void)
 }
 `;
 
+/** A function returning a page from a source (GUP). */
+const pageSource = (name: string) => `struct page *${name}(unsigned long start)
+{
+	struct page *pages[1];
+
+	if (get_user_pages(start, 1, 0, pages) != 1)
+		return NULL;
+	return pages[0];
+}
+`;
+
 function audit(extra: Record<string, string>) {
   const session = new AuditSession(options);
   session.setFile('mm/seed.c', seed);
@@ -54,15 +65,7 @@ describe('demand-driven analysis', () => {
   });
 
   it('still opens the callers of a function that returns a page from a source', () => {
-    const source = `struct page *lookup_page(unsigned long start)
-{
-	struct page *pages[1];
-
-	if (get_user_pages(start, 1, 0, pages) != 1)
-		return NULL;
-	return pages[0];
-}
-`;
+    const source = pageSource('lookup_page');
     const caller = `struct page *lookup_page(unsigned long start);
 
 void user(unsigned long start)
@@ -83,15 +86,7 @@ void user(unsigned long start)
 	return n + 1;
 }
 `;
-    const source = `struct page *first_user_page(unsigned long start)
-{
-	struct page *pages[1];
-
-	if (get_user_pages(start, 1, 0, pages) != 1)
-		return NULL;
-	return pages[0];
-}
-`;
+    const source = pageSource('first_user_page');
     // A seed itself, and first in path order: analysed before first_user_page(), whose summary
     // does not exist yet then; the read is found because that function, once analysed, brings
     // its callers in again.
