@@ -45,6 +45,8 @@ export class ProgramFiles {
   private sortedPaths?: string[];
   /** Paths whose tree is held, least recently used first. */
   private readonly live = new Map<string, true>();
+  /** The path touch() saw last (nodes of one file are read in runs: no reordering for each). */
+  private lastTouched?: string;
   /** unit key -> its definition node, while the file's tree is held. */
   private readonly nodes = new Map<string, SyntaxNode>();
   private readonly evictListeners: Array<(path: string) => void> = [];
@@ -61,6 +63,8 @@ export class ProgramFiles {
   }
 
   private touch(path: string): void {
+    if (this.lastTouched === path) return;
+    this.lastTouched = path;
     this.live.delete(path);
     this.live.set(path, true);
     for (const victim of this.live.keys()) {
@@ -91,8 +95,10 @@ export class ProgramFiles {
             for (const again of file ? collectFunctions(file.parse()) : []) this.nodes.set(again.key, again.node);
             node = this.nodes.get(u.key);
             if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
-            this.touch(path);
           }
+          // Least recently used, not least recently parsed: a header whose inlines every analysis
+          // reads (mm.h) stays while files parsed once for a single function go.
+          this.touch(path);
           return node;
         },
       });
@@ -135,6 +141,7 @@ export class ProgramFiles {
     this.withSuppressions.delete(path);
     const had = this.byPath.delete(path);
     this.live.delete(path);
+    if (this.lastTouched === path) this.lastTouched = undefined;
     for (const u of removed) this.nodes.delete(u.key);
     // The sorted paths stand while the set of paths does (an edit replaces a file).
     if (had !== !!file) this.sortedPaths = undefined;
