@@ -6,8 +6,9 @@
 //   edits (insert, then delete, a space at the start of a line inside a function) are
 //   timed from didChange to the publishDiagnostics of that version;
 // - in process, the same edits through bare tree-sitter (tree.edit + parse(text, old)
-//   on the raw text: the floor) and through our reparse (incremental preprocess +
-//   tree-sitter);
+//   on the raw text: the floor), through our reparse (incremental preprocess +
+//   tree-sitter), and the core alone (reparse + set + audit of a session over the same
+//   mm/+fs/, after the server has stopped): what the server adds is the rest;
 // - a typing burst in mm/memory-failure.c (an edit every 20 ms, not waiting for
 //   diagnostics) with a hover on a flagged read after each edit: hover latency and
 //   whether it still shows the finding;
@@ -25,7 +26,11 @@ import Parser = require('tree-sitter');
 import { HoverRequest, type Hover } from 'vscode-languageserver-protocol';
 import { cLanguage, parseSource, reparseSource } from '../../server/src/parse/parser';
 import { FULL_CAPABILITIES, TestClient } from '../../test/lsp/lsp-client';
-import { requireKernelTree } from '../kernel-tree';
+import { listCFiles, requireKernelTree } from '../kernel-tree';
+import { AuditSession } from '../../server/src/analysis/audit';
+import { allRules } from '../../server/rules/index';
+import { detectEra } from '../../server/src/model/era';
+import { INDEX_LIVE_TREES } from '../../server/src/lsp/workspace-index';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -116,7 +121,7 @@ async function editLatency(root: string, targets: Target[]): Promise<void> {
   // The index's cache write and the collection of what its first audit freed: a second to settle.
   await new Promise((r) => setTimeout(r, 1000));
   const indexed = rss(client.pid);
-  const rows: string[] = [];
+  const server = new Map<string, number[]>();
   for (const t of targets) {
     const uri = await client.open(t.file, t.text);
     await client.waitForDiagnostics(uri, (p) => p.version === 1, 120000);
@@ -129,9 +134,7 @@ async function editLatency(root: string, targets: Target[]): Promise<void> {
       latencies.push(now() - t0);
     }
     await client.close(uri);
-    const floor = floors(t, edits);
-    const lines = t.text.split('\n').length;
-    rows.push(`  ${t.rel.padEnd(20)} ${String(lines).padStart(6)} | ${fmt(floor.bare)} | ${fmt(floor.ours)} | ${fmt(latencies)}`);
+    server.set(t.rel, latencies);
   }
   const hover = process.argv.includes('--no-hover') ? undefined : await hoverBurst(client, targets[0], STRESS_EVERY_MS);
   const busy = rss(client.pid);
@@ -139,11 +142,48 @@ async function editLatency(root: string, targets: Target[]): Promise<void> {
   await new Promise((r) => setTimeout(r, 1500));
   const mem = rss(client.pid);
   await client.stop();
+  // After the server has stopped, so the two do not share the cores.
+  const core = coreEdits(root, targets, edits);
   console.log(`lsp bench on ${path.basename(root)} mm/+fs/ (index ready ${(indexReady / 1000).toFixed(1)} s), ${edits} single-character edits per file, debounce off:`);
-  console.log(`  ${'file'.padEnd(20)} ${'lines'.padStart(6)} | ${'bare tree-sitter reparse (floor)'.padEnd(30)} | ${'our reparse (preprocess + ts)'.padEnd(30)} | edit -> diagnostics (server)`);
-  rows.forEach((r) => console.log(r));
+  console.log(`  ${'file'.padEnd(20)} ${'lines'.padStart(6)} | ${'bare tree-sitter reparse (floor)'.padEnd(30)} | ${'our reparse (preprocess + ts)'.padEnd(30)} | ${'reparse + audit in process'.padEnd(30)} | edit -> diagnostics (server)`);
+  for (const t of targets) {
+    const floor = floors(t, edits);
+    const lines = t.text.split('\n').length;
+    console.log(`  ${t.rel.padEnd(20)} ${String(lines).padStart(6)} | ${fmt(floor.bare)} | ${fmt(floor.ours)} | ${fmt(core.get(t.rel)!)} | ${fmt(server.get(t.rel)!)}`);
+  }
   if (hover) console.log(`  stress burst in ${targets[0].rel} (debounce off, an edit every ${STRESS_EVERY_MS} ms, a hover after each): hover ${fmt(hover.latencies)}; ${hover.withFinding}/${hover.latencies.length} showed the finding`);
   console.log(`  server RSS with the index: ${indexed.now.toFixed(0)} MiB once built; right after the edits ${busy.now.toFixed(0)} MiB, 1.5 s later ${mem.now.toFixed(0)} MiB; peak ${mem.peak.toFixed(0)} MiB`);
+}
+
+/**
+ * The core alone, in this process: a session over the same mm/+fs/ (the index's tree limit), each
+ * edit reparsed incrementally, set and audited. What the server adds on top is JSON-RPC, the
+ * document sync, the conversion to LSP and its scheduling.
+ */
+function coreEdits(root: string, targets: Target[], edits: number): Map<string, number[]> {
+  const era = detectEra((rel) => { try { return fs.readFileSync(path.join(root, rel), 'utf8'); } catch { return undefined; } });
+  const session = new AuditSession({ era, rules: allRules }, undefined, { maxLiveTrees: INDEX_LIVE_TREES });
+  for (const abs of listCFiles(root, ['mm', 'fs'])) session.setFileFromDisk(path.relative(root, abs), fs.readFileSync(abs), { reread: () => fs.readFileSync(abs) });
+  session.audit();
+  const out = new Map<string, number[]>();
+  for (const t of targets) {
+    const lines = t.text.split('\n');
+    let parsed = parseSource(t.rel, t.text, { keepPreprocessState: true });
+    session.setFile(t.rel, t.text, parsed);
+    session.audit();
+    const latencies: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      lines[t.line] = i % 2 === 0 ? ` ${lines[t.line]}` : lines[t.line].slice(1);
+      const text = lines.join('\n');
+      const t0 = now();
+      parsed = reparseSource(parsed, text);
+      session.setFile(t.rel, text, parsed);
+      session.audit();
+      latencies.push(now() - t0);
+    }
+    out.set(t.rel, latencies);
+  }
+  return out;
 }
 
 /** The stress burst: debounce off, an edit every 20 ms (50 characters a second), so an audit runs for every version. */

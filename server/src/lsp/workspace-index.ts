@@ -33,7 +33,7 @@ const READ_CHUNK = 200;
  * (~260 MiB once built; what the peak took, the allocator keeps) and 64 the fastest first index;
  * an edit re-analyses functions of the open file (whose tree is the document's) and rarely another.
  */
-const INDEX_LIVE_TREES = 64;
+export const INDEX_LIVE_TREES = 64;
 const INDEX_GC_EVERY_PARSED = 16;
 const STAT_CHUNK = 500;
 
