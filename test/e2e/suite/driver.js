@@ -23,4 +23,18 @@ async function askDriver(request, timeoutMs = 30000) {
 
 const hasDriver = () => !!process.env.E2E_DRIVER_DIR;
 
-module.exports = { askDriver, hasDriver };
+/**
+ * The rendered text of `selector` once `ready(text)` holds, asked again every half second until
+ * `timeoutMs`: the workbench renders lazily, a slow machine later. The last answer either way (the
+ * caller's assertions then say what was missing).
+ */
+async function textWhen(selector, ready, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const shown = await askDriver({ action: 'text', selector });
+    if (!shown.ok || ready(shown.text) || Date.now() > deadline) return shown;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+module.exports = { askDriver, hasDriver, textWhen };
