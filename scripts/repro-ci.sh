@@ -5,7 +5,9 @@
 #   bash scripts/repro-ci.sh            (from the repo root; builds first if out/ is missing)
 # Under CI=true a missing prerequisite (QEMU, busybox-static, xfsprogs, gcc, apt-get...) fails
 # the run; outside CI the script skips with a message saying what to install.
-# Kernels are cached in ${FSDAX_AUDIT_CACHE:-~/.cache/fsdax-audit}/repro, never in the repo.
+# Kernels are cached in ${FSDAX_AUDIT_CACHE:-~/.cache/fsdax-audit}/repro, never in the repo, and
+# fetched by `node bin/fsdax-audit.js repro --fetch`, not here: a kernel not fetched yet skips the
+# suite outside CI (fails under CI) with that command.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -f out/server/src/cli/main.js ] || npm run build --silent || exit 1
@@ -16,6 +18,15 @@ if ! check=$("${cli[@]}" --check); then
     exit 1
   fi
   echo "repro-ci: skipped (not under CI): $check"
+  exit 0
+fi
+# npm test downloads nothing: the kernels come from `repro --fetch` (.ci/run runs it), else this skips.
+if ! fetched=$("${cli[@]}" --fetched); then
+  if [ "${CI:-}" = "true" ]; then
+    echo "repro-ci: FAIL: $fetched" >&2
+    exit 1
+  fi
+  echo "repro-ci: skipped (not under CI): $fetched"
   exit 0
 fi
 status=0

@@ -16,6 +16,29 @@ describe('cli repro', () => {
     for (const l of lines) assert.match(l, /\(expect (reproduced|not reproduced); fsdax\/[\w-]+\)$/);
   });
 
+  it('--fetched names the stock kernels a run would download first, and is satisfied by what --fetch leaves', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-repro-cache-'));
+    const before = process.env.FSDAX_AUDIT_CACHE;
+    process.env.FSDAX_AUDIT_CACHE = cache;
+    try {
+      let r = await runCli(['repro', '--fetched']);
+      assert.strictEqual(r.code, 1);
+      for (const era of ['6.12', '6.1', '7.x']) assert.match(r.stdout, new RegExp(`the ${era.replace('.', '\\.')} kernel \\(linux-image-`));
+      assert.match(r.stdout, /\(node bin\/fsdax-audit\.js repro --fetch\)$/m);
+      // What ensureKernel() leaves once a package is unpacked: its .complete marker.
+      r = await runCli(['repro', '--fetched', '--era', '6.1', '--kernel', '6.1=linux-image-test']);
+      assert.match(r.stdout, /the 6\.1 kernel \(linux-image-test\)/);
+      fs.mkdirSync(path.join(cache, 'repro', 'kernels', 'linux-image-test'), { recursive: true });
+      fs.writeFileSync(path.join(cache, 'repro', 'kernels', 'linux-image-test', '.complete'), '6.1.0-test\nlib/modules\n');
+      r = await runCli(['repro', '--fetched', '--era', '6.1', '--kernel', '6.1=linux-image-test']);
+      assert.strictEqual(r.code, 0, r.stdout);
+      assert.match(r.stdout, /every kernel fetched \(6\.1\)/);
+    } finally {
+      if (before === undefined) delete process.env.FSDAX_AUDIT_CACHE; else process.env.FSDAX_AUDIT_CACHE = before;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('wrong command lines exit 2 with one line', async () => {
     for (const args of [['repro'], ['repro', 'no-such-scenario'], ['repro', '--kernel', '6.2=x', '--all'], ['repro', '--era', '5.10', '--all'], ['repro', 'dax-lock-shared', '--variant', 'nope']]) {
       const r = await runCli(args);

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, ProofResult, REPRO_ERAS, ReproEra, ReproScenario, ReproVariant, RunResult, SCENARIOS, capturedRunFor, findScenario, isReproEra, missingPrerequisites, missingTreePrerequisites, proveOnTree, reproEraFor, runVariant } from '../repro/index';
+import { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, fetchKernel, ProofResult, REPRO_ERAS, ReproEra, ReproScenario, ReproVariant, RunResult, SCENARIOS, capturedRunFor, findScenario, isReproEra, missingPrerequisites, missingTreePrerequisites, proveOnTree, reproEraFor, runVariant, unfetchedKernels } from '../repro/index';
 import { detectTreeEra, InputError } from '../host/tree-files';
 import { TOOL_NAME } from './project';
 import type { CliIo } from './cli-io';
@@ -16,6 +16,8 @@ interface ReproOptions {
   all?: boolean;
   list?: boolean;
   check?: boolean;
+  fetch?: boolean;
+  fetched?: boolean;
   kernel: string[];
   lines: boolean;
   tree?: string;
@@ -80,6 +82,8 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     .option('--all', 'every scenario × era × variant, one line each')
     .option('--list', 'list scenarios, eras and variants, then exit')
     .option('--check', 'check the host prerequisites (QEMU, busybox-static, xfsprogs, gcc...; with --tree the kernel build tools too), then exit')
+    .option('--fetch', 'download and unpack the stock Debian kernels of --era (all by default) into the cache, then exit')
+    .option('--fetched', 'exit 1 naming the stock kernels of --era not downloaded yet (a run would fetch them first), else 0')
     .option('--kernel <era=package>', 'another Debian kernel package for an era (repeatable)', collect, [])
     .option('--no-lines', 'leave out the decisive console lines')
     .option('--tree <dir>', 'build this kernel tree (tinyconfig + the era\'s fragment, out of tree, cached) and boot it instead of Debian\'s kernel; the era is detected from the tree')
@@ -107,6 +111,28 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     return missing.length ? 1 : 0;
   }
   const usage = (m: string) => { io.stderr.write(`${TOOL_NAME} repro: ${m}\n`); return 2; };
+  if (opts.fetch || opts.fetched) {
+    let overrides: Partial<Record<ReproEra, string>>;
+    try { overrides = parseKernels(opts.kernel); } catch (e) { return usage((e as Error).message); }
+    const eras = opts.era === 'all' ? REPRO_ERAS : [opts.era as ReproEra];
+    if (opts.fetched) {
+      const missing = unfetchedKernels(eras, overrides);
+      io.stdout.write(missing.length
+        ? `not fetched: ${missing.map((m) => `the ${m.era} kernel (${m.pkg})`).join(', ')} (node bin/fsdax-audit.js repro --fetch)\n`
+        : `every kernel fetched (${eras.join(', ')})\n`);
+      return missing.length ? 1 : 0;
+    }
+    for (const era of eras) {
+      try {
+        const k = fetchKernel(era, overrides, (line) => io.stderr.write(`${TOOL_NAME} repro: ${line}\n`));
+        io.stdout.write(`${era}: ${k.pkg} (${k.version}) in the cache\n`);
+      } catch (e) {
+        io.stderr.write(`${TOOL_NAME} repro: ${era}: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
+    return 0;
+  }
   if (opts.patch.length && !opts.tree) return usage('--patch needs --tree <kernel tree>');
   if (opts.tree && opts.kernel.length) return usage('--kernel and --tree exclude each other (--tree builds the kernel)');
   if (opts.finding && program.args[0]) return usage('give a scenario or --finding, not both');

@@ -118,6 +118,11 @@ export function splitKernelPackages(depends: string): string[] {
  * The stock kernel package, downloaded and unpacked once into the cache (depmod'ed). aptSource:
  * fetch through a private apt configuration with this source line instead of the host's.
  */
+/** Whether ensureKernel() has this package unpacked already (it would download nothing). */
+export function kernelCached(pkg: string): boolean {
+  return fs.existsSync(path.join(cacheRoot(), 'kernels', pkg, '.complete'));
+}
+
 export function ensureKernel(pkg: string, log: (s: string) => void, aptSource?: string): Kernel {
   const dir = path.join(cacheRoot(), 'kernels', pkg);
   const done = path.join(dir, '.complete');

@@ -2,7 +2,7 @@
 // It proves findings on real kernels; it knows the analysis only by rule and scenario ids.
 export { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, SCENARIOS, findScenario, isReproEra, reproEraFor } from './scenarios';
 export type { ReproEra, ReproScenario, ReproVariant } from './scenarios';
-export { runVariant } from './run';
+export { fetchKernel, runVariant, unfetchedKernels } from './run';
 export type { RunResult, RunOptions } from './run';
 export { missingPrerequisites, cacheRoot } from './host';
 export { proveOnTree, missingTreePrerequisites, rowHolds } from './prove';

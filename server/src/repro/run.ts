@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeCpio, S_IFREG } from './cpio';
-import { HostError, Kernel, boot, buildBaseInitramfs, buildProgram, ensureKernel, missingPrerequisites, saveConsole, scratchDir } from './host';
+import { HostError, Kernel, boot, buildBaseInitramfs, buildProgram, ensureKernel, kernelCached, missingPrerequisites, saveConsole, scratchDir } from './host';
 import { planText } from './manifest';
 import { DEFAULT_KERNEL_PACKAGES, KERNEL_APT_SOURCES, ReproEra, ReproScenario, ReproVariant } from './scenarios';
 import { Judgement, judgeConsole, meetsExpectation } from './verdict';
@@ -29,14 +29,29 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/** The stock kernel package an era's runs boot (the default, or the --kernel override). */
+export function stockKernelPackage(era: ReproEra, kernelPackages?: Partial<Record<ReproEra, string>>): string {
+  return kernelPackages?.[era] ?? DEFAULT_KERNEL_PACKAGES[era];
+}
+
+/** The eras whose stock kernel is not downloaded yet, with its package: what a run would fetch first. */
+export function unfetchedKernels(eras: readonly ReproEra[], kernelPackages?: Partial<Record<ReproEra, string>>): Array<{ era: ReproEra; pkg: string }> {
+  return eras.map((era) => ({ era, pkg: stockKernelPackage(era, kernelPackages) })).filter(({ pkg }) => !kernelCached(pkg));
+}
+
+/** Downloads and unpacks an era's stock kernel into the cache (what a run does first when it is missing). */
+export function fetchKernel(era: ReproEra, kernelPackages: Partial<Record<ReproEra, string>> | undefined, log: (line: string) => void): Kernel {
+  return ensureKernel(stockKernelPackage(era, kernelPackages), log, KERNEL_APT_SOURCES[era]);
+}
+
 /** Per process: each era's kernel and base initramfs are prepared once. */
 const prepared = new Map<string, { kernel: Kernel; base: string }>();
 
 function prepare(era: ReproEra, opts: RunOptions): { kernel: Kernel; base: string } {
-  const pkg = opts.kernel ? opts.kernel.vmlinuz : opts.kernelPackages?.[era] ?? DEFAULT_KERNEL_PACKAGES[era];
+  const pkg = opts.kernel ? opts.kernel.vmlinuz : stockKernelPackage(era, opts.kernelPackages);
   let p = prepared.get(pkg);
   if (!p) {
-    const kernel = opts.kernel ?? ensureKernel(pkg, opts.log ?? (() => {}), KERNEL_APT_SOURCES[era]);
+    const kernel = opts.kernel ?? fetchKernel(era, opts.kernelPackages, opts.log ?? (() => {}));
     const { file, missingModules } = buildBaseInitramfs(kernel, buildProgram());
     const needed = missingModules.filter((m) => !['virtio_pci', 'crc32c_generic', 'hwpoison_inject'].includes(m));
     if (needed.length) throw new HostError(`${pkg} has no module file for ${needed.join(', ')}`);
