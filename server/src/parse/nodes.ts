@@ -1,6 +1,7 @@
 // parse layer: node-type predicates and small accessors over tree-sitter-c
 // nodes, so no other layer spells out grammar details.
 import type { SyntaxNode } from './parser';
+import { internName } from './names';
 
 /** Calls that only wrap their argument for the compiler: unlikely(x) is x. */
 const TRANSPARENT_CALLS = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'VM_WARN_ON', 'VM_WARN_ON_ONCE',
@@ -23,8 +24,8 @@ export function unwrap(node: SyntaxNode): SyntaxNode {
 export function calleeName(call: SyntaxNode): string | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
-  if (fn.type === 'identifier') return fn.text;
-  if (fn.type === 'parenthesized_expression' && fn.namedChild(0)?.type === 'identifier') return fn.namedChild(0)!.text;
+  if (fn.type === 'identifier') return internName(fn.text);
+  if (fn.type === 'parenthesized_expression' && fn.namedChild(0)?.type === 'identifier') return internName(fn.namedChild(0)!.text);
   return undefined;
 }
 
@@ -107,7 +108,7 @@ export function functionDeclarator(def: SyntaxNode): SyntaxNode | undefined {
 export function functionName(def: SyntaxNode): string | undefined {
   const d = functionDeclarator(def);
   const name = d?.childForFieldName('declarator');
-  return name?.type === 'identifier' ? name.text : undefined;
+  return name?.type === 'identifier' ? internName(name.text) : undefined;
 }
 
 export function isStaticDefinition(def: SyntaxNode): boolean {

@@ -8,6 +8,7 @@
 // "Kernel C idioms".
 
 import { changedSpan } from './changed-span';
+import { internName } from './names';
 
 export interface ParseProblem {
   kind: 'unbalanced-preprocessor' | 'non-utf8' | 'syntax' | 'binary' | 'too-large' | 'internal';
@@ -422,7 +423,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
   const chars = text.split('');
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
   for (const m of text.matchAll(callRe)) {
-    const name = m[1];
+    const name = internName(m[1]);
     if (NOT_CALLS.has(name)) continue;
     const start = m.index ?? 0;
     const open = start + m[0].length - 1;
