@@ -12,23 +12,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -f out/server/src/cli/main.js ] || npm run build --silent || exit 1
 cli=(node bin/fsdax-audit.js repro)
-if ! check=$("${cli[@]}" --check); then
-  if [ "${CI:-}" = "true" ]; then
-    echo "repro-ci: FAIL: $check" >&2
-    exit 1
-  fi
-  echo "repro-ci: skipped (not under CI): $check"
+skip() {
+  if [ "${CI:-}" = "true" ]; then echo "repro-ci: FAIL: $1" >&2; exit 1; fi
+  echo "repro-ci: skipped (not under CI): $1"
   exit 0
-fi
+}
+check=$("${cli[@]}" --check) || skip "$check"
 # npm test downloads nothing: the kernels come from `repro --fetch` (.ci/run runs it), else this skips.
-if ! fetched=$("${cli[@]}" --fetched); then
-  if [ "${CI:-}" = "true" ]; then
-    echo "repro-ci: FAIL: $fetched" >&2
-    exit 1
-  fi
-  echo "repro-ci: skipped (not under CI): $fetched"
-  exit 0
-fi
+fetched=$("${cli[@]}" --fetched) || skip "$fetched"
 status=0
 for era in 6.12 6.1; do
   for variant in ${REPRO_CI_VARIANTS:-shared single-owner}; do

@@ -111,28 +111,6 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     return missing.length ? 1 : 0;
   }
   const usage = (m: string) => { io.stderr.write(`${TOOL_NAME} repro: ${m}\n`); return 2; };
-  if (opts.fetch || opts.fetched) {
-    let overrides: Partial<Record<ReproEra, string>>;
-    try { overrides = parseKernels(opts.kernel); } catch (e) { return usage((e as Error).message); }
-    const eras = opts.era === 'all' ? REPRO_ERAS : [opts.era as ReproEra];
-    if (opts.fetched) {
-      const missing = unfetchedKernels(eras, overrides);
-      io.stdout.write(missing.length
-        ? `not fetched: ${missing.map((m) => `the ${m.era} kernel (${m.pkg})`).join(', ')} (node bin/fsdax-audit.js repro --fetch)\n`
-        : `every kernel fetched (${eras.join(', ')})\n`);
-      return missing.length ? 1 : 0;
-    }
-    for (const era of eras) {
-      try {
-        const k = fetchKernel(era, overrides, (line) => io.stderr.write(`${TOOL_NAME} repro: ${line}\n`));
-        io.stdout.write(`${era}: ${k.pkg} (${k.version}) in the cache\n`);
-      } catch (e) {
-        io.stderr.write(`${TOOL_NAME} repro: ${era}: ${(e as Error).message}\n`);
-        return 1;
-      }
-    }
-    return 0;
-  }
   if (opts.patch.length && !opts.tree) return usage('--patch needs --tree <kernel tree>');
   if (opts.tree && opts.kernel.length) return usage('--kernel and --tree exclude each other (--tree builds the kernel)');
   if (opts.finding && program.args[0]) return usage('give a scenario or --finding, not both');
@@ -144,6 +122,26 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const log = (line: string) => io.stderr.write(`${TOOL_NAME} repro: ${line}\n`);
+  if (opts.fetch || opts.fetched) {
+    const eras = opts.era === 'all' ? REPRO_ERAS : [opts.era as ReproEra];
+    if (opts.fetched) {
+      const missing = unfetchedKernels(eras, kernels);
+      io.stdout.write(missing.length
+        ? `not fetched: ${missing.map((m) => `the ${m.era} kernel (${m.pkg})`).join(', ')} (node bin/fsdax-audit.js repro --fetch)\n`
+        : `every kernel fetched (${eras.join(', ')})\n`);
+      return missing.length ? 1 : 0;
+    }
+    for (const era of eras) {
+      try {
+        const k = fetchKernel(era, kernels, log);
+        io.stdout.write(`${era}: ${k.pkg} (${k.version}) in the cache\n`);
+      } catch (e) {
+        log(`${era}: ${(e as Error).message}`);
+        return 1;
+      }
+    }
+    return 0;
+  }
   // --tree: the tree's era, detected as the analysis does; --era names a repro era to override it.
   let treeEra: ReproEra | undefined;
   if (opts.tree) {

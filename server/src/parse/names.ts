@@ -13,8 +13,7 @@ export function internName(name: string): string {
   let flat = interned.get(name);
   if (flat === undefined) {
     // Through bytes: a new sequential string, sharing nothing with the text the name was read from.
-    flat = Buffer.from(name, 'latin1').toString('latin1');
-    if (flat !== name) flat = Buffer.from(name, 'utf8').toString('utf8');
+    flat = Buffer.from(name, 'utf8').toString('utf8');
     interned.set(flat, flat);
   }
   return flat;

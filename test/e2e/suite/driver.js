@@ -37,4 +37,27 @@ async function textWhen(selector, ready, timeoutMs = 15000) {
   }
 }
 
-module.exports = { askDriver, hasDriver, textWhen };
+/**
+ * Shows the editor's hover at `position` and asks the driver `request` (a text or a click in it)
+ * until `done(answer)`, `attempts` times at most, moving the cursor off and back in between: a
+ * hover computed while a reopened document's diagnostics are republished has no marker part and
+ * is not computed again by itself. The last answer either way.
+ */
+async function hoverUntil(editor, position, request, done, { attempts = 3, settleMs = 0 } = {}) {
+  const vscode = require('vscode');
+  let answer;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) {
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    editor.selection = new vscode.Selection(position, position);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
+    answer = await askDriver(request);
+    if (done(answer)) break;
+  }
+  return answer;
+}
+
+module.exports = { askDriver, hasDriver, hoverUntil, textWhen };

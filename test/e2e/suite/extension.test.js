@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 const vscode = require('vscode');
 const { waitFor: waitUntil } = require('./wait');
-const { askDriver, hasDriver, textWhen } = require('./driver');
+const { askDriver, hasDriver, hoverUntil, textWhen } = require('./driver');
 
 const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'fsdax-audit');
 const summary = (ds) => ds.map((d) => `${d.range.start.line}:${typeof d.code === 'object' ? d.code.value : d.code}`).sort();
@@ -82,24 +82,13 @@ describe('fsdax-audit in VS Code', () => {
     // What the user reads: the hover as rendered, headline and fix in its first lines.
     await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { selection: new vscode.Range(5, 30, 5, 30) });
-    // Opening the document again republishes its diagnostics; a hover computed in between has no
-    // marker part (seen once in CI: the rendered hover began with the fix). So wait for the
-    // finding, and render the hover again (the cursor moved off and back) while the marker part is
-    // missing, a few times at most: a hover that never shows the headline still fails below.
+    // Opening the document again republishes its diagnostics: wait for the finding, and render the
+    // hover again while its marker part is missing (seen once in CI: it began with the fix); a hover
+    // that never shows the headline still fails below.
     await waitFor(() => (ours(uri).some((d) => d.code.value === 'fsdax/mapping-read') ? true : undefined), 'the finding after reopening');
     const headline = mapping.message;
-    let rendered;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt > 0) {
-        editor.selection = new vscode.Selection(0, 0, 0, 0);
-        await new Promise((r) => setTimeout(r, 300));
-        editor.selection = new vscode.Selection(5, 30, 5, 30);
-      }
-      await vscode.commands.executeCommand('editor.action.showHover');
-      await new Promise((r) => setTimeout(r, 1500));
-      rendered = await askDriver({ action: 'text', selector: '.monaco-hover' });
-      if (!rendered.ok || rendered.text.split('\n').map((l) => l.trim()).filter(Boolean)[0]?.startsWith(headline)) break;
-    }
+    const rendered = await hoverUntil(editor, new vscode.Position(5, 30), { action: 'text', selector: '.monaco-hover' },
+      (r) => !r.ok || r.text.split('\n').map((l) => l.trim()).filter(Boolean)[0]?.startsWith(headline), { attempts: 4, settleMs: 1500 });
     assert.ok(rendered.ok || !hasDriver(), rendered.error);
     if (rendered.ok) {
       const lines = rendered.text.split('\n').map((l) => l.trim()).filter(Boolean);

@@ -7,7 +7,7 @@ const assert = require('assert');
 const path = require('path');
 const vscode = require('vscode');
 const { waitFor: waitUntil } = require('./wait');
-const { askDriver, hasDriver } = require('./driver');
+const { askDriver, hasDriver, hoverUntil } = require('./driver');
 
 const TITLE = 'A share count read as an index (6.2-6.14)';
 
@@ -98,21 +98,10 @@ describe('fsdax-audit explanation webview', () => {
     if (!hasDriver()) this.skip();
     await closeExplanation();
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
-    // A hover computed while the reopened document's diagnostics are republished has no marker part
-    // (and so no code link): wait for the finding, and show the hover again (cursor off and back) if
-    // the link is not in it, twice at most.
+    // The reopened document's diagnostics are republished: wait for the finding; a hover computed
+    // before has no marker part (and so no code link), shown again then (driver.js hoverUntil).
     await waitFor(() => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'fsdax-audit' && d.code.value === 'fsdax/index-read'), 'the index-read finding after reopening');
-    let click;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt > 0) {
-        editor.selection = new vscode.Selection(0, 0, 0, 0);
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      editor.selection = new vscode.Selection(finding.range.start, finding.range.start);
-      await vscode.commands.executeCommand('editor.action.showHover');
-      click = await askDriver({ action: 'click', selector: '.monaco-hover a.code-link', hasText: 'fsdax/index-read' });
-      if (click.ok) break;
-    }
+    const click = await hoverUntil(editor, finding.range.start, { action: 'click', selector: '.monaco-hover a.code-link', hasText: 'fsdax/index-read' }, (r) => r.ok);
     if (!click.ok) await askDriver({ action: 'screenshot', name: 'hover-click-failure.png' });
     assert.ok(click.ok, click.error);
     await expectExplanation(api);
