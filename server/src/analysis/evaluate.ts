@@ -362,7 +362,10 @@ export class Evaluator {
       if (identity) this.useValue(f!, 'identity', `${name}() -> ${identity}`);
       if (!f || (f.kind !== 'mapping' && f.kind !== 'index' && f.kind !== 'anon_vma')) return;
       // A value handed to code the tree does not show (a header inline, a macro) may be used any way.
-      if (!summary) { if (!siteKind && !known) this.useValue(f, 'escape', `${name}()`); return; }
+      if (!summary) {
+        if (!siteKind && !known) { this.useValue(f, 'escape', `${name}()`); this.summaries.escapedWithout?.(name, this.unit.file); }
+        return;
+      }
       const deref = summary.derefParams.get(i);
       if (deref && f.kind === 'mapping') this.useValue(f, 'deref', `${name}() -> ${deref}`);
       const sink = summary.sinkParams.get(i);

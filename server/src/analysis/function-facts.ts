@@ -77,4 +77,12 @@ export interface CalleeSummary {
  * definitions are not looked up (parsed) unless some function of that name was analysed. A callee
  * analysed later with a source in its return brings its callers in by name (program.ts).
  */
-export type ReturnSummaryLookup = (callee: string, fromFile: string, onlyIfAnalysed?: boolean) => CalleeSummary | undefined;
+export interface ReturnSummaryLookup {
+  (callee: string, fromFile: string, onlyIfAnalysed?: boolean): CalleeSummary | undefined;
+  /**
+   * The caller let a value escape into `callee` because it had no summary (not analysed yet, or
+   * not in the tree): the first summary of that callee changes the caller's result even when it
+   * says nothing, where otherwise a summary that says nothing is no news (program.ts).
+   */
+  escapedWithout?(callee: string, fromFile: string): void;
+}

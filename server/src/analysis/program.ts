@@ -6,7 +6,7 @@
 // non-static definitions.
 import type { ModelIndex } from '../model/model';
 import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
-import type { CalleeSummary, FunctionFacts } from './function-facts';
+import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
@@ -164,6 +164,7 @@ export class ProgramAnalyzer {
       this.deleteFacts(k);
       this.beforeEdit.delete(k);
       this.usedBy.delete(k);
+      this.absenceUsers.delete(k);
       this.failures.delete(k);
       if (twin) {
         if (facts) { facts.unit = twin; this.setFacts(unitKey(twin), facts); }
@@ -229,6 +230,23 @@ export class ProgramAnalyzer {
     const name = old.unit.name;
     const left = (this.analysedNames.get(name) ?? 1) - 1;
     if (left > 0) this.analysedNames.set(name, left); else this.analysedNames.delete(name);
+  }
+
+  /**
+   * Callers whose result depended on a callee having no summary yet (its key -> them), so that its
+   * first summary, even one that says nothing, brings them back; forgotten once it is analysed.
+   */
+  private readonly absenceUsers = new Map<string, Set<FunctionUnit>>();
+  /** Functions this process analysed, whose absence uses are therefore known (not ones a snapshot restored). */
+  private readonly analysedHere = new WeakSet<FunctionUnit>();
+
+  private recordAbsenceUse(resolved: readonly FunctionUnit[], caller: FunctionUnit): void {
+    for (const r of resolved) {
+      const k = unitKey(r);
+      if (this.factsByUnit.has(k)) continue;
+      const set = this.absenceUsers.get(k);
+      if (set) set.add(caller); else this.absenceUsers.set(k, new Set([caller]));
+    }
   }
 
   private recordUse(calleeKey: string, caller: FunctionUnit): void {
@@ -372,15 +390,22 @@ export class ProgramAnalyzer {
       const key = unitKey(unit);
       queued.delete(key);
       runs.set(key, (runs.get(key) ?? 0) + 1);
-      const summaries = (callee: string, fromFile: string, onlyIfAnalysed = false): CalleeSummary | undefined => {
+      const lookup = (callee: string, fromFile: string, onlyIfAnalysed = false): CalleeSummary | undefined => {
         if (onlyIfAnalysed && !this.analysedNames.has(callee)) return undefined;
         const resolved = this.files.resolve(callee, fromFile);
         for (const r of resolved) this.recordUse(unitKey(r), unit);
-        return joinSummaries(resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f));
+        const analysed = resolved.map((u) => this.factsByUnit.get(unitKey(u))).filter((f): f is FunctionFacts => !!f);
+        // A join over several definitions changes when one more is analysed, even one that says nothing.
+        if (resolved.length > 1 && analysed.length < resolved.length) this.recordAbsenceUse(resolved, unit);
+        return joinSummaries(analysed);
       };
+      const summaries: ReturnSummaryLookup = Object.assign(lookup, {
+        escapedWithout: (callee: string, fromFile: string) => this.recordAbsenceUse(this.files.resolve(callee, fromFile), unit),
+      });
       const beforeEdit = this.beforeEdit.get(key);
       const previous = this.factsByUnit.get(key) ?? beforeEdit;
       this.analyses++;
+      this.analysedHere.add(unit);
       const facts = this.analyzeContained(unit, summaries);
       this.setFacts(key, facts);
       this.beforeEdit.delete(key);
@@ -393,8 +418,16 @@ export class ProgramAnalyzer {
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
       if (facts.pageTableLevels.size > 0 && !(previous?.pageTableLevels.size)) addCallerFiles(unit, 'page table');
       // After an edit the callers used the old summary exactly, so only an identical one spares them.
+      const absenceUsers = this.absenceUsers.get(key);
+      this.absenceUsers.delete(key);
       if (previous && (beforeEdit ? summaryIdentical(previous, facts) : summaryEqual(previous, facts))) continue;
-      for (const caller of this.usedBy.get(key) ?? []) enqueue(caller);
+      // A first summary that says nothing is what its callers assumed, unless they let a value escape for
+      // want of it or joined it with other definitions (or were analysed by another process: not known).
+      // Most callees say nothing: this spares most of the analyses that would run a caller again.
+      const noNews = !previous && saysNothing(facts);
+      for (const caller of this.usedBy.get(key) ?? []) {
+        if (!noNews || absenceUsers?.has(caller) || !this.analysedHere.has(caller)) enqueue(caller);
+      }
       // Only a concrete source in the return value concerns callers that were not analysed yet: a
       // return built from params (memcpy returning `dest`) gives nothing to a caller whose
       // arguments carry no fact, and callers whose arguments do were analysed and are in usedBy.
@@ -554,6 +587,12 @@ function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
   const nullForFsdax = resolved.map((r) => r.nullForFsdax ?? []).reduce((a, b) => a.filter((p) => b.includes(p)));
   // Flag needs only from a single definition (two would have to agree to the letter).
   return { returnFact, derefParams, sinkParams, identityParams, ...(nullForFsdax.length > 0 ? { nullForFsdax } : {}) };
+}
+
+/** A summary that gives a caller nothing: what a callee with no summary gives, but for an escaping value. */
+function saysNothing(s: CalleeSummary): boolean {
+  return !s.returnFact && s.derefParams.size === 0 && s.sinkParams.size === 0 && s.identityParams.size === 0 &&
+    !s.nullForFsdax?.length && Object.keys(s.siteFlagNeeds ?? {}).length === 0;
 }
 
 function summaryEqual(a: CalleeSummary, b: CalleeSummary): boolean {
