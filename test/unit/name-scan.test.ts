@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { DEFINITION_RE, scanNameList, scanText } from '../../server/src/analysis/name-scan';
+import { DEFINITION_RE, hashBytes, scanNameList, scanText } from '../../server/src/analysis/name-scan';
 import { prescanSource } from '../../server/src/analysis/prescan';
 import { NameIndex } from '../../server/src/analysis/name-index';
 import { decodeSource } from '../../server/src/parse/source-view';
@@ -31,6 +31,8 @@ function check(text: string, scan: ReturnType<typeof scanText>, staticToo = fals
   assert.strictEqual(names.length, ref.calls.size, 'each name once');
   assert.deepStrictEqual(Array.from(scan.defined, (i) => names[i]), ref.defined, 'defined names, in order');
   assert.strictEqual(scan.hasSuppressions, text.includes('fsdax-audit:'));
+  // The index trusts these instead of hashing the names again.
+  assert.deepStrictEqual(Array.from(scan.hashes), names.map((n) => { const b = Buffer.from(n, 'latin1'); return hashBytes(b, 0, b.length); }), 'hashes');
   for (const name of [...names, ...ref.defined].slice(0, 20)) assert.ok(new RegExp(`\\b${name}\\s*\\(`).test(text), name);
 }
 

@@ -76,27 +76,51 @@ export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[
   const out: FunctionUnit[] = [];
   const fieldMacros = /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText) ? collectFieldMacros(file) : undefined;
   const moved = base && file.edit ? movedUnits(file.edit, base) : undefined;
+  for (const child of definitionNodes(file.tree.rootNode)) {
+    const reuse = moved?.(child.startIndex, child.endIndex);
+    if (reuse) {
+      const { delta, unit } = reuse;
+      const start = child.startIndex;
+      const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
+      out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
+      continue;
+    }
+    const name = functionName(child);
+    if (!name) continue;
+    const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
+    out.push({ key: unitKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
+  }
+  return out;
+}
+
+/** A function's identity: its file, name and offset when collected. */
+export function unitKey(path: string, name: string, start: number): string {
+  return `${path}#${name}#${start}`;
+}
+
+/** The definitions collectFunctions reads: top level, or inside `#if` blocks and `extern "C"`. */
+function definitionNodes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
   const visit = (node: SyntaxNode) => {
     for (const child of node.namedChildren) {
-      if (child.type === 'function_definition') {
-        const reuse = moved?.(child.startIndex, child.endIndex);
-        if (reuse) {
-          const { delta, unit } = reuse;
-          const start = child.startIndex;
-          const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
-          out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
-          continue;
-        }
-        const name = functionName(child);
-        if (!name) continue;
-        const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-        out.push({ key: `${file.path}#${name}#${child.startIndex}`, file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
-      } else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') {
-        visit(child);
-      }
+      if (child.type === 'function_definition') out.push(child);
+      else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') visit(child);
     }
   };
-  visit(file.tree.rootNode);
+  visit(root);
+  return out;
+}
+
+/**
+ * The definition nodes of a file parsed again after its tree was released, by the keys
+ * collectFunctions gave its units: only names and offsets are read, not the signatures.
+ */
+export function definitionNodesByKey(file: ParsedFile): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  for (const child of definitionNodes(file.tree.rootNode)) {
+    const name = functionName(child);
+    if (name) out.set(unitKey(file.path, name, child.startIndex), child);
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 // names kept as bytes (a whole kernel: about a million names, 20 MB, against 1.3 GB of decoded
 // text); per name, the files that call it (built when first asked, then kept up to date for
 // the few files that change). Pure.
-import type { NameScan } from './name-scan';
+import { hashBytes, type NameScan } from './name-scan';
 
 /** Distinct names as ASCII bytes, each with a number; found by an open-addressing hash on the bytes. */
 class NameTable {
@@ -14,9 +14,8 @@ class NameTable {
   private slots = new Int32Array(1 << 11).fill(-1);
   count = 0;
 
-  /** The number of name src[from, to), added when new. */
-  intern(src: Uint8Array, from: number, to: number): number {
-    const h = hashBytes(src, from, to);
+  /** The number of name src[from, to), whose hashBytes is `h`, added when new. */
+  intern(src: Uint8Array, from: number, to: number, h: number): number {
     const found = this.find(src, from, to, h);
     if (found >= 0) return found;
     const len = to - from;
@@ -73,12 +72,6 @@ class NameTable {
   }
 }
 
-function hashBytes(b: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
-}
-
 function grow(a: Uint32Array): Uint32Array {
   const bigger = new Uint32Array(a.length * 2);
   bigger.set(a);
@@ -107,7 +100,7 @@ export class NameIndex {
     if (no === undefined) { no = this.files.length; this.numbers.set(path, no); this.files.push(undefined); }
     const calls = new Uint32Array(scan.ends.length);
     let at = 0;
-    for (let i = 0; i < scan.ends.length; i++) { calls[i] = this.table.intern(scan.blob, at, scan.ends[i]); at = scan.ends[i]; }
+    for (let i = 0; i < scan.ends.length; i++) { calls[i] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]); at = scan.ends[i]; }
     this.files[no] = { path, calls };
     this.changed.add(no);
     return Array.from(scan.defined, (i) => this.definedName(calls[i]));

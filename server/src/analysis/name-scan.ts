@@ -11,6 +11,8 @@ export interface NameScan {
   /** The distinct call names, ASCII, concatenated in order of first appearance: name i is `blob[ends[i - 1] ?? 0, ends[i])`. */
   blob: Uint8Array;
   ends: Uint32Array;
+  /** Each name's hashBytes (the index's table hashes names the same way, so it need not hash them again). */
+  hashes: Uint32Array;
   /** Indexes into the names above of those a line may define (non-static, at column 0), in order of first appearance. */
   defined: Uint32Array;
   /** The text has `fsdax-audit:` (a suppression comment, perhaps). */
@@ -96,6 +98,16 @@ function skipWhitespace(t: string, i: number, n: number, utf8: boolean): number 
   return i;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of b[from, to): how names are hashed here and in the identifier index. */
+export function hashBytes(b: Uint8Array, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return h >>> 0;
+}
+
 /** A file's distinct names while it is scanned: bytes, ends, an open-addressing hash on them. Reused across files (one scan at a time per thread). */
 class Names {
   blob = new Uint8Array(1 << 16);
@@ -120,8 +132,9 @@ class Names {
 
   /** The index of name t[from, to), added when new. */
   intern(t: string, from: number, to: number): number {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+    // hashBytes, on the Latin-1 string's char codes (its bytes).
+    let h = FNV_OFFSET;
+    for (let i = from; i < to; i++) h = Math.imul(h ^ t.charCodeAt(i), FNV_PRIME);
     h >>>= 0;
     const mask = this.slots.length - 1;
     const len = to - from;
@@ -168,7 +181,7 @@ class Names {
   }
 
   result(hasSuppressions: boolean): NameScan {
-    return { blob: this.blob.slice(0, this.used), ends: this.ends.slice(0, this.count), defined: this.defined.slice(0, this.definedCount), hasSuppressions };
+    return { blob: this.blob.slice(0, this.used), ends: this.ends.slice(0, this.count), hashes: this.hashes.slice(0, this.count), defined: this.defined.slice(0, this.definedCount), hasSuppressions };
   }
 }
 
@@ -285,6 +298,7 @@ export function scanText(text: string, options: ScanOptions = {}): NameScan {
 export interface PackedScans {
   blob: Uint8Array;
   ends: Uint32Array;
+  hashes: Uint32Array;
   defined: Uint32Array;
   /** Per file: names, defined names, and 1 when it has suppressions (or -1 names: no scan). */
   counts: Int32Array;
@@ -295,12 +309,13 @@ export function packScans(scans: ReadonlyArray<NameScan | undefined>): PackedSca
   let names = 0;
   let defs = 0;
   for (const s of scans) if (s) { bytes += s.blob.length; names += s.ends.length; defs += s.defined.length; }
-  const out: PackedScans = { blob: new Uint8Array(bytes), ends: new Uint32Array(names), defined: new Uint32Array(defs), counts: new Int32Array(scans.length * 3) };
+  const out: PackedScans = { blob: new Uint8Array(bytes), ends: new Uint32Array(names), hashes: new Uint32Array(names), defined: new Uint32Array(defs), counts: new Int32Array(scans.length * 3) };
   bytes = names = defs = 0;
   scans.forEach((s, i) => {
     if (!s) { out.counts[i * 3] = -1; return; }
     out.blob.set(s.blob, bytes);
     out.ends.set(s.ends, names);
+    out.hashes.set(s.hashes, names);
     out.defined.set(s.defined, defs);
     out.counts.set([s.ends.length, s.defined.length, s.hasSuppressions ? 1 : 0], i * 3);
     bytes += s.blob.length;
@@ -321,7 +336,7 @@ export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
     if (nameCount < 0) { out.push(undefined); continue; }
     const ends = packed.ends.subarray(names, names + nameCount);
     const size = nameCount > 0 ? ends[nameCount - 1] : 0;
-    out.push({ blob: packed.blob.subarray(bytes, bytes + size), ends, defined: packed.defined.subarray(defs, defs + defCount), hasSuppressions: suppressions === 1 });
+    out.push({ blob: packed.blob.subarray(bytes, bytes + size), ends, hashes: packed.hashes.subarray(names, names + nameCount), defined: packed.defined.subarray(defs, defs + defCount), hasSuppressions: suppressions === 1 });
     bytes += size;
     names += nameCount;
     defs += defCount;

@@ -4,7 +4,7 @@
 // call and define (name-index.ts), never parsed, and their text is not kept.
 // Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
-import { collectFunctions, FunctionUnit } from './functions';
+import { collectFunctions, definitionNodesByKey, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
 import { scanText, type NameScan } from './name-scan';
@@ -92,7 +92,7 @@ export class ProgramFiles {
           let node = this.nodes.get(u.key);
           if (!node) {
             const file = this.byPath.get(path);
-            for (const again of file ? collectFunctions(file.parse()) : []) this.nodes.set(again.key, again.node);
+            for (const [key, again] of file ? definitionNodesByKey(file.parse()) : []) this.nodes.set(key, again);
             node = this.nodes.get(u.key);
             if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
           }
