@@ -1,10 +1,11 @@
 // Bad input: one clear line and exit 2 for user mistakes; a bad file inside a
 // tree is reported and the scan goes on; stack traces only with --debug.
 import * as assert from 'assert';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { copyTree, runBin, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
+import { copyTree, REPO, runBin, runCli, SAMPLE_TREE, SAMPLE_TREE_FINDINGS, scratchDir } from './helpers';
 
 function assertOneLine(stderr: string, re: RegExp): void {
   assert.strictEqual(stderr.split('\n').filter(Boolean).length, 1, `one line expected:\n${stderr}`);
@@ -103,6 +104,19 @@ describe('cli bad input', () => {
     const debug = await runCli(['--debug', '--fail-on', 'never', SAMPLE_TREE], { stdoutWrite: failing });
     assert.strictEqual(debug.code, 2);
     assert.match(debug.stderr, /^fsdax-audit: internal error: disk on fire\nError: disk on fire\n\s+at /);
+  });
+});
+
+describe('cli: a reader that stops early', () => {
+  it('fsdax-audit ... | head (the reader closes after the first chunk of a 1.3 MB report): SIGPIPE\'s status, no stack trace', async () => {
+    const args = ['--format', 'sarif', '--fail-on', 'never', '--show-benign', path.join(REPO, 'test', 'fixtures', 'rules')];
+    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'fsdax-audit.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.strictEqual(stderr, '', 'nothing on stderr');
+    assert.strictEqual(code, 141);
   });
 });
 
