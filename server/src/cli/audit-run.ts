@@ -56,8 +56,11 @@ export interface CliOptions {
  * this the trees released since the last collection add to the ones held.
  */
 const GC_EVERY_PARSED_FILES = 100;
-/** Parsed trees held at once by the CLI (the session's default is 300): a whole kernel peaks ~200 MB lower, for a few files parsed again. */
-const LIVE_TREES = 150;
+/**
+ * Parsed trees held at once by the CLI (the session's default is 300). Whole 6.1, 6.12 and 7.2 trees peak at
+ * 910-965 MiB with 200 (about 60 MiB more than with 150, for about 1 s less of files parsed again); docs/performance.md.
+ */
+const LIVE_TREES = 200;
 
 function readAgain(root: string, file: string): Buffer {
   try { return fs.readFileSync(path.isAbsolute(file) ? file : path.join(root, file)); } catch { return Buffer.alloc(0); }
