@@ -13,7 +13,8 @@
 // run is one test. FSDAX_REPRO=0 leaves it out locally; without QEMU it skips. Then one
 // patched-tree proof (scripts/repro-tree-ci.sh: the 7.x tree built before and after the
 // which-page fix); each row of its before/after table is one test. FSDAX_REPRO=0 or
-// FSDAX_REPRO_TREE=0 leaves it out locally; without the build tools or the tree it skips.
+// FSDAX_REPRO_TREE=0 leaves it out locally; without the build tools or the tree it skips, and
+// also until its kernels are built (FSDAX_REPRO_TREE_BUILD=1 builds them; CI always does).
 const path = require('path');
 const fs = require('fs');
 const { spawnSync } = require('child_process');

@@ -3,7 +3,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FIXTURE_TREES, runCli } from './helpers';
+import { FIXTURE_TREES, REPO, runCli } from './helpers';
+import { treeImageDir, treeState } from '../../server/src/repro/build';
 import { SCENARIOS } from '../../server/src/repro/scenarios';
 
 describe('cli repro', () => {
@@ -36,6 +37,39 @@ describe('cli repro', () => {
     } finally {
       if (before === undefined) delete process.env.FSDAX_AUDIT_CACHE; else process.env.FSDAX_AUDIT_CACHE = before;
       fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('--built names the kernels a --tree run would build first, writes nothing, and is satisfied by cached images', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-repro-cache-'));
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-repro-tree-'));
+    fs.writeFileSync(path.join(tree, 'Makefile'), 'all:\n');
+    fs.mkdirSync(path.join(tree, 'arch', 'x86'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'arch', 'x86', 'Kconfig'), '');
+    const patch = path.join(REPO, 'scripts', 'repro', 'patches', '7.x-which-page.diff');
+    const before = process.env.FSDAX_AUDIT_CACHE;
+    process.env.FSDAX_AUDIT_CACHE = cache;
+    try {
+      const args = ['repro', 'which-page-pmd-tail', '--era', '7.x', '--tree', tree, '--patch', patch, '--built'];
+      let r = await runCli(args);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.match(r.stdout, /^not built: the tree as it is, the tree with 7\.x-which-page\.diff \(a run builds them first: minutes\)$/m);
+      assert.deepStrictEqual(fs.readdirSync(cache), [], 'nothing written to the cache');
+      // What a finished build leaves: the image's kernelrelease.
+      const state = treeState(tree).key;
+      for (const patches of [[], [patch]]) {
+        const dir = treeImageDir({ tree, era: '7.x', patches, state });
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'kernelrelease'), '7.2.13\n');
+        r = await runCli(args);
+        assert.strictEqual(r.code, patches.length ? 0 : 1, r.stdout);
+      }
+      assert.match(r.stdout, /^every kernel built \(a run only boots\)$/m);
+      assert.strictEqual((await runCli(['repro', 'which-page-pmd-tail', '--built'])).code, 2);
+    } finally {
+      if (before === undefined) delete process.env.FSDAX_AUDIT_CACHE; else process.env.FSDAX_AUDIT_CACHE = before;
+      fs.rmSync(cache, { recursive: true, force: true });
+      fs.rmSync(tree, { recursive: true, force: true });
     }
   });
 

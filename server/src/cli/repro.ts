@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, fetchKernel, ProofResult, REPRO_ERAS, ReproEra, ReproScenario, ReproVariant, RunResult, SCENARIOS, capturedRunFor, findScenario, isReproEra, missingPrerequisites, missingTreePrerequisites, proveOnTree, reproEraFor, runVariant, unfetchedKernels } from '../repro/index';
+import { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, fetchKernel, HostError, ProofResult, REPRO_ERAS, ReproEra, ReproScenario, ReproVariant, RunResult, SCENARIOS, capturedRunFor, findScenario, isReproEra, missingPrerequisites, missingTreePrerequisites, proveOnTree, reproEraFor, unbuiltTreeKernels, runVariant, unfetchedKernels } from '../repro/index';
 import { detectTreeEra, InputError } from '../host/tree-files';
 import { TOOL_NAME } from './project';
 import type { CliIo } from './cli-io';
@@ -18,6 +18,7 @@ interface ReproOptions {
   check?: boolean;
   fetch?: boolean;
   fetched?: boolean;
+  built?: boolean;
   kernel: string[];
   lines: boolean;
   tree?: string;
@@ -84,6 +85,7 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     .option('--check', 'check the host prerequisites (QEMU, busybox-static, xfsprogs, gcc...; with --tree the kernel build tools too), then exit')
     .option('--fetch', 'download and unpack the stock Debian kernels of --era (all by default) into the cache, then exit')
     .option('--fetched', 'exit 1 naming the stock kernels of --era not downloaded yet (a run would fetch them first), else 0')
+    .option('--built', 'with --tree: exit 1 naming the kernels a run would build first (the tree as it is, with --patch), else 0 (a run only boots)')
     .option('--kernel <era=package>', 'another Debian kernel package for an era (repeatable)', collect, [])
     .option('--no-lines', 'leave out the decisive console lines')
     .option('--tree <dir>', 'build this kernel tree (tinyconfig + the era\'s fragment, out of tree, cached) and boot it instead of Debian\'s kernel; the era is detected from the tree')
@@ -188,6 +190,14 @@ export async function reproMain(argv: string[], io: CliIo): Promise<number> {
     }
   }
   if (runs.length === 0) { io.stderr.write(`${TOOL_NAME} repro: nothing matches${treeEra ? ` in era ${treeEra}` : ''} (see --list)\n`); return 2; }
+  if (opts.built) {
+    if (!opts.tree) return usage('--built needs --tree <kernel tree>');
+    for (const p of opts.patch) if (!fs.existsSync(p)) return usage(`no such patch: ${p}`);
+    let unbuilt: string[];
+    try { unbuilt = unbuiltTreeKernels(path.resolve(opts.tree), treeEra!, opts.patch.map((p) => path.resolve(p))); } catch (e) { if (e instanceof HostError) return usage(e.message); throw e; }
+    io.stdout.write(unbuilt.length ? `not built: ${unbuilt.join(', ')} (a run builds ${unbuilt.length === 1 ? 'it' : 'them'} first: minutes)\n` : 'every kernel built (a run only boots)\n');
+    return unbuilt.length ? 1 : 0;
+  }
   if (opts.tree) return treeMain(path.resolve(opts.tree), treeEra!, runs, opts.patch.map((p) => path.resolve(p)), io, log);
   let allAsExpected = true;
   try {

@@ -230,15 +230,30 @@ function lock(dir: string): () => void {
   throw new HostError(`cannot lock ${dir}`);
 }
 
-/** The kernel for a tree (+ patches): from the image cache, or built in the tree's build directory. */
-export async function buildTreeKernel(req: BuildRequest): Promise<TreeKernel> {
-  const t0 = Date.now();
+/** Where the image of a tree (+ patches) is kept, by era, config fragment, tree state and patch texts. */
+function imageFor(req: Pick<BuildRequest, 'tree' | 'era' | 'patches' | 'state'>): { fragment: string; dir: string; imageKey: string; imageDir: string } {
   const fragment = fs.readFileSync(fragmentFile(req.era), 'utf8');
   const dir = treeCacheDir(req.tree);
   const patchTexts = req.patches.map((p) => fs.readFileSync(p, 'utf8'));
   // Named by era and fragment first: a changed fragment's images go with its build directory.
   const imageKey = `${req.era}-${sha(fragment)}-${sha(JSON.stringify([req.state, patchTexts]))}`;
-  const imageDir = path.join(dir, 'images', imageKey);
+  return { fragment, dir, imageKey, imageDir: path.join(dir, 'images', imageKey) };
+}
+
+/** The folder of this kernel's image (its `kernelrelease` is written last: a build that stopped leaves none). */
+export function treeImageDir(req: Pick<BuildRequest, 'tree' | 'era' | 'patches' | 'state'>): string {
+  return imageFor(req).imageDir;
+}
+
+/** Whether buildTreeKernel() would take this kernel from the image cache (no build). */
+export function treeKernelCached(req: Pick<BuildRequest, 'tree' | 'era' | 'patches' | 'state'>): boolean {
+  return fs.existsSync(path.join(treeImageDir(req), 'kernelrelease'));
+}
+
+/** The kernel for a tree (+ patches): from the image cache, or built in the tree's build directory. */
+export async function buildTreeKernel(req: BuildRequest): Promise<TreeKernel> {
+  const t0 = Date.now();
+  const { fragment, dir, imageKey, imageDir } = imageFor(req);
   const what = req.patches.length ? `with ${req.patches.map((p) => path.basename(p)).join(' + ')}` : 'as it is';
   const fromImage = (built: TreeKernel['built']): TreeKernel => {
     const version = fs.readFileSync(path.join(imageDir, 'kernelrelease'), 'utf8').trim();

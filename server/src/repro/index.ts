@@ -4,7 +4,7 @@ export { ANALYSIS_ERAS, DEFAULT_KERNEL_PACKAGES, REPRO_ERAS, SCENARIOS, findScen
 export type { ReproEra, ReproScenario, ReproVariant } from './scenarios';
 export { fetchKernel, runVariant, unfetchedKernels } from './run';
 export type { RunResult, RunOptions } from './run';
-export { missingPrerequisites, cacheRoot } from './host';
-export { proveOnTree, missingTreePrerequisites, rowHolds } from './prove';
+export { HostError, missingPrerequisites, cacheRoot } from './host';
+export { proveOnTree, missingTreePrerequisites, rowHolds, unbuiltTreeKernels } from './prove';
 export type { ProofRow, ProofResult, ProofVerdict } from './prove';
 export { capturedRunFor } from './captured';

@@ -2,7 +2,8 @@
 // tree as it is and with the patches (build.ts), boot the same scenario variants on both, and say
 // per variant whether the proof holds: a hazard reproduced before and not after, a control clean
 // in both. The only layer that combines builds and runs.
-import { missingBuildTools, buildTreeKernel, treeProblem, treeState, TreeKernel } from './build';
+import * as path from 'path';
+import { missingBuildTools, buildTreeKernel, treeKernelCached, treeProblem, treeState, TreeKernel } from './build';
 import { HostError, missingPrerequisites } from './host';
 import { RunResult, runVariant } from './run';
 import type { Expectation, ReproEra, ReproScenario, ReproVariant } from './scenarios';
@@ -53,6 +54,19 @@ export interface ProofRequest {
 /** What the host lacks for `repro --tree` (the runs' prerequisites and the build tools). */
 export function missingTreePrerequisites(): string[] {
   return [...new Set([...missingPrerequisites(), ...missingBuildTools()])];
+}
+
+/**
+ * The kernels a proof on this tree would build first (the tree as it is, then with the patches),
+ * named; empty when both images are cached (a run only boots).
+ */
+export function unbuiltTreeKernels(tree: string, era: ReproEra, patches: readonly string[]): string[] {
+  const problem = treeProblem(tree);
+  if (problem) throw new HostError(problem);
+  const state = treeState(tree).key;
+  const kernels = [{ patches: [] as readonly string[], what: 'the tree as it is' }];
+  if (patches.length) kernels.push({ patches, what: `the tree with ${patches.map((p) => path.basename(p)).join(' + ')}` });
+  return kernels.filter((k) => !treeKernelCached({ tree, era, patches: k.patches, state })).map((k) => k.what);
 }
 
 export async function proveOnTree(req: ProofRequest): Promise<ProofResult> {
