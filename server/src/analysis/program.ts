@@ -417,9 +417,9 @@ export class ProgramAnalyzer {
       }
       // Whether a page-table source counts depends on the callers' context (a devmap or vma check before the call).
       if (facts.pageTableLevels.size > 0 && !(previous?.pageTableLevels.size)) addCallerFiles(unit, 'page table');
-      // After an edit the callers used the old summary exactly, so only an identical one spares them.
       const absenceUsers = this.absenceUsers.get(key);
       this.absenceUsers.delete(key);
+      // After an edit the callers used the old summary exactly, so only an identical one spares them.
       if (previous && (beforeEdit ? summaryIdentical(previous, facts) : summaryEqual(previous, facts))) continue;
       // A first summary that says nothing is what its callers assumed, unless they let a value escape for
       // want of it or joined it with other definitions (or were analysed by another process: not known).
