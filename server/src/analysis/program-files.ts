@@ -164,7 +164,11 @@ export class ProgramFiles {
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
   private forgetBindings(path: string, names: string[]): void {
     this.resolved.delete(path);
-    for (const byName of this.resolved.values()) for (const name of names) byName.delete(name);
+    // Only the files that bound these names: an edit's bookkeeping stays proportional to the edited file.
+    for (const name of names) {
+      for (const from of this.resolvedFrom.get(name) ?? []) this.resolved.get(from)?.delete(name);
+      this.resolvedFrom.delete(name);
+    }
     this.forgotten.push({ path, names: new Set(names) });
     if (this.forgotten.length > 512) { this.forgotten.splice(0, 256); this.forgottenBase += 256; }
   }
@@ -297,12 +301,19 @@ export class ProgramFiles {
     let byName = this.resolved.get(fromFile);
     if (!byName) { byName = new Map(); this.resolved.set(fromFile, byName); }
     let hit = byName.get(name);
-    if (!hit) { hit = this.resolveUncached(name, fromFile); byName.set(name, hit); }
+    if (!hit) {
+      hit = this.resolveUncached(name, fromFile);
+      byName.set(name, hit);
+      const from = this.resolvedFrom.get(name);
+      if (from) from.add(fromFile); else this.resolvedFrom.set(name, new Set([fromFile]));
+    }
     return hit;
   }
 
   /** Bindings already computed, by calling file then name; replace() forgets those a changed file can affect. */
   private readonly resolved = new Map<string, Map<string, FunctionUnit[]>>();
+  /** name -> the calling files whose bindings of it `resolved` may hold (a superset: a file's whole map may be gone). */
+  private readonly resolvedFrom = new Map<string, Set<string>>();
 
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
