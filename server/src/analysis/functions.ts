@@ -82,19 +82,19 @@ export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[
       const { delta, unit } = reuse;
       const start = child.startIndex;
       const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
-      out.push({ key: `${file.path}#${unit.name}#${start}`, file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
+      out.push({ key: functionKey(file.path, unit.name, start), file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
       continue;
     }
     const name = functionName(child);
     if (!name) continue;
     const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-    out.push({ key: unitKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
+    out.push({ key: functionKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
   }
   return out;
 }
 
 /** A function's identity: its file, name and offset when collected. */
-export function unitKey(path: string, name: string, start: number): string {
+function functionKey(path: string, name: string, start: number): string {
   return `${path}#${name}#${start}`;
 }
 
@@ -119,7 +119,7 @@ export function definitionNodesByKey(file: ParsedFile): Map<string, SyntaxNode> 
   const out = new Map<string, SyntaxNode>();
   for (const child of definitionNodes(file.tree.rootNode)) {
     const name = functionName(child);
-    if (name) out.set(unitKey(file.path, name, child.startIndex), child);
+    if (name) out.set(functionKey(file.path, name, child.startIndex), child);
   }
   return out;
 }
