@@ -9,18 +9,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { DEFINITION_RE, hashBytes, scanNameList, scanText } from '../../server/src/analysis/name-scan';
+import { DEFINITION_RE, MACRO_DEFINITION_RE, hashBytes, scanNameList, scanText } from '../../server/src/analysis/name-scan';
 import { prescanSource } from '../../server/src/analysis/prescan';
 import { NameIndex } from '../../server/src/analysis/name-index';
 import { decodeSource } from '../../server/src/parse/source-view';
 import { requirePrerequisite } from '../prerequisites';
 
 /** What the regexes say of a text: every name `\bNAME\s*\(` finds, and the defined ones (static ones too with `staticToo`). */
-function reference(text: string, staticToo = false): { calls: Set<string>; defined: string[] } {
+function reference(text: string, staticToo = false): { calls: Set<string>; defined: string[]; macros: string[] } {
   const calls = new Set([...text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]));
   const defined = new Set<string>();
   for (const m of text.matchAll(DEFINITION_RE)) if (staticToo || !m[0].startsWith('static')) defined.add(m[1]);
-  return { calls, defined: [...defined] };
+  const macros = new Set([...text.matchAll(MACRO_DEFINITION_RE)].map((m) => m[1]));
+  return { calls, defined: [...defined], macros: [...macros] };
 }
 
 /** The scan, as the reference's shape, with every name checked by its own regex both ways. */
@@ -30,6 +31,7 @@ function check(text: string, scan: ReturnType<typeof scanText>, staticToo = fals
   assert.deepStrictEqual(new Set(names), ref.calls, 'call names');
   assert.strictEqual(names.length, ref.calls.size, 'each name once');
   assert.deepStrictEqual(Array.from(scan.defined, (i) => names[i]), ref.defined, 'defined names, in order');
+  assert.deepStrictEqual(Array.from(scan.macros, (i) => names[i]), ref.macros, 'macro names, in order');
   assert.strictEqual(scan.hasSuppressions, text.includes('fsdax-audit:'));
   // The index trusts these instead of hashing the names again.
   assert.deepStrictEqual(Array.from(scan.hashes), names.map((n) => { const b = Buffer.from(n, 'latin1'); return hashBytes(b, 0, b.length); }), 'hashes');
@@ -38,13 +40,13 @@ function check(text: string, scan: ReturnType<typeof scanText>, staticToo = fals
 
 const PIECES = [
   'a', 'b', 'f', 'foo', '_x', 'x1', '1x', '9', 'static', 'static int f', 'int', ' ', '  ', '\t', '\n', '\r', '\r\n', '\v', '\f',
-  '(', ')', ';', '=', '{', '}', ',', '*', '/*', '*/', '"', '->', '#define ', 'fsdax-audit:',
+  '(', ')', ';', '=', '{', '}', ',', '*', '/*', '*/', '"', '->', '#define ', '#', 'define', '# define\t', '#define f(x) g(x, 0)\n', 'fsdax-audit:',
   '\u00a0', '\u1680', '\u2000', '\u200a', '\u200b', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u180e', '\u0085',
   'é', '\u00ff', '\u4e2d', '\ud83d\ude00', '\ud800',
 ];
 
 const BREAKS = ['\n', '\r', '\r\n', '\u2028', '\u2029', '\u0085'];
-const WORDS = ['int', 'f', 'g1', 'static', 'staticx', '_t', '2x', 'struct page *'];
+const WORDS = ['int', 'f', 'g1', 'static', 'staticx', '_t', '2x', 'struct page *', '#define', '#', 'define', '# define'];
 const SPACES = [' ', '\t', '', '\v', '\f', '\u00a0', '\u1680', '\u2000', '\u2005', '\u200a', '\u202f', '\u205f', '\u3000', '\ufeff', '\u200b', '\u180e', '\n'];
 /** Line-shaped texts: a word at column 0 (or not), words, spaces, and what stops a definition, between random line breaks. */
 const lines = fc.array(fc.tuple(

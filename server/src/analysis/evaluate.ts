@@ -3,7 +3,7 @@
 // assignments, sources, conversions, summaries of callees, and the sites a
 // rule may care about. Pure.
 import type { SyntaxNode } from '../parse/parser';
-import { callArguments, calleeName, fieldName, fieldReceiver, isNot, lvalueKey, stripNot, unwrap, binaryOperator } from '../parse/nodes';
+import { callArguments, calleeName, fieldName, fieldReceiver, isAddressTaken, isNot, lvalueKey, stripNot, unwrap, binaryOperator } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
@@ -47,6 +47,9 @@ export function reassignedIn(unit: FunctionUnit, name: string): boolean {
   return answer;
 }
 
+
+/** Forwarding macros followed from one call: `#define a(x) b(x)` and `#define b(x) a(x)` must end. */
+const MAX_ALIAS_DEPTH = 4;
 
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
@@ -273,7 +276,8 @@ export class Evaluator {
       if (field === 'page') return receiverFact.pageOf === 'containing' ? this.headOf(node.parent?.type === 'pointer_expression' ? node.parent : node, receiverFact) : receiverFact;
       return undefined;
     }
-    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, 'deref', node.text);
+    // `&mapping->i_pages` computes an address and loads nothing: the mapping leaves in a pointer the analysis does not follow.
+    if (receiverFact.kind === 'mapping' && this.model.mappingDerefFields.has(field)) this.useValue(receiverFact, isAddressTaken(node) ? 'escape' : 'deref', node.text);
     if (receiverFact.kind === 'anon_vma') this.useValue(receiverFact, 'deref', node.text);
     return undefined;
   }
@@ -287,6 +291,12 @@ export class Evaluator {
     const argFacts = args.map((a) => this.eval(a));
     this.inDebug = wasInDebug;
     if (!name) return undefined;
+    return this.applyCall(node, name, args, argFacts, []);
+  }
+
+  /** A call of `name` with evaluated arguments; `via`: the forwarding macros followed to get here (call-alias.ts), outermost first. */
+  private applyCall(node: SyntaxNode, name: string, args: SyntaxNode[], argFacts: Array<Fact | undefined>, via: readonly string[]): Fact | undefined {
+    const debugMacro = this.model.debugOnlyCalls.has(name);
     const m = this.model;
     // The arguments of a debug assertion are tested, not used: BUG/WARN is the only effect.
     if (debugMacro) { for (const f of argFacts) if (f) this.useValue(f, 'null-test', name); return undefined; }
@@ -357,6 +367,14 @@ export class Evaluator {
     }
     if (m.guards.has(name) || m.contextGuards.has(name) || owner) return undefined;
     const summary = this.summaries(name, this.unit.file, !argFacts.some((f) => f));
+    // A macro that only forwards (`#define split_one(f) split_one_to_list(f, NULL)`) is the call it forwards to.
+    // Asked only where a value is passed: a header parsed for each macro any analysed function calls would cost more than it finds.
+    const alias = !summary && via.length < MAX_ALIAS_DEPTH && argFacts.some((f) => f) ? this.summaries.alias?.(name, this.unit.file) : undefined;
+    if (alias && alias.params === args.length) {
+      const forwarded = alias.args.map((a) => ('param' in a ? args[a.param] : a.expression));
+      const forwardedFacts = alias.args.map((a) => ('param' in a ? argFacts[a.param] : this.eval(a.expression)));
+      return this.applyCall(node, alias.target, forwarded, forwardedFacts, [...via, name]);
+    }
     argFacts.forEach((f, i) => {
       const identity = f?.kind === 'page' ? summary?.identityParams.get(i) : undefined;
       if (identity) this.useValue(f!, 'identity', `${name}() -> ${identity}`);
@@ -387,7 +405,7 @@ export class Evaluator {
         const argConds = args.map((a) => this.argConds(a));
         const argParams = args.map((a) => this.ownParam(a));
         this.rec.facts.calls.push({
-          callee: name, start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${name}(...)` : node.text,
+          callee: name, ...(via.length > 0 ? { via: [...via] } : {}), start: node.startIndex, end: node.endIndex, argFacts, text: node.text.length > 80 ? `${via[0] ?? name}(...)` : node.text,
           ...(argLiterals.some((l) => l !== undefined) ? { argLiterals } : {}),
           ...(argFlags.some((f) => f) ? { argFlags } : {}),
           ...(paramConds.length > 0 ? { paramConds } : {}),

@@ -256,7 +256,7 @@ function worstExposure(site: RawSite, unit: FunctionUnit, callers: Map<string, C
       const flags = composeFlags(item.flags, arg);
       if (isExcluded(flags)) continue;
       const debugOnly = item.debugOnly || !!call.debugOnly;
-      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: callStepLabel(caller.unit.name, call.callee) };
+      const callStep: PathStep = { file: caller.unit.file, function: caller.unit.name, start: call.start, end: call.end, label: callStepLabel(caller.unit.name, call.callee, call.via) };
       const chain = [callStep, ...item.chain];
       for (const o of arg.origins) {
         if ('concrete' in o) consider(flags, [...o.concrete.steps, ...chain], o.concrete, caller.unit, reqs, debugOnly);

@@ -25,8 +25,8 @@ export interface PathStep extends SourceSpan {
 export const CALL_ARROW = ' → ';
 
 /** The label of a path step where `caller` hands the page on to `callee`: `caller() → callee()`. */
-export function callStepLabel(caller: string, callee: string): string {
-  return `${caller}()${CALL_ARROW}${callee}()`;
+export function callStepLabel(caller: string, callee: string, via: readonly string[] = []): string {
+  return [caller, ...via, callee].map((n) => `${n}()`).join(CALL_ARROW);
 }
 
 /** A concrete origin: the page entered the analysed code here, without a filesystem guarantee. */

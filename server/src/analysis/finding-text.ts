@@ -68,9 +68,9 @@ export function tagLegend(findings: readonly Finding[]): TagMeaning[] {
   return [...out].map(([tag, meaning]) => ({ tag, meaning })).sort((a, b) => order(a.tag) - order(b.tag) || (a.tag < b.tag ? -1 : 1));
 }
 
-/** The callee a call step hands the page to, from its label. */
-function calleeOf(step: FindingStep): string | undefined {
-  return /^\w+\(\) → (\w+)\(\)$/.exec(step.label)?.[1];
+/** What a call step hands the page to, from its label: `callee()`, or `macro() → callee()` through forwarding macros. */
+function calledOf(step: FindingStep): string | undefined {
+  return /^\w+\(\) → (\w+\(\)(?: → \w+\(\))*)$/.exec(step.label)?.[1];
 }
 
 /**
@@ -88,10 +88,10 @@ export function pathSteps(f: Pick<Finding, 'path'>): FindingStep[] {
     else levels.push([s]);
   }
   return levels.map((level) => {
-    const call = [...level].reverse().find((s) => calleeOf(s) !== undefined);
+    const call = [...level].reverse().find((s) => calledOf(s) !== undefined);
     const first = level[0];
     if (!call || call === first) return first;
-    return { ...call, label: `${first.label}${CALL_ARROW}${calleeOf(call)}()` };
+    return { ...call, label: `${first.label}${CALL_ARROW}${calledOf(call)}` };
   });
 }
 

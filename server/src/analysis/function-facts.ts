@@ -1,5 +1,6 @@
 // analysis layer: what the dataflow records of one function (sites, calls, summaries), the
 // types the evaluator, the program step, exposure and relocation share. Types only.
+import type { CallAlias } from './call-alias';
 import type { Fact } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ParamFlags, RawSite, RawSiteKind } from './sites';
@@ -15,6 +16,8 @@ export interface ArgFlags {
 
 export interface CallFact {
   callee: string;
+  /** The forwarding macros the call was written as, outermost first (call-alias.ts): `callee` is what they expand to. */
+  via?: string[];
   start: number;
   end: number;
   argFacts: Array<Fact | undefined>;
@@ -85,4 +88,6 @@ export interface ReturnSummaryLookup {
    * says nothing, where otherwise a summary that says nothing is no news (program.ts).
    */
   escapedWithout?(callee: string, fromFile: string): void;
+  /** The forwarding macro a call of `callee` (no function of that name binds) expands to (call-alias.ts); the program records the use. */
+  alias?(callee: string, fromFile: string): CallAlias | undefined;
 }

@@ -94,8 +94,8 @@ export class NameIndex {
   /** Defined names as strings, one string per name. */
   private readonly strings = new Map<number, string>();
 
-  /** Indexes a file's scan (replacing what it had); returns the names it may define. */
-  set(path: string, scan: NameScan): string[] {
+  /** Indexes a file's scan (replacing what it had); returns the names it may define, as functions and as function-like macros. */
+  set(path: string, scan: NameScan): { defined: string[]; macros: string[] } {
     let no = this.numbers.get(path);
     if (no === undefined) { no = this.files.length; this.numbers.set(path, no); this.files.push(undefined); }
     const calls = new Uint32Array(scan.ends.length);
@@ -103,7 +103,7 @@ export class NameIndex {
     for (let i = 0; i < scan.ends.length; i++) { calls[i] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]); at = scan.ends[i]; }
     this.files[no] = { path, calls };
     this.changed.add(no);
-    return Array.from(scan.defined, (i) => this.definedName(calls[i]));
+    return { defined: Array.from(scan.defined, (i) => this.definedName(calls[i])), macros: Array.from(scan.macros, (i) => this.definedName(calls[i])) };
   }
 
   remove(path: string): void {

@@ -1,9 +1,9 @@
 // analysis layer: the pre-scan's reading of a file, on its bytes, never decoded. It finds
 // what the demand-driven search asks of files it has not parsed: the names the file calls
-// (every identifier followed by `(`, in code, comments or strings alike) and the names a line
-// starting at column 0 may define. Exactly what the regexes the search used to run over the
-// decoded text matched (`\bNAME\s*\(` and DEFINITION_RE below), checked against them by
-// test/unit/name-scan.test.ts. Pure, no tree-sitter: the CLI's reader threads run it.
+// (every identifier followed by `(`, in code, comments or strings alike), the names a line
+// starting at column 0 may define, and the function-like macros `#define` lines define.
+// Exactly what regexes over the decoded text match (`\bNAME\s*\(`, DEFINITION_RE and
+// MACRO_DEFINITION_RE below), checked against them by test/unit/name-scan.test.ts. Pure, no tree-sitter: the CLI's reader threads run it.
 import { isAscii } from 'buffer';
 
 /** What a file's bytes say about its names; plain data (posted from worker threads). */
@@ -15,6 +15,8 @@ export interface NameScan {
   hashes: Uint32Array;
   /** Indexes into the names above of those a line may define (non-static, at column 0), in order of first appearance. */
   defined: Uint32Array;
+  /** Indexes into the names above of the function-like macros a `#define NAME(` line defines (MACRO_DEFINITION_RE), in order of first appearance. */
+  macros: Uint32Array;
   /** The text has `fsdax-audit:` (a suppression comment, perhaps). */
   hasSuppressions: boolean;
 }
@@ -25,6 +27,9 @@ export interface NameScan {
  * ever bound from its own file, which is parsed already).
  */
 export const DEFINITION_RE = /^[A-Za-z_][^\n;=(){}]*?\b([A-Za-z_]\w*)\s*\(/gm;
+
+/** The reference for `macros`: a function-like macro's definition (no space between its name and `(`). */
+export const MACRO_DEFINITION_RE = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/gm;
 
 export interface ScanOptions {
   /**
@@ -118,6 +123,8 @@ class Names {
   count = 0;
   defined = new Uint32Array(1 << 8);
   definedCount = 0;
+  macros = new Uint32Array(1 << 6);
+  macroCount = 0;
   /** Lines starting with `static` define names too (see ScanOptions). */
   staticToo = false;
 
@@ -128,6 +135,7 @@ class Names {
     this.used = 0;
     this.count = 0;
     this.definedCount = 0;
+    this.macroCount = 0;
   }
 
   /** The index of name t[from, to), added when new. */
@@ -173,6 +181,12 @@ class Names {
     this.defined[this.definedCount++] = id;
   }
 
+  addMacro(id: number): void {
+    for (let k = 0; k < this.macroCount; k++) if (this.macros[k] === id) return;
+    if (this.macroCount === this.macros.length) this.macros = grow(this.macros);
+    this.macros[this.macroCount++] = id;
+  }
+
   private place(id: number): void {
     const mask = this.slots.length - 1;
     let s = this.hashes[id] & mask;
@@ -181,7 +195,10 @@ class Names {
   }
 
   result(hasSuppressions: boolean): NameScan {
-    return { blob: this.blob.slice(0, this.used), ends: this.ends.slice(0, this.count), hashes: this.hashes.slice(0, this.count), defined: this.defined.slice(0, this.definedCount), hasSuppressions };
+    return {
+      blob: this.blob.slice(0, this.used), ends: this.ends.slice(0, this.count), hashes: this.hashes.slice(0, this.count),
+      defined: this.defined.slice(0, this.definedCount), macros: this.macros.slice(0, this.macroCount), hasSuppressions,
+    };
   }
 }
 
@@ -212,6 +229,23 @@ function definitionAt(t: string, p: number, n: number, utf8: boolean, names: Nam
   return resume;
 }
 
+const HASH = 0x23;
+const DEFINE = 'define';
+
+/** The line starting at `p` with `#`: a function-like macro's name, as MACRO_DEFINITION_RE takes it, added to `names`. */
+function macroAt(t: string, p: number, n: number, names: Names): void {
+  let j = p + 1;
+  while (j < n && (t.charCodeAt(j) === 0x20 || t.charCodeAt(j) === 0x09)) j++;
+  if (!t.startsWith(DEFINE, j)) return;
+  j += DEFINE.length;
+  const gap = j;
+  while (j < n && (t.charCodeAt(j) === 0x20 || t.charCodeAt(j) === 0x09)) j++;
+  if (j === gap || j >= n || IDENT_START[t.charCodeAt(j)] !== 1) return;
+  const from = j;
+  while (j < n && WORD[t.charCodeAt(j)] === 1) j++;
+  if (j < n && t.charCodeAt(j) === OPEN_PAREN) names.addMacro(names.intern(t, from, j));
+}
+
 /**
  * Scans a file's bytes from `start` (past a UTF-8 byte order mark, which decoding drops).
  * `encoding`: how decodeSource reads these bytes; it decides which bytes are whitespace and
@@ -234,9 +268,11 @@ function scanPlain(t: string, utf8: boolean, start: number, names: Names): void 
   const n = t.length;
   let resume = 0;
   if (start < n && IDENT_START[t.charCodeAt(start)] === 1) resume = definitionAt(t, start, n, utf8, names, resume);
+  else if (start < n && t.charCodeAt(start) === HASH) macroAt(t, start, n, names);
   for (let nl = t.indexOf('\n', start); nl >= 0 && nl + 1 < n; nl = t.indexOf('\n', nl + 1)) {
     const p = nl + 1;
     if (p >= resume && IDENT_START[t.charCodeAt(p)] === 1) resume = definitionAt(t, p, n, utf8, names, resume);
+    else if (t.charCodeAt(p) === HASH) macroAt(t, p, n, names);
   }
   for (let q = t.indexOf('(', start); q >= 0; q = t.indexOf('(', q + 1)) {
     let e = q;
@@ -252,6 +288,7 @@ function scanAny(t: string, utf8: boolean, start: number, names: Names): void {
   const n = t.length;
   let resume = 0;
   if (start < n && IDENT_START[t.charCodeAt(start)] === 1) resume = definitionAt(t, start, n, utf8, names, resume);
+  else if (start < n && t.charCodeAt(start) === HASH) macroAt(t, start, n, names);
   let i = start;
   while (i < n) {
     const c = t.charCodeAt(i);
@@ -268,9 +305,11 @@ function scanAny(t: string, utf8: boolean, start: number, names: Names): void {
     // Line terminators, where a multiline `^` matches: \n, \r, and in UTF-8 U+2028 and U+2029.
     if (c === 0x0a || c === 0x0d) {
       if (i < n && i >= resume && IDENT_START[t.charCodeAt(i)] === 1) resume = definitionAt(t, i, n, utf8, names, resume);
+      else if (i < n && t.charCodeAt(i) === HASH) macroAt(t, i, n, names);
     } else if (c === 0xe2 && utf8 && i + 1 < n && t.charCodeAt(i) === 0x80 && (t.charCodeAt(i + 1) === 0xa8 || t.charCodeAt(i + 1) === 0xa9)) {
       i += 2;
       if (i < n && i >= resume && IDENT_START[t.charCodeAt(i)] === 1) resume = definitionAt(t, i, n, utf8, names, resume);
+      else if (i < n && t.charCodeAt(i) === HASH) macroAt(t, i, n, names);
     }
   }
 }
@@ -300,27 +339,36 @@ export interface PackedScans {
   ends: Uint32Array;
   hashes: Uint32Array;
   defined: Uint32Array;
-  /** Per file: names, defined names, and 1 when it has suppressions (or -1 names: no scan). */
+  macros: Uint32Array;
+  /** Per file: names, defined names, macros, and 1 when it has suppressions (or -1 names: no scan). */
   counts: Int32Array;
 }
+
+const PER_FILE = 4;
 
 export function packScans(scans: ReadonlyArray<NameScan | undefined>): PackedScans {
   let bytes = 0;
   let names = 0;
   let defs = 0;
-  for (const s of scans) if (s) { bytes += s.blob.length; names += s.ends.length; defs += s.defined.length; }
-  const out: PackedScans = { blob: new Uint8Array(bytes), ends: new Uint32Array(names), hashes: new Uint32Array(names), defined: new Uint32Array(defs), counts: new Int32Array(scans.length * 3) };
-  bytes = names = defs = 0;
+  let macros = 0;
+  for (const s of scans) if (s) { bytes += s.blob.length; names += s.ends.length; defs += s.defined.length; macros += s.macros.length; }
+  const out: PackedScans = {
+    blob: new Uint8Array(bytes), ends: new Uint32Array(names), hashes: new Uint32Array(names), defined: new Uint32Array(defs), macros: new Uint32Array(macros),
+    counts: new Int32Array(scans.length * PER_FILE),
+  };
+  bytes = names = defs = macros = 0;
   scans.forEach((s, i) => {
-    if (!s) { out.counts[i * 3] = -1; return; }
+    if (!s) { out.counts[i * PER_FILE] = -1; return; }
     out.blob.set(s.blob, bytes);
     out.ends.set(s.ends, names);
     out.hashes.set(s.hashes, names);
     out.defined.set(s.defined, defs);
-    out.counts.set([s.ends.length, s.defined.length, s.hasSuppressions ? 1 : 0], i * 3);
+    out.macros.set(s.macros, macros);
+    out.counts.set([s.ends.length, s.defined.length, s.macros.length, s.hasSuppressions ? 1 : 0], i * PER_FILE);
     bytes += s.blob.length;
     names += s.ends.length;
     defs += s.defined.length;
+    macros += s.macros.length;
   });
   return out;
 }
@@ -331,15 +379,20 @@ export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
   let bytes = 0;
   let names = 0;
   let defs = 0;
-  for (let i = 0; i < packed.counts.length; i += 3) {
-    const [nameCount, defCount, suppressions] = [packed.counts[i], packed.counts[i + 1], packed.counts[i + 2]];
+  let macros = 0;
+  for (let i = 0; i < packed.counts.length; i += PER_FILE) {
+    const [nameCount, defCount, macroCount, suppressions] = packed.counts.subarray(i, i + PER_FILE);
     if (nameCount < 0) { out.push(undefined); continue; }
     const ends = packed.ends.subarray(names, names + nameCount);
     const size = nameCount > 0 ? ends[nameCount - 1] : 0;
-    out.push({ blob: packed.blob.subarray(bytes, bytes + size), ends, hashes: packed.hashes.subarray(names, names + nameCount), defined: packed.defined.subarray(defs, defs + defCount), hasSuppressions: suppressions === 1 });
+    out.push({
+      blob: packed.blob.subarray(bytes, bytes + size), ends, hashes: packed.hashes.subarray(names, names + nameCount),
+      defined: packed.defined.subarray(defs, defs + defCount), macros: packed.macros.subarray(macros, macros + macroCount), hasSuppressions: suppressions === 1,
+    });
     bytes += size;
     names += nameCount;
     defs += defCount;
+    macros += macroCount;
   }
   return out;
 }

@@ -20,7 +20,7 @@ export interface Prescan {
   checksum: number;
 }
 
-const EMPTY_SCAN: NameScan = { blob: new Uint8Array(0), ends: new Uint32Array(0), hashes: new Uint32Array(0), defined: new Uint32Array(0), hasSuppressions: false };
+const EMPTY_SCAN: NameScan = { blob: new Uint8Array(0), ends: new Uint32Array(0), hashes: new Uint32Array(0), defined: new Uint32Array(0), macros: new Uint32Array(0), hasSuppressions: false };
 
 /** Scans a file's content and, with `withNames`, its names. Pure. */
 export function prescanSource(path: string, content: Uint8Array | string, withNames = true): Prescan {

@@ -4,6 +4,7 @@
 // call and define (name-index.ts), never parsed, and their text is not kept.
 // Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
+import { callAliasIn, sameForward, type CallAlias } from './call-alias';
 import { collectFunctions, definitionNodesByKey, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
@@ -36,9 +37,13 @@ export class ProgramFiles {
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
   /** name -> paths whose text has a line that may define it (the pre-scan's). */
   private readonly definitionSites = new Map<string, string[]>();
+  /** name -> paths with a `#define name(` line (the pre-scan's). */
+  private readonly macroSites = new Map<string, string[]>();
+  /** path -> the call aliases asked of it so far, by macro name (null: that macro is no forward). */
+  private readonly aliasesByPath = new Map<string, Map<string, CallAlias | null>>();
   /** What each file calls and defines, by name: what the search asks instead of the texts. */
   private readonly names = new NameIndex();
-  /** path -> the names its pre-scan indexed, to unindex them when the file changes. */
+  /** path -> the names its pre-scan indexed (functions and macros), to unindex them when the file changes. */
   private readonly definedNames = new Map<string, string[]>();
   private readonly reindexed = new Map<string, Set<string>>();
   private parsedCount = 0;
@@ -111,13 +116,15 @@ export class ProgramFiles {
   private add(f: ProgramFile): void {
     const { names, ...kept } = f;
     this.byPath.set(f.path, kept);
-    const definedNames = this.names.set(f.path, names);
+    const { defined, macros } = this.names.set(f.path, names);
     if (names.hasSuppressions) this.withSuppressions.add(f.path);
-    for (const name of definedNames) {
-      const list = this.definitionSites.get(name);
-      if (list) list.push(f.path); else this.definitionSites.set(name, [f.path]);
+    for (const [sites, list] of [[this.definitionSites, defined], [this.macroSites, macros]] as const) {
+      for (const name of list) {
+        const paths = sites.get(name);
+        if (paths) paths.push(f.path); else sites.set(name, [f.path]);
+      }
     }
-    this.definedNames.set(f.path, definedNames);
+    this.definedNames.set(f.path, macros.length === 0 ? defined : [...defined, ...macros]);
   }
 
   /**
@@ -133,10 +140,13 @@ export class ProgramFiles {
     }
     const before = new Set(this.definedNames.get(path) ?? []);
     for (const name of before) {
-      const list = this.definitionSites.get(name);
-      if (list) this.definitionSites.set(name, list.filter((p) => p !== path));
+      for (const sites of [this.definitionSites, this.macroSites]) {
+        const list = sites.get(name);
+        if (list) sites.set(name, list.filter((p) => p !== path));
+      }
     }
     this.definedNames.delete(path);
+    this.aliasesByPath.delete(path);
     this.names.remove(path);
     this.withSuppressions.delete(path);
     const had = this.byPath.delete(path);
@@ -314,6 +324,41 @@ export class ProgramFiles {
   private readonly resolved = new Map<string, Map<string, FunctionUnit[]>>();
   /** name -> the calling files whose bindings of it `resolved` may hold (a superset: a file's whole map may be gone). */
   private readonly resolvedFrom = new Map<string, Set<string>>();
+
+  /**
+   * The forwarding macro a call of `name` from `fromFile` expands to (call-alias.ts), when no
+   * function of that name binds: the calling file's own `#define`, else a header's that every
+   * definition the call can see agrees on. Parses the files that define it, like resolve().
+   */
+  callAlias(name: string, fromFile: string): CallAlias | undefined {
+    const sites = this.macroSites.get(name);
+    if (!sites || this.resolve(name, fromFile).length > 0) return undefined;
+    const own = sites.includes(fromFile) ? this.aliasIn(fromFile, name) : undefined;
+    if (own !== undefined) return own ?? undefined;
+    let found: CallAlias | undefined;
+    for (const path of sites) {
+      if (path === fromFile || !isHeaderPath(path) || !this.scope.linkable(fromFile, path)) continue;
+      const alias = this.aliasIn(path, name);
+      // A header that defines it otherwise (another configuration's) leaves the call unknown, as before.
+      if (!alias || (found && !sameForward(found, alias))) return undefined;
+      found ??= alias;
+    }
+    return found;
+  }
+
+  /** The macro `name` of `path` as a forward, null when it is not one; undefined when the file no longer has it. */
+  private aliasIn(path: string, name: string): CallAlias | null | undefined {
+    let byName = this.aliasesByPath.get(path);
+    if (!byName) { byName = new Map(); this.aliasesByPath.set(path, byName); }
+    if (!byName.has(name)) {
+      const file = this.byPath.get(path);
+      if (!file) return undefined;
+      this.functionsIn(path);
+      byName.set(name, callAliasIn(file.parsed ?? file.parse(), name) ?? null);
+      this.touch(path);
+    }
+    return byName.get(name);
+  }
 
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);

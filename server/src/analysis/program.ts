@@ -6,6 +6,7 @@
 // non-static definitions.
 import type { ModelIndex } from '../model/model';
 import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
+import type { CallAlias } from './call-alias';
 import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
@@ -28,6 +29,16 @@ export interface ProgramAnalysis {
 }
 
 const unitKey = (u: FunctionUnit) => u.key;
+
+/** The usedBy key of a forwarding macro (no function's key ends so: theirs end in an offset). */
+const macroKey = (file: string, name: string) => `${file}#${name}#define`;
+
+function macroOfKey(key: string): Pick<CallAlias, 'file' | 'name'> | undefined {
+  if (!key.endsWith('#define')) return undefined;
+  const rest = key.slice(0, -'#define'.length);
+  const at = rest.lastIndexOf('#');
+  return { file: rest.slice(0, at), name: rest.slice(at + 1) };
+}
 
 /** The analysis state a snapshot keeps: facts of analysed functions, who used whose summary, failures. */
 export interface AnalyzerState {
@@ -181,6 +192,12 @@ export class ProgramAnalyzer {
       }
       for (const caller of users ?? []) dependents.push(caller);
     }
+    // A macro of this file may forward otherwise now.
+    for (const key of this.macroKeys.get(path) ?? []) {
+      for (const caller of this.usedBy.get(key) ?? []) dependents.push(caller);
+      this.usedBy.delete(key);
+    }
+    this.macroKeys.delete(path);
     // Callers recorded as old units of this file now are their twins.
     const addedSet = new Set(added);
     const uses = this.usesFrom.get(path);
@@ -247,6 +264,19 @@ export class ProgramAnalyzer {
       const set = this.absenceUsers.get(k);
       if (set) set.add(caller); else this.absenceUsers.set(k, new Set([caller]));
     }
+  }
+
+  /**
+   * defining file -> the usedBy keys of its forwarding macros (macroKey): callers that expanded one
+   * are analysed again when the file changes. In usedBy, so a snapshot keeps them.
+   */
+  private readonly macroKeys = new Map<string, Set<string>>();
+
+  private recordAliasUse(alias: Pick<CallAlias, 'file' | 'name'>, caller: FunctionUnit): void {
+    const key = macroKey(alias.file, alias.name);
+    this.recordUse(key, caller);
+    const keys = this.macroKeys.get(alias.file);
+    if (keys) keys.add(key); else this.macroKeys.set(alias.file, new Set([key]));
   }
 
   private recordUse(calleeKey: string, caller: FunctionUnit): void {
@@ -401,6 +431,11 @@ export class ProgramAnalyzer {
       };
       const summaries: ReturnSummaryLookup = Object.assign(lookup, {
         escapedWithout: (callee: string, fromFile: string) => this.recordAbsenceUse(this.files.resolve(callee, fromFile), unit),
+        alias: (callee: string, fromFile: string) => {
+          const alias = this.files.callAlias(callee, fromFile);
+          if (alias) this.recordAliasUse(alias, unit);
+          return alias;
+        },
       });
       const beforeEdit = this.beforeEdit.get(key);
       const previous = this.factsByUnit.get(key) ?? beforeEdit;
@@ -499,7 +534,11 @@ export class ProgramAnalyzer {
       this.setFacts(key, facts);
     }
     for (const [callee, users] of state.usedBy) {
-      for (const k of users) { const caller = unitOf(k); if (caller) this.recordUse(callee, caller); }
+      const macro = macroOfKey(callee);
+      for (const k of users) {
+        const caller = unitOf(k);
+        if (caller && macro) this.recordAliasUse(macro, caller); else if (caller) this.recordUse(callee, caller);
+      }
     }
     for (const [k, f] of state.failures) this.failures.set(k, f);
   }

@@ -52,5 +52,5 @@ parentPort!.on('message', (request: ChunkRequest) => {
     }
   });
   const names = packScans(scans);
-  parentPort!.postMessage({ chunk: request.chunk, files, names } satisfies ChunkResult, [names.blob.buffer, names.ends.buffer, names.defined.buffer, names.counts.buffer]);
+  parentPort!.postMessage({ chunk: request.chunk, files, names } satisfies ChunkResult, [names.blob.buffer, names.ends.buffer, names.defined.buffer, names.macros.buffer, names.counts.buffer]);
 });

@@ -35,6 +35,13 @@ export function callArguments(call: SyntaxNode): SyntaxNode[] {
   return list.namedChildren.filter((c) => c.type !== 'comment');
 }
 
+/** `&x->f`: the expression's address is taken; nothing is loaded through it there. */
+export function isAddressTaken(node: SyntaxNode): boolean {
+  let n = node;
+  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+  return n.parent?.type === 'pointer_expression' && n.parent.child(0)?.type === '&';
+}
+
 export function isNot(node: SyntaxNode): boolean {
   return node.type === 'unary_expression' && node.child(0)?.type === '!';
 }
