@@ -31,9 +31,11 @@ export interface CallAlias {
 export function callAliasIn(file: ParsedFile, name: string): CallAlias | undefined {
   for (const def of file.tree.rootNode.descendantsOfType('preproc_function_def')) {
     if (def.childForFieldName('name')?.text !== name) continue;
-    const params = def.childForFieldName('parameters')?.namedChildren.map((p) => p.text) ?? [];
+    const list = def.childForFieldName('parameters');
+    const params = list?.namedChildren.map((p) => p.text) ?? [];
+    if (list?.text.includes('...')) return undefined;
     const body = def.childForFieldName('value')?.text.replace(/\\\r?\n/g, ' ').trim() ?? '';
-    if (params.some((p) => p === '...' || !/^[A-Za-z_]\w*$/.test(p)) || !body.includes('(')) return undefined;
+    if (params.some((p) => !/^[A-Za-z_]\w*$/.test(p)) || !body.includes('(')) return undefined;
     const alias = forwardOf(body, params);
     return alias && alias.target !== name ? { name: internName(name), file: file.path, start: def.startIndex, params: params.length, ...alias } : undefined;
   }
