@@ -174,6 +174,11 @@ const KINDS: Array<{ keys: string[]; title: string; intro: string; rows: (m: Ent
     rows: (m) => specs(isEntry(m.nullMappingHarmless) ? m.nullMappingHarmless.functions : []).map((s) => row(String(s.function), ['NULL mapping: same effect for FS-DAX'], s, ['function'])),
   },
   {
+    keys: ['noFsdaxParams'], title: 'Parameters FS-DAX pages never reach',
+    intro: 'Parameters an FS-DAX page, or a value read from one, never reaches (or only through a caller\'s bug of another kind, said in "why"): the function is analysed with no maybe-FS-DAX value in them.',
+    rows: (m) => specs(isEntry(m.noFsdaxParams) ? m.noFsdaxParams.functions : []).map((s) => row(String(s.function), [`args ${(s.params as number[]).join(', ')}: never an FS-DAX value`], s, ['function', 'params'])),
+  },
+  {
     keys: ['references'], title: 'References', intro: 'Calls that take a page reference: a lifetime guarantee (the layout break waits), not share-safety.',
     rows: (m) => {
       const r = isEntry(m.references) ? m.references : {};

@@ -7,9 +7,9 @@ import type { SyntaxNode } from '../parse/parser';
 import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
-import { nullBranchDeclines, predecessors } from './null-branch';
+import { nullBranchDeclines, predecessors, type EdgeFilter } from './null-branch';
 import { nullForFsdaxParams, siteFlagNeeds } from './return-summary';
-import { Fact, joinFacts, Origin, ValueKind } from './facts';
+import { Fact, joinFacts, Origin, sameOrigins, ValueKind } from './facts';
 import { cloneState, emptyState, joinStates, refine, refineCase, State, statesEqual } from './flow-state';
 import { Evaluator, reassignedIn, Recorder } from './evaluate';
 import type { FunctionFacts, ReturnSummaryLookup } from './function-facts';
@@ -55,7 +55,10 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
     if (!state || !node.ast) continue;
     const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
     // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
-    for (const t of ev.nullTests) noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf()));
+    for (const t of ev.nullTests) {
+      const takes = fsdaxTakes(cfg, inStates, t.fact, (ast, s) => transfer(ast, s, unit, model, summaries, undefined, true, walksUserMapping), model);
+      noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf(), takes));
+    }
   }
   const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, predsOf, (name) => reassignedIn(unit, name));
   if (nullForFsdax.length > 0) facts.nullForFsdax = nullForFsdax;
@@ -68,8 +71,9 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
 function initialState(unit: FunctionUnit, model: ModelIndex, body: SyntaxNode): State {
   const vars = new Map<string, Fact>();
   const entries = model.entryPoints.get(unit.name) ?? [];
+  const never = model.noFsdaxParams.get(unit.name);
   unit.params.forEach((p, i) => {
-    if (!p.name) return;
+    if (!p.name || never?.has(i)) return;
     const entry = entries.find((e) => e.param === i);
     const kind: ValueKind = entry?.kind ?? p.kind;
     const origin: Origin = entry
@@ -108,6 +112,25 @@ function solve(cfg: Cfg, init: State, unit: FunctionUnit, model: ModelIndex, sum
     }
   }
   return inStates;
+}
+
+/**
+ * The edges of condition nodes the page behind `tested` (a mapping read from it) can take: all but
+ * those whose refinement drops the page that was there (a guard, or a call whose result rules
+ * FS-DAX out: `folio_test_anon()` where it is false for FS-DAX) or that a kernel fact decides the
+ * other way.
+ */
+function fsdaxTakes(cfg: Cfg, inStates: ReadonlyArray<State | undefined>, tested: Fact, evalCondition: (ast: SyntaxNode, state: State) => void, model: ModelIndex): EdgeFilter {
+  const holdsPage = (s: State) => [...s.vars.values()].some((f) => f.kind === 'page' && sameOrigins(f, tested));
+  return (from, when) => {
+    const node = cfg.nodes[from];
+    const before = inStates[from];
+    if (!before || !node.ast || node.kind !== 'condition' || !holdsPage(before)) return true;
+    const state = cloneState(before);
+    evalCondition(node.ast, state);
+    const after = refine(state, node.ast, when, model);
+    return !!after && holdsPage(after);
+  };
 }
 
 /** A mapping read is declined on NULL only if every NULL test of it hands the NULL back as a failure. */

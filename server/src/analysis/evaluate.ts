@@ -55,7 +55,7 @@ export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
   private inDebug = false;
   /** Mapping reads a condition tested for NULL, and the condition's truth value when they are NULL. */
-  readonly nullTests: Array<{ readAt: readonly number[]; nullWhen: boolean }> = [];
+  readonly nullTests: Array<{ readAt: readonly number[]; nullWhen: boolean; fact: Fact }> = [];
 
   constructor(
     private state: State,
@@ -140,7 +140,7 @@ export class Evaluator {
 
   /** `nullWhen`: the truth value of the whole condition (its `!`s and wrappers included) when the value is NULL. */
   private noteNullTest(f: Fact, nullWhen: boolean): void {
-    if (f.kind === 'mapping' && f.readAt) this.nullTests.push({ readAt: f.readAt, nullWhen });
+    if (f.kind === 'mapping' && f.readAt) this.nullTests.push({ readAt: f.readAt, nullWhen, fact: f });
   }
 
   /** Evaluates `then` on the edge where `cond` has this truth value (its state is not kept: only what it records is). */

@@ -3,7 +3,7 @@
 // gives up, telling its caller (an errno, NULL, false, 0 that the other side does not return),
 // does what the seed asks; code that treats the NULL as "gone" and goes on (returns nothing,
 // returns what success returns, carries on in a loop) acts on a wrong conclusion. Pure: reads
-// the CFG and the tree only.
+// the CFG and the tree, and asks the dataflow which edges the FS-DAX page can take.
 import type { SyntaxNode } from '../parse/parser';
 import { declaratorName, unwrap } from '../parse/nodes';
 import type { Cfg } from './cfg';
@@ -21,15 +21,23 @@ const MAX_NODES = 400;
  * constant (directly, or through a variable last set to one on that side), and the other side
  * can return something else.
  */
-export function nullBranchDeclines(cfg: Cfg, cond: number, nullWhen: boolean, preds: number[][] = predecessors(cfg)): boolean {
+export function nullBranchDeclines(cfg: Cfg, cond: number, nullWhen: boolean, preds: number[][] = predecessors(cfg), fsdaxTakes: EdgeFilter = () => true): boolean {
   const nullEdge = cfg.nodes[cond].succ.find((e) => e.when === nullWhen);
   const otherEdge = cfg.nodes[cond].succ.find((e) => e.when === !nullWhen);
   if (!nullEdge || !otherEdge) return false;
-  const nullSide = exits(cfg, preds, cond, nullEdge.to);
+  const nullSide = exits(cfg, preds, cond, nullEdge.to, fsdaxTakes);
   if (nullSide.size === 0 || [...nullSide].some((r) => !FAILURES.has(r))) return false;
   const otherSide = exits(cfg, preds, cond, otherEdge.to);
   return [...otherSide].some((r) => !nullSide.has(r));
 }
+
+/**
+ * Whether the FS-DAX page whose mapping was tested can take the edge of condition node `from`
+ * where it is `when` (the dataflow's answer: `if (!folio->mapping && !folio_test_anon(folio))`
+ * has a way on for anonymous folios only, which an FS-DAX one never takes where anon tests are
+ * false for it). The walks of the NULL side skip the edges it cannot take.
+ */
+export type EdgeFilter = (from: number, when: boolean) => boolean;
 
 export function predecessors(cfg: Cfg): number[][] {
   const preds: number[][] = cfg.nodes.map(() => []);
@@ -38,8 +46,8 @@ export function predecessors(cfg: Cfg): number[][] {
 }
 
 /** What the function can return after taking the edge from `cond` to `start`. */
-function exits(cfg: Cfg, preds: number[][], cond: number, start: number): Set<Returned> {
-  const side = reachable(cfg, start);
+function exits(cfg: Cfg, preds: number[][], cond: number, start: number, takes: EdgeFilter = () => true): Set<Returned> {
+  const side = reachable(cfg, start, takes);
   const out = new Set<Returned>();
   for (const id of side) {
     const node = cfg.nodes[id];
@@ -52,7 +60,7 @@ function exits(cfg: Cfg, preds: number[][], cond: number, start: number): Set<Re
   return out;
 }
 
-function reachable(cfg: Cfg, start: number): Set<number> {
+function reachable(cfg: Cfg, start: number, takes: EdgeFilter): Set<number> {
   const seen = new Set<number>([start]);
   const work = [start];
   while (work.length > 0 && seen.size < MAX_NODES) {
@@ -60,7 +68,11 @@ function reachable(cfg: Cfg, start: number): Set<number> {
     const node = cfg.nodes[id];
     // A return leaves: what follows it in the graph is the exit, not more of this side.
     if (node.ast?.type === 'return_statement') continue;
-    for (const e of node.succ) if (e.to !== cfg.exit && !seen.has(e.to)) { seen.add(e.to); work.push(e.to); }
+    for (const e of node.succ) {
+      if (e.to === cfg.exit || seen.has(e.to) || (e.when !== undefined && !takes(id, e.when))) continue;
+      seen.add(e.to);
+      work.push(e.to);
+    }
   }
   return seen;
 }

@@ -77,6 +77,8 @@ export interface ModelIndex {
   readonly maskGuards: ReadonlyArray<MaskGuardSpec>;
   /** Functions whose NULL test of a mapping changes nothing for an FS-DAX folio. */
   readonly nullMappingHarmless: ReadonlySet<string>;
+  /** function -> its params an FS-DAX page or a value read from one never reaches (noFsdaxParams): they start without a maybe-FS-DAX value. */
+  readonly noFsdaxParams: ReadonlyMap<string, ReadonlySet<number>>;
   /** Calls that need one particular page in an argument -> that argument. */
   readonly namesPage: ReadonlyMap<string, number>;
   /** What a `race` finding needs in this era, for its message. */
@@ -95,7 +97,7 @@ const KEYED_LISTS: Array<[keyof FsdaxModel, string]> = [
   ['sources', 'id'], ['entryPoints', 'function'], ['guards', 'call'], ['contextGuards', 'call'],
   ['singleOwnerTests', 'call'], ['guarantees', 'acquire'], ['maskGuards', 'equals'], ['sharedMarkerTests', 'call'], ['flagRequirements', 'call'],
 ];
-const OBJECT_KEYS = ['nullMappingHarmless', 'pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
+const OBJECT_KEYS = ['nullMappingHarmless', 'noFsdaxParams', 'pageIdentity', 'conversions', 'cleanProducers', 'ownerContexts', 'noFsdaxFunctions', 'sites', 'mappingDerefs', 'anonVmaDerefs', 'pageTableContext',
   'encodingAwareHelpers', 'references', 'sentinelMasks', 'flagGuards', 'returnFacts', 'debugOnly'];
 
 /**
@@ -230,6 +232,7 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
     headOfFolio: new Map((model.pageIdentity?.headOfFolio ?? []).map((h) => [h.call, h.nthArg ?? -1] as const)),
     maskGuards: (model.maskGuards ?? []).filter((g): g is MaskGuardSpec => 'mask' in g).filter(holds),
     nullMappingHarmless: new Set((model.nullMappingHarmless?.functions ?? []).filter(holds).map((f) => f.function)),
+    noFsdaxParams: groupParams((model.noFsdaxParams?.functions ?? []).filter(holds)),
     namesPage: new Map((model.pageIdentity?.namesPage ?? []).filter(holds).map((n) => [n.call, n.arg] as const)),
     raceMechanism: (model.raceMechanisms ?? []).find(holds)?.text,
     ruleOutFor: (sourceId, entryFunction) => (sourceId === 'entry-point'
@@ -237,4 +240,13 @@ export function indexModel(model: FsdaxModel, era: Era, arch: string = DEFAULT_A
       : model.sources.find((s) => s.id === sourceId)?.ruleOut),
     isHugetlbContext: (file, fn) => model.pageTableContext.excludeFiles.includes(file) || new RegExp(model.pageTableContext.excludeFunctionsMatching).test(fn),
   };
+}
+
+function groupParams(entries: ReadonlyArray<{ function: string; params: number[] }>): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const e of entries) {
+    const set = out.get(e.function);
+    if (set) for (const p of e.params) set.add(p); else out.set(e.function, new Set(e.params));
+  }
+  return out;
 }

@@ -229,5 +229,7 @@ export interface FsdaxModel {
   pageIdentity?: PageIdentitySpec;
   /** Functions whose NULL-mapping branch does for an FS-DAX folio what the other branch does. */
   nullMappingHarmless?: { functions: Array<{ function: string } & FactScope> };
+  /** Params an FS-DAX page, or a value read from one, never reaches (or only through a caller's bug of another kind, said in `why`). */
+  noFsdaxParams?: { functions: Array<{ function: string; params: number[] } & FactScope> };
   maskGuards?: Array<MaskGuardSpec | { $comment: string }>;
 }
