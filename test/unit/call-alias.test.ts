@@ -21,9 +21,8 @@ const HEADER = [
 ].join('\n');
 
 describe('forwarding macros', () => {
-  const file = parseSource('include/linux/x.h', HEADER);
-  const shape = (name: string) => {
-    const a = callAliasIn(file, name);
+  const shape = (name: string, text = HEADER) => {
+    const a = callAliasIn('include/linux/x.h', text, name);
     return a && { target: a.target, args: a.args.map((x) => ('param' in x ? x.param : x.expression.text)) };
   };
 
@@ -36,6 +35,13 @@ describe('forwarding macros', () => {
 
   it('leaves out bodies that compute, read memory, call, take varargs, are statements or name themselves', () => {
     for (const name of ['computes', 'reads', 'calls', 'variadic', 'statement', 'itself', 'OBJECT', 'absent']) assert.strictEqual(shape(name), undefined, name);
+  });
+
+  it('reads every #if branch: a forward only where all definitions agree', () => {
+    const branches = (other: string) => `#ifdef CONFIG_A\n#define plain(f) target(f, NULL)\n#else\n  # define plain(f) ${other}\n#endif\n`;
+    assert.deepStrictEqual(shape('plain', branches('target(f, NULL)')), { target: 'target', args: [0, 'NULL'] });
+    assert.strictEqual(shape('plain', branches('target(f, 0)')), undefined);
+    assert.strictEqual(callAliasIn('x.h', branches('target(f, NULL)'), 'plain')?.start, '#ifdef CONFIG_A\n'.length);
   });
 
   it('binds a call to the headers\' macro only where every definition it can see agrees, and a function of the name wins', () => {

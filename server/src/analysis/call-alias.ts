@@ -4,7 +4,7 @@
 // analysis follows a value through it instead of losing it into code it cannot see
 // (which is what a macro in a header was before). Derived from the tree's own text, never
 // listed by name. Pure.
-import { parseSource, type ParsedFile, type SyntaxNode } from '../parse/parser';
+import { parseSource, type SyntaxNode } from '../parse/parser';
 import { calleeName, callArguments } from '../parse/nodes';
 import { internName } from '../parse/names';
 
@@ -22,24 +22,51 @@ export interface CallAlias {
 }
 
 /**
- * The function-like macro `name` of the file, when its whole body is one call of a named
- * function, each argument of which is either one of the macro's parameters (alone, perhaps in
- * parentheses) or an expression that mentions none of them (`NULL`, `0`, `FLAG_A | FLAG_B`).
- * Variadic macros and bodies that compute with a parameter are not forwards. The first
- * definition counts (an `#if` branch the preprocessor kept).
+ * The function-like macro `name` of a file's text as a forward: each of its `#define NAME(` lines
+ * (every `#if` branch: which configuration is built is not known) has a body that is one call of a
+ * named function, each argument of which is either one of the macro's parameters (alone, perhaps
+ * in parentheses) or a constant-like expression that mentions none of them (`NULL`, `0`,
+ * `FLAG_A | FLAG_B`), and all of them forward the same way. Variadic macros and bodies that compute
+ * with a parameter are not forwards. Reads the definitions off the text and parses only them: a
+ * header is not parsed for one macro.
  */
-export function callAliasIn(file: ParsedFile, name: string): CallAlias | undefined {
-  for (const def of file.tree.rootNode.descendantsOfType('preproc_function_def')) {
-    if (def.childForFieldName('name')?.text !== name) continue;
-    const list = def.childForFieldName('parameters');
-    const params = list?.namedChildren.map((p) => p.text) ?? [];
-    if (list?.text.includes('...')) return undefined;
-    const body = def.childForFieldName('value')?.text.replace(/\\\r?\n/g, ' ').trim() ?? '';
-    if (params.some((p) => !/^[A-Za-z_]\w*$/.test(p)) || !body.includes('(')) return undefined;
-    const alias = forwardOf(body, params);
-    return alias && alias.target !== name ? { name: internName(name), file: file.path, start: def.startIndex, params: params.length, ...alias } : undefined;
+export function callAliasIn(path: string, text: string, name: string): CallAlias | undefined {
+  let found: CallAlias | undefined;
+  for (const { start, definition } of macroDefinitions(text, name)) {
+    const def = parseSource('<macro>', definition).tree.rootNode.descendantsOfType('preproc_function_def')[0];
+    const alias = def && forwardOfDefinition(def, name);
+    if (!alias || (found && !sameForward(found, alias))) return undefined;
+    found ??= { ...alias, file: path, start };
   }
-  return undefined;
+  return found;
+}
+
+/** The `#define NAME(` lines of a text, each with its continuation lines, and where it starts. */
+function macroDefinitions(text: string, name: string): Array<{ start: number; definition: string }> {
+  const out: Array<{ start: number; definition: string }> = [];
+  const re = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\(`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    let end = m.index;
+    for (;;) {
+      const nl = text.indexOf('\n', end);
+      if (nl < 0) { end = text.length; break; }
+      end = nl;
+      if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) break;
+      end = nl + 1;
+    }
+    out.push({ start: m.index, definition: text.slice(m.index, end).replace(/^[ \t]+/, '') });
+  }
+  return out;
+}
+
+function forwardOfDefinition(def: SyntaxNode, name: string): Omit<CallAlias, 'file' | 'start'> | undefined {
+  const list = def.childForFieldName('parameters');
+  const params = list?.namedChildren.map((p) => p.text) ?? [];
+  if (list?.text.includes('...')) return undefined;
+  const body = def.childForFieldName('value')?.text.replace(/\\\r?\n/g, ' ').trim() ?? '';
+  if (params.some((p) => !/^[A-Za-z_]\w*$/.test(p)) || !body.includes('(')) return undefined;
+  const alias = forwardOf(body, params);
+  return alias && alias.target !== name ? { name: internName(name), params: params.length, ...alias } : undefined;
 }
 
 /** The body parsed on its own, as the one statement of a function: a forward when it is a single call as described above. */
@@ -72,8 +99,8 @@ function isConstantLike(node: SyntaxNode, params: readonly string[]): boolean {
   return node.namedChildren.every((c) => isConstantLike(c, params));
 }
 
-/** Whether two definitions of one macro forward the same way (a macro defined in two headers, per configuration). */
-export function sameForward(a: CallAlias, b: CallAlias): boolean {
+/** Whether two definitions of one macro forward the same way (a macro defined in two headers, or per configuration). */
+export function sameForward(a: Pick<CallAlias, 'target' | 'params' | 'args'>, b: Pick<CallAlias, 'target' | 'params' | 'args'>): boolean {
   return a.target === b.target && a.params === b.params && a.args.length === b.args.length
     && a.args.every((x, i) => { const y = b.args[i]; return 'param' in x ? 'param' in y && y.param === x.param : 'expression' in y && y.expression.text === x.expression.text; });
 }

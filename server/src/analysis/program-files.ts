@@ -16,6 +16,8 @@ export interface ProgramFile {
   parsed?: ParsedFile;
   /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
+  /** The decoded text, without parsing it (read again when not kept); absent: the parse's. */
+  text?: () => string;
   /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
   release?: () => void;
   /** The pre-scan's names of the file (prescan.ts); nothing for files the parse layer refuses (binary, too large). */
@@ -328,7 +330,7 @@ export class ProgramFiles {
   /**
    * The forwarding macro a call of `name` from `fromFile` expands to (call-alias.ts), when no
    * function of that name binds: the calling file's own `#define`, else a header's that every
-   * definition the call can see agrees on. Parses the files that define it, like resolve().
+   * definition the call can see agrees on. Reads the defining files' texts, not their trees.
    */
   callAlias(name: string, fromFile: string): CallAlias | undefined {
     const sites = this.macroSites.get(name);
@@ -353,9 +355,8 @@ export class ProgramFiles {
     if (!byName.has(name)) {
       const file = this.byPath.get(path);
       if (!file) return undefined;
-      this.functionsIn(path);
-      byName.set(name, callAliasIn(file.parsed ?? file.parse(), name) ?? null);
-      this.touch(path);
+      const text = file.text ? file.text() : (file.parsed ?? file.parse()).view.text;
+      byName.set(name, callAliasIn(path, text, name) ?? null);
     }
     return byName.get(name);
   }

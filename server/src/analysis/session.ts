@@ -117,7 +117,8 @@ export class AuditSession {
     const release = parsed ? undefined : () => { state.parsed = undefined; };
     // Files no FS-DAX page can reach (userspace tools, boot code, architectures without FS-DAX) are counted, not analysed.
     const analysable = this.scope.analysable(path);
-    const removed = this.program.replace(path, analysable ? { path, parsed, parse, release, names: scan.names ?? this.scanAgain(path, source) } : undefined);
+    const text = () => state.parsed?.view.text ?? this.textOf(path, state.source);
+    const removed = this.program.replace(path, analysable ? { path, parsed, parse, text, release, names: scan.names ?? this.scanAgain(path, source) } : undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.seen?.view.text ?? '' });
   }
 
