@@ -186,4 +186,46 @@ describe('incremental audit session: forwarding macros of a header', () => {
     // The comparison can fail: the three versions of the macro give three different sets of findings.
     assert.strictEqual(seen.size, 3);
   });
+
+  it('a macro defined anew (or removed) binds the calls already analysed, as a fresh audit', () => {
+    const files = load('forwarding-macro');
+    const withMacro = files.get(HEADER)!;
+    const without = withMacro.replace(`${FORWARD}\n`, '');
+    assert.notStrictEqual(without, withMacro);
+    files.set(HEADER, without);
+    const session = new AuditSession(mainline);
+    for (const [p, t] of files) session.setFile(p, t);
+    const before = session.audit().findings;
+    assert.strictEqual(JSON.stringify(before), JSON.stringify(run(files)));
+    files.set(HEADER, withMacro);
+    session.setFile(HEADER, withMacro);
+    const after = session.audit().findings;
+    assert.strictEqual(JSON.stringify(after), JSON.stringify(run(files)), 'after defining the macro');
+    assert.notStrictEqual(JSON.stringify(after), JSON.stringify(before), 'the macro changes the findings');
+    files.set(HEADER, without);
+    session.setFile(HEADER, without);
+    assert.strictEqual(JSON.stringify(session.audit().findings), JSON.stringify(run(files)), 'after removing it again');
+  });
+
+  it('a function defined anew in another file changes what its callers\' reads are used for, as a fresh audit', () => {
+    const files = load('forwarding-macro');
+    files.set('mm/user.c', [
+      'static void user_range(struct vm_area_struct *vma, unsigned long addr, pmd_t *pmd)',
+      '{',
+      '\tstruct folio *folio = page_folio(vm_normal_page_pmd(vma, addr, *pmd));',
+      '',
+      '\tnote_owner(folio->mapping);',
+      '}',
+      '',
+    ].join('\n'));
+    const session = new AuditSession(mainline);
+    for (const [p, t] of files) session.setFile(p, t);
+    const before = session.audit().findings;
+    const definer = 'void note_owner(struct address_space *mapping)\n{\n\tpr_info("%p\\n", mapping->host);\n}\n';
+    files.set('mm/owner.c', definer);
+    session.setFile('mm/owner.c', definer);
+    const after = session.audit().findings;
+    assert.strictEqual(JSON.stringify(after), JSON.stringify(run(files)), 'after defining the callee');
+    assert.notStrictEqual(JSON.stringify(after), JSON.stringify(before), 'the callee changes the findings');
+  });
 });

@@ -198,6 +198,14 @@ export class ProgramAnalyzer {
       this.usedBy.delete(key);
     }
     this.macroKeys.delete(path);
+    // A name this file now defines, or no longer does, binds the calls to it otherwise: a call
+    // that found no function and no macro of that name (an escape, a call recorded under the
+    // macro's own name) is analysed again. Calls that bound are in usedBy or under a macro key.
+    const rebound = [...this.files.indexChanged(path)].filter((n) => (this.callsTo.get(n) ?? 0) > 0);
+    if (rebound.length > 0) {
+      const names = new Set(rebound);
+      for (const f of this.factsByUnit.values()) if (f.unit.file !== path && f.calls.some((c) => names.has(c.callee))) dependents.push(f.unit);
+    }
     // Callers recorded as old units of this file now are their twins.
     const addedSet = new Set(added);
     const uses = this.usesFrom.get(path);
