@@ -8,6 +8,9 @@ import { parseSource, type SyntaxNode } from '../parse/parser';
 import { calleeName, callArguments } from '../parse/nodes';
 import { internName } from '../parse/names';
 
+/** Forwarding macros followed from one call, or back from a function to the macros calling it: `#define a(x) b(x)` and `#define b(x) a(x)` must end. */
+export const MAX_FORWARD_DEPTH = 4;
+
 /** One argument of the target call: a parameter of the macro, or a constant-like expression of the body (isConstantLike), evaluated where the macro is called. */
 export type AliasArgument = { param: number } | { expression: SyntaxNode };
 
@@ -57,6 +60,12 @@ function macroDefinitions(text: string, name: string): Array<{ start: number; de
     out.push({ start: m.index, definition: text.slice(m.index, end).replace(/^[ \t]+/, '') });
   }
   return out;
+}
+
+/** Which of `macros` (names a text defines) have a `#define` line whose body mentions `target(`: the candidates to forward to it. */
+export function macrosCalling(text: string, macros: readonly string[], target: string): string[] {
+  const call = new RegExp(`\\b${target}\\s*\\(`);
+  return macros.filter((m) => macroDefinitions(text, m).some((d) => call.test(d.definition.slice(d.definition.indexOf('(')))));
 }
 
 function forwardOfDefinition(def: SyntaxNode, name: string): Omit<CallAlias, 'file' | 'start'> | undefined {

@@ -7,6 +7,7 @@ import { callArguments, calleeName, fieldName, fieldReceiver, isAddressTaken, is
 import type { ModelIndex } from '../model/model';
 import { composeFlags, ConcreteOrigin, Fact, joinFacts, PathStep, ValueKind, withKind, mergeOrigins, sameOrigins } from './facts';
 import type { FieldMacro, FunctionUnit } from './functions';
+import { MAX_FORWARD_DEPTH } from './call-alias';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
@@ -47,9 +48,6 @@ export function reassignedIn(unit: FunctionUnit, name: string): boolean {
   return answer;
 }
 
-
-/** Forwarding macros followed from one call: `#define a(x) b(x)` and `#define b(x) a(x)` must end. */
-const MAX_ALIAS_DEPTH = 4;
 
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
@@ -369,7 +367,7 @@ export class Evaluator {
     const summary = this.summaries(name, this.unit.file, !argFacts.some((f) => f));
     // A macro that only forwards (`#define split_one(f) split_one_to_list(f, NULL)`) is the call it forwards to.
     // Asked only where a value is passed: a header parsed for each macro any analysed function calls would cost more than it finds.
-    const alias = !summary && via.length < MAX_ALIAS_DEPTH && argFacts.some((f) => f) ? this.summaries.alias?.(name, this.unit.file) : undefined;
+    const alias = !summary && via.length < MAX_FORWARD_DEPTH && argFacts.some((f) => f) ? this.summaries.alias?.(name, this.unit.file) : undefined;
     if (alias && alias.params === args.length) {
       const forwarded = alias.args.map((a) => ('param' in a ? args[a.param] : a.expression));
       const forwardedFacts = alias.args.map((a) => ('param' in a ? argFacts[a.param] : this.eval(a.expression)));

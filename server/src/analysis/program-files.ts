@@ -4,7 +4,7 @@
 // call and define (name-index.ts), never parsed, and their text is not kept.
 // Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
-import { callAliasIn, sameForward, type CallAlias } from './call-alias';
+import { callAliasIn, macrosCalling, MAX_FORWARD_DEPTH, sameForward, type CallAlias } from './call-alias';
 import { collectFunctions, definitionNodesByKey, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
@@ -41,6 +41,10 @@ export class ProgramFiles {
   private readonly definitionSites = new Map<string, string[]>();
   /** name -> paths with a `#define name(` line (the pre-scan's). */
   private readonly macroSites = new Map<string, string[]>();
+  /** path -> the function-like macros it defines (the pre-scan's). */
+  private readonly macrosByPath = new Map<string, string[]>();
+  /** name -> the forwarding macros found to call it, with the files they were read from (macrosForwardingTo). */
+  private readonly forwardersOf = new Map<string, { names: string[]; paths: string[] }>();
   /** path -> the call aliases asked of it so far, by macro name (null: that macro is no forward). */
   private readonly aliasesByPath = new Map<string, Map<string, CallAlias | null>>();
   /** What each file calls and defines, by name: what the search asks instead of the texts. */
@@ -127,6 +131,7 @@ export class ProgramFiles {
       }
     }
     this.definedNames.set(f.path, macros.length === 0 ? defined : [...defined, ...macros]);
+    if (macros.length > 0) this.macrosByPath.set(f.path, macros);
   }
 
   /**
@@ -149,6 +154,8 @@ export class ProgramFiles {
     }
     this.definedNames.delete(path);
     this.aliasesByPath.delete(path);
+    // Which macros forward to a name may change with this file (a forward added or removed).
+    if (this.macrosByPath.delete(path) || file?.names.macros.length) this.forwardersOf.clear();
     this.names.remove(path);
     this.withSuppressions.delete(path);
     const had = this.byPath.delete(path);
@@ -346,6 +353,44 @@ export class ProgramFiles {
       found ??= alias;
     }
     return found;
+  }
+
+  /**
+   * The forwarding macros whose calls are calls of `name`, directly or through other forwards (up
+   * to MAX_FORWARD_DEPTH): the callers search asks for the files calling them too. Found among the
+   * files that mention `name(` and define macros, reading only the `#define` lines that mention it.
+   */
+  macrosForwardingTo(name: string): string[] {
+    const out: string[] = [];
+    let frontier = [name];
+    for (let depth = 0; depth < MAX_FORWARD_DEPTH && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const target of frontier) {
+        for (const m of this.directForwardersOf(target)) if (m !== name && !out.includes(m)) { out.push(m); next.push(m); }
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  private directForwardersOf(name: string): string[] {
+    let known = this.forwardersOf.get(name);
+    if (!known) {
+      const names: string[] = [];
+      const paths: string[] = [];
+      for (const path of this.filesCalling([name])) {
+        const macros = this.macrosByPath.get(path);
+        const file = this.byPath.get(path);
+        if (!macros || !file) continue;
+        const text = file.text ? file.text() : (file.parsed ?? file.parse()).view.text;
+        for (const m of macrosCalling(text, macros, name)) {
+          if (this.aliasIn(path, m)?.target === name && !names.includes(m)) { names.push(m); paths.push(path); }
+        }
+      }
+      known = { names, paths };
+      this.forwardersOf.set(name, known);
+    }
+    return known.names;
   }
 
   /** The macro `name` of `path` as a forward, null when it is not one; undefined when the file no longer has it. */

@@ -127,10 +127,13 @@ export class ProgramAnalyzer {
     for (const p of this.files.filesCalling(this.seedNames)) yield* this.files.functionsIn(p).filter((u) => this.isSeed(u));
   }
 
-  /** Files whose text calls `name(` (not parsed yet: the run opens them one per step). */
+  /** Files whose text calls `name(`, or a forwarding macro of it (not parsed yet: the run opens them one per step). */
   private callerFiles(callee: FunctionUnit): CallerFile[] {
-    const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([callee.name]).filter((p) => this.files.linkable(p, callee.file));
-    return paths.map((path) => ({ path, callee: callee.name }));
+    const names = [callee.name, ...this.files.macrosForwardingTo(callee.name)];
+    return names.flatMap((name) => {
+      const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([name]).filter((p) => this.files.linkable(p, callee.file));
+      return paths.map((path) => ({ path, callee: name }));
+    });
   }
 
   /** The functions of one file that call `callee(`. */
