@@ -66,31 +66,59 @@ export function parameterKind(type: string): ValueKind {
 }
 
 /**
- * The function definitions of a file. `base`: the units of the version an
- * incremental reparse started from (file.edit.base); a top-level definition
- * outside the edit and outside every range tree-sitter reports changed is that
- * version's definition moved by the edit, so its name, linkage and parameters are
- * taken over (with offsets moved) instead of read from the tree again.
+ * The function definitions of a file. `base`: the units of the version an incremental reparse
+ * started from (file.edit.base); then only the definitions in or touching the edit and the
+ * ranges tree-sitter reports changed are read from the tree, and every other one is that
+ * version's definition moved by the edit (its name, linkage and parameters taken over, offsets
+ * moved): the edit's cost does not grow with the file (the root's children are not walked).
  */
 export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[]): FunctionUnit[] {
-  const out: FunctionUnit[] = [];
   const fieldMacros = /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText) ? collectFieldMacros(file) : undefined;
-  const moved = base && file.edit ? movedUnits(file.edit, base) : undefined;
+  if (base && file.edit) return collectAfterEdit(file, file.edit, base, fieldMacros);
+  const out: FunctionUnit[] = [];
   for (const child of definitionNodes(file.tree.rootNode)) {
-    const reuse = moved?.(child.startIndex, child.endIndex);
-    if (reuse) {
-      const { delta, unit } = reuse;
-      const start = child.startIndex;
-      const params = delta === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta }));
-      out.push({ key: functionKey(file.path, unit.name, start), file: file.path, start, end: child.endIndex, name: unit.name, isStatic: unit.isStatic, node: child, params, parsed: file.parsedText.slice(start, child.endIndex), fieldMacros });
-      continue;
-    }
-    const name = functionName(child);
-    if (!name) continue;
-    const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-    out.push({ key: functionKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros });
+    const unit = unitOf(file, child, fieldMacros);
+    if (unit) out.push(unit);
   }
   return out;
+}
+
+function unitOf(file: ParsedFile, child: SyntaxNode, fieldMacros: FunctionUnit['fieldMacros']): FunctionUnit | undefined {
+  const name = functionName(child);
+  if (!name) return undefined;
+  const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
+  return { key: functionKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros };
+}
+
+/**
+ * collectFunctions after an incremental reparse. A base unit wholly outside the edit and the
+ * changed ranges (touching counts as overlapping: a definition that ends where the edit starts may
+ * have been extended by it) is the new tree's definition at its moved offsets; its node is found
+ * again only if asked for (ProgramFiles' node getter). The definitions in those ranges are read.
+ */
+function collectAfterEdit(file: ParsedFile, edit: ReparseEdit, base: readonly FunctionUnit[], fieldMacros: FunctionUnit['fieldMacros']): FunctionUnit[] {
+  const delta = edit.newEnd - edit.oldEnd;
+  const dirty = [{ startIndex: edit.start, endIndex: edit.newEnd }, ...edit.changed];
+  const touches = (start: number, end: number) => dirty.some((r) => start <= r.endIndex && end >= r.startIndex);
+  const out: FunctionUnit[] = [];
+  const kept = new Set<number>();
+  for (const unit of base) {
+    // Old offsets: wholly before the edit stays, wholly after it moves; one that overlaps it is read again.
+    const shift = unit.end <= edit.start ? 0 : unit.start >= edit.oldEnd ? delta : undefined;
+    if (shift === undefined) continue;
+    const start = unit.start + shift;
+    const end = unit.end + shift;
+    if (touches(start, end)) continue;
+    const params = shift === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + shift, end: p.end + shift }));
+    out.push({ key: functionKey(file.path, unit.name, start), file: file.path, start, end, name: unit.name, isStatic: unit.isStatic, node: undefined as unknown as SyntaxNode, params, parsed: file.parsedText.slice(start, end), fieldMacros });
+    kept.add(start);
+  }
+  for (const child of definitionNodesIn(file.tree.rootNode, dirty)) {
+    if (kept.has(child.startIndex)) continue;
+    const unit = unitOf(file, child, fieldMacros);
+    if (unit) { out.push(unit); kept.add(unit.start); }
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 /** A function's identity: its file, name and offset when collected. */
@@ -98,13 +126,16 @@ function functionKey(path: string, name: string, start: number): string {
   return `${path}#${name}#${start}`;
 }
 
+/** Where definitions collectFunctions reads can sit besides the top level: `#if` blocks and `extern "C"`. */
+const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'linkage_specification', 'declaration_list']);
+
 /** The definitions collectFunctions reads: top level, or inside `#if` blocks and `extern "C"`. */
 function definitionNodes(root: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const visit = (node: SyntaxNode) => {
     for (const child of node.namedChildren) {
       if (child.type === 'function_definition') out.push(child);
-      else if (child.type === 'preproc_if' || child.type === 'preproc_ifdef' || child.type === 'linkage_specification' || child.type === 'declaration_list') visit(child);
+      else if (CONTAINERS.has(child.type)) visit(child);
     }
   };
   visit(root);
@@ -124,16 +155,19 @@ export function definitionNodesByKey(file: ParsedFile): Map<string, SyntaxNode> 
   return out;
 }
 
-/** The base unit a definition at [start, end) of the new tree is, moved, when nothing in or around it changed. */
-function movedUnits(edit: ReparseEdit, base: readonly FunctionUnit[]): (start: number, end: number) => { delta: number; unit: FunctionUnit } | undefined {
-  const byStart = new Map(base.map((u) => [u.start, u] as const));
-  const delta = edit.newEnd - edit.oldEnd;
-  // Touching counts as overlapping: a definition that ends where the edit starts may have been extended by it.
-  const dirty = [{ startIndex: edit.start, endIndex: edit.newEnd }, ...edit.changed];
-  return (start, end) => {
-    if (dirty.some((r) => start <= r.endIndex && end >= r.startIndex)) return undefined;
-    const shift = start >= edit.newEnd ? delta : 0;
-    const unit = byStart.get(start - shift);
-    return unit && unit.end === end - shift ? { delta: shift, unit } : undefined;
+/** The definitions collectFunctions reads that overlap or touch one of `ranges`, without walking the root's other children. */
+function definitionNodesIn(root: SyntaxNode, ranges: ReadonlyArray<{ startIndex: number; endIndex: number }>): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const seen = new Set<number>();
+  const take = (node: SyntaxNode) => {
+    if (node.type === 'function_definition') { if (!seen.has(node.startIndex)) { seen.add(node.startIndex); out.push(node); } } else if (CONTAINERS.has(node.type)) for (const d of definitionNodes(node)) take(d);
   };
+  for (const r of ranges) {
+    // The first child that ends at or after the range's start (one ending right before it touches it too).
+    let child: SyntaxNode | null = root.firstNamedChildForIndex(Math.max(0, r.startIndex - 1));
+    const before = child?.previousNamedSibling;
+    if (before && before.endIndex >= r.startIndex) child = before;
+    for (; child && child.startIndex <= r.endIndex; child = child.nextNamedSibling) take(child);
+  }
+  return out;
 }
