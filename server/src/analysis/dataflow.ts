@@ -8,7 +8,7 @@ import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
 import { buildCfg, Cfg } from './cfg';
 import { nullBranchDeclines, predecessors, type EdgeFilter } from './null-branch';
-import { nullForFsdaxParams, siteFlagNeeds } from './return-summary';
+import { nullForFsdaxParams, oneOwnerOnSuccessParams, siteFlagNeeds } from './return-summary';
 import { Fact, joinFacts, Origin, sameOrigins, ValueKind } from './facts';
 import { cloneState, emptyState, joinStates, refine, refineCase, State, statesEqual } from './flow-state';
 import { Evaluator, reassignedIn, Recorder } from './evaluate';
@@ -62,6 +62,8 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
   }
   const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, predsOf, (name) => reassignedIn(unit, name));
   if (nullForFsdax.length > 0) facts.nullForFsdax = nullForFsdax;
+  const oneOwner = oneOwnerOnSuccessParams(unit, cfg, inStates, (name) => reassignedIn(unit, name));
+  if (oneOwner.length > 0) facts.oneOwnerOnSuccess = oneOwner;
   const needs = siteFlagNeeds(facts.sites);
   if (Object.keys(needs).length > 0) facts.siteFlagNeeds = needs;
   facts.sites.sort((a, b) => a.start - b.start || a.kind.localeCompare(b.kind));

@@ -68,6 +68,7 @@ export class Evaluator {
     this.state.vars.delete(key);
     this.state.locks.delete(key);
     this.state.nonNullProves.delete(key);
+    this.state.zeroProvesOneOwner.delete(key);
     this.state.consts.delete(key);
     forgetValue(this.state.valueTruths, key);
   }
@@ -96,6 +97,8 @@ export class Evaluator {
       const proved = subjectKey(args[guardsArg], this.model);
       if (proved) this.state.nonNullProves.set(key, proved);
     }
+    const checked = this.oneOwnerOnSuccessArg(name, args);
+    if (checked) this.state.zeroProvesOneOwner.set(key, checked);
     if (known?.value !== undefined) this.state.consts.set(key, known.value);
   }
 
@@ -132,6 +135,8 @@ export class Evaluator {
     const provedArg = derived !== undefined ? callArguments(c)[derived] : undefined;
     const proved = provedArg ? subjectKey(provedArg, this.model) : undefined;
     if (proved) this.state.nonNullProves.set(callProofKey(c), proved);
+    const checked = c.type === 'call_expression' ? this.oneOwnerOnSuccessArg(calleeName(c) ?? '', callArguments(c)) : undefined;
+    if (checked) this.state.zeroProvesOneOwner.set(callProofKey(c), checked);
     if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, negated); }
     else if (f) this.useValue(f, 'escape', c.text);
   }
@@ -663,6 +668,15 @@ export class Evaluator {
    * The argument a non-NULL (true) result of the call proves is not FS-DAX: what the callee's body shows
    * (a derived return fact), else the model's name-keyed fact (the body is not in the analysed tree).
    */
+  /** The page a 0 result of the call says was seen with one owner (the callee's body shows it: CalleeSummary.oneOwnerOnSuccess), as a state key. */
+  private oneOwnerOnSuccessArg(name: string, args: readonly SyntaxNode[]): string | undefined {
+    if (!this.model.sharedMappingIsNull) return undefined;
+    const keys = args.map((a) => subjectKey(a, this.model));
+    if (!keys.some((k) => k !== undefined && this.state.vars.has(k))) return undefined;
+    const i = this.summaries(name, this.unit.file)?.oneOwnerOnSuccess?.[0];
+    return i !== undefined ? keys[i] : undefined;
+  }
+
   private nullProofArg(name: string, args: readonly SyntaxNode[]): number | undefined {
     // What it proves matters only for an argument that holds a value: else the callee is looked up only if analysed.
     const holdsValue = args.some((a) => { const k = subjectKey(a, this.model); return k !== undefined && this.state.vars.has(k); });

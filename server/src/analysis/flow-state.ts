@@ -17,6 +17,8 @@ export interface State {
   excludedLevels: Set<string>;
   locks: Map<string, { subject: string; spec: GuaranteeSpec }>;
   nonNullProves: Map<string, string>;
+  /** A variable (or a condition's call key) whose value 0 says the page under this key was seen with one owner (CalleeSummary.oneOwnerOnSuccess). */
+  zeroProvesOneOwner: Map<string, string>;
   /** Plain identifiers a condition on this path tested, with the outcome (`if (locked)`: locked -> true on its branch). */
   truths: Map<string, boolean>;
   /** Flag bits of identifiers this path tested (`flags & FOLL_WRITE` true: FOLL_WRITE set). */
@@ -30,12 +32,12 @@ export interface State {
 }
 
 export function emptyState(vars: Map<string, Fact>, noFsdaxContext: boolean): State {
-  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), valueTruths: new Map(), debugOnly: false };
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), zeroProvesOneOwner: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), valueTruths: new Map(), debugOnly: false };
 }
 
 export function cloneState(s: State): State {
   const flagTruths = new Map([...s.flagTruths].map(([k, v]) => [k, { set: new Set(v.set), clear: new Set(v.clear) }] as const));
-  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), truths: new Map(s.truths),
+  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), zeroProvesOneOwner: new Map(s.zeroProvesOneOwner), truths: new Map(s.truths),
     flagTruths, consts: new Map(s.consts), valueTruths: new Map(s.valueTruths), debugOnly: s.debugOnly };
 }
 
@@ -46,6 +48,8 @@ export function joinStates(a: State, b: State): State {
   for (const [k, v] of b.locks) if (!locks.has(k)) locks.set(k, v);
   const nonNullProves = new Map(a.nonNullProves);
   for (const [k, v] of b.nonNullProves) if (!nonNullProves.has(k)) nonNullProves.set(k, v);
+  const zeroProvesOneOwner = new Map(a.zeroProvesOneOwner);
+  for (const [k, v] of b.zeroProvesOneOwner) if (!zeroProvesOneOwner.has(k)) zeroProvesOneOwner.set(k, v);
   return {
     vars,
     excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
@@ -53,6 +57,7 @@ export function joinStates(a: State, b: State): State {
     excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
     locks,
     nonNullProves,
+    zeroProvesOneOwner,
     truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
     flagTruths: joinFlagTruths(a.flagTruths, b.flagTruths),
     consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
@@ -75,7 +80,7 @@ function joinFlagTruths(a: State['flagTruths'], b: State['flagTruths']): State['
 
 export function statesEqual(a: State, b: State): boolean {
   if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
-  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size || a.truths.size !== b.truths.size) return false;
+  if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size || a.zeroProvesOneOwner.size !== b.zeroProvesOneOwner.size || a.truths.size !== b.truths.size) return false;
   if (a.debugOnly !== b.debugOnly || a.consts.size !== b.consts.size || a.flagTruths.size !== b.flagTruths.size) return false;
   for (const [k, v] of a.truths) if (b.truths.get(k) !== v) return false;
   for (const [k, v] of a.consts) if (b.consts.get(k) !== v) return false;
@@ -235,6 +240,8 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
   // (what the callee's body shows, or the model's fact; the evaluator left it under the call's key).
   const proved = state.nonNullProves.get(callProofKey(call));
   if (proved && truth) exclude(state, proved);
+  const oneOwner = state.zeroProvesOneOwner.get(callProofKey(call));
+  if (oneOwner && !truth) updateWith(state, oneOwner, (f) => ({ ...f, ...sharedOnlyByRace(f) }));
   const guard = model.guards.get(name);
   if (guard && args[guard.arg] && guard.excludesWhen === truth) {
     exclude(state, subjectKey(args[guard.arg], model));
@@ -318,6 +325,9 @@ function sharedOnlyByRace(f: Fact): Partial<Fact> {
 
 function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model: ModelIndex): void {
   const key = lvalueKey(subject);
+  // `ret = check(folio); if (ret) goto out;`: past it, check() returned 0, which it does only for a folio it saw with one owner.
+  const oneOwner = key && !nonNull ? state.zeroProvesOneOwner.get(key) : undefined;
+  if (oneOwner) updateWith(state, oneOwner, (f) => ({ ...f, ...sharedOnlyByRace(f) }));
   if (!key || !nonNull) return;
   const lock = state.locks.get(key);
   if (lock) acquire(state, lock.subject, lock.spec, model);

@@ -51,6 +51,8 @@ export interface FunctionFacts {
   identityParams: Map<number, string>;
   /** Page params for which the body returns NULL / 0 / false whenever they are FS-DAX (return-summary.ts). */
   nullForFsdax?: number[];
+  /** Page params the body returns 0 (success) for only past a test that saw one owner (a non-NULL mapping where NULL means shared; return-summary.ts). */
+  oneOwnerOnSuccess?: number[];
   /**
    * Per site kind, the flags of params every site of that kind in the body needs (its path tested them):
    * what a call of this function as a site helper needs (gup_must_unshare: FOLL_PIN without FOLL_WRITE).
@@ -71,6 +73,7 @@ export interface CalleeSummary {
   sinkParams: ReadonlyMap<number, string>;
   identityParams: ReadonlyMap<number, string>;
   nullForFsdax?: readonly number[];
+  oneOwnerOnSuccess?: readonly number[];
   siteFlagNeeds?: Partial<Record<RawSiteKind, ParamFlags[]>>;
 }
 

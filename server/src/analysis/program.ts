@@ -598,7 +598,7 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
 /** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
 function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
   const sorted = (m: ReadonlyMap<number, string>) => [...m].sort(([x], [y]) => x - y);
-  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams), n: s.nullForFsdax ?? [], f: s.siteFlagNeeds ?? {} });
+  const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams), n: s.nullForFsdax ?? [], o: s.oneOwnerOnSuccess ?? [], f: s.siteFlagNeeds ?? {} });
   return text(a) === text(b);
 }
 
@@ -635,20 +635,21 @@ function joinSummaries(resolved: FunctionFacts[]): CalleeSummary | undefined {
   }
   // NULL for FS-DAX only where every definition of the name says so.
   const nullForFsdax = resolved.map((r) => r.nullForFsdax ?? []).reduce((a, b) => a.filter((p) => b.includes(p)));
+  const oneOwnerOnSuccess = resolved.map((r) => r.oneOwnerOnSuccess ?? []).reduce((a, b) => a.filter((p) => b.includes(p)));
   // Flag needs only from a single definition (two would have to agree to the letter).
-  return { returnFact, derefParams, sinkParams, identityParams, ...(nullForFsdax.length > 0 ? { nullForFsdax } : {}) };
+  return { returnFact, derefParams, sinkParams, identityParams, ...(nullForFsdax.length > 0 ? { nullForFsdax } : {}), ...(oneOwnerOnSuccess.length > 0 ? { oneOwnerOnSuccess } : {}) };
 }
 
 /** A summary that gives a caller nothing: what a callee with no summary gives, but for an escaping value. */
 function saysNothing(s: CalleeSummary): boolean {
   return !s.returnFact && s.derefParams.size === 0 && s.sinkParams.size === 0 && s.identityParams.size === 0 &&
-    !s.nullForFsdax?.length && Object.keys(s.siteFlagNeeds ?? {}).length === 0;
+    !s.nullForFsdax?.length && !s.oneOwnerOnSuccess?.length && Object.keys(s.siteFlagNeeds ?? {}).length === 0;
 }
 
 function summaryEqual(a: CalleeSummary, b: CalleeSummary): boolean {
   const mapKeys = (m: ReadonlyMap<number, string>) => [...m.keys()].sort().join();
   return factsEqual(a.returnFact, b.returnFact) && mapKeys(a.derefParams) === mapKeys(b.derefParams) && mapKeys(a.sinkParams) === mapKeys(b.sinkParams) &&
-    mapKeys(a.identityParams) === mapKeys(b.identityParams) && (a.nullForFsdax ?? []).join() === (b.nullForFsdax ?? []).join() &&
+    mapKeys(a.identityParams) === mapKeys(b.identityParams) && (a.nullForFsdax ?? []).join() === (b.nullForFsdax ?? []).join() && (a.oneOwnerOnSuccess ?? []).join() === (b.oneOwnerOnSuccess ?? []).join() &&
     JSON.stringify(a.siteFlagNeeds ?? {}) === JSON.stringify(b.siteFlagNeeds ?? {});
 }
 

@@ -47,6 +47,44 @@ export function nullForFsdaxParams(unit: FunctionUnit, cfg: Cfg, inStates: Reado
 }
 
 /**
+ * Page params the function returns 0 for only where the dataflow had seen them with one owner: every
+ * `return` is a constant, some return an error (non-zero), and at each `return 0` the param is not
+ * FS-DAX or may be shared only by a race since a test (a non-NULL mapping where NULL means shared:
+ * `if (!folio->mapping && !folio_test_anon(folio)) return -EBUSY; ... return 0;`). A caller that
+ * goes on only on 0 has had that test done for it: a later fresh read of the mapping is NULL only if
+ * another file's fault shared the folio in between (check, then re-read).
+ */
+export function oneOwnerOnSuccessParams(unit: FunctionUnit, cfg: Cfg, inStates: ReadonlyArray<State | undefined>, reassigned: (name: string) => boolean): number[] {
+  let candidates = unit.params.flatMap((p, i) => (p.kind === 'page' && p.name && !reassigned(p.name) ? [i] : []));
+  if (candidates.length === 0) return [];
+  let successes = 0;
+  let failures = 0;
+  for (const node of cfg.nodes) {
+    if (node.ast?.type !== 'return_statement' || !inStates[node.id]) continue;
+    const value = returnedValue(node.ast);
+    const constant = value && errnoOrNumber(value);
+    if (constant === undefined) return [];
+    if (constant !== 0) { failures++; continue; }
+    successes++;
+    const state = inStates[node.id]!;
+    candidates = candidates.filter((i) => {
+      const f = state.vars.get(unit.params[i].name);
+      return !f || !f.mayBeShared || !!f.sharedNeedsRace;
+    });
+    if (candidates.length === 0) return [];
+  }
+  return successes > 0 && failures > 0 ? candidates : [];
+}
+
+/** A returned constant as a number: `0`, `-EBUSY` (any negated upper-case name counts as non-zero), or undefined. */
+function errnoOrNumber(value: SyntaxNode): number | undefined {
+  const t = stripCasts(value).text.replace(/\s+/g, '');
+  if (/^-?\d+[uUlL]*$/.test(t)) return Number.parseInt(t, 10);
+  if (/^-[A-Z][A-Z0-9_]*$/.test(t)) return -1;
+  return undefined;
+}
+
+/**
  * Per site kind, the param flags every site of that kind in the body needs: a caller that calls the
  * function as a site helper needs them too for the hazard to fire (the flags part of a derived fact).
  */
