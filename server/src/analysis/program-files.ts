@@ -212,6 +212,11 @@ export class ProgramFiles {
     return false;
   }
 
+  /** Whether the audit has this file (an edit's bookkeeping asks this instead of building a set of every path). */
+  has(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
   /** Sorted, so every walk over the files is deterministic whatever order they came in. */
   get paths(): string[] {
     this.sortedPaths ??= [...this.byPath.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

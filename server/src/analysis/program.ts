@@ -223,10 +223,9 @@ export class ProgramAnalyzer {
     shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
     const calledWithFacts = new Set(added.map((u) => u.name).filter((n) => (this.callsTo.get(n) ?? 0) > 0));
     const kept = new Set(moved.values());
-    const live = new Set(this.files.paths);
     return [
       ...added.filter((u) => !kept.has(u) && (demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u))),
-      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => live.has(u.file) && (u.file !== path || addedSet.has(u))),
+      ...dependents.map((u) => moved.get(u) ?? u).filter((u) => this.files.has(u.file) && (u.file !== path || addedSet.has(u))),
     ];
   }
 
@@ -367,8 +366,7 @@ export class ProgramAnalyzer {
       queued.add(k);
       queue.push(u);
     };
-    const live = new Set(this.files.paths);
-    const isLive = (u: FunctionUnit) => live.has(u.file) && this.files.functionsIn(u.file).includes(u);
+    const isLive = (u: FunctionUnit) => this.files.has(u.file) && this.files.functionsIn(u.file).includes(u);
     const carried = this.pending;
     this.pending = noPendingWork();
     carried.units.filter(isLive).forEach(enqueue);
@@ -416,7 +414,7 @@ export class ProgramAnalyzer {
       }
       if (queue.length === 0 && callerFiles.length > 0) {
         const { path, callee } = callerFiles.shift()!;
-        if (live.has(path)) this.callersIn(path, callee).forEach(enqueue);
+        if (this.files.has(path)) this.callersIn(path, callee).forEach(enqueue);
         yield;
         continue;
       }
