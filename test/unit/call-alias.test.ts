@@ -1,7 +1,7 @@
 // Forwarding macros (call-alias.ts): which #define bodies are a call the analysis can follow, and
 // which definition a call binds to when several headers define the macro.
 import * as assert from 'assert';
-import { callAliasIn } from '../../server/src/analysis/call-alias';
+import { callAliasIn, macroBodyCalls } from '../../server/src/analysis/call-alias';
 import { programFilesFromParsed } from '../../server/src/analysis/program-files';
 import { parseSource } from '../../server/src/parse/parser';
 
@@ -42,6 +42,22 @@ describe('forwarding macros', () => {
     assert.deepStrictEqual(shape('plain', branches('target(f, NULL)')), { target: 'target', args: [0, 'NULL'] });
     assert.strictEqual(shape('plain', branches('target(f, 0)')), undefined);
     assert.strictEqual(callAliasIn('x.h', branches('target(f, NULL)'), 'plain')?.start, '#ifdef CONFIG_A\n'.length);
+  });
+
+  it('finds the macros whose definition mentions a function, continued lines included, and not other mentions', () => {
+    const text = [
+      '#define a(x) target(x, 0)',
+      '#define b(x) \\',
+      '\ttarget((x), 1)',
+      'static inline int c(int x) { return target(x, 2); }',
+      '/* target(comment) */',
+      '#define d(x) other(x)',
+      '#  define e(x) target(x, 3)',
+    ].join('\n');
+    const calls = macroBodyCalls(text);
+    assert.deepStrictEqual(calls.get('target'), ['a', 'b', 'e']);
+    assert.deepStrictEqual(calls.get('other'), ['d']);
+    assert.strictEqual(calls.get('c'), undefined, 'a function is no macro');
   });
 
   it('binds a call to the headers\' macro only where every definition it can see agrees, and a function of the name wins', () => {

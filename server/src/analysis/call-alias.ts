@@ -62,10 +62,31 @@ function macroDefinitions(text: string, name: string): Array<{ start: number; de
   return out;
 }
 
-/** Which of `macros` (names a text defines) have a `#define` line whose body mentions `target(`: the candidates to forward to it. */
-export function macrosCalling(text: string, macros: readonly string[], target: string): string[] {
-  const call = new RegExp(`\\b${target}\\s*\\(`);
-  return macros.filter((m) => macroDefinitions(text, m).some((d) => call.test(d.definition.slice(d.definition.indexOf('(')))));
+/**
+ * For each name a `#define NAME(` line's body calls, the macros whose body calls it: what the
+ * callers search asks of a header (which of its macros may forward to a function), read in one pass
+ * over the text (continued lines joined) and kept per file.
+ */
+export function macroBodyCalls(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const define = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/gm;
+  for (let m = define.exec(text); m; m = define.exec(text)) {
+    let end = m.index;
+    for (;;) {
+      const nl = text.indexOf('\n', end);
+      if (nl < 0) { end = text.length; break; }
+      end = nl;
+      if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) break;
+      end = nl + 1;
+    }
+    const body = text.slice(m.index + m[0].length, end);
+    const close = body.indexOf(')');
+    for (const call of body.slice(close + 1).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+      const list = out.get(call[1]);
+      if (!list) out.set(call[1], [m[1]]); else if (!list.includes(m[1])) list.push(m[1]);
+    }
+  }
+  return out;
 }
 
 function forwardOfDefinition(def: SyntaxNode, name: string): Omit<CallAlias, 'file' | 'start'> | undefined {

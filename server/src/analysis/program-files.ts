@@ -4,7 +4,7 @@
 // call and define (name-index.ts), never parsed, and their text is not kept.
 // Pure: file contents come in from the front-end.
 import type { ParsedFile, SyntaxNode } from '../parse/parser';
-import { callAliasIn, macrosCalling, MAX_FORWARD_DEPTH, sameForward, type CallAlias } from './call-alias';
+import { callAliasIn, macroBodyCalls, MAX_FORWARD_DEPTH, sameForward, type CallAlias } from './call-alias';
 import { collectFunctions, definitionNodesByKey, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
@@ -45,6 +45,8 @@ export class ProgramFiles {
   private readonly macrosByPath = new Map<string, string[]>();
   /** name -> the forwarding macros found to call it, with the files they were read from (macrosForwardingTo). */
   private readonly forwardersOf = new Map<string, { names: string[]; paths: string[] }>();
+  /** path -> what its macros' bodies call (macroBodyCalls), read once per file the callers search visits. */
+  private readonly bodyCallsByPath = new Map<string, Map<string, string[]>>();
   /** path -> the call aliases asked of it so far, by macro name (null: that macro is no forward). */
   private readonly aliasesByPath = new Map<string, Map<string, CallAlias | null>>();
   /** What each file calls and defines, by name: what the search asks instead of the texts. */
@@ -156,6 +158,7 @@ export class ProgramFiles {
     this.aliasesByPath.delete(path);
     // Which macros forward to a name may change with this file (a forward added or removed).
     if (this.macrosByPath.delete(path) || file?.names.macros.length) this.forwardersOf.clear();
+    this.bodyCallsByPath.delete(path);
     this.names.remove(path);
     this.withSuppressions.delete(path);
     const had = this.byPath.delete(path);
@@ -363,37 +366,45 @@ export class ProgramFiles {
   /**
    * The forwarding macros whose calls are calls of `name`, directly or through other forwards (up
    * to MAX_FORWARD_DEPTH): the callers search asks for the files calling them too. Found among the
-   * files that mention `name(` and define macros, reading only the `#define` lines that mention it.
+   * headers (and `definedIn`, the function's own file) that mention `name(` and define macros,
+   * reading only the lines that mention it. A `.c` file's own macro forwarding to another file's
+   * function is not looked for: most `.c` files define macros, and reading every one that calls a
+   * common name cost seconds on a whole tree.
    */
-  macrosForwardingTo(name: string): string[] {
+  macrosForwardingTo(name: string, definedIn?: string): string[] {
     const out: string[] = [];
     let frontier = [name];
     for (let depth = 0; depth < MAX_FORWARD_DEPTH && frontier.length > 0; depth++) {
       const next: string[] = [];
       for (const target of frontier) {
-        for (const m of this.directForwardersOf(target)) if (m !== name && !out.includes(m)) { out.push(m); next.push(m); }
+        for (const m of this.directForwardersOf(target, definedIn)) if (m !== name && !out.includes(m)) { out.push(m); next.push(m); }
       }
       frontier = next;
     }
     return out;
   }
 
-  private directForwardersOf(name: string): string[] {
-    let known = this.forwardersOf.get(name);
+  private directForwardersOf(name: string, definedIn?: string): string[] {
+    const cacheKey = definedIn && !isHeaderPath(definedIn) ? `${name}\n${definedIn}` : name;
+    let known = this.forwardersOf.get(cacheKey);
     if (!known) {
       const names: string[] = [];
       const paths: string[] = [];
       for (const path of this.filesCalling([name])) {
-        const macros = this.macrosByPath.get(path);
+        if (!isHeaderPath(path) && path !== definedIn) continue;
         const file = this.byPath.get(path);
-        if (!macros || !file) continue;
-        const text = file.text ? file.text() : (file.parsed ?? file.parse()).view.text;
-        for (const m of macrosCalling(text, macros, name)) {
+        if (!this.macrosByPath.has(path) || !file) continue;
+        let bodyCalls = this.bodyCallsByPath.get(path);
+        if (!bodyCalls) {
+          bodyCalls = macroBodyCalls(file.text ? file.text() : (file.parsed ?? file.parse()).view.text);
+          this.bodyCallsByPath.set(path, bodyCalls);
+        }
+        for (const m of bodyCalls.get(name) ?? []) {
           if (this.aliasIn(path, m)?.target === name && !names.includes(m)) { names.push(m); paths.push(path); }
         }
       }
       known = { names, paths };
-      this.forwardersOf.set(name, known);
+      this.forwardersOf.set(cacheKey, known);
     }
     return known.names;
   }

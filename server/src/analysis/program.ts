@@ -129,7 +129,7 @@ export class ProgramAnalyzer {
 
   /** Files whose text calls `name(`, or a forwarding macro of it (not parsed yet: the run opens them one per step). */
   private callerFiles(callee: FunctionUnit): CallerFile[] {
-    const names = [callee.name, ...this.files.macrosForwardingTo(callee.name)];
+    const names = [callee.name, ...this.files.macrosForwardingTo(callee.name, callee.file)];
     return names.flatMap((name) => {
       const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([name]).filter((p) => this.files.linkable(p, callee.file));
       return paths.map((path) => ({ path, callee: name }));
