@@ -44,19 +44,22 @@ export function callAliasIn(path: string, text: string, name: string): CallAlias
   return found;
 }
 
+/** Where the logical line holding `from` ends: past every line that ends in a backslash (a macro's continuations). */
+function logicalLineEnd(text: string, from: number): number {
+  for (let at = from; ;) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) return text.length;
+    if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) return nl;
+    at = nl + 1;
+  }
+}
+
 /** The `#define NAME(` lines of a text, each with its continuation lines, and where it starts. */
 function macroDefinitions(text: string, name: string): Array<{ start: number; definition: string }> {
   const out: Array<{ start: number; definition: string }> = [];
   const re = new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\(`, 'gm');
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    let end = m.index;
-    for (;;) {
-      const nl = text.indexOf('\n', end);
-      if (nl < 0) { end = text.length; break; }
-      end = nl;
-      if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) break;
-      end = nl + 1;
-    }
+    const end = logicalLineEnd(text, m.index);
     out.push({ start: m.index, definition: text.slice(m.index, end).replace(/^[ \t]+/, '') });
   }
   return out;
@@ -71,14 +74,7 @@ export function macroBodyCalls(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const define = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(/gm;
   for (let m = define.exec(text); m; m = define.exec(text)) {
-    let end = m.index;
-    for (;;) {
-      const nl = text.indexOf('\n', end);
-      if (nl < 0) { end = text.length; break; }
-      end = nl;
-      if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) break;
-      end = nl + 1;
-    }
+    const end = logicalLineEnd(text, m.index);
     const body = text.slice(m.index + m[0].length, end);
     const close = body.indexOf(')');
     for (const call of body.slice(close + 1).matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {

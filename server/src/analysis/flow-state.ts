@@ -44,26 +44,27 @@ export function cloneState(s: State): State {
 export function joinStates(a: State, b: State): State {
   const vars = new Map(a.vars);
   for (const [k, f] of b.vars) vars.set(k, joinFacts(vars.get(k), f)!);
-  const locks = new Map(a.locks);
-  for (const [k, v] of b.locks) if (!locks.has(k)) locks.set(k, v);
-  const nonNullProves = new Map(a.nonNullProves);
-  for (const [k, v] of b.nonNullProves) if (!nonNullProves.has(k)) nonNullProves.set(k, v);
-  const zeroProvesOneOwner = new Map(a.zeroProvesOneOwner);
-  for (const [k, v] of b.zeroProvesOneOwner) if (!zeroProvesOneOwner.has(k)) zeroProvesOneOwner.set(k, v);
   return {
     vars,
     excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
     noFsdaxContext: a.noFsdaxContext && b.noFsdaxContext,
     excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
-    locks,
-    nonNullProves,
-    zeroProvesOneOwner,
+    locks: unionFirst(a.locks, b.locks),
+    nonNullProves: unionFirst(a.nonNullProves, b.nonNullProves),
+    zeroProvesOneOwner: unionFirst(a.zeroProvesOneOwner, b.zeroProvesOneOwner),
     truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
     flagTruths: joinFlagTruths(a.flagTruths, b.flagTruths),
     consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
     valueTruths: joinValueTruths(a.valueTruths, b.valueTruths),
     debugOnly: a.debugOnly && b.debugOnly,
   };
+}
+
+/** Both maps' entries, `a`'s where both have a key (the join keeps what either path knows). */
+function unionFirst<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): Map<string, V> {
+  const out = new Map(a);
+  for (const [k, v] of b) if (!out.has(k)) out.set(k, v);
+  return out;
 }
 
 function joinFlagTruths(a: State['flagTruths'], b: State['flagTruths']): State['flagTruths'] {

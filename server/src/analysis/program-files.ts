@@ -396,7 +396,7 @@ export class ProgramFiles {
         if (!this.macrosByPath.has(path) || !file) continue;
         let bodyCalls = this.bodyCallsByPath.get(path);
         if (!bodyCalls) {
-          bodyCalls = macroBodyCalls(file.text ? file.text() : (file.parsed ?? file.parse()).view.text);
+          bodyCalls = macroBodyCalls(textOf(file));
           this.bodyCallsByPath.set(path, bodyCalls);
         }
         for (const m of bodyCalls.get(name) ?? []) {
@@ -416,8 +416,7 @@ export class ProgramFiles {
     if (!byName.has(name)) {
       const file = this.byPath.get(path);
       if (!file) return undefined;
-      const text = file.text ? file.text() : (file.parsed ?? file.parse()).view.text;
-      byName.set(name, callAliasIn(path, text, name) ?? null);
+      byName.set(name, callAliasIn(path, textOf(file), name) ?? null);
     }
     return byName.get(name);
   }
@@ -433,6 +432,11 @@ export class ProgramFiles {
     const visible = (u: FunctionUnit) => !u.isStatic || isHeaderPath(u.file);
     return (this.unitsByName.get(name) ?? []).filter((u) => visible(u) && this.scope.linkable(fromFile, u.file) && sites.includes(u.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.start - b.start));
   }
+}
+
+/** A file's decoded text without parsing it when the front-end can give it (ProgramFile.text). */
+function textOf(file: Omit<ProgramFile, 'names'>): string {
+  return file.text ? file.text() : (file.parsed ?? file.parse()).view.text;
 }
 
 /** Adapts already parsed files (tests, the language server's open documents). */
