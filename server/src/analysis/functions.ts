@@ -1,6 +1,7 @@
 // analysis layer: the function definitions of a parsed file, with what the
 // dataflow needs of their signatures (names, static-ness, parameter kinds).
-import type { ParsedFile, ReparseEdit, SyntaxNode } from '../parse/parser';
+import { parseSkeleton, type ParsedFile, type PreprocessedFile, type ReparseEdit, type SyntaxNode } from '../parse/parser';
+import { skeletonOf } from '../parse/outline';
 import { functionName, functionParameters, isPageType, isStaticDefinition } from '../parse/nodes';
 import type { ValueKind } from './facts';
 
@@ -73,7 +74,7 @@ export function parameterKind(type: string): ValueKind {
  * moved): the edit's cost does not grow with the file (the root's children are not walked).
  */
 export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[]): FunctionUnit[] {
-  const fieldMacros = /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText) ? collectFieldMacros(file) : undefined;
+  const fieldMacros = hasFieldMacros(file) ? collectFieldMacros(file) : undefined;
   if (base && file.edit) return collectAfterEdit(file, file.edit, base, fieldMacros);
   const out: FunctionUnit[] = [];
   for (const child of definitionNodes(file.tree.rootNode)) {
@@ -83,11 +84,63 @@ export function collectFunctions(file: ParsedFile, base?: readonly FunctionUnit[
   return out;
 }
 
-function unitOf(file: ParsedFile, child: SyntaxNode, fieldMacros: FunctionUnit['fieldMacros']): FunctionUnit | undefined {
+/** Function-like macros reading a page field may be defined here (collectFieldMacros reads the tree for them). */
+function hasFieldMacros(file: PreprocessedFile): boolean {
+  return /#\s*define\s+\w+\([^)]*\)[^\n]*->\s*(?:mapping|index|share)\b/.test(file.parsedText);
+}
+
+/**
+ * The function definitions of a file read from its skeleton (outline.ts): the units collectFunctions
+ * gives, without a node (parseDefinition parses one definition when it is asked for). Undefined
+ * when the file must be parsed whole: no skeleton, a skeleton tree-sitter does not parse cleanly,
+ * or macros reading page fields, which collectFieldMacros reads off the whole tree.
+ */
+export function collectOutlined(file: PreprocessedFile): FunctionUnit[] | undefined {
+  if (hasFieldMacros(file)) return undefined;
+  const skeleton = skeletonOf(file.parsedText);
+  if (!skeleton) return undefined;
+  const root = parseSkeleton(skeleton.text).rootNode;
+  if (root.hasError && !errorsStayApart(root)) return undefined;
+  const out: FunctionUnit[] = [];
+  for (const child of definitionNodes(root)) {
+    const unit = unitOf(file, child, undefined, skeleton.toText);
+    if (unit) out.push({ ...unit, node: undefined as unknown as SyntaxNode });
+  }
+  return out;
+}
+
+/**
+ * Whether the skeleton's syntax errors are ones the whole file's parse recovers from alike:
+ * tree-sitter's recovery reads the tokens around an error, and the skeleton has left out the
+ * bodies there. So an error may not be in a definition, next to one, or hold a left-out body
+ * (an initializer's `= {}` is no body). Measured on the mm/ and fs/ of three trees: with these,
+ * the definitions read from skeletons are those of the whole files' parses.
+ */
+function errorsStayApart(root: SyntaxNode): boolean {
+  const visit = (node: SyntaxNode): boolean => {
+    const children = node.namedChildren;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (CONTAINERS.has(child.type) && !visit(child)) return false;
+      if (!child.hasError && !child.isMissing && child.type !== 'ERROR') continue;
+      if (CONTAINERS.has(child.type)) continue;
+      if (child.type === 'function_definition') return false;
+      if (children[i - 1]?.type === 'function_definition' || children[i + 1]?.type === 'function_definition') return false;
+      if (/(?:^|[^=\s]\s*)\{/.test(child.text)) return false;
+    }
+    return true;
+  };
+  return visit(root);
+}
+
+/** `at`: where an offset of `child`'s tree is in the file (a skeleton's offsets are not the file's). */
+function unitOf(file: PreprocessedFile, child: SyntaxNode, fieldMacros: FunctionUnit['fieldMacros'], at = (offset: number) => offset): FunctionUnit | undefined {
   const name = functionName(child);
   if (!name) return undefined;
-  const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: p.node.startIndex, end: p.node.endIndex }));
-  return { key: functionKey(file.path, name, child.startIndex), file: file.path, start: child.startIndex, end: child.endIndex, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(child.startIndex, child.endIndex), fieldMacros };
+  const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: at(p.node.startIndex), end: at(p.node.endIndex) }));
+  const start = at(child.startIndex);
+  const end = at(child.endIndex);
+  return { key: functionKey(file.path, name, start), file: file.path, start, end, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(start, end), fieldMacros };
 }
 
 /**

@@ -3,9 +3,9 @@
 // value (a few percent of mm/+fs/); the rest are pre-scanned for the names they
 // call and define (name-index.ts), never parsed, and their text is not kept.
 // Pure: file contents come in from the front-end.
-import type { ParsedFile, SyntaxNode } from '../parse/parser';
+import { parseDefinition, type ParsedFile, type PreprocessedFile, type SyntaxNode } from '../parse/parser';
 import { callAliasIn, macroBodyCalls, MAX_FORWARD_DEPTH, sameForward, type CallAlias } from './call-alias';
-import { collectFunctions, definitionNodesByKey, FunctionUnit } from './functions';
+import { collectFunctions, collectOutlined, definitionNodesByKey, FunctionUnit } from './functions';
 import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
 import { scanText, type NameScan } from './name-scan';
@@ -16,6 +16,12 @@ export interface ProgramFile {
   parsed?: ParsedFile;
   /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
+  /**
+   * Reads and preprocesses on demand without parsing (kept until `release`, like a parse): the
+   * file's definitions are then read from its skeleton and parsed one by one (collectOutlined).
+   * Absent: the file is parsed whole.
+   */
+  prepare?: () => PreprocessedFile;
   /** The decoded text, without parsing it (read again when not kept); absent: the parse's. */
   text?: () => string;
   /** Drops the caller's cached tree so memory can be reclaimed; absent for pinned files (open documents). */
@@ -104,10 +110,8 @@ export class ProgramFiles {
         get: () => {
           let node = this.nodes.get(u.key);
           if (!node) {
-            const file = this.byPath.get(path);
-            for (const [key, again] of file ? definitionNodesByKey(file.parse()) : []) this.nodes.set(key, again);
-            node = this.nodes.get(u.key);
-            if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
+            node = this.definitionNode(path, u);
+            this.nodes.set(u.key, node);
           }
           // Least recently used, not least recently parsed: a header whose inlines every analysis
           // reads (mm.h) stays while files parsed once for a single function go.
@@ -116,6 +120,24 @@ export class ProgramFiles {
         },
       });
     }
+  }
+
+  /**
+   * A unit's definition node when its tree is not held: the definition parsed alone when the file
+   * can be read so (prepare) and it parses cleanly so; otherwise the whole file is parsed, as a
+   * definition with an error in it may recover otherwise there. A definition the whole file's
+   * parse does not have (its error recovery ran past the definition's braces, which the skeleton
+   * took as its extent) is the one parsed alone.
+   */
+  private definitionNode(path: string, u: FunctionUnit): SyntaxNode {
+    const file = this.byPath.get(path);
+    if (!file) throw new Error(`internal: ${u.key} asked for after ${path} was removed`);
+    const alone = file.prepare && !file.parsed ? parseDefinition(file.prepare(), u.start, u.end) : undefined;
+    if (alone && !alone.hasError) return alone;
+    for (const [key, again] of definitionNodesByKey(file.parse())) this.nodes.set(key, again);
+    const node = this.nodes.get(u.key) ?? alone;
+    if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
+    return node;
   }
 
   /** Paths whose text has a suppression comment, kept as files come and go (asked on every audit). */
@@ -241,13 +263,18 @@ export class ProgramFiles {
     const known = this.unitsByPath.get(path);
     if (known) return known;
     const file = this.byPath.get(path);
-    const parsed = file && (file.parsed ?? file.parse());
-    const last = this.collected.get(path);
-    const units = parsed ? collectFunctions(parsed, parsed.edit && last?.serial === parsed.edit.base ? last.units : undefined) : [];
-    if (parsed?.serial !== undefined && file?.parsed) this.collected.set(path, { serial: parsed.serial, units }); else this.collected.delete(path);
+    // A file the front-end did not parse is read from its skeleton when it can be (no tree kept: nodes are parsed one by one).
+    const outlined = file && !file.parsed && file.prepare ? collectOutlined(file.prepare()) : undefined;
+    let units = outlined;
+    if (!units) {
+      const parsed = file && (file.parsed ?? file.parse());
+      const last = this.collected.get(path);
+      units = parsed ? collectFunctions(parsed, parsed.edit && last?.serial === parsed.edit.base ? last.units : undefined) : [];
+      if (parsed?.serial !== undefined && file?.parsed) this.collected.set(path, { serial: parsed.serial, units }); else this.collected.delete(path);
+    } else this.collected.delete(path);
     if (file) {
       this.parsedCount++;
-      this.attachNodes(path, units);
+      this.attachNodes(path, units, !outlined);
       this.touch(path);
     }
     this.unitsByPath.set(path, units);
@@ -274,6 +301,7 @@ export class ProgramFiles {
     const parsedTexts = new Map<string, string>();
     // Parsed from the content they came from: an edit may replace the file before (or while) the old units are compared with the new.
     const parsedOf = (u: FunctionUnit) => {
+      if (file.prepare && !file.parsed) return file.prepare().parsedText.slice(u.start, u.end);
       let text = parsedTexts.get(u.key);
       if (text === undefined) {
         const current = this.byPath.get(path) === file;

@@ -3,7 +3,7 @@
 // re-analyses only what depends on it. The CLI makes one, sets every file and
 // audits once; the language server keeps one per kernel tree and sets the open
 // document on each edit. Pure: contents come in from the front-end.
-import { parseSource, ParsedFile } from '../parse/parser';
+import { parsePreprocessed, preprocessSource, type ParsedFile, type PreprocessedFile } from '../parse/parser';
 import { readSourceBytes } from '../parse/source-bytes';
 import { createSourceView } from '../parse/source-view';
 import { preprocessKernelC, type ParseProblem } from '../parse/preprocess';
@@ -34,6 +34,8 @@ interface FileState {
   prescanProblems: FileProblem[];
   /** The tree, while held (the caller's own for open documents; released under memory pressure otherwise). */
   parsed?: ParsedFile;
+  /** The preprocessed text, while held (released with the tree): what definitions are parsed from one by one. */
+  prepared?: PreprocessedFile;
   /** What a parse left that outlives the tree: line mapping (and the text) for findings, parse problems. */
   seen?: Pick<ParsedFile, 'path' | 'view' | 'problems'>;
 }
@@ -106,19 +108,21 @@ export class AuditSession {
     const state: FileState = { source, prescanProblems, parsed, seen: parsed };
     this.files.set(path, state);
     this.rereadProblems.delete(path);
-    const parse = () => {
-      if (!state.parsed) {
-        // Parse the text the pre-scan's bytes decode to (its problems were said by the pre-scan).
-        state.parsed = parseSource(path, this.textOf(path, state.source));
-        state.seen = { path, view: state.parsed.view, problems: state.parsed.problems };
+    const prepare = () => {
+      if (state.parsed) return state.parsed;
+      if (!state.prepared) {
+        // The text the pre-scan's bytes decode to (its problems were said by the pre-scan).
+        state.prepared = preprocessSource(path, this.textOf(path, state.source));
+        state.seen = { path, view: state.prepared.view, problems: state.prepared.problems };
       }
-      return state.parsed;
+      return state.prepared;
     };
-    const release = parsed ? undefined : () => { state.parsed = undefined; };
+    const parse = () => (state.parsed ??= parsePreprocessed(prepare()));
+    const release = parsed ? undefined : () => { state.parsed = undefined; state.prepared = undefined; };
     // Files no FS-DAX page can reach (userspace tools, boot code, architectures without FS-DAX) are counted, not analysed.
     const analysable = this.scope.analysable(path);
-    const text = () => state.parsed?.view.text ?? this.textOf(path, state.source);
-    const removed = this.program.replace(path, analysable ? { path, parsed, parse, text, release, names: scan.names ?? this.scanAgain(path, source) } : undefined);
+    const text = () => (state.parsed ?? state.prepared)?.view.text ?? this.textOf(path, state.source);
+    const removed = this.program.replace(path, analysable ? { path, parsed, parse, prepare: parsed ? undefined : prepare, text, release, names: scan.names ?? this.scanAgain(path, source) } : undefined);
     if (!this.changed.has(path)) this.changed.set(path, { removed, oldText: prev?.seen?.view.text ?? '' });
   }
 

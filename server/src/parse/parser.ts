@@ -13,15 +13,19 @@ export type { MacroRewrite, ParseProblem } from './preprocess';
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
 
-export interface ParsedFile {
+/** A file read and preprocessed, not (or not wholly) parsed: what the definitions of a file are parsed from one by one (parseDefinition). */
+export interface PreprocessedFile {
   readonly path: string;
   readonly view: SourceView;
-  /** The text tree-sitter saw: same length and line breaks as view.text, with inactive #if branches and annotations blanked. */
+  /** The text tree-sitter sees: same length and line breaks as view.text, with inactive #if branches and annotations blanked. */
   readonly parsedText: string;
-  readonly tree: Tree;
   readonly problems: readonly ParseProblem[];
   /** Macro invocations rewritten for the parser (iterator loops, SYSCALL_DEFINE), by offset. */
   readonly rewrites: readonly MacroRewrite[];
+}
+
+export interface ParsedFile extends PreprocessedFile {
+  readonly tree: Tree;
   /** Kept by reparseSource (and parseSource with keepPreprocessState): the next reparse preprocesses only what changed. */
   readonly preprocessState?: PreprocessState;
   /** Unique per parse: what `edit.base` refers to. */
@@ -148,6 +152,21 @@ function parseText(text: string, oldTree?: Tree): Tree {
 }
 
 export function parseSource(path: string, input: Uint8Array | string, options: ParseOptions = {}): ParsedFile {
+  const { file, state } = preprocessFile(path, input, options);
+  return { ...file, tree: parseText(file.parsedText), preprocessState: state, serial: ++serials };
+}
+
+/** Parses a file preprocessSource read: what parseSource of the same input gives. */
+export function parsePreprocessed(file: PreprocessedFile): ParsedFile {
+  return { ...file, tree: parseText(file.parsedText), serial: ++serials };
+}
+
+/** Reads and preprocesses a file as parseSource does, without parsing it. */
+export function preprocessSource(path: string, input: Uint8Array | string, options: ParseOptions = {}): PreprocessedFile {
+  return preprocessFile(path, input, options).file;
+}
+
+function preprocessFile(path: string, input: Uint8Array | string, options: ParseOptions): { file: PreprocessedFile; state?: PreprocessState } {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   let text: string;
   let isUtf8 = true;
@@ -164,8 +183,29 @@ export function parseSource(path: string, input: Uint8Array | string, options: P
   const view = createSourceView(text, isUtf8);
   const pre = preprocessKernelC(text, { keepState: options.keepPreprocessState });
   problems.push(...pre.problems);
-  const tree = parseText(pre.text);
-  return { path, view, parsedText: pre.text, tree, problems, rewrites: pre.rewrites, preprocessState: pre.state, serial: ++serials };
+  return { file: { path, view, parsedText: pre.text, problems, rewrites: pre.rewrites }, state: pre.state };
+}
+
+/** The tree of a file's skeleton (outline.ts): its top-level declarations and definitions, bodies left out. */
+export function parseSkeleton(skeleton: string): Tree {
+  return parseText(skeleton);
+}
+
+/**
+ * The definition at [start, end) of a preprocessed file, parsed alone (tree-sitter's included
+ * ranges: offsets and positions are the file's); undefined when the range does not parse to
+ * exactly one function definition spanning it.
+ */
+export function parseDefinition(file: PreprocessedFile, start: number, end: number): SyntaxNode | undefined {
+  const from = file.view.positionAt(start);
+  const to = file.view.positionAt(end);
+  const tree = parser().parse(file.parsedText, undefined, {
+    bufferSize: (end - start) * 2 + 1024,
+    includedRanges: [{ startIndex: start, endIndex: end, startPosition: toPoint(from), endPosition: toPoint(to) }],
+  });
+  const root = tree.rootNode;
+  const only = root.namedChildCount === 1 ? root.namedChild(0) : null;
+  return only && only.type === 'function_definition' && only.startIndex === start && only.endIndex === end ? only : undefined;
 }
 
 /**

@@ -1,0 +1,91 @@
+// Definitions read from a file's skeleton (parse/outline.ts, functions.ts collectOutlined) and
+// parsed one by one (parseDefinition) are those of the whole file's parse.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDefinition, parsePreprocessed, parseSource, preprocessSource } from '../../server/src/parse/parser';
+import { skeletonOf } from '../../server/src/parse/outline';
+import { collectFunctions, collectOutlined, type FunctionUnit } from '../../server/src/analysis/functions';
+import { listFiles } from '../fixture-runner';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
+
+const signature = (u: FunctionUnit) => ({ key: u.key, start: u.start, end: u.end, name: u.name, isStatic: u.isStatic, params: u.params, parsed: u.parsed });
+
+describe('outline: definitions without parsing their bodies', () => {
+  it('leaves out the inside of top-level braces, and maps skeleton offsets back to the text', () => {
+    const text = 'int f(int a)\n{\n\treturn a;\n}\nstruct s { int x; };\nint g(void) { if (1) { } return 0; }\n';
+    const s = skeletonOf(text)!;
+    assert.strictEqual(s.text, 'int f(int a)\n{}\nstruct s {};\nint g(void) {}\n');
+    // `}` of f, of struct s, and the `i` of `int g`.
+    assert.strictEqual(text[s.toText(s.text.indexOf('}'))], '}');
+    assert.strictEqual(s.toText(s.text.indexOf('int g')), text.indexOf('int g'));
+    assert.strictEqual(s.toText(s.text.length), text.length);
+  });
+
+  it('counts no brace of a comment, a string, a character or a directive', () => {
+    const text = [
+      '#define LOCK() {',
+      'int f(void)',
+      '{',
+      '\t/* } */ // }',
+      '\tchar c = \'}\', *p = "}\\"}";',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const s = skeletonOf(text)!;
+    assert.strictEqual(s.text, '#define LOCK() {\nint f(void)\n{}\n');
+  });
+
+  it('gives no skeleton where the braces cannot be trusted', () => {
+    assert.strictEqual(skeletonOf('int f(void) {\n'), undefined, 'unbalanced');
+    assert.strictEqual(skeletonOf('}\n'), undefined, 'a close with nothing open');
+    assert.strictEqual(skeletonOf('int f(void) { char *s = "x\n"; }\n'), undefined, 'an unterminated string');
+    // Both branches of an #if left in open a brace: the column-0 `}` closes the function, not the count.
+    const branches = '#ifdef A\nvoid f(void) {\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tg();\n\t}\n}\nvoid h(void) { }\n';
+    assert.strictEqual(skeletonOf(branches), undefined, 'a column-0 } that closes no top-level block');
+  });
+
+  it('reads a file whole when a syntax error of its skeleton touches a definition, or when it defines field macros', () => {
+    // A missing `;` right before a definition: its recovery reads the tokens that follow.
+    const glued = 'int a\nint f(struct page *p) {\n\treturn 0;\n}\n';
+    assert.strictEqual(collectOutlined(preprocessSource('glued.c', glued)), undefined);
+    assert.deepStrictEqual(collectFunctions(parseSource('glued.c', glued)).map((u) => u.name), ['f']);
+    const macros = '#define OWNER(p) ((p)->mapping)\nint f(void) { return 0; }\n';
+    assert.strictEqual(collectOutlined(preprocessSource('macros.c', macros)), undefined);
+    // An error away from any definition is read from the skeleton.
+    const apart = 'static DEFINE_PER_CPU(int, counts) = {{0}};\n\nint x;\n\nint f(void) { return 0; }\n';
+    assert.deepStrictEqual(collectOutlined(preprocessSource('apart.c', apart))?.map((u) => u.name), ['f']);
+  });
+
+  it('every fixture: the skeleton gives the whole parse\'s definitions, and each parsed alone is the whole parse\'s node', () => {
+    let outlined = 0;
+    let definitions = 0;
+    for (const file of listFiles(FIXTURES).filter((f) => /\.[ch]$/.test(f))) {
+      const rel = path.relative(FIXTURES, file);
+      const pre = preprocessSource(rel, fs.readFileSync(file));
+      const whole = collectFunctions(parsePreprocessed(pre));
+      const fromSkeleton = collectOutlined(pre);
+      if (!fromSkeleton) continue;
+      outlined++;
+      assert.deepStrictEqual(fromSkeleton.map(signature), whole.map(signature), rel);
+      for (const u of whole) {
+        const alone = parseDefinition(pre, u.start, u.end);
+        if (u.node.hasError) continue;
+        definitions++;
+        assert.ok(alone, `${u.key}: not one definition when parsed alone`);
+        assert.strictEqual(alone.toString(), u.node.toString(), u.key);
+        assert.deepStrictEqual([alone.startPosition, alone.endPosition, alone.lastChild?.startPosition], [u.node.startPosition, u.node.endPosition, u.node.lastChild?.startPosition], u.key);
+      }
+    }
+    assert.ok(outlined > 50 && definitions > 200, `only ${outlined} fixture files outlined, ${definitions} definitions compared`);
+  });
+
+  it('a range that is not one whole definition parses to nothing', () => {
+    const pre = preprocessSource('t.c', 'int f(void) { return 0; }\nint g(void) { return 1; }\n');
+    assert.ok(parseDefinition(pre, 0, pre.parsedText.indexOf('}') + 1));
+    assert.strictEqual(parseDefinition(pre, 0, pre.parsedText.length - 1), undefined, 'two definitions');
+    assert.strictEqual(parseDefinition(pre, 0, 20), undefined, 'half of one');
+  });
+});
