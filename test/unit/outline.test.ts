@@ -54,9 +54,10 @@ describe('outline: definitions without parsing their bodies', () => {
     assert.deepStrictEqual(collectFunctions(parseSource('glued.c', glued)).map((u) => u.name), ['f']);
     const macros = '#define OWNER(p) ((p)->mapping)\nint f(void) { return 0; }\n';
     assert.strictEqual(collectOutlined(preprocessSource('macros.c', macros)), undefined);
-    // An error away from any definition is read from the skeleton.
-    const apart = 'static DEFINE_PER_CPU(int, counts) = {{0}};\n\nint x;\n\nint f(void) { return 0; }\n';
-    assert.deepStrictEqual(collectOutlined(preprocessSource('apart.c', apart))?.map((u) => u.name), ['f']);
+    // An error that ends with its `;` (an initializer's braces are no body) is read from the skeleton, next to a definition too.
+    const apart = 'static DEFINE_PER_CPU(       counts, c) = {{0}};\nint f(void) { return 0; }\n';
+    assert.ok(parseSource('apart.c', apart).tree.rootNode.hasError);
+    assert.deepStrictEqual(collectOutlined(preprocessSource('apart.c', apart))?.map(signature), collectFunctions(parseSource('apart.c', apart)).map(signature));
   });
 
   it('every fixture: the skeleton gives the whole parse\'s definitions, and each parsed alone is the whole parse\'s node', () => {

@@ -118,7 +118,7 @@ export class AuditSession {
       return state.prepared;
     };
     const parse = () => (state.parsed ??= parsePreprocessed(prepare()));
-    const release = parsed ? undefined : () => { state.parsed = undefined; state.prepared = undefined; };
+    const release = parsed ? undefined : () => { state.parsed = undefined; };
     // Files no FS-DAX page can reach (userspace tools, boot code, architectures without FS-DAX) are counted, not analysed.
     const analysable = this.scope.analysable(path);
     const text = () => (state.parsed ?? state.prepared)?.view.text ?? this.textOf(path, state.source);
