@@ -17,7 +17,7 @@ export interface ProgramFile {
   /** Parses on demand; called again only after `release`. */
   parse: () => ParsedFile;
   /**
-   * Reads and preprocesses on demand without parsing (kept until `release`, like a parse): the
+   * Reads and preprocesses on demand without parsing (kept by the front-end past `release`): the
    * file's definitions are then read from its skeleton and parsed one by one (collectOutlined).
    * Absent: the file is parsed whole.
    */

@@ -34,7 +34,7 @@ interface FileState {
   prescanProblems: FileProblem[];
   /** The tree, while held (the caller's own for open documents; released under memory pressure otherwise). */
   parsed?: ParsedFile;
-  /** The preprocessed text, while held (released with the tree): what definitions are parsed from one by one. */
+  /** The preprocessed text, once read: what definitions are parsed from one by one, again after their trees were released (preprocessing is most of a parse's cost). */
   prepared?: PreprocessedFile;
   /** What a parse left that outlives the tree: line mapping (and the text) for findings, parse problems. */
   seen?: Pick<ParsedFile, 'path' | 'view' | 'problems'>;
