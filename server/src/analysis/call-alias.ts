@@ -7,6 +7,7 @@
 import { parseSource, type SyntaxNode } from '../parse/parser';
 import { calleeName, callArguments } from '../parse/nodes';
 import { internName } from '../parse/names';
+import { logicalLineEnd } from '../parse/source-view';
 
 /** Forwarding macros followed from one call, or back from a function to the macros calling it: `#define a(x) b(x)` and `#define b(x) a(x)` must end. */
 export const MAX_FORWARD_DEPTH = 4;
@@ -42,16 +43,6 @@ export function callAliasIn(path: string, text: string, name: string): CallAlias
     found ??= { ...alias, file: path, start };
   }
   return found;
-}
-
-/** Where the logical line holding `from` ends: past every line that ends in a backslash (a macro's continuations). */
-function logicalLineEnd(text: string, from: number): number {
-  for (let at = from; ;) {
-    const nl = text.indexOf('\n', at);
-    if (nl < 0) return text.length;
-    if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) return nl;
-    at = nl + 1;
-  }
 }
 
 /** The `#define NAME(` lines of a text, each with its continuation lines, and where it starts. */

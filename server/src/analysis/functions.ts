@@ -1,7 +1,7 @@
 // analysis layer: the function definitions of a parsed file, with what the
 // dataflow needs of their signatures (names, static-ness, parameter kinds).
 import { parseSkeleton, type ParsedFile, type PreprocessedFile, type ReparseEdit, type SyntaxNode } from '../parse/parser';
-import { skeletonOf } from '../parse/outline';
+import { skeletonOf, type Skeleton } from '../parse/outline';
 import { functionName, functionParameters, isPageType, isStaticDefinition } from '../parse/nodes';
 import type { ValueKind } from './facts';
 
@@ -103,8 +103,8 @@ export function collectOutlined(file: PreprocessedFile): FunctionUnit[] | undefi
   if (root.hasError && !errorsStayApart(root)) return undefined;
   const out: FunctionUnit[] = [];
   for (const child of definitionNodes(root)) {
-    const unit = unitOf(file, child, undefined, skeleton.toText);
-    if (unit) out.push({ ...unit, node: undefined as unknown as SyntaxNode });
+    const unit = unitOf(file, child, undefined, skeleton);
+    if (unit) out.push(unit);
   }
   return out;
 }
@@ -136,14 +136,16 @@ function errorsStayApart(root: SyntaxNode): boolean {
   return visit(root);
 }
 
-/** `at`: where an offset of `child`'s tree is in the file (a skeleton's offsets are not the file's). */
-function unitOf(file: PreprocessedFile, child: SyntaxNode, fieldMacros: FunctionUnit['fieldMacros'], at = (offset: number) => offset): FunctionUnit | undefined {
+/** `skeleton`: `child` is of the skeleton's tree, whose offsets are not the file's and whose node is no unit's. */
+function unitOf(file: PreprocessedFile, child: SyntaxNode, fieldMacros: FunctionUnit['fieldMacros'], skeleton?: Skeleton): FunctionUnit | undefined {
   const name = functionName(child);
   if (!name) return undefined;
+  const at = skeleton ? skeleton.toText : (offset: number) => offset;
   const params = functionParameters(child).map((p) => ({ name: p.name, type: p.type, kind: parameterKind(p.type), start: at(p.node.startIndex), end: at(p.node.endIndex) }));
   const start = at(child.startIndex);
   const end = at(child.endIndex);
-  return { key: functionKey(file.path, name, start), file: file.path, start, end, name, isStatic: isStaticDefinition(child), node: child, params, parsed: file.parsedText.slice(start, end), fieldMacros };
+  const node = skeleton ? (undefined as unknown as SyntaxNode) : child;
+  return { key: functionKey(file.path, name, start), file: file.path, start, end, name, isStatic: isStaticDefinition(child), node, params, parsed: file.parsedText.slice(start, end), fieldMacros };
 }
 
 /**

@@ -9,6 +9,7 @@
 // lines; where the count cannot be trusted (an unbalanced pair, a `}` in column 0 that does not
 // close a top-level block, as `#if` branches that each open a brace leave it) there is no
 // skeleton and the caller parses the whole file. Pure.
+import { logicalLineEnd } from './source-view';
 
 /** A skeleton and the way back from its offsets to the text's. */
 export interface Skeleton {
@@ -17,18 +18,8 @@ export interface Skeleton {
   toText(offset: number): number;
 }
 
-const NL = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const SLASH = 0x2f;
-const STAR = 0x2a;
-const HASH = 0x23;
-const QUOTE = 0x22;
-const APOSTROPHE = 0x27;
-const BACKSLASH = 0x5c;
-const OPEN = 0x7b;
-const CLOSE = 0x7d;
+/** The character codes the brace count reads. */
+const enum Code { Tab = 0x09, NL = 0x0a, VT = 0x0b, FF = 0x0c, CR = 0x0d, Space = 0x20, Quote = 0x22, Hash = 0x23, Apostrophe = 0x27, Star = 0x2a, Slash = 0x2f, Backslash = 0x5c, Open = 0x7b, Close = 0x7d }
 
 export function skeletonOf(text: string): Skeleton | undefined {
   const n = text.length;
@@ -40,36 +31,36 @@ export function skeletonOf(text: string): Skeleton | undefined {
   let lineStart = true;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === NL) { lineStart = true; continue; }
-    if (c === SPACE || c === TAB || c === CR || c === 0x0b || c === 0x0c) continue;
-    if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+    if (c === Code.NL) { lineStart = true; continue; }
+    if (c === Code.Space || c === Code.Tab || c === Code.CR || c === Code.VT || c === Code.FF) continue;
+    if (c === Code.Slash && text.charCodeAt(i + 1) === Code.Star) {
       const end = text.indexOf('*/', i + 2);
       if (end < 0) return undefined;
       i = end + 1;
-    } else if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
+    } else if (c === Code.Slash && text.charCodeAt(i + 1) === Code.Slash) {
       i = logicalLineEnd(text, i) - 1;
       continue;
-    } else if (c === QUOTE || c === APOSTROPHE) {
+    } else if (c === Code.Quote || c === Code.Apostrophe) {
       let j = i + 1;
       for (; j < n; j++) {
         const d = text.charCodeAt(j);
-        if (d === BACKSLASH) j++;
+        if (d === Code.Backslash) j++;
         else if (d === c) break;
-        else if (d === NL) return undefined;
+        else if (d === Code.NL) return undefined;
       }
       if (j >= n) return undefined;
       i = j;
-    } else if (c === HASH && lineStart) {
+    } else if (c === Code.Hash && lineStart) {
       // A directive's braces are not the code's (`#define LOCK {`).
       i = logicalLineEnd(text, i) - 1;
       continue;
-    } else if (c === OPEN) {
+    } else if (c === Code.Open) {
       if (depth === 0) open = i;
       depth++;
-    } else if (c === CLOSE) {
+    } else if (c === Code.Close) {
       if (depth === 0) return undefined;
       depth--;
-      if (depth === 0) { keptTo.push(open + 1); keptFrom.push(i); } else if (i === 0 || text.charCodeAt(i - 1) === NL) return undefined;
+      if (depth === 0) { keptTo.push(open + 1); keptFrom.push(i); } else if (i === 0 || text.charCodeAt(i - 1) === Code.NL) return undefined;
     }
     lineStart = false;
   }
@@ -91,16 +82,4 @@ export function skeletonOf(text: string): Skeleton | undefined {
     return keptFrom[lo] + (offset - skeletonFrom[lo]);
   };
   return { text: skeleton, toText };
-}
-
-/** Where the line starting at or before `i` ends, past backslash-continued lines (the offset of its line break, or the end). */
-function logicalLineEnd(text: string, i: number): number {
-  for (;;) {
-    const end = text.indexOf('\n', i);
-    if (end < 0) return text.length;
-    let k = end - 1;
-    if (text.charCodeAt(k) === CR) k--;
-    if (text.charCodeAt(k) !== BACKSLASH) return end;
-    i = end + 1;
-  }
 }

@@ -70,3 +70,16 @@ function computeLineStarts(text: string): number[] {
   }
   return starts;
 }
+
+/**
+ * Where the line holding `from` ends, past backslash-continued lines (a `#define`'s body, a `//`
+ * comment): the offset of its last line break, or the text's end. LF and CRLF line ends.
+ */
+export function logicalLineEnd(text: string, from: number): number {
+  for (let at = from; ;) {
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) return text.length;
+    if (text[nl - 1] !== '\\' && !(text[nl - 1] === '\r' && text[nl - 2] === '\\')) return nl;
+    at = nl + 1;
+  }
+}
