@@ -244,6 +244,40 @@ describe('incremental editing (property)', () => {
     }), { numRuns: 2000 });
   });
 
+  it('an edit elsewhere that makes tree-sitter parse an untouched function otherwise (same text) has it analysed again', () => {
+    // Found by a 400-run search (seed 908667846): with a stray `#ifdef` mid-line in another function,
+    // `report_owner_index(pfn_to_page(pfn));` in memory_failure_dev_pagemap parses as a declaration.
+    const edits: Array<[string, Edit]> = [
+      ['mm/poison.c', { kind: 'delete', at: 0, length: 94 }],
+      ['mm/poison.c', { kind: 'insert', at: 1741677583, snippet: 17 }],
+      ['mm/poison.c', { kind: 'paste', from: 0, length: 1, at: 0 }],
+    ];
+    const texts = new Map(originals);
+    const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+    const parsed = new Map<string, ParsedFile>(FILES.map((f) => [f, parseSource(f, texts.get(f)!, { keepPreprocessState: true })]));
+    const session = new AuditSession(options);
+    for (const [f, p] of parsed) session.setFile(f, p.view.text, p);
+    session.audit();
+    const statementType = (file: ParsedFile) => {
+      const unit = collectFunctions(file).find((u) => u.name === 'memory_failure_dev_pagemap')!;
+      return unit.node.descendantsOfType(['expression_statement', 'declaration']).find((n) => n.text.startsWith('report_owner_index('))?.type;
+    };
+    const types: Array<string | undefined> = [];
+    for (const [file, edit] of edits) {
+      const next = apply(texts.get(file)!, edit, history.get(file)!);
+      history.get(file)!.push(texts.get(file)!);
+      texts.set(file, next);
+      const reparsed = reparseSource(parsed.get(file)!, next);
+      parsed.set(file, reparsed);
+      session.setFile(file, next, reparsed);
+      types.push(statementType(reparsed));
+      assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts, options, true));
+    }
+    // The premise: the same statement text parsed as a call, then as something else.
+    assert.strictEqual(types[0], 'expression_statement');
+    assert.notStrictEqual(types[1], 'expression_statement');
+  });
+
   it('the comparison can fail: an edit changes the findings', () => {
     const texts = new Map(originals);
     const before = freshFindings(texts);

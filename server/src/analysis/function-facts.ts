@@ -64,6 +64,8 @@ export interface FunctionFacts {
   pageTableLevels: Set<string>;
   /** Params whose flags decide whether a site here or in a callee can be reached (so its callers' flags matter); set by the program. */
   flagParams?: ReadonlySet<number>;
+  /** treeShape() of the definition analysed, for one of a document the front-end parses whole (an editor's): set by the program. */
+  shape?: number;
 }
 
 /** What a caller needs to know of a callee, in terms of the callee's params. */

@@ -33,6 +33,13 @@ export interface FunctionUnit {
   parsed: string;
   /** Function-like macros of this file that read a page field: `#define OWNER(p) ((p)->mapping)`. */
   fieldMacros?: ReadonlyMap<string, FieldMacro>;
+  /**
+   * Set by an incremental collection (collectAfterEdit) on a definition outside the edit and every
+   * range tree-sitter reported changed: its subtree is the previous version's. Any other unit of a
+   * whole-file parse may have parsed otherwise than before with the same text (recovery from an
+   * error elsewhere can turn `f(g(x));` into a declaration).
+   */
+  treeKept?: true;
 }
 
 export interface FieldMacro {
@@ -168,7 +175,7 @@ function collectAfterEdit(file: ParsedFile, edit: ReparseEdit, base: readonly Fu
     const end = unit.end + shift;
     if (touches(start, end)) continue;
     const params = shift === 0 ? unit.params : unit.params.map((p) => ({ ...p, start: p.start + shift, end: p.end + shift }));
-    out.push({ key: functionKey(file.path, unit.name, start), file: file.path, start, end, name: unit.name, isStatic: unit.isStatic, node: undefined as unknown as SyntaxNode, params, parsed: file.parsedText.slice(start, end), fieldMacros });
+    out.push({ key: functionKey(file.path, unit.name, start), file: file.path, start, end, name: unit.name, isStatic: unit.isStatic, node: undefined as unknown as SyntaxNode, params, parsed: file.parsedText.slice(start, end), fieldMacros, treeKept: true });
     kept.add(start);
   }
   for (const child of definitionNodesIn(file.tree.rootNode, dirty)) {

@@ -237,6 +237,11 @@ export class ProgramFiles {
     return false;
   }
 
+  /** Whether the front-end handed this file over parsed whole (an editor's open document). */
+  isPinned(path: string): boolean {
+    return !!this.byPath.get(path)?.parsed;
+  }
+
   /** Whether the audit has this file (an edit's bookkeeping asks this instead of building a set of every path). */
   has(path: string): boolean {
     return this.byPath.has(path);

@@ -5,6 +5,7 @@
 // binds to a static definition in the same file first, then to the tree's
 // non-static definitions.
 import type { ModelIndex } from '../model/model';
+import { treeShape } from '../parse/nodes';
 import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
 import type { CallAlias } from './call-alias';
 import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
@@ -162,8 +163,11 @@ export class ProgramAnalyzer {
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
       // What the analysis read: the text as parsed (an edit elsewhere can change it: an `#if`, a macro
-      // rewrite reaching into it) and the file's field macros (`#define OWNER(p) ((p)->mapping)`).
-      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n));
+      // rewrite reaching into it), the file's field macros (`#define OWNER(p) ((p)->mapping)`) and
+      // the tree, which recovery from an error elsewhere in the file can change under the same text.
+      const shape = (this.factsByUnit.get(unitKey(u)) ?? this.beforeEdit.get(unitKey(u)))?.shape;
+      const sameTree = (n: FunctionUnit) => shape === undefined || n.treeKept === true || treeShape(n.node) === shape;
+      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n) && sameTree(n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
@@ -513,6 +517,8 @@ export class ProgramAnalyzer {
     try {
       if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
       const facts = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
+      // A whole-file parse of an edited document can parse the same text otherwise (fileChanged compares).
+      if (this.files.isPinned(unit.file)) facts.shape = treeShape(unit.node);
       this.failures.delete(key);
       return facts;
     } catch (e) {

@@ -42,6 +42,14 @@ export function isAddressTaken(node: SyntaxNode): boolean {
   return n.parent?.type === 'pointer_expression' && n.parent.child(0)?.type === '&';
 }
 
+/** A fingerprint of a node's structure (node types and fields, not text): FNV-1a of its S-expression. */
+export function treeShape(node: SyntaxNode): number {
+  const s = node.toString();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 export function isNot(node: SyntaxNode): boolean {
   return node.type === 'unary_expression' && node.child(0)?.type === '!';
 }
