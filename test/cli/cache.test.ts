@@ -7,6 +7,7 @@ import { allRules } from '../../server/rules/index';
 import * as fs from 'fs';
 import * as path from 'path';
 import { copyTree, FIXTURE_TREES, runCli, scratchDir } from './helpers';
+import { listFiles } from '../fixture-runner';
 
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; hit: boolean }> {
   const r = await runCli(['--format', 'json', '--fail-on', 'never', '--debug', ...args]);
@@ -85,6 +86,55 @@ describe('cli: results kept between runs', () => {
       const freshDiff = await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree, '--diff', 'HEAD']);
       assert.strictEqual(diff.stdout, freshDiff.stdout, `--diff, change ${i}`);
     }
+  });
+
+  it('does not read again a file whose stat is unchanged since the kept state; any other change to it is read, and the report is a cold run\'s', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    // Files written an hour ago: a stat taken now can be trusted (file-stamp.ts leaves out files written within 2 s of it).
+    const hourAgo = new Date(Date.now() - 3600 * 1000);
+    for (const f of listFiles(tree)) fs.utimesSync(f, hourAgo, hourAgo);
+    // The files a run reads (mm/ and fs/: context mode).
+    const files = listFiles(path.join(tree, 'mm')).concat(listFiles(path.join(tree, 'fs')));
+    const args = ['--cache-dir', cache, '--root', tree];
+    const taken = (r: { stderr: string }) => Number(/(\d+) of \d+ files unchanged since the kept state/.exec(r.stderr)?.[1] ?? -1);
+    const fresh = async () => (await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree])).stdout;
+    const cold = await run(args);
+    assert.strictEqual(taken(cold), -1, 'nothing kept yet');
+    const warm = await run(args);
+    assert.ok(warm.hit);
+    assert.strictEqual(taken(warm), files.length, warm.stderr);
+    assert.strictEqual(warm.stdout, cold.stdout);
+    // The same size and the old mtime put back (a tool that keeps mtimes, a `touch -d`): the ctime tells it changed.
+    const owner = path.join(tree, 'mm', 'owner.c');
+    const text = fs.readFileSync(owner, 'utf8');
+    const sameSize = text.replace('\treturn page->index;', '\treturn page->flags;');
+    assert.ok(sameSize !== text && sameSize.length === text.length);
+    fs.writeFileSync(owner, sameSize);
+    fs.utimesSync(owner, hourAgo, hourAgo);
+    const touched = await run(args);
+    assert.strictEqual(taken(touched), files.length - 1, touched.stderr);
+    assert.ok(!touched.hit, 'a changed file is never answered from the kept result');
+    assert.strictEqual(touched.stdout, await fresh());
+    assert.notStrictEqual(touched.stdout, cold.stdout, 'the change removes a finding');
+    // A file written now is read, and read again next time (a write in the clock tick of its stat would leave the stat as it was).
+    fs.writeFileSync(owner, `${text}/* new content: no kept result has it, so the first run keeps its state */\n`);
+    for (let i = 0; i < 2; i++) {
+      const again = await run(args);
+      assert.strictEqual(again.hit, i === 1);
+      assert.strictEqual(taken(again), files.length - 1, again.stderr);
+      assert.strictEqual(again.stdout, await fresh());
+    }
+    fs.writeFileSync(owner, text);
+    fs.utimesSync(owner, hourAgo, hourAgo);
+    // A new file is read; a removed one is gone from the report.
+    fs.writeFileSync(path.join(tree, 'mm', 'added.c'), 'struct page;\nunsigned long added_index(struct page *page)\n{\n\treturn page->index;\n}\n');
+    const added = await run(args);
+    assert.strictEqual(taken(added), files.length - 1, added.stderr);
+    assert.strictEqual(added.stdout, await fresh());
+    fs.unlinkSync(path.join(tree, 'mm', 'added.c'));
+    const removed = await run(args);
+    assert.strictEqual(removed.stdout, cold.stdout);
   });
 
   it('keeps the 8 most recent entries of a tree, and deletes any tree\'s entries unused for a month', async () => {

@@ -374,6 +374,26 @@ export function packScans(scans: ReadonlyArray<NameScan | undefined>): PackedSca
 }
 
 /** The scans of packScans again, as views into its arrays (no copy). */
+/** Whether `value` is what packScans gives for `files` files (kept data read back: never trusted blindly). */
+export function isPackedScans(value: unknown, files: number): value is PackedScans {
+  const p = value as Partial<PackedScans> | undefined;
+  if (!p || !(p.blob instanceof Uint8Array) || !(p.ends instanceof Uint32Array) || !(p.hashes instanceof Uint32Array) || !(p.defined instanceof Uint32Array)
+    || !(p.macros instanceof Uint32Array) || !(p.counts instanceof Int32Array) || p.counts.length !== files * PER_FILE || p.hashes.length !== p.ends.length) return false;
+  let names = 0;
+  let defs = 0;
+  let macros = 0;
+  let bytes = 0;
+  for (let i = 0; i < p.counts.length; i += PER_FILE) {
+    if (p.counts[i] < 0) continue;
+    names += p.counts[i];
+    defs += p.counts[i + 1];
+    macros += p.counts[i + 2];
+    if (names > p.ends.length) return false;
+    if (p.counts[i] > 0) bytes += p.ends[names - 1];
+  }
+  return names === p.ends.length && defs === p.defined.length && macros === p.macros.length && bytes === p.blob.length;
+}
+
 export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
   const out: Array<NameScan | undefined> = [];
   let bytes = 0;

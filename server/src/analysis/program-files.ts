@@ -327,6 +327,11 @@ export class ProgramFiles {
     }
   }
 
+  /** Whether a file's functions are known (parsed, or restored from a snapshot) in its current version. */
+  isParsed(path: string): boolean {
+    return this.unitsByPath.has(path);
+  }
+
   /** The names the pre-scan takes a file to define. */
   definedIn(path: string): string[] {
     return this.definedNames.get(path) ?? [];

@@ -149,17 +149,21 @@ export class ProgramAnalyzer {
    * analyse: the new functions that were demanded before or are seeds or receive a
    * value from an analysed caller, and the callers that used the old summaries.
    */
-  fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: string): FunctionUnit[] {
+  fileChanged(path: string, removed: readonly FunctionUnit[], oldText: string, newText: () => string): FunctionUnit[] {
     this.preempt();
-    const shift = textShift(path, oldText, newText);
-    this.shiftsSinceResult.push(shift);
-    const added = this.files.functionsIn(path);
+    // A file none of whose functions was known before (new, or never reached) that nothing asks for
+    // now stays unparsed, as a cold audit leaves it: only the names it defines matter (below).
+    const unreached = removed.length === 0 && !this.files.isParsed(path) && !this.coldParses(path);
+    const now = unreached ? '' : newText();
+    const shift = unreached ? undefined : textShift(path, oldText, now);
+    if (shift) this.shiftsSinceResult.push(shift);
+    const added = unreached ? [] : this.files.functionsIn(path);
     const moved = new Map<FunctionUnit, FunctionUnit>();
     const addedAt = new Map<number, FunctionUnit[]>();
     for (const n of added) { const l = addedAt.get(n.start); if (l) l.push(n); else addedAt.set(n.start, [n]); }
     // A function wholly before or after the edit, with the same text, keeps its results (moved).
-    for (const u of removed) {
-      const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
+    for (const u of shift ? removed : []) {
+      const start = u.end <= shift!.prefix ? u.start : u.start >= shift!.from ? u.start + shift!.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
       // What the analysis read: the text as parsed (an edit elsewhere can change it: an `#if`, a macro
@@ -167,7 +171,7 @@ export class ProgramAnalyzer {
       // the tree, which recovery from an error elsewhere in the file can change under the same text.
       const shape = (this.factsByUnit.get(unitKey(u)) ?? this.beforeEdit.get(unitKey(u)))?.shape;
       const sameTree = (n: FunctionUnit) => shape === undefined || n.treeKept === true || treeShape(n.node) === shape;
-      const twin = addedAt.get(start)?.find((n) => n.name === u.name && newText.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n) && sameTree(n));
+      const twin = addedAt.get(start)?.find((n) => n.name === u.name && now.slice(n.start, n.end) === text && n.parsed === u.parsed && sameFieldMacros(u, n) && sameTree(n));
       if (twin) moved.set(u, twin);
     }
     const demanded = new Set<string>();
@@ -224,13 +228,26 @@ export class ProgramAnalyzer {
       this.usedBy.set(key, next);
     }
     this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
-    shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
+    if (shift) shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
     const calledWithFacts = new Set(added.map((u) => u.name).filter((n) => (this.callsTo.get(n) ?? 0) > 0));
     const kept = new Set(moved.values());
     return [
       ...added.filter((u) => !kept.has(u) && (demanded.has(u.name) || calledWithFacts.has(u.name) || this.isSeed(u))),
       ...dependents.map((u) => moved.get(u) ?? u).filter((u) => this.files.has(u.file) && (u.file !== path || addedSet.has(u))),
     ];
+  }
+
+  /**
+   * Whether a cold audit of the files as they are would have parsed `path` by now: it calls a
+   * seed, has a suppression comment, defines a name an analysed function calls, or calls a
+   * function whose callers the analysis opens (steps(): addCallerFiles).
+   */
+  private coldParses(path: string): boolean {
+    if (this.files.withSuppressions.has(path) || this.files.filesCalling(this.seedNames).includes(path)) return true;
+    if (this.files.definedIn(path).some((n) => (this.callsTo.get(n) ?? 0) > 0)) return true;
+    const opened = [...this.factsByUnit.values()].filter((f) => (f.flagParams?.size ?? 0) > 0 || f.pageTableLevels.size > 0 || hasConcreteOrigin(f.returnFact))
+      .flatMap((f) => [f.unit.name, ...this.files.macrosForwardingTo(f.unit.name, f.unit.file)]);
+    return opened.length > 0 && this.files.filesCalling(opened).includes(path);
   }
 
   /** Resolved sites kept between results: resolved again only where facts or the files they mention changed (site-cache.ts). */

@@ -90,7 +90,12 @@ export class AuditSession {
    * the file is read again (`reread`) only if the analysis parses it.
    */
   setFileFromDisk(path: string, content: Uint8Array, reread: Reread): void {
-    this.setPrescanned(path, prescanSource(path, content, this.scope.analysable(path)), reread);
+    this.setPrescanned(path, this.prescan(path, content), reread);
+  }
+
+  /** The pre-scan setFileFromDisk takes of `content` (names only for a file the analysis looks at), for a front-end that keeps it. */
+  prescan(path: string, content: Uint8Array): Prescan {
+    return prescanSource(path, content, this.scope.analysable(path));
   }
 
   /** The same, for a file the front-end pre-scanned itself (prescanSource in a worker: CLI --jobs). */
@@ -269,7 +274,7 @@ export class AuditSession {
       this.changed.clear();
       return this.analyzer.seeds();
     }
-    const initial = [...this.changed].flatMap(([path, { removed, oldText }]) => this.analyzer.fileChanged(path, removed, oldText, this.currentText(path)));
+    const initial = [...this.changed].flatMap(([path, { removed, oldText }]) => this.analyzer.fileChanged(path, removed, oldText, () => this.currentText(path)));
     this.changed.clear();
     return initial;
   }

@@ -11,7 +11,8 @@ import { applyBaseline, formatBaseline, readBaseline } from './baseline';
 import { detectFsdaxArchitectures, detectTreeEra, findTreeRoot, inContextScope, isTreeRoot, surveyTrees } from '../host/tree-files';
 import { GitCheckout } from '../host/git';
 import { cacheDirectory, changedBetween, ResultStore, SnapshotStore, toolIdentity, type StoredResultKey } from '../host/result-store';
-import { readTreeInto } from './read-tree';
+import { packReads, readTreeInto, unpackReads, type FileRead } from './read-tree';
+import type { SessionSnapshot } from '../analysis/session-snapshot';
 import { collectEvery } from '../host/collect';
 import { keepNodeStructure } from '../parse/parser';
 import { describeScope, isReported, reportedPart, runScope, wouldRead } from './scope';
@@ -123,11 +124,18 @@ export async function runAudit(paths: string[], opts: CliOptions, progress: Prog
   const dir = opts.cache === false ? undefined : opts.cacheDir ? path.resolve(opts.cacheDir) : cacheDirectory(undefined);
   const store = dir ? new ResultStore(dir, root, log) : undefined;
   const states = dir ? new SnapshotStore(dir, root, log) : undefined;
-  const { unreadable, hashes } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, hash: !!store }, progress);
-  const key = store && { tool: toolIdentity(), root, key: analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel()), files: hashes };
+  const tool = store && toolIdentity();
+  const optionsKey = store && analysisKey({ era, modelExtensions, fsdaxArchitectures, ...filters }, defaultModel());
+  // The last complete audit's state, read first: its kept reads spare reading the files unchanged since.
+  const state = states?.read(tool!, optionsKey!);
+  const keptReads = state && unpackReads(state.reads);
+  const { unreadable, hashes, reads, taken, listed } = await readTreeInto(session, scope.read, root, { jobs: opts.jobs, fsdaxArchitectures, keep: !!store, kept: keptReads }, progress);
+  if (keptReads) log(`${TOOL_NAME}: ${taken} of ${listed} files unchanged since the kept state (not read again)`);
+  const key = store && { tool: tool!, root, key: optionsKey!, files: hashes };
   // In context mode over mm/+fs/ alone the run's files are the language server's index: its slot is read and written too.
   const slot = !!key && scope.mode === 'context' && !opts.contextDirs && hashes.size > 0 && [...hashes.keys()].every(inContextScope);
-  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store && k && { results: store, states: states!, key: k }, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
+  const kept = { state, reads };
+  const audit = (k: StoredResultKey | undefined, useSlot: boolean, what: string) => auditCached(session, store && k && { results: store, states: states!, key: k, ...kept }, useSlot, () => progress.phase(`${TOOL_NAME}: analysing ${what}`), log);
   let result = await audit(key, slot, `${session.size} files`);
   let diff: Report['diff'];
   if (git) {
@@ -163,33 +171,40 @@ export async function runAudit(paths: string[], opts: CliOptions, progress: Prog
   return report;
 }
 
+/** Where an audit's result and state are kept: the stores, the key of this audit, the tree's kept state (read before the files were) and the run's reads. */
+interface AuditCache {
+  results: ResultStore;
+  states: SnapshotStore;
+  key: StoredResultKey;
+  state?: { files: ReadonlyMap<string, string>; snapshot: SessionSnapshot };
+  /** Kept with the state this audit writes. */
+  reads?: ReadonlyMap<string, FileRead>;
+}
+
 /**
  * The session's audit of its files, or the kept result for exactly these files and options.
  * Without one, a session that has not audited yet resumes from the tree's kept analysis state
  * (the last complete audit's, for this tool and options) when there is one, so only what changed
- * since is analysed again; a complete audit keeps its result and its state.
+ * since is analysed again; a complete audit keeps its result and its state, with the run's reads.
  */
-async function auditCached(session: AuditSession, cache: { results: ResultStore; states: SnapshotStore; key: StoredResultKey } | undefined, slot: boolean,
+async function auditCached(session: AuditSession, cache: AuditCache | undefined, slot: boolean,
   phase: () => void, log: (message: string) => void): Promise<AuditResult> {
   const kept = cache?.results.lookup(cache.key, { slot });
   if (kept) {
     log(`${TOOL_NAME}: result from cache (${cache!.key.files.size} files)`);
     return kept;
   }
-  if (cache && session.canResume) {
-    const state = cache.states.read(cache.key.tool, cache.key.key);
-    if (state) {
-      const changed = changedBetween(state.files, cache.key.files);
-      session.resume(state.snapshot, changed);
-      log(`${TOOL_NAME}: resumed from the analysis state of ${state.files.size} files (${changed.size} changed since)`);
-    }
+  if (cache?.state && session.canResume) {
+    const changed = changedBetween(cache.state.files, cache.key.files);
+    session.resume(cache.state.snapshot, changed);
+    log(`${TOOL_NAME}: resumed from the analysis state of ${cache.state.files.size} files (${changed.size} changed since)`);
   }
   phase();
   // Async so node tree-sitter can free released trees as the analysis goes (bounded memory on a whole kernel).
   const result = await session.auditAsync(undefined, collectEvery(GC_EVERY_PARSED_FILES));
   if (cache && session.isComplete) {
     cache.results.store(cache.key, result, { slot });
-    cache.states.write(cache.key.tool, cache.key.key, cache.key.files, session.snapshot());
+    cache.states.write(cache.key.tool, cache.key.key, cache.key.files, session.snapshot(), cache.reads && packReads(cache.reads));
   }
   return result;
 }

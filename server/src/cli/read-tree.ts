@@ -4,14 +4,18 @@
 // chunk by chunk and in path order, so the session sees exactly what a
 // sequential read gives (same order, same data: output is byte-identical for any
 // --jobs). The analysis itself stays on the main thread. No file's content is kept: the
-// session reads a file again if the analysis parses it.
+// session reads a file again if the analysis parses it. A file whose stat is what an earlier
+// run kept with its read (host/file-stamp.ts) is not read at all: its kept pre-scan and hash
+// stand for it, as git's index stands for an unchanged file.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { AuditSession } from '../analysis/session';
 import type { Prescan } from '../analysis/prescan';
+import type { FileProblem } from '../analysis/audit-types';
 import { contentHash } from '../analysis/result-cache';
-import { unpackScans, type PackedScans } from '../analysis/name-scan';
+import { isPackedScans, packScans, unpackScans, type NameScan, type PackedScans } from '../analysis/name-scan';
+import { sameStamp, type FileStamp } from '../host/file-stamp';
 import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
@@ -19,70 +23,114 @@ export interface ChunkRequest { chunk: number; files: SourcePath[] }
 /** Per file the pre-scan without its names, which come packed for the whole chunk (one set of buffers to transfer). */
 export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Omit<Prescan, 'names'>; hash?: string; error?: string }>; names: PackedScans }
 
-/** What a read gave besides the session's files: what could not be read, and (with `hash`) the contentHash of every file read. */
-export interface TreeRead { unreadable: CollectedFiles['unreadable']; hashes: Map<string, string> }
+/**
+ * A file as a run read it: a later run takes a file whose stamp is unchanged as read, neither
+ * reading nor pre-scanning it again (kept with the analysis state: audit-run.ts).
+ */
+export interface FileRead { stamp: FileStamp; hash: string; scan: Prescan }
+
+/** What a read gave besides the session's files: what could not be read, (with `hash`) the contentHash of every file read, and (with `keep`) its reads. */
+export interface TreeRead {
+  unreadable: CollectedFiles['unreadable'];
+  hashes: Map<string, string>;
+  reads?: Map<string, FileRead>;
+  /** Files taken as the kept reads had them, and files listed. */
+  taken: number;
+  listed: number;
+}
+
+export interface ReadOptions {
+  jobs: number;
+  fsdaxArchitectures?: readonly string[];
+  hash?: boolean;
+  /** An earlier run's reads: a file whose stamp is the one kept is taken as read then. */
+  kept?: ReadonlyMap<string, FileRead>;
+  /** Return the reads of the files that have a stamp (implies `hash`). */
+  keep?: boolean;
+}
 
 const CHUNK_FILES = 128;
 /** Below this many files, starting workers costs more than it saves. FSDAX_AUDIT_PARALLEL_MIN_FILES overrides it (tests). */
 const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES ?? 1024);
 
-export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: { jobs: number; fsdaxArchitectures?: readonly string[]; hash?: boolean }, progress: Progress): Promise<TreeRead> {
+/**
+ * Reads the files under `paths` into the session, in path order whatever reads them: the main
+ * thread, worker threads, or (for a file whose stamp is unchanged) an earlier run's kept read.
+ */
+export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: ReadOptions, progress: Progress): Promise<TreeRead> {
   const { files, unreadable } = listSourceFiles(paths, root);
   const hashes = new Map<string, string>();
+  const hash = options.hash || options.keep;
+  const reads = options.keep ? new Map<string, FileRead>() : undefined;
+  const give = (f: SourcePath, scan: Prescan, fileHash: string | undefined) => {
+    progress.tick();
+    if (fileHash) hashes.set(f.rel, fileHash);
+    if (reads && fileHash && f.stamp) reads.set(f.rel, { stamp: f.stamp, hash: fileHash, scan });
+    session.setPrescanned(f.rel, scan, { reread: () => readAgain(f.abs), hash: fileHash });
+  };
+  const kept = files.map((f) => {
+    const k = options.kept?.get(f.rel);
+    return k && sameStamp(k.stamp, f.stamp) ? k : undefined;
+  });
+  const toRead = files.filter((_, i) => !kept[i]);
   progress.phase('fsdax-audit: reading', files.length);
+  const counts = { taken: files.length - toRead.length, listed: files.length };
   // Chunks small enough that every thread gets several; not more threads than chunks.
-  const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(files.length / (options.jobs * 4))));
-  const workers = Math.min(options.jobs, Math.ceil(files.length / chunkFiles));
-  if (options.jobs <= 1 || files.length < parallelMinFiles() || workers <= 1) {
-    for (const { abs, rel } of files) {
-      progress.tick();
+  const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(toRead.length / (options.jobs * 4))));
+  const workers = Math.min(options.jobs, Math.ceil(toRead.length / chunkFiles));
+  if (options.jobs <= 1 || toRead.length < parallelMinFiles() || workers <= 1) {
+    files.forEach((f, i) => {
+      const k = kept[i];
+      if (k) return give(f, k.scan, k.hash);
       let content: Buffer;
-      try { content = fs.readFileSync(abs); } catch (e) {
-        unreadable.push({ file: rel, message: (e as Error).message });
-        continue;
-      }
-      const hash = options.hash ? contentHash(content) : undefined;
-      if (hash) hashes.set(rel, hash);
-      session.setFileFromDisk(rel, content, { reread: () => readAgain(abs), hash });
-    }
-    return { unreadable, hashes };
-  }
-  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${files.length} files with ${workers} workers\n`);
-  const chunks: SourcePath[][] = [];
-  for (let i = 0; i < files.length; i += chunkFiles) chunks.push(files.slice(i, i + chunkFiles));
-  const done = new Map<number, ChunkResult>();
-  let nextToHand = 0;
-  let nextToTake = 0;
-  const take = () => {
-    // In path order only: a chunk that arrives early waits for the ones before it.
-    for (let r = done.get(nextToTake); r; r = done.get(nextToTake)) {
-      const sent = chunks[nextToTake];
-      done.delete(nextToTake++);
-      const names = unpackScans(r.names);
-      for (const [i, f] of r.files.entries()) {
+      try { content = fs.readFileSync(f.abs); } catch (e) {
         progress.tick();
-        if (f.hash) hashes.set(f.rel, f.hash);
-        const abs = sent[i].abs;
-        if (f.scan) session.setPrescanned(f.rel, { ...f.scan, names: names[i] }, { reread: () => readAgain(abs), hash: f.hash }); else unreadable.push({ file: f.rel, message: f.error ?? 'unreadable' });
+        unreadable.push({ file: f.rel, message: (e as Error).message });
+        return;
       }
+      give(f, session.prescan(f.rel, content), hash ? contentHash(content) : undefined);
+    });
+    return { unreadable, hashes, reads, ...counts };
+  }
+  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${toRead.length} files with ${workers} workers\n`);
+  const chunks: SourcePath[][] = [];
+  for (let i = 0; i < toRead.length; i += chunkFiles) chunks.push(toRead.slice(i, i + chunkFiles));
+  const done = new Map<number, { result: ChunkResult; names: Array<NameScan | undefined> }>();
+  let nextToHand = 0;
+  // The next file to give the session (index into `files`), and the next chunk and file in it that the files to read are at.
+  let nextFile = 0;
+  let chunk = 0;
+  let inChunk = 0;
+  const take = () => {
+    // In path order only: a chunk that arrives early waits for the ones before it, and a kept file for the chunks before it.
+    for (; nextFile < files.length; nextFile++) {
+      const f = files[nextFile];
+      const k = kept[nextFile];
+      if (k) { give(f, k.scan, k.hash); continue; }
+      const got = done.get(chunk);
+      if (!got) return;
+      const r = got.result.files[inChunk];
+      if (r.scan) give(f, { ...r.scan, names: got.names[inChunk] }, r.hash);
+      else { progress.tick(); unreadable.push({ file: r.rel, message: r.error ?? 'unreadable' }); }
+      if (++inChunk === got.result.files.length) { done.delete(chunk++); inChunk = 0; }
     }
   };
-  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures, hash: options.hash } }));
+  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures, hash } }));
   try {
     await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
       // Two chunks in flight per thread: it starts the next while the main thread takes the last one in.
       let inFlight = 0;
       const handOut = () => {
         while (inFlight < 2 && nextToHand < chunks.length) {
-          const chunk = nextToHand++;
+          const c = nextToHand++;
           inFlight++;
-          worker.postMessage({ chunk, files: chunks[chunk] } satisfies ChunkRequest);
+          worker.postMessage({ chunk: c, files: chunks[c] } satisfies ChunkRequest);
         }
         if (inFlight === 0) resolve();
       };
       worker.on('message', (result: ChunkResult) => {
         inFlight--;
-        done.set(result.chunk, result);
+        done.set(result.chunk, { result, names: unpackScans(result.names) });
         handOut();
         take();
       });
@@ -91,11 +139,50 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
       handOut();
     })));
     take();
-    if (nextToTake !== chunks.length) throw new Error(`internal: read ${nextToTake} of ${chunks.length} chunks`);
+    if (nextFile !== files.length) throw new Error(`internal: read ${chunk} of ${chunks.length} chunks`);
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
-  return { unreadable, hashes };
+  return { unreadable, hashes, reads, ...counts };
+}
+
+/** The reads as kept (one set of typed arrays for every file's names: V8 serializes them as bytes). */
+export interface PackedReads { paths: string[]; stamps: Float64Array; hashes: string[]; sizes: Float64Array; checksums: Uint32Array; problems: Array<[number, FileProblem[]]>; names: PackedScans }
+
+const STAMP_FIELDS = 4;
+
+export function packReads(reads: ReadonlyMap<string, FileRead>): PackedReads {
+  const paths = [...reads.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const stamps = new Float64Array(paths.length * STAMP_FIELDS);
+  const sizes = new Float64Array(paths.length);
+  const checksums = new Uint32Array(paths.length);
+  const problems: PackedReads['problems'] = [];
+  const hashes = paths.map((p, i) => {
+    const r = reads.get(p)!;
+    stamps.set(r.stamp, i * STAMP_FIELDS);
+    sizes[i] = r.scan.size;
+    checksums[i] = r.scan.checksum;
+    if (r.scan.problems.length > 0) problems.push([i, r.scan.problems]);
+    return r.hash;
+  });
+  return { paths, stamps, hashes, sizes, checksums, problems, names: packScans(paths.map((p) => reads.get(p)!.scan.names)) };
+}
+
+/** The reads kept in `value`, or undefined when it is not what packReads gives (another format, damaged). */
+export function unpackReads(value: unknown): Map<string, FileRead> | undefined {
+  const v = value as Partial<PackedReads> | undefined;
+  const n = Array.isArray(v?.paths) ? v!.paths.length : -1;
+  if (!v || n < 0 || !(v.stamps instanceof Float64Array) || v.stamps.length !== n * STAMP_FIELDS || !Array.isArray(v.hashes) || v.hashes.length !== n
+    || !(v.sizes instanceof Float64Array) || v.sizes.length !== n || !(v.checksums instanceof Uint32Array) || v.checksums.length !== n
+    || !Array.isArray(v.problems) || !isPackedScans(v.names, n)) return undefined;
+  const problems = new Map(v.problems);
+  const names = unpackScans(v.names);
+  const out = new Map<string, FileRead>();
+  v.paths!.forEach((p, i) => {
+    const stamp = Array.from(v.stamps!.subarray(i * STAMP_FIELDS, (i + 1) * STAMP_FIELDS)) as unknown as FileStamp;
+    out.set(p, { stamp, hash: v.hashes![i], scan: { problems: problems.get(i) ?? [], names: names[i], size: v.sizes![i], checksum: v.checksums![i] } });
+  });
+  return out;
 }
 
 /** A file read again to be parsed; gone meanwhile, it reads as empty (and the session says it changed). */

@@ -187,8 +187,11 @@ export class ResultStore {
   }
 }
 
-/** What a kept session snapshot is of: the tool, the tree, the options key and every file's hash in that state. */
-interface SnapshotMeta { tool: string; root: string; key: string; files: Record<string, string> }
+/**
+ * What a kept session snapshot is of: the tool, the tree, the options key and every file's hash in that state;
+ * `reads`: the front-end's own record of how it read the files (the CLI's kept reads: cli/read-tree.ts), opaque here.
+ */
+interface SnapshotMeta { tool: string; root: string; key: string; files: Record<string, string>; reads?: unknown }
 
 /**
  * The latest session snapshot of a tree, per tool and options (one file, overwritten): what a
@@ -203,7 +206,7 @@ export class SnapshotStore {
   }
 
   /** The snapshot for this tool and options, with the hashes of its state; undefined when there is none usable (logged). */
-  read(tool: string, key: string): { files: Map<string, string>; snapshot: SessionSnapshot } | undefined {
+  read(tool: string, key: string): { files: Map<string, string>; snapshot: SessionSnapshot; reads?: unknown } | undefined {
     const file = this.file(tool, key);
     let bytes: Buffer;
     try { bytes = fs.readFileSync(file); } catch (e) {
@@ -219,12 +222,12 @@ export class SnapshotStore {
       return undefined;
     }
     try { const now = new Date(); fs.utimesSync(file, now, now); } catch { /* kept as it was */ }
-    return { files: new Map(Object.entries(meta.files)), snapshot: parsed };
+    return { files: new Map(Object.entries(meta.files)), snapshot: parsed, reads: meta.reads };
   }
 
-  /** Keeps `snapshot` as the state of these files (atomic: a reader sees the old file or the new one). */
-  write(tool: string, key: string, files: ReadonlyMap<string, string>, snapshot: SessionSnapshot): void {
-    const meta: SnapshotMeta = { tool, root: this.root, key, files: Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  /** Keeps `snapshot` as the state of these files, with the front-end's `reads` (atomic: a reader sees the old file or the new one). */
+  write(tool: string, key: string, files: ReadonlyMap<string, string>, snapshot: SessionSnapshot, reads?: unknown): void {
+    const meta: SnapshotMeta = { tool, root: this.root, key, files: Object.fromEntries([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), ...(reads === undefined ? {} : { reads }) };
     const file = this.file(tool, key);
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { detectEra, EraDetection, ERA_MARKER_FILES } from '../model/era';
 import { ERAS, Era } from '../model/types';
 import type { SourceFile } from '../analysis/audit-types';
+import { stampOf, type FileStamp } from './file-stamp';
 
 /** A path or an option value the user gave is wrong: the CLI exits 2 with the message, the server logs it. */
 export class InputError extends Error {}
@@ -59,7 +60,8 @@ export function collectSourceFiles(paths: string[], root: string, progress?: Wal
 }
 
 /** A .c/.h file found by a walk: absolute and tree-relative paths. */
-export interface SourcePath { abs: string; rel: string }
+/** A file to read; `stamp`: its stat when listed, unless modified too recently to trust one (file-stamp.ts). */
+export interface SourcePath { abs: string; rel: string; stamp?: FileStamp }
 
 /**
  * Every .c/.h under the paths, sorted, and what could not be walked. Symlinked
@@ -69,8 +71,9 @@ export interface SourcePath { abs: string; rel: string }
  * files are read; a path given by the user is always followed.
  */
 export function listSourceFiles(paths: string[], root: string): { files: SourcePath[]; unreadable: CollectedFiles['unreadable'] } {
-  const found = new Set<string>();
+  const found = new Map<string, FileStamp | undefined>();
   const unreadable: CollectedFiles['unreadable'] = [];
+  const listedAt = Date.now();
   const walk = (p: string, given: boolean) => {
     let stat: fs.Stats;
     try {
@@ -85,16 +88,16 @@ export function listSourceFiles(paths: string[], root: string): { files: SourceP
       try { entries = fs.readdirSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
       for (const e of entries.sort()) walk(path.join(p, e), false);
     } else if (stat.isFile() && /\.[ch]$/.test(p)) {
-      found.add(path.resolve(p));
+      found.set(path.resolve(p), stampOf(stat, listedAt));
     }
   };
   for (const p of paths) {
     if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
     const stat = fs.statSync(p);
-    if (stat.isFile() && !/\.[ch]$/.test(p)) found.add(path.resolve(p));
+    if (stat.isFile() && !/\.[ch]$/.test(p)) found.set(path.resolve(p), stampOf(stat, listedAt));
     else walk(p, true);
   }
-  return { files: [...found].sort().map((abs) => ({ abs, rel: toRelative(root, abs) })), unreadable };
+  return { files: [...found.keys()].sort().map((abs) => ({ abs, rel: toRelative(root, abs), stamp: found.get(abs) })), unreadable };
 }
 
 /**
