@@ -226,6 +226,11 @@ export class ProgramFiles {
     return this.forgottenBase + this.forgotten.length;
   }
 
+  /** What forgetBindings dropped since `epoch` (calls from `path`, and calls of `names` from anywhere); undefined when that is no longer known. */
+  bindingsDroppedSince(epoch: number): ReadonlyArray<{ path: string; names: ReadonlySet<string> }> | undefined {
+    return epoch < this.forgottenBase ? undefined : this.forgotten.slice(epoch - this.forgottenBase);
+  }
+
   /** Whether a call from `file` to one of `names` may bind otherwise now than at `epoch` (its binding was dropped since). */
   bindingsChangedSince(epoch: number, file: string, names: ReadonlySet<string>): boolean {
     if (epoch < this.forgottenBase) return true;

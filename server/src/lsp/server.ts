@@ -40,7 +40,7 @@ export function startServer(connection: Connection): void {
   let support: ClientSupport = NO_CLIENT_SUPPORT;
   let folders: string[] = [];
   const publisher = new Publisher(connection, auditor, () => support);
-  const pending = new Map<string, { timer: NodeJS.Timeout; cancelled: boolean }>();
+  const pending = new Map<string, { stop: () => void; cancelled: boolean }>();
   // Document audits run one at a time (they share the tree's session) and yield between steps, so
   // requests are answered meanwhile and a newer edit cancels a stale audit at its next step.
   let auditing: Promise<unknown> = Promise.resolve();
@@ -66,8 +66,9 @@ export function startServer(connection: Connection): void {
     // Not idle: an edit came (its audit may be cancelled by the next one and publish nothing for a while).
     collectWhenIdle();
     const prev = pending.get(uri);
-    if (prev) { clearTimeout(prev.timer); prev.cancelled = true; }
-    const job = { cancelled: false, timer: setTimeout(() => void run(), delay) };
+    if (prev) { prev.stop(); prev.cancelled = true; }
+    // No delay: the next turn of the event loop, not a timer (a 0 ms timer waits a millisecond or more).
+    const job = { cancelled: false, stop: delay > 0 ? stopper(clearTimeout, setTimeout(() => void run(), delay)) : stopper(clearImmediate, setImmediate(() => void run())) };
     const run = guard(log, 'audit', undefined, async () => {
       const text = documents.get(uri);
       if (!text) return;
@@ -142,7 +143,7 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent(guardVoid(log, 'didChange', (e) => schedule(e.document.uri, true)));
   documents.onDidClose(guardVoid(log, 'didClose', (e) => {
     const job = pending.get(e.document.uri);
-    if (job) { clearTimeout(job.timer); job.cancelled = true; pending.delete(e.document.uri); }
+    if (job) { job.stop(); job.cancelled = true; pending.delete(e.document.uri); }
     auditor.close(e.document.uri);
     publisher.settings.clear(e.document.uri);
     if (!publisher.isWorkspacePublished(e.document.uri)) publisher.publish(e.document.uri, undefined, []);
@@ -202,9 +203,14 @@ export function startServer(connection: Connection): void {
     auditWorkspace(connection, auditor, publisher, folders, token, connection.window.attachWorkDoneProgress(params?.workDoneToken), support)));
 
   connection.onShutdown(guardVoid(log, 'shutdown', () => {
-    for (const job of pending.values()) { clearTimeout(job.timer); job.cancelled = true; }
+    for (const job of pending.values()) { job.stop(); job.cancelled = true; }
     auditor.flushCaches();
   }));
 
   documents.listen(connection);
+}
+
+/** What cancels a scheduled callback: `clear` bound to its handle. */
+function stopper<H>(clear: (handle: H) => void, handle: H): () => void {
+  return () => clear(handle);
 }
