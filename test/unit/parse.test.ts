@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { parseSource, reparseSource, collectSyntaxErrors } from '../../server/src/parse/parser';
 import { createSourceView } from '../../server/src/parse/source-view';
-import { preprocessKernelC } from '../../server/src/parse/preprocess';
+import { preprocessIncremental, preprocessKernelC, preprocessWhole } from '../../server/src/parse/preprocess';
 import { functionName } from '../../server/src/parse/nodes';
 
 const functionsOf = (text: string) => parseSource('t.c', text).tree.rootNode.descendantsOfType('function_definition').map((d) => functionName(d));
@@ -60,6 +60,32 @@ describe('parse layer', () => {
     const p = parseSource('u.c', '#ifdef A\nint f(void) { return 0; }\n');
     assert.ok(p.problems.some((x) => x.kind === 'unbalanced-preprocessor'));
     assert.strictEqual(functionsOf('#ifdef A\nint f(void) { return 0; }\n').length, 1);
+  });
+
+  it('an edit the conditional pass need not run again for (no directive, comment, literal or continuation) keeps or blanks its lines as before', () => {
+    const text = 'int a(void)\n{\n\treturn 1;\n}\n#ifdef CONFIG_A\nint b(void)\n{\n\treturn 2;\n}\n#else\nint b(void)\n{\n\treturn 0;\n}\n#endif\n' +
+      '#if X && \\\n    Y\nint c;\n#endif /* X */\n#ifdef B\n';
+    const edits: Array<[string, string]> = [
+      ['return 1;', 'return 11;\n\tx = 1;'], // active lines, a line added
+      ['return 2;', 'return 22;'], // the kept branch
+      ['return 0;', 'return 10;\n\ty = 0;'], // the blanked branch: its new lines blanked too
+      ['    Y', '    Z\nint d;'], // a directive's continued line: the pass runs again (the added line is kept)
+      ['int c;', 'int *c, e = 2 * 3 / 1;'], // pointers and arithmetic: no comment delimiter
+      ['return 11;', 'return /* a comment */ 11;'],
+    ];
+    let state = preprocessKernelC(text, { keepState: true }).state!;
+    let now = text;
+    for (const [from, to] of edits) {
+      assert.ok(now.includes(from), from);
+      now = now.replace(from, to);
+      const r = preprocessIncremental(state, now, { keepState: true });
+      const whole = preprocessWhole(now);
+      assert.strictEqual(r.text, whole.text, `${from} -> ${to}`);
+      assert.deepStrictEqual(r.problems, whole.problems, `${from} -> ${to}`);
+      state = r.state!;
+    }
+    assert.match(preprocessWhole(now).text, /int d;/, 'the continued directive\'s added line is kept');
+    assert.doesNotMatch(preprocessWhole(now).text, /return 10/, 'the blanked branch stays blank');
   });
 
   it('incremental reparse gives the same tree as a fresh parse', () => {

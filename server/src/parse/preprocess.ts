@@ -62,6 +62,9 @@ export interface PreprocessResult {
  * passes ran on: what preprocessIncremental() needs from the previous version.
  */
 export interface PreprocessState {
+  /** The text preprocessed, and what the conditional pass made of it (blanking keeps every offset) with the problems it found. */
+  source: string;
+  branchProblems: ParseProblem[];
   /** After blanking inactive branches (the input of the local passes). */
   branches: string;
   segments: Segment[];
@@ -100,14 +103,15 @@ export function preprocessKernelC(text: string, options: PreprocessOptions = {})
  * touches, and the others are moved by the change's length.
  */
 export function preprocessIncremental(previous: PreprocessState | undefined, text: string, options: PreprocessOptions = {}): PreprocessResult {
-  const branchProblems: ParseProblem[] = [];
-  const branches = blankInactiveBranches(text, branchProblems);
+  const edited = previous && branchesAfterEdit(previous, text);
+  const branchProblems: ParseProblem[] = edited ? edited.problems : [];
+  const branches = edited ? edited.branches : blankInactiveBranches(text, branchProblems);
   const size = previous?.segmentSize ?? options.segmentSize ?? MIN_SEGMENT;
   const segments = previous ? resegment(previous, branches) : segmentFrom(branches, 0, branches.length, size).segments;
   const rewrites: MacroRewrite[] = [];
   for (const seg of segments) for (const r of seg.rewrites) rewrites.push({ ...r, offset: r.offset + seg.start });
   const out = segments.length === 1 ? segments[0].text : segments.map((x) => x.text).join('');
-  const state = options.keepState ? { branches, segments, segmentSize: size } : undefined;
+  const state = options.keepState ? { source: text, branchProblems: [...branchProblems], branches, segments, segmentSize: size } : undefined;
   return { text: out, problems: [...branchProblems], rewrites, state };
 }
 
@@ -117,6 +121,45 @@ export function preprocessWhole(text: string): PreprocessResult {
   const branches = blankInactiveBranches(text, problems);
   const seg = localPasses(branches, 0, branches.length)!; // the end of the text: never an overrun
   return { text: seg.text, problems, rewrites: seg.rewrites };
+}
+
+/**
+ * What can change the conditional pass beyond the lines it is on: a directive, a block comment's
+ * delimiter (a line without one cannot open or close a comment, whatever its strings hold), a
+ * continuation, a CR.
+ */
+const CONDITIONAL_SYNTAX = /^\s*#|\/\*|\*\/|[\\\r]/m;
+
+/**
+ * The conditional pass's output for `text` from the previous version's, when the edit is one the
+ * pass need not run again for (typing inside a function): the changed lines, before and after,
+ * hold nothing CONDITIONAL_SYNTAX matches and the line before does not continue into them, so every
+ * other line is passed over as before, and the changed lines are kept or blanked as the old ones
+ * were. Undefined otherwise (the pass runs over the whole text).
+ */
+function branchesAfterEdit(previous: PreprocessState, text: string): { branches: string; problems: ParseProblem[] } | undefined {
+  const old = previous.source;
+  const { start, oldEnd, newEnd } = changedSpan(old, text);
+  if (start === old.length && start === text.length) return { branches: previous.branches, problems: [...previous.branchProblems] };
+  const from = start === 0 ? 0 : old.lastIndexOf('\n', start - 1) + 1;
+  // The line before continues into the changed ones (a backslash before its break, or a CRLF: not looked into).
+  if (from >= 2 && (old.charCodeAt(from - 2) === 92 /* \\ */ || old.charCodeAt(from - 2) === 13)) return undefined;
+  const lineEnd = (t: string, at: number) => { const nl = t.indexOf('\n', at); return nl < 0 ? t.length : nl; };
+  const oldTo = lineEnd(old, oldEnd);
+  const newTo = lineEnd(text, newEnd);
+  const was = old.slice(from, oldTo);
+  const now = text.slice(from, newTo);
+  if (CONDITIONAL_SYNTAX.test(was) || CONDITIONAL_SYNTAX.test(now)) return undefined;
+  const passed = previous.branches.slice(from, oldTo);
+  const blank = (t: string) => t.replace(/[^\n]/g, ' ');
+  const kept = passed === was;
+  // Lines of blanks only read the same kept or blanked: which they were is not known.
+  if (kept === (passed === blank(was))) return undefined;
+  const delta = text.length - old.length;
+  return {
+    branches: previous.branches.slice(0, from) + (kept ? now : blank(now)) + previous.branches.slice(oldTo),
+    problems: previous.branchProblems.map((p) => (p.offset >= oldTo ? { ...p, offset: p.offset + delta } : p)),
+  };
 }
 
 /** Smallest segment worth running alone: fewer objects, and most lookaheads stay inside. */
