@@ -46,8 +46,12 @@ class NameTable {
 
   name(id: number): string {
     const at = id === 0 ? 0 : this.ends[id - 1];
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + at, this.ends[id] - at).toString('latin1');
+    // One Buffer over the table's bytes (made again when they grow): a Buffer per name cost more than the name.
+    if (this.view?.buffer !== this.bytes.buffer) this.view = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.view.toString('latin1', at, this.ends[id]);
   }
+
+  private view?: Buffer;
 
   private find(src: Uint8Array, from: number, to: number, h: number): number {
     const mask = this.slots.length - 1;

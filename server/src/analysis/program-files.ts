@@ -144,8 +144,9 @@ export class ProgramFiles {
   readonly withSuppressions = new Set<string>();
 
   private add(f: ProgramFile): void {
-    const { names, ...kept } = f;
-    this.byPath.set(f.path, kept);
+    const names = f.names;
+    // Not the names: the index holds them (an object spread here was a tenth of taking a tree in).
+    this.byPath.set(f.path, { path: f.path, parsed: f.parsed, parse: f.parse, prepare: f.prepare, text: f.text, release: f.release });
     const { defined, macros } = this.names.set(f.path, names);
     if (names.hasSuppressions) this.withSuppressions.add(f.path);
     for (const [sites, list] of [[this.definitionSites, defined], [this.macroSites, macros]] as const) {
@@ -207,6 +208,8 @@ export class ProgramFiles {
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
   private forgetBindings(path: string, names: string[]): void {
+    // Nothing bound yet (the files of a first read): nothing to forget, and no one counts from an epoch.
+    if (!this.everResolved) return;
     this.resolved.delete(path);
     // Only the files that bound these names: an edit's bookkeeping stays proportional to the edited file.
     for (const name of names) {
@@ -368,6 +371,7 @@ export class ProgramFiles {
    * that may hold them).
    */
   resolve(name: string, fromFile: string): FunctionUnit[] {
+    this.everResolved = true;
     let byName = this.resolved.get(fromFile);
     if (!byName) { byName = new Map(); this.resolved.set(fromFile, byName); }
     let hit = byName.get(name);
@@ -379,6 +383,9 @@ export class ProgramFiles {
     }
     return hit;
   }
+
+  /** Whether resolve() has run: until then there are no bindings to forget. */
+  private everResolved = false;
 
   /** Bindings already computed, by calling file then name; replace() forgets those a changed file can affect. */
   private readonly resolved = new Map<string, Map<string, FunctionUnit[]>>();
