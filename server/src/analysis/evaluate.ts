@@ -11,8 +11,8 @@ import { MAX_FORWARD_DEPTH } from './call-alias';
 import type { ParamFlags, RawSite, RawSiteKind, UseKind } from './sites';
 import { canMeet, constantFlags, flagTest, isEmptyRequirement, knowledgeOf, remaining } from './flags';
 import type { ArgFlags, FunctionFacts, ReturnSummaryLookup } from './function-facts';
-import { callContext, callProofKey, cloneState, entryLevel, exclude, refine, State, subjectKey, updateFact, updateWith } from './flow-state';
-import { constantText, forgetValue, knowledgeBelow, type ParamValueTest } from './value-tests';
+import { callContext, callProofKey, cloneState, dropFrom, entryLevel, exclude, own, refine, State, subjectKey, updateFact, updateWith } from './flow-state';
+import { constantText, forgetValue, hasValueKnowledge, knowledgeBelow, type ParamValueTest } from './value-tests';
 
 const ARITHMETIC = new Set(['+', '-', '&', '|', '>>', '<<', '^']);
 const MAPPING_FIELDS = new Set(['mapping']);
@@ -65,41 +65,37 @@ export class Evaluator {
   ) {}
 
   forget(key: string): void {
-    this.state.vars.delete(key);
-    this.state.locks.delete(key);
-    this.state.nonNullProves.delete(key);
-    this.state.zeroProvesOneOwner.delete(key);
-    this.state.consts.delete(key);
-    forgetValue(this.state.valueTruths, key);
+    for (const part of ['vars', 'locks', 'nonNullProves', 'zeroProvesOneOwner', 'consts'] as const) dropFrom(this.state, part, key);
+    if (hasValueKnowledge(this.state.valueTruths, key)) forgetValue(own(this.state, 'valueTruths'), key);
   }
 
   assign(key: string, value: SyntaxNode | null): void {
     const f = value ? this.eval(value) : undefined;
     this.forget(key);
-    this.state.excluded.delete(key);
-    if (f) this.state.vars.set(key, f);
+    dropFrom(this.state, 'excluded', key);
+    if (f) own(this.state, 'vars').set(key, f);
     if (!value) return;
     const v = unwrap(value);
     const copied = lvalueKey(v);
-    if (copied && this.state.excluded.has(copied)) this.state.excluded.add(key); // orig_pmd = *pmd keeps *pmd's guard
+    if (copied && this.state.excluded.has(copied)) own(this.state, 'excluded').add(key); // orig_pmd = *pmd keeps *pmd's guard
     if (v.type !== 'call_expression') return;
     const name = calleeName(v) ?? '';
     const args = callArguments(v);
     const lock = this.model.guaranteeByAcquire.get(name);
     if (lock && args[lock.subjectArg]) {
       const subject = subjectKey(args[lock.subjectArg], this.model);
-      if (subject) this.state.locks.set(key, { subject, spec: lock });
+      if (subject) own(this.state, 'locks').set(key, { subject, spec: lock });
     }
     const producer = this.model.cleanProducers.get(name);
     const known = this.model.returnFacts.get(name);
     const guardsArg = producer?.guardsArg ?? this.nullProofArg(name, args);
     if (guardsArg !== undefined && args[guardsArg]) {
       const proved = subjectKey(args[guardsArg], this.model);
-      if (proved) this.state.nonNullProves.set(key, proved);
+      if (proved) own(this.state, 'nonNullProves').set(key, proved);
     }
     const checked = this.oneOwnerOnSuccessArg(name, args);
-    if (checked) this.state.zeroProvesOneOwner.set(key, checked);
-    if (known?.value !== undefined) this.state.consts.set(key, known.value);
+    if (checked) own(this.state, 'zeroProvesOneOwner').set(key, checked);
+    if (known?.value !== undefined) own(this.state, 'consts').set(key, known.value);
   }
 
   /**
@@ -134,9 +130,9 @@ export class Evaluator {
     const derived = c.type === 'call_expression' ? this.nullProofArg(calleeName(c) ?? '', callArguments(c)) : undefined;
     const provedArg = derived !== undefined ? callArguments(c)[derived] : undefined;
     const proved = provedArg ? subjectKey(provedArg, this.model) : undefined;
-    if (proved) this.state.nonNullProves.set(callProofKey(c), proved);
+    if (proved) own(this.state, 'nonNullProves').set(callProofKey(c), proved);
     const checked = c.type === 'call_expression' ? this.oneOwnerOnSuccessArg(calleeName(c) ?? '', callArguments(c)) : undefined;
-    if (checked) this.state.zeroProvesOneOwner.set(callProofKey(c), checked);
+    if (checked) own(this.state, 'zeroProvesOneOwner').set(callProofKey(c), checked);
     if (f && ['identifier', 'field_expression', 'call_expression', 'assignment_expression'].includes(c.type)) { this.useValue(f, 'null-test', c.text); this.noteNullTest(f, negated); }
     else if (f) this.useValue(f, 'escape', c.text);
   }
@@ -315,7 +311,7 @@ export class Evaluator {
       const out = producer.pageOutArg !== undefined && args[producer.pageOutArg] ? subjectKey(args[producer.pageOutArg], m) : undefined;
       // The filesystem's own page, locked: single-owner for the caller, and no maybe-FS-DAX value any more,
       // unless it is the entry's first page where the page at an index was asked for (which page it names matters).
-      if (out && m.headOutProducers.has(name)) this.state.vars.set(out, this.entryHead(node, name));
+      if (out && m.headOutProducers.has(name)) own(this.state, 'vars').set(out, this.entryHead(node, name));
       else exclude(this.state, out);
       return undefined;
     }
@@ -511,7 +507,7 @@ export class Evaluator {
         args.find((a) => new RegExp(`(^|[^\\w])${pagesArg}$`).test(a.text) && !/\bn(r_)?pages$/.test(a.text)) ??
         args.find((a) => /^&\s*\w+$/.test(a.text)); // get_user_pages(addr, 1, flags, &page)
       const key = target ? subjectKey(target, this.model) : undefined;
-      if (key) this.state.vars.set(key, fact);
+      if (key) own(this.state, 'vars').set(key, fact);
       return undefined;
     }
     return entryArg !== undefined || returns ? fact : undefined;
@@ -656,7 +652,7 @@ export class Evaluator {
 
   private sharedOnlyByRaceOf(mapping: Fact): void {
     for (const [k, f] of this.state.vars) {
-      if (f.kind === 'page' && f.mayBeShared && !f.sharedNeedsRace && sameOrigins(f, mapping)) this.state.vars.set(k, { ...f, sharedNeedsRace: true });
+      if (f.kind === 'page' && f.mayBeShared && !f.sharedNeedsRace && sameOrigins(f, mapping)) own(this.state, 'vars').set(k, { ...f, sharedNeedsRace: true });
     }
   }
 

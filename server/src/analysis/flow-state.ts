@@ -29,16 +29,50 @@ export interface State {
   valueTruths: ValueTruths;
   /** Every path here runs only on a debug kernel or behind a debugfs test knob. */
   debugOnly: boolean;
+  /**
+   * The collections this state shares with another (cloneState), one bit each (PART): read them
+   * freely, but write through own() (or forget()), which copies a shared one first. Copy-on-write:
+   * most states are cloned to be read, or written in one or two collections of the eleven.
+   */
+  shared: number;
 }
+
+/** A collection of a State. */
+export type StatePart = 'vars' | 'excluded' | 'excludedLevels' | 'locks' | 'nonNullProves' | 'zeroProvesOneOwner' | 'truths' | 'flagTruths' | 'consts' | 'valueTruths';
+
+const PART: Readonly<Record<StatePart, number>> = {
+  vars: 1, excluded: 2, excludedLevels: 4, locks: 8, nonNullProves: 16, zeroProvesOneOwner: 32, truths: 64, flagTruths: 128, consts: 256, valueTruths: 512,
+};
+const ALL_PARTS = 1023;
 
 export function emptyState(vars: Map<string, Fact>, noFsdaxContext: boolean): State {
-  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), zeroProvesOneOwner: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), valueTruths: new Map(), debugOnly: false };
+  return { vars, excluded: new Set(), noFsdaxContext, excludedLevels: new Set(), locks: new Map(), nonNullProves: new Map(), zeroProvesOneOwner: new Map(), truths: new Map(), flagTruths: new Map(), consts: new Map(), valueTruths: new Map(), debugOnly: false, shared: 0 };
 }
 
+/** A state to change independently of `s`: both share every collection until one of them writes to it (own()). */
 export function cloneState(s: State): State {
-  const flagTruths = new Map([...s.flagTruths].map(([k, v]) => [k, { set: new Set(v.set), clear: new Set(v.clear) }] as const));
-  return { vars: new Map(s.vars), excluded: new Set(s.excluded), noFsdaxContext: s.noFsdaxContext, excludedLevels: new Set(s.excludedLevels), locks: new Map(s.locks), nonNullProves: new Map(s.nonNullProves), zeroProvesOneOwner: new Map(s.zeroProvesOneOwner), truths: new Map(s.truths),
-    flagTruths, consts: new Map(s.consts), valueTruths: new Map(s.valueTruths), debugOnly: s.debugOnly };
+  s.shared = ALL_PARTS;
+  return { vars: s.vars, excluded: s.excluded, noFsdaxContext: s.noFsdaxContext, excludedLevels: s.excludedLevels, locks: s.locks, nonNullProves: s.nonNullProves, zeroProvesOneOwner: s.zeroProvesOneOwner, truths: s.truths,
+    flagTruths: s.flagTruths, consts: s.consts, valueTruths: s.valueTruths, debugOnly: s.debugOnly, shared: ALL_PARTS };
+}
+
+/** `state`'s own `part`, to write to: copied first while another state shares it (flag truths with their sets, which refine() adds to). */
+export function own<K extends StatePart>(state: State, part: K): State[K] {
+  const bit = PART[part];
+  if (state.shared & bit) {
+    const value = state[part] as Map<string, unknown> | Set<string>;
+    const copy = part === 'flagTruths'
+      ? new Map([...state.flagTruths].map(([k, v]) => [k, { set: new Set(v.set), clear: new Set(v.clear) }] as const))
+      : value instanceof Set ? new Set(value) : new Map(value);
+    (state as unknown as Record<StatePart, unknown>)[part] = copy;
+    state.shared &= ~bit;
+  }
+  return state[part];
+}
+
+/** Deletes `key` from a map or set of `state`, copying it only when the key is there. */
+export function dropFrom(state: State, part: StatePart, key: string): void {
+  if (state[part].has(key)) (own(state, part) as Map<string, unknown> | Set<string>).delete(key);
 }
 
 export function joinStates(a: State, b: State): State {
@@ -57,6 +91,7 @@ export function joinStates(a: State, b: State): State {
     consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
     valueTruths: joinValueTruths(a.valueTruths, b.valueTruths),
     debugOnly: a.debugOnly && b.debugOnly,
+    shared: 0,
   };
 }
 
@@ -130,8 +165,8 @@ function samePageKeys(state: State, key: string, anyKind = false): string[] {
 export function exclude(state: State, key: string | undefined): void {
   if (!key) return;
   for (const k of samePageKeys(state, key, true)) {
-    state.vars.delete(k);
-    state.excluded.add(k);
+    dropFrom(state, 'vars', k);
+    if (!state.excluded.has(k)) own(state, 'excluded').add(k);
   }
 }
 
@@ -143,7 +178,7 @@ export function updateWith(state: State, key: string | undefined, change: (f: Fa
   if (!key) return;
   for (const k of samePageKeys(state, key)) {
     const f = state.vars.get(k);
-    if (f) state.vars.set(k, change(f));
+    if (f) own(state, 'vars').set(k, change(f));
   }
 }
 
@@ -157,21 +192,23 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
   const truth = negated ? !value : value;
   if (decidedFalse(state, c, model) && truth) return undefined;
   if (model.debugOnlyConditions.get(c.text.replace(/\s+/g, '')) === truth) state.debugOnly = true;
-  if (c.type === 'identifier') state.truths.set(c.text, truth);
+  if (c.type === 'identifier') own(state, 'truths').set(c.text, truth);
   const tested = flagTest(c);
   if (tested) {
-    const known = state.flagTruths.get(tested.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
+    const flagTruths = own(state, 'flagTruths');
+    const known = flagTruths.get(tested.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
     // `flags & (A | B)` true says one of them is set, which is not a fact about either.
     if (truth && tested.flags.length === 1) known.set.add(tested.flags[0]);
     if (!truth) for (const f of tested.flags) known.clear.add(f);
-    state.flagTruths.set(tested.subject, known);
+    flagTruths.set(tested.subject, known);
   }
   // `(flags & (A | B)) == A` true: A set, B clear (the helper-style test `!= A` on its false edge).
   const masked = flagCompare(c);
   if (masked && (binaryOperator(c) === '==') === truth) {
-    const known = state.flagTruths.get(masked.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
+    const flagTruths = own(state, 'flagTruths');
+    const known = flagTruths.get(masked.subject) ?? { set: new Set<string>(), clear: new Set<string>() };
     for (const f of masked.mask) (masked.value.includes(f) ? known.set : known.clear).add(f);
-    state.flagTruths.set(masked.subject, known);
+    flagTruths.set(masked.subject, known);
   }
   const op = binaryOperator(c);
   if (op === '&' && truth && model.excludingFlag?.test(c.text)) {
@@ -184,7 +221,7 @@ export function refine(state: State, cond: SyntaxNode, value: boolean, model: Mo
     const known = state.valueTruths.get(compared.subject);
     // `mode == A` on a path that knows mode is B (or is not A): this edge is never taken.
     if (known && !compatible(equal ? { eq: compared.value, ne: [] } : { ne: [compared.value] }, known)) return undefined;
-    learn(state.valueTruths, compared.subject, compared.value, equal);
+    learn(own(state, 'valueTruths'), compared.subject, compared.value, equal);
   }
   if (op === '==' || op === '!=') {
     const left = unwrap(c.childForFieldName('left')!);
@@ -212,10 +249,10 @@ export function refineCase(state: State, subject: SyntaxNode | undefined, edge: 
   const known = state.valueTruths.get(key);
   if (edge.caseValue !== undefined) {
     if (known && !compatible({ eq: edge.caseValue, ne: [] }, known)) return undefined;
-    learn(state.valueTruths, key, edge.caseValue, true);
+    learn(own(state, 'valueTruths'), key, edge.caseValue, true);
   } else {
     if (known?.eq !== undefined && (edge.notCases ?? []).includes(known.eq)) return undefined;
-    for (const v of edge.notCases ?? []) learn(state.valueTruths, key, v, false);
+    for (const v of edge.notCases ?? []) learn(own(state, 'valueTruths'), key, v, false);
   }
   return state;
 }
@@ -248,7 +285,7 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
     exclude(state, subjectKey(args[guard.arg], model));
     // Past `if (pmd_devmap(pmdval)) return ...;` this path walks non-devmap PMDs: callees it hands the walk to inherit that.
     const level = entryLevel(name);
-    if (guard.subject === 'entry' && level) state.excludedLevels.add(level);
+    if (guard.subject === 'entry' && level && !state.excludedLevels.has(level)) own(state, 'excludedLevels').add(level);
   }
   const ctx = model.contextGuards.get(name);
   if (ctx && ctx.excludesWhen === truth) enterNoFsdaxContext(state);
@@ -267,7 +304,7 @@ function refineByCall(state: State, call: SyntaxNode, truth: boolean, model: Mod
       updateWith(state, key, (f) => ({ ...f, mayBeShared: f.mayBeShared && f.mayBeSingleOwner, anonTestFalse: true, anonTested: true }));
       // A mapping read from the page before the test was not the marker: the marker would have made the test true.
       const page = key ? state.vars.get(key) : undefined;
-      if (page) for (const [k, f] of state.vars) if (f.kind === 'mapping' && sameOrigins(f, page)) state.vars.set(k, { ...f, mayBeShared: false });
+      if (page) for (const [k, f] of state.vars) if (f.kind === 'mapping' && sameOrigins(f, page)) own(state, 'vars').set(k, { ...f, mayBeShared: false });
     }
     for (const k of key ? samePageKeys(state, key) : []) { const f = state.vars.get(k); if (f && isExcluded(f)) exclude(state, k); }
   }
@@ -308,7 +345,7 @@ export function callContext(state: { noFsdaxContext: boolean; excludedLevels: Se
 export function enterNoFsdaxContext(state: State): void {
   state.noFsdaxContext = true;
   for (const [k, f] of state.vars) {
-    if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) state.vars.delete(k);
+    if (f.origins.every((o) => 'concrete' in o && o.concrete.sourceId !== 'entry-point')) own(state, 'vars').delete(k);
   }
 }
 
@@ -339,7 +376,7 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
   const value = state.vars.get(key);
   if (value?.kind === 'anon_vma') {
     if (value.nullForFsdax) exclude(state, key);
-    state.vars.delete(key);
+    dropFrom(state, 'vars', key);
   }
   // 6.15+: a shared folio has mapping == NULL, so a non-NULL mapping was one owner's when it was read. The value
   // tested stays non-NULL; a fresh read of the folio's mapping later sees NULL only if another file's fault
@@ -348,7 +385,7 @@ function nonNullTest(state: State, subject: SyntaxNode, nonNull: boolean, model:
   if (subject.type === 'field_expression' && fieldName(subject) === 'mapping') {
     updateWith(state, subjectKey(fieldReceiver(subject)!, model), (f) => ({ ...f, ...sharedOnlyByRace(f) }));
   } else if (value?.kind === 'mapping') {
-    state.vars.set(key, { ...value, mayBeShared: false });
-    for (const [k, f] of state.vars) if (f.kind === 'page' && sameOrigins(f, value)) state.vars.set(k, { ...f, ...sharedOnlyByRace(f) });
+    own(state, 'vars').set(key, { ...value, mayBeShared: false });
+    for (const [k, f] of state.vars) if (f.kind === 'page' && sameOrigins(f, value)) own(state, 'vars').set(k, { ...f, ...sharedOnlyByRace(f) });
   }
 }

@@ -66,6 +66,12 @@ export function valueTruthsEqual(a: ValueTruths, b: ValueTruths): boolean {
 }
 
 /** Drops what was known of `name` and of every field below it (it was assigned). */
+/** Whether forgetValue(truths, name) would forget anything. */
+export function hasValueKnowledge(truths: ValueTruths, name: string): boolean {
+  for (const k of truths.keys()) if (k === name || k.startsWith(`${name}->`) || k.startsWith(`${name}.`)) return true;
+  return false;
+}
+
 export function forgetValue(truths: ValueTruths, name: string): void {
   for (const k of [...truths.keys()]) if (k === name || k.startsWith(`${name}->`) || k.startsWith(`${name}.`)) truths.delete(k);
 }
