@@ -15,26 +15,78 @@ import { BENIGN_USES, USE_ORDER, UseKind } from './sites';
 import { applySuppressions } from './suppressions';
 import { fillTemplate, shortCodeSpans, tagsOf } from './finding-text';
 
-/** Turns resolved sites into findings: rules, suppressions, sorting. */
-export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, options: AuditOptions, index: ModelIndex, problems: FileProblem[]): Finding[] {
+/**
+ * What one rule reported in one file, with what it was made from: the sites (the same objects, at
+ * the same offsets: an edit moves sites in place) and the views their ranges were read from.
+ */
+interface RuleFileFindings { sites: readonly ResolvedSite[]; marks: number[]; views: Array<SourceView | undefined>; findings: Finding[]; problem?: FileProblem }
+
+/**
+ * Findings kept between one session's reports (an editor's, after each edit): a rule's findings in
+ * a file are made again only when that file's sites, their offsets or the views of the files their
+ * ranges are in changed. The options and model must be the same from one report to the next.
+ */
+export class FindingsCache {
+  entries = new Map<Rule, Map<string, RuleFileFindings>>();
+}
+
+/** The sites' and their paths' offsets, and the views they are read with: what a rule's findings of these sites are computed from. */
+function signatureOf(sites: readonly ResolvedSite[], views: ReadonlyMap<string, SourceView>): { marks: number[]; views: Array<SourceView | undefined> } {
+  const marks: number[] = [];
+  const seen: Array<SourceView | undefined> = [];
+  for (const s of sites) {
+    marks.push(s.start, s.end);
+    seen.push(views.get(s.file));
+    for (const step of s.exposure.path) { marks.push(step.start, step.end); seen.push(views.get(step.file)); }
+  }
+  return { marks, views: seen };
+}
+
+function sameSignature(kept: RuleFileFindings, sites: readonly ResolvedSite[], sig: { marks: number[]; views: Array<SourceView | undefined> }): boolean {
+  if (kept.sites.length !== sites.length || kept.marks.length !== sig.marks.length || kept.views.length !== sig.views.length) return false;
+  for (let i = 0; i < sites.length; i++) if (kept.sites[i] !== sites[i]) return false;
+  for (let i = 0; i < sig.marks.length; i++) if (kept.marks[i] !== sig.marks[i]) return false;
+  for (let i = 0; i < sig.views.length; i++) if (kept.views[i] !== sig.views[i]) return false;
+  return true;
+}
+
+/** Turns resolved sites into findings: rules, suppressions, sorting. `cache`: what the last report of the same session made. */
+export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArray<Pick<ParsedFile, 'path' | 'view'>>, options: AuditOptions, index: ModelIndex, problems: FileProblem[], cache?: FindingsCache): Finding[] {
   const views = new Map(parsed.map((p) => [p.path, p.view] as const));
   const findings: Finding[] = [];
   // Contained per rule per file: a rule that throws on one file loses that file's findings only.
   const byFile = new Map<string, ResolvedSite[]>();
   for (const site of sites) { const list = byFile.get(site.file); if (list) list.push(site); else byFile.set(site.file, [site]); }
+  const signatures = cache && new Map([...byFile].map(([file, list]) => [file, signatureOf(list, views)] as const));
+  const next = new Map<Rule, Map<string, RuleFileFindings>>();
   for (const rule of options.rules) {
     const override = options.severities?.[rule.meta.id];
     if (override === 'off') continue;
+    const kept = cache?.entries.get(rule);
+    const made = new Map<string, RuleFileFindings>();
+    next.set(rule, made);
     for (const [file, fileSites] of byFile) {
+      const sig = signatures?.get(file);
+      const was = kept?.get(file);
+      if (sig && was && sameSignature(was, fileSites, sig)) {
+        for (const f of was.findings) findings.push(f);
+        if (was.problem) problems.push(was.problem);
+        made.set(file, was);
+        continue;
+      }
       const before = findings.length;
+      let problem: FileProblem | undefined;
       try {
         runRule(rule, fileSites, options, index, views, override, findings);
       } catch (e) {
         findings.length = before;
-        problems.push({ file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 });
+        problem = { file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 };
+        problems.push(problem);
       }
+      if (sig) made.set(file, { sites: fileSites, ...sig, findings: findings.slice(before), ...(problem ? { problem } : {}) });
     }
   }
+  if (cache) cache.entries = next;
   const kept = applySuppressions(findings, parsed, options.era.era);
   kept.sort(compareFindings);
   return foldIntoCalls(dedupe(kept));
@@ -58,14 +110,19 @@ function foldIntoCalls(findings: Finding[]): Finding[] {
   const byLocation = new Map<string, Finding>();
   for (const f of findings) if (f.use && !BENIGN_USES.has(f.use)) byLocation.set(locationKey(f.file, f.range), f);
   const folded = new Set<Finding>();
+  // What each finding gains, added to a copy of it: findings are kept between reports (FindingsCache), never changed.
+  const gained = new Map<Finding, FindingStep[]>();
   for (const f of findings) {
     if (!f.use || BENIGN_USES.has(f.use)) continue;
     const into = f.path.slice(0, -1).map((s) => byLocation.get(locationKey(s.file, s.range))).find((a) => a && a !== f && a.confidence === f.confidence && !folded.has(a));
     if (!into) continue;
-    into.related = [...(into.related ?? []), { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}${FOLDED_RULE_SEPARATOR}${f.message}` }];
+    const step = { file: f.file, function: f.function, range: f.range, label: `${f.ruleId}${FOLDED_RULE_SEPARATOR}${f.message}` };
+    const list = gained.get(into);
+    if (list) list.push(step); else gained.set(into, [step]);
     folded.add(f);
   }
-  return folded.size === 0 ? findings : findings.filter((f) => !folded.has(f));
+  if (folded.size === 0) return findings;
+  return findings.filter((f) => !folded.has(f)).map((f) => { const more = gained.get(f); return more ? { ...f, related: [...(f.related ?? []), ...more] } : f; });
 }
 
 export function compareProblems(a: FileProblem, b: FileProblem): number {

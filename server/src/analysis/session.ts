@@ -11,7 +11,7 @@ import { SNAPSHOT_FORMAT, storedUnit, unitsOf, type SessionSnapshot, type Stored
 import { DEFAULT_ARCH, defaultModel, indexModel, mergeModel, ModelIndex } from '../model/model';
 import type { FsdaxModel } from '../model/types';
 import type { AuditOptions, AuditResult, FileProblem } from './audit-types';
-import { compareProblems, findingsFor } from './findings';
+import { compareProblems, FindingsCache, findingsFor } from './findings';
 import { DerivedFact, ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
 import { DEFAULT_LIVE_TREES, isHeaderPath, ProgramFiles } from './program-files';
@@ -50,6 +50,8 @@ export interface Reread {
 
 export class AuditSession {
   private readonly files = new Map<string, FileState>();
+  /** A rule's findings per file, made again only where sites or views changed since the last report. */
+  private readonly findingsCache = new FindingsCache();
   private readonly program: ProgramFiles;
   private readonly scope: LinkScope;
   private readonly analyzer: ProgramAnalyzer;
@@ -296,7 +298,7 @@ export class AuditSession {
         problems.push({ file: p.path, kind: problem.kind, message: problem.message, line: p.view.positionAt(problem.offset).line });
       }
     }
-    const findings = findingsFor(analysis.sites, parsed, this.options, this.index, problems);
+    const findings = findingsFor(analysis.sites, parsed, this.options, this.index, problems, this.findingsCache);
     problems.sort(compareProblems);
     return {
       findings, problems, era: this.options.era,
