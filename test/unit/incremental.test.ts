@@ -168,7 +168,8 @@ describe('incremental editing (property)', () => {
     const texts = new Map(originals);
     for (const [p, t] of texts) session.setFile(p, t);
     session.audit();
-    const resolvedAgain = () => (session as unknown as { analyzer: { siteCache: { resolvedAgain: number } } }).analyzer.siteCache.resolvedAgain;
+    const siteCache = () => (session as unknown as { analyzer: { siteCache: { resolvedAgain: number; rebuilt: boolean } } }).analyzer.siteCache;
+    const resolvedAgain = () => siteCache().resolvedAgain;
     const edit = (next: string) => {
       texts.set('mm/poison.c', next);
       session.setFile('mm/poison.c', next);
@@ -181,6 +182,12 @@ describe('incremental editing (property)', () => {
     assert.strictEqual(resolvedAgain(), 0, 'a space in a function body');
     edit(`${poison.slice(0, at)}\n\n${poison.slice(at)}`);
     assert.strictEqual(resolvedAgain(), 0, 'a line break: every site below moves, none is resolved again');
+    // Edits that analyse nothing again (above every function), there and back: every function moves, no site is resolved again.
+    edit(poison);
+    for (const text of [` ${poison}`, poison, ` ${poison}`]) {
+      edit(text);
+      assert.ok(!siteCache().rebuilt, 'no context built again for functions that only moved');
+    }
     edit(poison.replace('\tif (!folio->mapping)\n\t\treturn;\n', ''));
     assert.ok(resolvedAgain() > 0, 'a guard gone: its function is resolved again');
   });

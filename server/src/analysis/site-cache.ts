@@ -31,8 +31,9 @@ export class SiteCache {
   private byCallee = new Map<string, FunctionFacts[]>();
   private byFile = new Map<string, FunctionFacts[]>();
   private withHelpers: FunctionFacts[] = [];
-  /** Functions resolved again in the last call (tests, the bench's counters). */
+  /** Functions resolved again in the last call, and whether it built the resolution context again (tests, the bench's counters). */
   resolvedAgain = 0;
+  rebuilt = false;
 
   /** resolveSites(all, resolver), reusing what cannot have changed; `shifts`: the edits since the last call, in order, that moved facts in place. */
   resolve(all: readonly FunctionFacts[], resolver: ProgramFiles, shifts: readonly TextShift[]): ResolvedSite[] {
@@ -41,6 +42,7 @@ export class SiteCache {
     const epoch = resolver.bindingEpoch;
     // Most edits change nothing any site is resolved from (the edited function analysed again to the same facts).
     const unchanged = this.lastProtected === undefined ? undefined : this.unchanged(all, resolver);
+    this.rebuilt = !unchanged;
     if (unchanged) return this.reuse(all, unchanged, epoch);
     const targetsOf = (f: FunctionFacts): FunctionUnit[][] => {
       const kept = this.targets.get(f);
@@ -199,6 +201,9 @@ export class SiteCache {
   private reuse(all: readonly FunctionFacts[], { same, rebound }: Unchanged, epoch: number): ResolvedSite[] {
     this.resolvedAgain = 0;
     this.checkedEpoch = epoch;
+    // Keys move with the functions an edit moved (the same facts, under another unit), whether or not any facts were replaced.
+    this.lastKeys = all.map((f) => f.unit.key);
+    this.lastKeyMap = undefined;
     for (const [f, lists] of rebound) { const before = this.targets.get(same.get(f) ?? f)!; this.targets.set(f, { epoch, names: before.names, lists }); }
     if (same.size === 0) return this.lastOut;
     const successor = new Map<FunctionFacts, FunctionFacts>();
@@ -220,8 +225,6 @@ export class SiteCache {
       return now ? { caller: now, call: now.calls[e.caller.calls.indexOf(e.call)] } : e;
     })));
     this.lastAll = all.slice();
-    this.lastKeys = all.map((f) => f.unit.key);
-    this.lastKeyMap = undefined;
     return this.lastOut;
   }
 
