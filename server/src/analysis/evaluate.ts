@@ -31,23 +31,26 @@ export function step(unit: FunctionUnit, node: SyntaxNode, label: string): PathS
 }
 
 /**
- * Per function body: whether it assigns a name. Asked for every param at every site and flags
- * argument, and an Evaluator lives for one statement, so the answers are kept with the body's node.
+ * Per function body: the names it assigns, increments, decrements or takes the address of (then a
+ * test of one says nothing of the caller's argument). Asked for every param at every site and flags
+ * argument, and an Evaluator lives for one statement, so they are found once per body and kept with its node.
  */
-const REASSIGNED = new WeakMap<SyntaxNode, Map<string, boolean>>();
+const REASSIGNED = new WeakMap<SyntaxNode, ReadonlySet<string>>();
+
+/** `name =` (and `name op=`), `name++`/`name--`, `++name`/`--name`, `&name`: each capturing the name. */
+const ASSIGNMENTS = [/\b([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)/g, /\b([A-Za-z_]\w*)\s*(?:\+\+|--)/g, /(?:\+\+|--)\s*([A-Za-z_]\w*)\b/g, /&\s*([A-Za-z_]\w*)\b/g];
 
 /** Whether the function body assigns this name (then a test of it says nothing of the caller's argument). */
 export function reassignedIn(unit: FunctionUnit, name: string): boolean {
-  let known = REASSIGNED.get(unit.node);
-  if (!known) REASSIGNED.set(unit.node, known = new Map());
-  let answer = known.get(name);
-  if (answer === undefined) {
-    answer = new RegExp(`\\b${name}\\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)|\\b${name}\\s*(?:\\+\\+|--)|(?:\\+\\+|--)\\s*${name}\\b|&\\s*${name}\\b`).test(unit.node.text);
-    known.set(name, answer);
+  let names = REASSIGNED.get(unit.node);
+  if (!names) {
+    const found = new Set<string>();
+    const text = unit.node.text;
+    for (const re of ASSIGNMENTS) for (const m of text.matchAll(re)) found.add(m[1]);
+    REASSIGNED.set(unit.node, names = found);
   }
-  return answer;
+  return names.has(name);
 }
-
 
 export class Evaluator {
   /** Evaluating the arguments of a debug-only macro (VM_BUG_ON_PAGE ...). */
