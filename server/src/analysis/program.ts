@@ -259,6 +259,25 @@ export class ProgramAnalyzer {
   private ordered: FunctionFacts[] = [];
   private orderDirty = false;
 
+  /**
+   * The usual edit: the same functions, one analysed again (new facts under its key) and those after
+   * it moved (the same facts under a new key). Each place of the last order takes the facts its
+   * function's key holds now; true when that gives every fact once, still in source order.
+   */
+  private reorderInPlace(): boolean {
+    if (this.ordered.length !== this.factsByUnit.size) return false;
+    const next = new Array<FunctionFacts>(this.ordered.length);
+    const seen = new Set<FunctionFacts>();
+    for (let i = 0; i < next.length; i++) {
+      const f = this.factsByUnit.get(unitKey(this.ordered[i].unit));
+      if (!f || seen.has(f) || (i > 0 && sourceOrder(next[i - 1], f) >= 0)) return false;
+      seen.add(f);
+      next[i] = f;
+    }
+    this.ordered = next;
+    return true;
+  }
+
   /** Sets a function's facts, keeping the count of calls per callee name. */
   private setFacts(key: string, facts: FunctionFacts): void {
     this.deleteFacts(key);
@@ -578,14 +597,14 @@ export class ProgramAnalyzer {
   result(): ProgramAnalysis {
     // In source order, not in the order functions happened to be analysed: where two paths tie
     // (two definitions of one name), an incremental run and a fresh one pick the same.
-    if (this.orderDirty) {
+    if (this.orderDirty && !this.reorderInPlace()) {
       // The last order with what left dropped and what came appended: nearly sorted, which the sort takes in about linear time.
       const live = new Set(this.factsByUnit.values());
       const kept = this.ordered.filter((f) => live.has(f));
       const held = new Set(kept);
       this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
-      this.orderDirty = false;
     }
+    this.orderDirty = false;
     const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0));
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
