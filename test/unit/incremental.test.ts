@@ -55,6 +55,14 @@ function apply(text: string, edit: Edit, history: string[]): string {
   }
 }
 
+/** Applies `edit` to `file`'s text in `texts`, keeping the text it replaces in `history` (for undo); the new text. */
+function edited(texts: Map<string, string>, history: ReadonlyMap<string, string[]>, file: string, edit: Edit): string {
+  const next = apply(texts.get(file)!, edit, history.get(file)!);
+  history.get(file)!.push(texts.get(file)!);
+  texts.set(file, next);
+  return next;
+}
+
 const sameResult = (a: PreprocessResult, b: PreprocessResult) =>
   a.text === b.text && JSON.stringify(a.problems) === JSON.stringify(b.problems) && JSON.stringify(a.rewrites) === JSON.stringify(b.rewrites);
 
@@ -120,9 +128,7 @@ describe('incremental editing (property)', () => {
       for (const [f, p] of parsed) session.setFile(f, p.view.text, p);
       session.audit();
       for (const [file, edit] of edits) {
-        const next = apply(texts.get(file)!, edit, history.get(file)!);
-        history.get(file)!.push(texts.get(file)!);
-        texts.set(file, next);
+        const next = edited(texts, history, file, edit);
         const reparsed = reparseSource(parsed.get(file)!, next);
         parsed.set(file, reparsed);
         const fresh = parseSource(file, next);
@@ -154,9 +160,7 @@ describe('incremental editing (property)', () => {
       for (const [p, t] of texts) session.setFile(p, t);
       session.audit();
       for (const [file, edit] of edits) {
-        const next = apply(texts.get(file)!, edit, history.get(file)!);
-        history.get(file)!.push(texts.get(file)!);
-        texts.set(file, next);
+        const next = edited(texts, history, file, edit);
         session.setFile(file, next);
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts, benign));
       }
@@ -200,11 +204,7 @@ describe('incremental editing (property)', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...FILES), editArb), { minLength: 1, maxLength: 8 }), (edits) => {
       const texts = new Map(originals);
       const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
-      for (const [file, edit] of edits) {
-        const next = apply(texts.get(file)!, edit, history.get(file)!);
-        history.get(file)!.push(texts.get(file)!);
-        texts.set(file, next);
-      }
+      for (const [file, edit] of edits) edited(texts, history, file, edit);
       assert.strictEqual(resumedFindings(bytes, originals, texts), freshFindings(texts));
     }), { numRuns: RUNS });
   });
@@ -271,9 +271,7 @@ describe('incremental editing (property)', () => {
     };
     const types: Array<string | undefined> = [];
     for (const [file, edit] of edits) {
-      const next = apply(texts.get(file)!, edit, history.get(file)!);
-      history.get(file)!.push(texts.get(file)!);
-      texts.set(file, next);
+      const next = edited(texts, history, file, edit);
       const reparsed = reparseSource(parsed.get(file)!, next);
       parsed.set(file, reparsed);
       session.setFile(file, next, reparsed);

@@ -373,7 +373,6 @@ export function packScans(scans: ReadonlyArray<NameScan | undefined>): PackedSca
   return out;
 }
 
-/** The scans of packScans again, as views into its arrays (no copy). */
 /** Whether `value` is what packScans gives for `files` files (kept data read back: never trusted blindly). */
 export function isPackedScans(value: unknown, files: number): value is PackedScans {
   const p = value as Partial<PackedScans> | undefined;
@@ -394,6 +393,7 @@ export function isPackedScans(value: unknown, files: number): value is PackedSca
   return names === p.ends.length && defs === p.defined.length && macros === p.macros.length && bytes === p.blob.length;
 }
 
+/** The scans of packScans again, as views into its arrays (no copy). */
 export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
   const out: Array<NameScan | undefined> = [];
   let bytes = 0;

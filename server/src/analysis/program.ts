@@ -162,8 +162,9 @@ export class ProgramAnalyzer {
     const addedAt = new Map<number, FunctionUnit[]>();
     for (const n of added) { const l = addedAt.get(n.start); if (l) l.push(n); else addedAt.set(n.start, [n]); }
     // A function wholly before or after the edit, with the same text, keeps its results (moved).
-    for (const u of shift ? removed : []) {
-      const start = u.end <= shift!.prefix ? u.start : u.start >= shift!.from ? u.start + shift!.delta : -1;
+    // (An unreached file had no functions: nothing to move.)
+    if (shift) for (const u of removed) {
+      const start = u.end <= shift.prefix ? u.start : u.start >= shift.from ? u.start + shift.delta : -1;
       if (start < 0) continue;
       const text = oldText.slice(u.start, u.end);
       // What the analysis read: the text as parsed (an edit elsewhere can change it: an `#if`, a macro
@@ -245,8 +246,7 @@ export class ProgramAnalyzer {
   private coldParses(path: string): boolean {
     if (this.files.withSuppressions.has(path) || this.files.filesCalling(this.seedNames).includes(path)) return true;
     if (this.files.definedIn(path).some((n) => (this.callsTo.get(n) ?? 0) > 0)) return true;
-    const opened = [...this.factsByUnit.values()].filter((f) => (f.flagParams?.size ?? 0) > 0 || f.pageTableLevels.size > 0 || hasConcreteOrigin(f.returnFact))
-      .flatMap((f) => [f.unit.name, ...this.files.macrosForwardingTo(f.unit.name, f.unit.file)]);
+    const opened = [...this.factsByUnit.values()].filter(opensCallerFiles).flatMap((f) => [f.unit.name, ...this.files.macrosForwardingTo(f.unit.name, f.unit.file)]);
     return opened.length > 0 && this.files.filesCalling(opened).includes(path);
   }
 
@@ -653,6 +653,11 @@ function sameFieldMacros(a: FunctionUnit, b: FunctionUnit): boolean {
   if (a.fieldMacros === b.fieldMacros) return true;
   const text = (u: FunctionUnit) => JSON.stringify([...(u.fieldMacros ?? [])]);
   return text(a) === text(b);
+}
+
+/** Facts for which steps() opens the function's caller files (addCallerFiles): flag params, page-table sources, a concrete return. */
+function opensCallerFiles(f: FunctionFacts): boolean {
+  return (f.flagParams?.size ?? 0) > 0 || f.pageTableLevels.size > 0 || hasConcreteOrigin(f.returnFact);
 }
 
 function hasConcreteOrigin(fact: Fact | undefined): boolean {

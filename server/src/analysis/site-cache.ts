@@ -158,15 +158,15 @@ export class SiteCache {
     const dropped = resolver.bindingsDroppedSince(this.checkedEpoch);
     if (!dropped) return undefined;
     const rebound = new Map<FunctionFacts, FunctionUnit[][]>();
-    if (dropped.length === 0) return this.helpersStand(resolver) ? { same, rebound } : undefined;
+    const successor = new Map<FunctionFacts, FunctionFacts>();
+    for (const [now, old] of same) successor.set(old, now);
+    if (dropped.length === 0) return this.helpersStand(resolver) ? { same, successor, rebound } : undefined;
     const files = new Set<string>();
     const names = new Set<string>();
     for (const d of dropped) { files.add(d.path); for (const n of d.names) names.add(n); }
     const reached = new Set<FunctionFacts>();
     for (const n of names) for (const f of this.byCallee.get(n) ?? []) reached.add(f);
     for (const p of files) for (const f of this.byFile.get(p) ?? []) reached.add(f);
-    const successor = new Map<FunctionFacts, FunctionFacts>();
-    for (const [now, old] of same) successor.set(old, now);
     let byKey: Map<string, FunctionFacts> | undefined;
     for (const old of reached) {
       const f = successor.get(old) ?? old;
@@ -189,7 +189,7 @@ export class SiteCache {
       }
       rebound.set(f, lists);
     }
-    return this.helpersStand(resolver) ? { same, rebound } : undefined;
+    return this.helpersStand(resolver) ? { same, successor, rebound } : undefined;
   }
 
   /** Whether every kept site with a helper finds its body in the tree as it did (the few facts with such sites, checked every time). */
@@ -198,7 +198,7 @@ export class SiteCache {
   }
 
   /** The kept sites, now under the facts that replaced those they were resolved from. */
-  private reuse(all: readonly FunctionFacts[], { same, rebound }: Unchanged, epoch: number): ResolvedSite[] {
+  private reuse(all: readonly FunctionFacts[], { same, successor, rebound }: Unchanged, epoch: number): ResolvedSite[] {
     this.resolvedAgain = 0;
     this.checkedEpoch = epoch;
     // Keys move with the functions an edit moved (the same facts, under another unit), whether or not any facts were replaced.
@@ -206,8 +206,6 @@ export class SiteCache {
     this.lastKeyMap = undefined;
     for (const [f, lists] of rebound) { const before = this.targets.get(same.get(f) ?? f)!; this.targets.set(f, { epoch, names: before.names, lists }); }
     if (same.size === 0) return this.lastOut;
-    const successor = new Map<FunctionFacts, FunctionFacts>();
-    for (const [now, old] of same) successor.set(old, now);
     const swap = (list: FunctionFacts[] | undefined) => { if (list) for (let i = 0; i < list.length; i++) list[i] = successor.get(list[i]) ?? list[i]; };
     for (const [now, old] of same) {
       const i = this.lastIndex.get(old)!;
@@ -246,8 +244,8 @@ function helperMoved(sites: readonly ResolvedSite[], resolver: ProgramFiles): bo
   return sites.some((s) => (s.helper !== undefined && resolver.resolve(s.helper, s.file).length > 0) !== !!s.helperAnalysed);
 }
 
-/** What unchanged() found: the facts analysed again to the same facts (now -> then), the calls bound anew (to the same facts). */
-interface Unchanged { same: Map<FunctionFacts, FunctionFacts>; rebound: Map<FunctionFacts, FunctionUnit[][]> }
+/** What unchanged() found: the facts analysed again to the same facts (now -> then, and then -> now), the calls bound anew (to the same facts). */
+interface Unchanged { same: Map<FunctionFacts, FunctionFacts>; successor: Map<FunctionFacts, FunctionFacts>; rebound: Map<FunctionFacts, FunctionUnit[][]> }
 
 /** The same calls bind to the function as before: the same callers' same calls (or, for a caller analysed again to the same facts, the same call of its old facts). */
 function sameEdges(a: readonly CallerEdge[] | undefined, b: readonly CallerEdge[], same: ReadonlyMap<FunctionFacts, FunctionFacts>): boolean {

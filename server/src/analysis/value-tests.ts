@@ -65,15 +65,20 @@ export function valueTruthsEqual(a: ValueTruths, b: ValueTruths): boolean {
   return true;
 }
 
-/** Drops what was known of `name` and of every field below it (it was assigned). */
+/** `key` is `name` or a field below it (`name->f`, `name.f`). */
+function isAtOrBelow(key: string, name: string): boolean {
+  return key === name || key.startsWith(`${name}->`) || key.startsWith(`${name}.`);
+}
+
 /** Whether forgetValue(truths, name) would forget anything. */
 export function hasValueKnowledge(truths: ValueTruths, name: string): boolean {
-  for (const k of truths.keys()) if (k === name || k.startsWith(`${name}->`) || k.startsWith(`${name}.`)) return true;
+  for (const k of truths.keys()) if (isAtOrBelow(k, name)) return true;
   return false;
 }
 
+/** Drops what was known of `name` and of every field below it (it was assigned). */
 export function forgetValue(truths: ValueTruths, name: string): void {
-  for (const k of [...truths.keys()]) if (k === name || k.startsWith(`${name}->`) || k.startsWith(`${name}.`)) truths.delete(k);
+  for (const k of [...truths.keys()]) if (isAtOrBelow(k, name)) truths.delete(k);
 }
 
 /** What is known of `base` and the fields below it, as paths relative to it ('' for itself). */

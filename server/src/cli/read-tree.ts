@@ -29,7 +29,7 @@ export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?:
  */
 export interface FileRead { stamp: FileStamp; hash: string; scan: Prescan }
 
-/** What a read gave besides the session's files: what could not be read, (with `hash`) the contentHash of every file read, and (with `keep`) its reads. */
+/** What a read gave besides the session's files: what could not be read, and (with `keep`) the contentHash of every file read and its reads. */
 export interface TreeRead {
   unreadable: CollectedFiles['unreadable'];
   hashes: Map<string, string>;
@@ -42,10 +42,9 @@ export interface TreeRead {
 export interface ReadOptions {
   jobs: number;
   fsdaxArchitectures?: readonly string[];
-  hash?: boolean;
   /** An earlier run's reads: a file whose stamp is the one kept is taken as read then. */
   kept?: ReadonlyMap<string, FileRead>;
-  /** Return the reads of the files that have a stamp (implies `hash`). */
+  /** Hash every file (the result store's key), and return the reads of the files that have a stamp. */
   keep?: boolean;
 }
 
@@ -60,7 +59,7 @@ const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES
 export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: ReadOptions, progress: Progress): Promise<TreeRead> {
   const { files, unreadable } = listSourceFiles(paths, root);
   const hashes = new Map<string, string>();
-  const hash = options.hash || options.keep;
+  const hash = !!options.keep;
   const reads = options.keep ? new Map<string, FileRead>() : undefined;
   const give = (f: SourcePath, scan: Prescan, fileHash: string | undefined) => {
     progress.tick();
