@@ -54,9 +54,12 @@ export interface CliOptions {
 /**
  * Files parsed between two forced collections on a large scan: a released tree is freed only when
  * V8 collects its wrapper, and V8 does not count trees (native memory, ~25x their text), so without
- * this the trees released since the last collection add to the ones held.
+ * this the trees released since the last collection add to the ones held. Each collection marks the
+ * whole heap (130-250 ms late in a whole-kernel run): whole 6.12, 100 -> 200 files took 1.2-2.8 s
+ * off 22.5-24.3 s for 30-90 MiB more peak (7.2: 800 -> 850 MiB; 300 files: up to 1,000 MiB);
+ * docs/performance.md.
  */
-const GC_EVERY_PARSED_FILES = 100;
+const GC_EVERY_PARSED_FILES = 200;
 /**
  * Parsed trees held at once by the CLI (the session's default is 300). Whole 6.1, 6.12 and 7.2 trees peak at
  * 910-965 MiB with 200 (about 60 MiB more than with 150, for about 1 s less of files parsed again); docs/performance.md.
