@@ -126,6 +126,9 @@ describe('index cache: the workspace index', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-cache-tree-'));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsdax-cache-dir-'));
     fs.cpSync(TREE, tmp, { recursive: true });
+    // Written a minute ago: a file written within a clock tick of its listing gets no stamp (host/file-stamp.ts).
+    const past = new Date(Date.now() - 60_000);
+    for (const f of listFiles(tmp)) fs.utimesSync(f, past, past);
     logs.length = 0;
   });
   afterEach(() => {
@@ -193,7 +196,7 @@ describe('index cache: the workspace index', () => {
     assert.ok(logs.some((l) => /not used: 1 file changed \(fs\/b\.c\)/.test(l)), logs.join('\n'));
   });
 
-  it('a warm start reads no file whose mtime and size are unchanged; a same-stat change is caught when the file is read', async () => {
+  it('a warm start reads no file whose stamp is unchanged; a rewrite that keeps size and mtime is caught by its ctime', async () => {
     const first = await built();
     first.audit(opts(), undefined, new Map(), true);
     first.flushCache();
@@ -207,17 +210,30 @@ describe('index cache: the workspace index', () => {
       fs.renameSync(moved, tmp);
     }
 
-    // Same size, same mtime, other bytes: trusted at the start (as make and git would), caught on reading.
+    // Same size, same mtime, other bytes: the write set the ctime, which no one can set back, so the file is read at the start.
     const b = path.join(tmp, 'fs', 'b.c');
     const st = fs.statSync(b);
     const text = fs.readFileSync(b, 'utf8');
-    const third = await built();
     fs.writeFileSync(b, text.replace('folio->mapping', 'folio->mappinG'));
     fs.utimesSync(b, st.atime, st.mtime);
-    assert.strictEqual(third.restore(opts(), undefined), true);
-    await third.readAll();
-    const after = third.audit(opts(), undefined, new Map(), true);
-    assert.notDeepStrictEqual(after.findings, first.lastFullAudit!.findings, 'the stored result is not served once the bytes are seen');
+    assert.strictEqual(fs.statSync(b).mtimeMs, st.mtimeMs);
+    const third = await built();
+    assert.strictEqual(third.restore(opts(), undefined), false);
+    assert.ok(logs.some((l) => /not used: 1 file changed \(fs\/b\.c\)/.test(l)), logs.join('\n'));
+  });
+
+  it('a file written within a clock tick of its listing is not vouched for by its stat: the next start reads it', async () => {
+    const b = path.join(tmp, 'fs', 'b.c');
+    fs.writeFileSync(b, fs.readFileSync(b));
+    const first = await built();
+    first.audit(opts(), undefined, new Map(), true);
+    first.flushCache();
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((n) => n.endsWith('.json'))!), 'utf8')).body.stats;
+    assert.deepStrictEqual(Object.keys(stored), ['mm/a.c'], 'only the file written a minute ago has a stamp');
+    // Gone after the listing: a start that took its stored hash on its stat would restore; this one must read it, and cannot.
+    const second = await built();
+    fs.rmSync(b);
+    assert.strictEqual(second.restore(opts(), undefined), false, logs.join('\n'));
   });
 
   it('answers from the stored result only while the open documents equal the disk', async () => {

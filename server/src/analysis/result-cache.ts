@@ -25,11 +25,12 @@ export interface CachedTreeResult {
   /** Tree-relative path -> contentHash() of the bytes the result was computed from. */
   files: Record<string, string>;
   /**
-   * Tree-relative path -> [mtimeMs, size] when the file was listed: a file whose
-   * stat is unchanged is taken to have the stored hash without being read (as make
-   * and git trust a stat). Optional: an entry without it is checked by hashing.
+   * Tree-relative path -> the front-end's stamp of the file's stat, taken before the
+   * bytes hashed in `files` were read (host/file-stamp.ts): a file whose stamp is
+   * unchanged is taken to have the stored hash without being read (as make and git
+   * trust a stat). Optional, and only for files stamped: any other is checked by hashing.
    */
-  stats?: Record<string, [number, number]>;
+  stats?: Record<string, readonly number[]>;
   result: AuditResult;
 }
 
@@ -75,7 +76,7 @@ export function parseTreeResult(text: string): { entry: CachedTreeResult } | { p
   const body = raw.body;
   if (!isObject(body) || typeof body.tool !== 'string' || typeof body.root !== 'string' || typeof body.key !== 'string') return { problem: 'missing tool, root or key' };
   if (!isObject(body.files) || !Object.values(body.files).every((h) => typeof h === 'string')) return { problem: 'bad file hashes' };
-  if (body.stats !== undefined && (!isObject(body.stats) || !Object.values(body.stats).every((st) => Array.isArray(st) && st.length === 2 && st.every(isNumber)))) return { problem: 'bad file stats' };
+  if (body.stats !== undefined && (!isObject(body.stats) || !Object.values(body.stats).every((st) => Array.isArray(st) && st.every(isNumber)))) return { problem: 'bad file stats' };
   if (!isAuditResult(body.result)) return { problem: 'bad result' };
   return { entry: body as unknown as CachedTreeResult };
 }

@@ -5,7 +5,7 @@
 // clean" in git's words: a second write in the same tick would leave the stat as it was), and so is
 // always read again. A tick is a few milliseconds where the filesystem keeps sub-second mtimes
 // (Linux stamps writes with a coarse clock: one jiffy, 10 ms at HZ=100), up to 2 s where it does not (FAT).
-import type * as fs from 'fs';
+import * as fs from 'fs';
 
 /** [mtimeMs, ctimeMs, size, ino]: ctime cannot be set back by a user (`touch -d`), the inode changes when a file is replaced. */
 export type FileStamp = readonly [number, number, number, number];
@@ -27,4 +27,10 @@ export function stampOf(st: fs.Stats, statAt: number): FileStamp | undefined {
 
 export function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
   return !!a && !!b && a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+/** The stamp of the file at `abs` now (take it before reading the file), or undefined: too recent to trust, or gone. */
+export function stampNow(abs: string): FileStamp | undefined {
+  const statAt = Date.now();
+  try { return stampOf(fs.statSync(abs), statAt); } catch { return undefined; }
 }

@@ -16,6 +16,7 @@ import * as path from 'path';
 import type { AuditResult } from '../analysis/audit-types';
 import { cacheMismatch, contentHash, parseTreeResult, serializeTreeResult, stableJson, type CachedTreeResult } from '../analysis/result-cache';
 import { toolVersion } from './tool-version';
+import type { FileStamp } from './file-stamp';
 import { parseSnapshot, serializeSnapshot, type SessionSnapshot } from '../analysis/session-snapshot';
 
 /** Set (to anything but '' or '0') to turn the cache off: tests, and a way out when in doubt. */
@@ -110,7 +111,7 @@ export interface StoredResultKey { tool: string; root: string; key: string; file
 /**
  * The stored result of `cache`, or why it cannot stand for `expected` (none yet, damaged, another tree state).
  * `expected` may be computed from the stored entry: the language server trusts the stored hash of a file
- * whose mtime and size are unchanged (CachedTreeResult.stats), as make and git trust a stat.
+ * whose stamp is unchanged (CachedTreeResult.stats, host/file-stamp.ts), as make and git trust a stat.
  */
 export function readStoredResult(cache: IndexCacheFile, expected: StoredResultKey | ((stored: CachedTreeResult) => StoredResultKey)): { result: AuditResult } | { miss: string } {
   const text = cache.read();
@@ -122,8 +123,8 @@ export function readStoredResult(cache: IndexCacheFile, expected: StoredResultKe
   return mismatch ? { miss: `index cache of ${root} not used: ${mismatch}` } : { result: parsed.entry.result };
 }
 
-/** Writes `result` as computed from `key` (paths sorted, so equal states give equal files), with the files' [mtime, size] when known. */
-export function writeStoredResult(cache: IndexCacheFile, key: StoredResultKey, result: AuditResult, stats?: Record<string, [number, number]>): boolean {
+/** Writes `result` as computed from `key` (paths sorted, so equal states give equal files), with the files' stamps when known. */
+export function writeStoredResult(cache: IndexCacheFile, key: StoredResultKey, result: AuditResult, stats?: Record<string, FileStamp>): boolean {
   const files = Object.fromEntries([...key.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const entry: CachedTreeResult = { tool: key.tool, root: key.root, key: key.key, files, ...(stats ? { stats } : {}), result };
   return cache.write(serializeTreeResult(entry));

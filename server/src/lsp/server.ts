@@ -23,6 +23,7 @@ import { guard, guardVoid } from './guard';
 import { hoverField, hoverFinding } from './hover';
 import { cacheDirectory } from '../host/result-store';
 import { collectGarbage } from '../host/collect';
+import { stampNow, type FileStamp } from '../host/file-stamp';
 import { Publisher } from './publisher';
 import { notifyWarning } from './settings';
 import { auditWorkspace, buildIndex } from './workspace-tasks';
@@ -160,10 +161,13 @@ export function startServer(connection: Connection): void {
       const file = filePathOf(change.uri);
       for (const index of auditor.allIndexes().filter((i) => i.contains(file))) {
         let content: Buffer | undefined;
+        let stamp: FileStamp | undefined;
         if (change.type !== FileChangeType.Deleted) {
+          // Stamped before the read: a write in between leaves a newer stat than the stamp, and the next start reads the file.
+          stamp = stampNow(file);
           try { content = fs.readFileSync(file); } catch { content = undefined; }
         }
-        index.updateFromDisk(index.relative(file), content);
+        index.updateFromDisk(index.relative(file), content, stamp);
         touched.add(index);
       }
     }

@@ -24,6 +24,7 @@ import type { EraDetection } from '../model/era';
 import { contextDirs, detectFsdaxArchitectures, detectTreeEra, inContextScope, listSourceFiles, toRelative, type SourcePath } from '../host/tree-files';
 import { changedBetween, readStoredResult, SnapshotStore, toolIdentity, writeStoredResult, type IndexCacheFile } from '../host/result-store';
 import { collectEvery } from '../host/collect';
+import { sameStamp, type FileStamp } from '../host/file-stamp';
 
 const READ_CHUNK = 200;
 /**
@@ -37,11 +38,6 @@ export const INDEX_LIVE_TREES = 64;
 const INDEX_GC_EVERY_PARSED = 16;
 const STAT_CHUNK = 500;
 
-interface FileStat { mtimeMs: number; size: number }
-
-function statOf(abs: string): FileStat | undefined {
-  try { const st = fs.statSync(abs); return { mtimeMs: st.mtimeMs, size: st.size }; } catch { return undefined; }
-}
 /** The cache is written this long after the audit that completed it: after that audit's diagnostics are out, and once for a burst of saves. */
 const CACHE_WRITE_DELAY_MS = 300;
 
@@ -55,8 +51,11 @@ export class WorkspaceIndex {
   private readonly disk = new Map<string, Uint8Array | undefined>();
   /** Files whose bytes came from the watcher (updateFromDisk), not from a read of ours. */
   private readonly reported = new Set<string>();
-  /** mtime and size per file when listed (or when the watcher reported it): what a warm start checks instead of hashing. */
-  private readonly stats = new Map<string, FileStat>();
+  /**
+   * Each file's stamp, taken when listed (or before the watcher's read of it): what a warm start
+   * checks instead of hashing. A file written within a clock tick of its stat has none (file-stamp.ts).
+   */
+  private readonly stamps = new Map<string, FileStamp>();
   private listed: SourcePath[] = [];
   private building?: Promise<boolean>;
   private lastBuildDone = false;
@@ -99,7 +98,7 @@ export class WorkspaceIndex {
   inScope(relPath: string): boolean { return inContextScope(relPath); }
 
   /**
-   * Lists mm/ and fs/ with each file's mtime and size, yielding between chunks so
+   * Lists mm/ and fs/ with each file's stamp, yielding between chunks so
    * edits and requests keep flowing. Contents are read later (readAll, or one by
    * one when needed): a warm start whose stored stats match needs none of them.
    */
@@ -113,9 +112,7 @@ export class WorkspaceIndex {
     for (let i = 0; i < files.length; i += STAT_CHUNK) {
       if (isCancelled()) return false;
       for (const f of files.slice(i, i + STAT_CHUNK)) {
-        const stat = statOf(f.abs);
-        if (!stat) continue;
-        this.stats.set(f.rel, stat);
+        if (f.stamp) this.stamps.set(f.rel, f.stamp); else this.stamps.delete(f.rel);
         if (!this.disk.has(f.rel)) this.disk.set(f.rel, undefined);
       }
       onProgress({ done: Math.min(i + STAT_CHUNK, files.length), total: files.length });
@@ -157,18 +154,17 @@ export class WorkspaceIndex {
     return bytes;
   }
 
-  /** A watched file changed on disk (content undefined: deleted). */
-  updateFromDisk(relPath: string, content: Buffer | undefined): void {
+  /** A watched file changed on disk (content undefined: deleted); `stamp`: its stamp taken before `content` was read. */
+  updateFromDisk(relPath: string, content: Buffer | undefined, stamp?: FileStamp): void {
     if (!this.inScope(relPath)) return;
     if (content === undefined) {
       this.reported.delete(relPath);
       if (this.disk.delete(relPath)) this.diskChanged(relPath);
-      this.stats.delete(relPath);
+      this.stamps.delete(relPath);
       if (!this.current?.open.has(relPath)) this.current?.session.deleteFile(relPath);
       return;
     }
-    const stat = statOf(this.absolute(relPath));
-    if (stat) this.stats.set(relPath, stat); else this.stats.delete(relPath);
+    if (stamp) this.stamps.set(relPath, stamp); else this.stamps.delete(relPath);
     const had = this.disk.has(relPath);
     const prev = this.disk.get(relPath);
     const same = prev ? sameBytes(prev, content) : had && this.hashes.get(relPath) === contentHash(content);
@@ -367,18 +363,16 @@ export class WorkspaceIndex {
   }
 
   /**
-   * contentHash() of every file. `stored`: a cache entry's hashes and stats; a file
-   * whose mtime and size are what the entry recorded takes the entry's hash without
-   * being read (as make and git trust a stat), any other is read and hashed.
+   * contentHash() of every file. `stored`: a cache entry's hashes and stamps; a file
+   * whose stamp is the one the entry recorded takes the entry's hash without being
+   * read (as make and git trust a stat), any other is read and hashed.
    */
   private fileHashes(stored?: Pick<CachedTreeResult, 'files' | 'stats'>): Map<string, string> {
     const out = new Map<string, string>();
     for (const p of [...this.disk.keys()]) {
       let h = this.hashes.get(p);
       if (h === undefined && this.disk.get(p) === undefined && stored) {
-        const was = stored.stats?.[p];
-        const now = this.stats.get(p);
-        if (was && now && was[0] === now.mtimeMs && was[1] === now.size && typeof stored.files[p] === 'string') h = stored.files[p];
+        if (sameStamp(stored.stats?.[p] as FileStamp | undefined, this.stamps.get(p)) && typeof stored.files[p] === 'string') h = stored.files[p];
       }
       if (h === undefined) h = this.hashOf(p);
       if (h === undefined) continue;
@@ -400,9 +394,9 @@ export class WorkspaceIndex {
     return h;
   }
 
-  /** The recorded stats, in path order, for the cache entry. */
-  private fileStats(): Record<string, [number, number]> {
-    return Object.fromEntries([...this.stats].filter(([p]) => this.disk.has(p)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, st]) => [p, [st.mtimeMs, st.size]]));
+  /** The files' stamps, in path order, for the cache entry. */
+  private fileStats(): Record<string, FileStamp> {
+    return Object.fromEntries([...this.stamps].filter(([p]) => this.disk.has(p)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   private sessionKey(options: AuditOptions, model: FsdaxModel | undefined): string {
