@@ -262,16 +262,15 @@ export class ProgramAnalyzer {
   /**
    * The usual edit: the same functions, one analysed again (new facts under its key) and those after
    * it moved (the same facts under a new key). Each place of the last order takes the facts its
-   * function's key holds now; true when that gives every fact once, still in source order.
+   * function's key holds now; true when that gives every fact once, still in source order (strictly
+   * ascending, so no fact twice: sourceOrder is a total order, keys breaking ties).
    */
   private reorderInPlace(): boolean {
     if (this.ordered.length !== this.factsByUnit.size) return false;
     const next = new Array<FunctionFacts>(this.ordered.length);
-    const seen = new Set<FunctionFacts>();
     for (let i = 0; i < next.length; i++) {
       const f = this.factsByUnit.get(unitKey(this.ordered[i].unit));
-      if (!f || seen.has(f) || (i > 0 && sourceOrder(next[i - 1], f) >= 0)) return false;
-      seen.add(f);
+      if (!f || (i > 0 && sourceOrder(next[i - 1], f) >= 0)) return false;
       next[i] = f;
     }
     this.ordered = next;
@@ -605,7 +604,7 @@ export class ProgramAnalyzer {
       this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
     }
     this.orderDirty = false;
-    const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0));
+    const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0), (key) => this.factsByUnit.get(key));
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
 }
