@@ -463,7 +463,11 @@ const NOT_CALLS = new Set(['sizeof', 'typeof', '__typeof__', '__typeof', '_Align
  *   min_t(unsigned int, a, b)) becomes an identifier or `0`.
  */
 function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalContext): string {
-  const chars = text.split('');
+  // Made on the first write: most calls rewrite nothing, and a file may have nothing to rewrite.
+  let chars: string[] | undefined;
+  const write = (at: number, s: string) => writeAt((chars ??= text.split('')), at, s);
+  // Where a type argument can be: a call whose parentheses hold none of these keywords has none, so its arguments are not split.
+  const keywords = [...text.matchAll(TYPE_KEYWORD)].map((m) => m.index ?? 0);
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
   for (const m of text.matchAll(callRe)) {
     const name = internName(m[1]);
@@ -472,36 +476,52 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
     const open = start + m[0].length - 1;
     const close = matchingParen(text, open, ctx);
     if (close < 0) continue;
-    const args = splitArguments(text, open, close);
     const syscall = SYSCALL_DEFINE.exec(name);
     if (syscall) {
-      rewriteSyscallDefine(chars, start, open, args);
+      rewriteSyscallDefine((chars ??= text.split('')), start, open, splitArguments(text, open, close));
       rewrites.push({ offset: start, name, kind: 'syscall' });
       continue;
     }
     if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1, ctx) && isStatementStart(text, start)) {
-      writeAt(chars, start, 'while'.padEnd(open - start, ' '));
+      write(start, 'while'.padEnd(open - start, ' '));
       rewrites.push({ offset: start, name, kind: 'iterator' });
       continue;
     }
-    args.forEach(([from, to], i) => {
-      if (i === 0 && TYPE_FIRST_ARG.has(name)) {
+    const typeFirst = TYPE_FIRST_ARG.has(name);
+    if (!typeFirst && !anyBetween(keywords, open, close)) continue;
+    splitArguments(text, open, close).forEach(([from, to], i) => {
+      if (i === 0 && typeFirst) {
         // The `0` goes where the type starts, so a line break before it cannot swallow it.
         const lead = /^\s*/.exec(text.slice(from, to))![0].length;
-        writeAt(chars, from + lead, '0'.padEnd(to - from - lead, ' '));
+        write(from + lead, '0'.padEnd(to - from - lead, ' '));
         return;
       }
+      if (!anyBetween(keywords, from - 1, to)) return;
       const arg = text.slice(from, to);
       const typeArg = /^(\s*)(struct|union|enum)(\s+)(\w+)([\s*]*)$/.exec(arg);
       if (typeArg) {
         const keyword = from + typeArg[1].length;
-        writeAt(chars, keyword, ' '.repeat(typeArg[2].length));
+        write(keyword, ' '.repeat(typeArg[2].length));
         const stars = from + arg.length - typeArg[5].length;
-        writeAt(chars, stars, ' '.repeat(typeArg[5].length));
+        write(stars, ' '.repeat(typeArg[5].length));
       }
     });
   }
-  return chars.join('');
+  return chars ? chars.join('') : text;
+}
+
+/** The keywords a type argument starts with (rewriteMacroCalls). */
+const TYPE_KEYWORD = /\b(?:struct|union|enum)\b/g;
+
+/** Whether a sorted list of offsets has one strictly between `after` and `before`. */
+function anyBetween(sorted: readonly number[], after: number, before: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= after) lo = mid + 1; else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] < before;
 }
 
 function rewriteSyscallDefine(chars: string[], start: number, open: number, args: Array<[number, number]>): void {
