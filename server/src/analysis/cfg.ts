@@ -101,7 +101,9 @@ export function buildCfg(body: SyntaxNode): Cfg {
         let target = next;
         const starts: number[] = [];
         for (let i = cases.length - 1; i >= 0; i--) {
-          const statements = cases[i].namedChildren.filter((c) => c !== cases[i].childForFieldName('value'));
+          // By node id, not by wrapper: a node reached twice may come as two wrappers (parser.ts keepNodeStructure).
+          const value = cases[i].childForFieldName('value')?.id;
+          const statements = cases[i].namedChildren.filter((c) => c.id !== value);
           for (let j = statements.length - 1; j >= 0; j--) target = build(statements[j], target, { ...ctx, breakTo: next });
           const labelNode = add('statement');
           link(labelNode, target);

@@ -85,9 +85,20 @@ let keepStructure = false;
  * rememberNodeStructure): a third of a cold audit's time, for memory that lives as long as the
  * trees. The CLI asks for it; the language server, which holds trees of open documents and
  * re-analyses a few functions per edit, does not.
+ *
+ * And the binding no longer registers each node object it makes with its tree: a registration is
+ * a weak reference with a finalizer (1-2 µs to make, about 1 µs more in the next scavenge), kept so
+ * that `tree.edit()` can move the node objects of an edited tree and so that a node reached again
+ * while its object lives comes as the same object. A run that never edits a tree needs neither:
+ * nothing here compares node objects (node ids where it must: cfg.ts), and what a node keeps is
+ * kept on the object the analysis holds. Whole 6.12: 205k registrations in `mm/`+`fs/`, ~2-3
+ * million in the whole tree (docs/performance.md).
  */
 export function keepNodeStructure(): void {
   keepStructure = true;
+  const tree = (Parser as unknown as { Tree: { prototype: { _cacheNode?: unknown; _cacheNodes?: unknown } } }).Tree.prototype;
+  tree._cacheNode = () => undefined;
+  tree._cacheNodes = () => undefined;
 }
 
 function rememberNodeStructure(p: Parser): void {
