@@ -37,10 +37,10 @@ export class SiteCache {
 
   /**
    * resolveSites(all, resolver), reusing what cannot have changed; `shifts`: the edits since the last
-   * call, in order, that moved facts in place; `factsOf`: the facts of `all` by their unit's key, when
-   * the caller keeps them so (otherwise indexed here when needed).
+   * call, in order, that moved facts in place; `factsOf`: the facts of `all` by their unit's key (the
+   * caller keeps them so: no index of every fact is built per edit).
    */
-  resolve(all: readonly FunctionFacts[], resolver: ProgramFiles, shifts: readonly TextShift[], factsOf?: (key: string) => FunctionFacts | undefined): ResolvedSite[] {
+  resolve(all: readonly FunctionFacts[], resolver: ProgramFiles, shifts: readonly TextShift[], factsOf: (key: string) => FunctionFacts | undefined): ResolvedSite[] {
     for (const shift of shifts) this.move(shift);
     // The bindings of a function's calls, kept while none of them was dropped (ProgramFiles forgets those an edit can change).
     const epoch = resolver.bindingEpoch;
@@ -147,7 +147,7 @@ export class SiteCache {
    * tree as it was. Then the context would be built to the same content, and every kept site stands.
    * Only what the dropped bindings reach is resolved again (ProgramFiles.bindingsDroppedSince).
    */
-  private unchanged(facts: readonly FunctionFacts[], resolver: ProgramFiles, factsOf?: (key: string) => FunctionFacts | undefined): Unchanged | undefined {
+  private unchanged(facts: readonly FunctionFacts[], resolver: ProgramFiles, factsOf: (key: string) => FunctionFacts | undefined): Unchanged | undefined {
     const last = this.lastAll;
     if (facts.length !== last.length) return undefined;
     // Now -> then. Keys are unique among the facts, so a replaced fact cannot stand elsewhere in `facts`.
@@ -171,7 +171,6 @@ export class SiteCache {
     const reached = new Set<FunctionFacts>();
     for (const n of names) for (const f of this.byCallee.get(n) ?? []) reached.add(f);
     for (const p of files) for (const f of this.byFile.get(p) ?? []) reached.add(f);
-    let byKey = factsOf;
     for (const old of reached) {
       const f = successor.get(old) ?? old;
       const before = this.targets.get(old);
@@ -179,7 +178,6 @@ export class SiteCache {
       // Calls from a file whose bindings were dropped bind anew; elsewhere only calls of a dropped name.
       const all = files.has(f.unit.file);
       const lists = f.calls.map((call, i) => (all || names.has(call.callee) ? resolver.resolve(call.callee, f.unit.file) : before.lists[i]));
-      if (!byKey) { const m = new Map<string, FunctionFacts>(); for (const x of facts) m.set(x.unit.key, x); byKey = (k) => m.get(k); }
       const lastByKey = this.keysOfLastCall();
       for (let i = 0; i < lists.length; i++) {
         const a = before.lists[i];
@@ -187,7 +185,7 @@ export class SiteCache {
         if (a === b) continue;
         if (a.length !== b.length) return undefined;
         for (let j = 0; j < a.length; j++) {
-          const now = byKey(b[j].key);
+          const now = factsOf(b[j].key);
           if (lastByKey.get(a[j].key) !== (now && (same.get(now) ?? now))) return undefined;
         }
       }

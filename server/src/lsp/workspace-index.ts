@@ -36,7 +36,7 @@ const READ_CHUNK = 200;
  */
 export const INDEX_LIVE_TREES = 64;
 const INDEX_GC_EVERY_PARSED = 16;
-const STAT_CHUNK = 500;
+const LIST_CHUNK = 500;
 
 /** The cache is written this long after the audit that completed it: after that audit's diagnostics are out, and once for a burst of saves. */
 const CACHE_WRITE_DELAY_MS = 300;
@@ -109,13 +109,13 @@ export class WorkspaceIndex {
 
   private async doBuild(onProgress: (p: BuildProgress) => void, isCancelled: () => boolean): Promise<boolean> {
     const { files } = listSourceFiles(contextDirs(this.root), this.root);
-    for (let i = 0; i < files.length; i += STAT_CHUNK) {
+    for (let i = 0; i < files.length; i += LIST_CHUNK) {
       if (isCancelled()) return false;
-      for (const f of files.slice(i, i + STAT_CHUNK)) {
+      for (const f of files.slice(i, i + LIST_CHUNK)) {
         if (f.stamp) this.stamps.set(f.rel, f.stamp); else this.stamps.delete(f.rel);
         if (!this.disk.has(f.rel)) this.disk.set(f.rel, undefined);
       }
-      onProgress({ done: Math.min(i + STAT_CHUNK, files.length), total: files.length });
+      onProgress({ done: Math.min(i + LIST_CHUNK, files.length), total: files.length });
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.listed = files.filter((f) => this.disk.has(f.rel));

@@ -9,7 +9,7 @@
 // lines; where the count cannot be trusted (an unbalanced pair, a `}` in column 0 that does not
 // close a top-level block, as `#if` branches that each open a brace leave it) there is no
 // skeleton and the caller parses the whole file. Pure.
-import { logicalLineEnd } from './source-view';
+import { lastAtOrBelow, logicalLineEnd } from './source-view';
 
 /** A skeleton and the way back from its offsets to the text's. */
 export interface Skeleton {
@@ -73,13 +73,8 @@ export function skeletonOf(text: string): Skeleton | undefined {
     skeleton += text.slice(keptFrom[k], keptTo[k]);
   }
   const toText = (offset: number): number => {
-    let lo = 0;
-    let hi = skeletonFrom.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (skeletonFrom[mid] <= offset) lo = mid; else hi = mid - 1;
-    }
-    return keptFrom[lo] + (offset - skeletonFrom[lo]);
+    const k = Math.max(0, lastAtOrBelow(skeletonFrom, offset));
+    return keptFrom[k] + (offset - skeletonFrom[k]);
   };
   return { text: skeleton, toText };
 }

@@ -73,10 +73,9 @@ function parser(): Parser {
  * (the analysis asks the same node's type and children many times, a third of a cold audit's
  * time), and its `nodeSubclass.prototype.type = typeName` is silently dropped (the base class has
  * a getter only). What cannot change for a node of one tree is kept: the type on its class (one
- * class per type id), and with keepNodeStructure() on its wrapper (the binding hands out one wrapper
- * per node while the tree lives) its children, named children, parent and field children, and its
- * positions while no reparse has edited its tree (`tree.edit()` moves them). Can go when the
- * binding stops crossing into C++ for these.
+ * class per type id), and with keepNodeStructure() on its wrapper its children, named children,
+ * parent and field children, and its positions while no reparse has edited its tree (`tree.edit()`
+ * moves them). Can go when the binding stops crossing into C++ for these.
  */
 let keepStructure = false;
 
@@ -91,8 +90,8 @@ let keepStructure = false;
  * that `tree.edit()` can move the node objects of an edited tree and so that a node reached again
  * while its object lives comes as the same object. A run that never edits a tree needs neither:
  * nothing here compares node objects (node ids where it must: cfg.ts), and what a node keeps is
- * kept on the object the analysis holds. Whole 6.12: 205k registrations in `mm/`+`fs/`, ~2-3
- * million in the whole tree (docs/performance.md).
+ * kept on the object the analysis holds. 205k registrations in a 6.12 `mm/`+`fs/` audit
+ * (docs/performance.md).
  */
 export function keepNodeStructure(): void {
   keepStructure = true;

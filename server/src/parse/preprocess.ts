@@ -9,6 +9,7 @@
 
 import { changedSpan } from './changed-span';
 import { internName } from './names';
+import { lastAtOrBelow } from './source-view';
 
 export interface ParseProblem {
   kind: 'unbalanced-preprocessor' | 'non-utf8' | 'syntax' | 'binary' | 'too-large' | 'internal';
@@ -465,7 +466,8 @@ const NOT_CALLS = new Set(['sizeof', 'typeof', '__typeof__', '__typeof', '_Align
 function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalContext): string {
   // Made on the first write: most calls rewrite nothing, and a file may have nothing to rewrite.
   let chars: string[] | undefined;
-  const write = (at: number, s: string) => writeAt((chars ??= text.split('')), at, s);
+  const out = () => (chars ??= text.split(''));
+  const write = (at: number, s: string) => writeAt(out(), at, s);
   // Where a type argument can be: a call whose parentheses hold none of these keywords has none, so its arguments are not split.
   const keywords = [...text.matchAll(TYPE_KEYWORD)].map((m) => m.index ?? 0);
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
@@ -478,7 +480,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
     if (close < 0) continue;
     const syscall = SYSCALL_DEFINE.exec(name);
     if (syscall) {
-      rewriteSyscallDefine((chars ??= text.split('')), start, open, splitArguments(text, open, close));
+      rewriteSyscallDefine(out(), start, open, splitArguments(text, open, close));
       rewrites.push({ offset: start, name, kind: 'syscall' });
       continue;
     }
@@ -515,13 +517,8 @@ const TYPE_KEYWORD = /\b(?:struct|union|enum)\b/g;
 
 /** Whether a sorted list of offsets has one strictly between `after` and `before`. */
 function anyBetween(sorted: readonly number[], after: number, before: number): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] <= after) lo = mid + 1; else hi = mid;
-  }
-  return lo < sorted.length && sorted[lo] < before;
+  const next = lastAtOrBelow(sorted, after) + 1;
+  return next < sorted.length && sorted[next] < before;
 }
 
 function rewriteSyscallDefine(chars: string[], start: number, open: number, args: Array<[number, number]>): void {

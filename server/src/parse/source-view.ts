@@ -33,14 +33,8 @@ export function createSourceView(text: string, isUtf8 = true): SourceView {
   const lineStarts = computeLineStarts(text);
   const positionAt = (offset: number): Position => {
     const clamped = Math.max(0, Math.min(offset, text.length));
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= clamped) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: clamped - lineStarts[lo] };
+    const line = Math.max(0, lastAtOrBelow(lineStarts, clamped));
+    return { line, character: clamped - lineStarts[line] };
   };
   const offsetAt = (p: Position): number => {
     if (p.line >= lineStarts.length) return text.length;
@@ -80,6 +74,17 @@ function computeLineStarts(text: string): number[] {
  * Where the line holding `from` ends, past backslash-continued lines (a `#define`'s body, a `//`
  * comment): the offset of its last line break, or the text's end. LF and CRLF line ends.
  */
+/** The last index of ascending `sorted` whose value is at most `x`; -1 when none is. */
+export function lastAtOrBelow(sorted: ArrayLike<number>, x: number): number {
+  let lo = -1;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= x) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
 export function logicalLineEnd(text: string, from: number): number {
   for (let at = from; ;) {
     const nl = text.indexOf('\n', at);
