@@ -12,7 +12,7 @@ import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './functi
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
 import type { ProgramFiles } from './program-files';
-import { shiftFacts, textShift, type TextShift } from './relocate';
+import { filesIn, shiftFacts, textShift, type TextShift } from './relocate';
 import type { ResolvedSite } from './exposure';
 import { SiteCache } from './site-cache';
 import { stableJson } from './result-cache';
@@ -275,6 +275,15 @@ export class ProgramAnalyzer {
     }
     this.ordered = next;
     return true;
+  }
+
+  /**
+   * Work the next edit would do first, done now (an editor calls this when idle): which files
+   * each function's results mention (relocate.ts filesIn, computed once per result and kept),
+   * which the first shift after an audit otherwise computes for every function at once.
+   */
+  prepareForEdits(): void {
+    for (const f of this.factsByUnit.values()) filesIn(f);
   }
 
   /** Sets a function's facts, keeping the count of calls per callee name. */

@@ -214,6 +214,11 @@ export class AuditSession {
     this.firstRun = false;
   }
 
+  /** Readies the analysis for an edit while the editor is idle (ProgramAnalyzer.prepareForEdits). */
+  prepareForEdits(): void {
+    this.analyzer.prepareForEdits();
+  }
+
   /** The functions the last audit read, with what it derived from their bodies (return-summary.ts). */
   derivedFacts(): DerivedFact[] {
     return this.analyzer.derivedFacts();

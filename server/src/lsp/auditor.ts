@@ -149,6 +149,11 @@ export class Auditor {
     return { result, context };
   }
 
+  /** After a document's diagnostics are out: readies its tree's analysis for the next edit. */
+  prepareForEdits(uri: string): void {
+    this.open.get(uri)?.index?.prepareForEdits();
+  }
+
   /** The same, yielding every 128 steps (the index's first audit: node frees released trees only when the event loop turns). */
   auditTreeAsync(index: WorkspaceIndex, settings: FsdaxAuditSettings, isCancelled: () => boolean) {
     const era = this.treeEra(index, settings);

@@ -246,6 +246,11 @@ export class WorkspaceIndex {
     return result;
   }
 
+  /** Readies the tree's analysis for the next edit, while the editor is idle (AuditSession.prepareForEdits). */
+  prepareForEdits(): void {
+    this.current?.session.prepareForEdits();
+  }
+
   /**
    * Loads this tree's stored result, if it was computed from exactly the files
    * now read, with these options, by this tool; tried once per disk state and

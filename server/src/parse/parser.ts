@@ -74,8 +74,8 @@ function parser(): Parser {
  * time), and its `nodeSubclass.prototype.type = typeName` is silently dropped (the base class has
  * a getter only). What cannot change for a node of one tree is kept: the type on its class (one
  * class per type id), and with keepNodeStructure() on its wrapper its children, named children,
- * parent and field children, and its positions while no reparse has edited its tree (`tree.edit()`
- * moves them). Can go when the binding stops crossing into C++ for these.
+ * parent and field children, and its positions while no reparse has edited its tree. Can go when
+ * the binding stops crossing into C++ for these.
  */
 let keepStructure = false;
 
@@ -83,18 +83,29 @@ let keepStructure = false;
  * Nodes keep their children, parent, field children and positions from now on (see
  * rememberNodeStructure): a third of a cold audit's time, for memory that lives as long as the
  * trees. The CLI asks for it; the language server, which holds trees of open documents and
- * re-analyses a few functions per edit, does not.
- *
- * And the binding no longer registers each node object it makes with its tree: a registration is
- * a weak reference with a finalizer (1-2 µs to make, about 1 µs more in the next scavenge), kept so
- * that `tree.edit()` can move the node objects of an edited tree and so that a node reached again
- * while its object lives comes as the same object. A run that never edits a tree needs neither:
- * nothing here compares node objects (node ids where it must: cfg.ts), and what a node keeps is
- * kept on the object the analysis holds. 205k registrations in a 6.12 `mm/`+`fs/` audit
- * (docs/performance.md).
+ * re-analyses a few functions per edit, does not (it kept 100 MiB more in `npm run bench:lsp`).
+ * Node objects are no longer registered either (dropNodeRegistration).
  */
 export function keepNodeStructure(): void {
   keepStructure = true;
+  dropNodeRegistration();
+}
+
+/**
+ * The binding no longer registers each node object it makes with its tree. A registration is a
+ * weak reference with a finalizer (1-2 µs to make, and V8 walks it and runs its callback in the next
+ * scavenge: 2-3 ms of an editor's 4-10 ms scavenges), kept so that `tree.edit()` can move the node
+ * objects of an edited tree and so that a node reached again while its object lives comes as the
+ * same object. Neither is needed here:
+ * - nothing compares node objects (node ids where it must: cfg.ts; an ARCHITECTURE.md invariant);
+ * - no node object is read past its tree's edit. An edit replaces the file's functions, their nodes
+ *   and their prepared CFGs (program.ts fileChanged); the functions it moved find their nodes in the
+ *   new tree (functions.ts collectAfterEdit). test/unit/incremental.test.ts compares every random
+ *   edit with a cold run.
+ * Both front-ends ask for it: 205k registrations in a 6.12 `mm/`+`fs/` audit, about 140 per edit in
+ * the language server (docs/performance.md).
+ */
+export function dropNodeRegistration(): void {
   const tree = (Parser as unknown as { Tree: { prototype: { _cacheNode?: unknown; _cacheNodes?: unknown } } }).Tree.prototype;
   tree._cacheNode = () => undefined;
   tree._cacheNodes = () => undefined;
