@@ -13,6 +13,7 @@ import type { Auditor } from './auditor';
 import { findingToDiagnostic } from './convert';
 import { guard, type GuardLog } from './guard';
 import type { Publisher } from './publisher';
+import { collectGarbage } from '../host/collect';
 import type { ClientSupport } from './client-support';
 import type { WorkspaceIndex } from './workspace-index';
 
@@ -37,7 +38,7 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
         progress?.report(100, `index restored from cache (${index.size} files): ${index.lastFullAudit?.findings.length ?? 0} findings`);
         publisher.sendStatus();
         // Not awaited: the progress ends now; edits preempt the warm-up and finish it themselves.
-        void guard(log, 'warming up the analysis', undefined, () => auditor.warmUpTree(index, settings))();
+        void guard(log, 'warming up the analysis', undefined, async () => { await auditor.warmUpTree(index, settings); collectGarbage(); })();
         return;
       }
       if (!(await index.readAll(({ done, total }) => progress?.report(10 + Math.floor((done * 80) / total), `${done}/${total} files read`), cancelled))) return;
@@ -50,6 +51,9 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
       const findings = result ? `${result.findings.length} findings` : 'analysis taken over by an edit';
       progress?.report(100, `index built: ${findings} in ${index.size} files`);
       log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${findings})`);
+      // What the whole-tree audit made and dropped, collected now rather than by the first edits after it
+      // (a major collection of that heap is 25-50 ms, and its concurrent marking slows the edits around it).
+      collectGarbage();
     } finally {
       progress?.done();
       publisher.setIndexing(-1);
