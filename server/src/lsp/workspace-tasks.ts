@@ -38,7 +38,7 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
         progress?.report(100, `index restored from cache (${index.size} files): ${index.lastFullAudit?.findings.length ?? 0} findings`);
         publisher.sendStatus();
         // Not awaited: the progress ends now; edits preempt the warm-up and finish it themselves.
-        void guard(log, 'warming up the analysis', undefined, async () => { await auditor.warmUpTree(index, settings); collectGarbage(); })();
+        void guard(log, 'warming up the analysis', undefined, async () => { await auditor.warmUpTree(index, settings); settle(index); })();
         return;
       }
       if (!(await index.readAll(({ done, total }) => progress?.report(10 + Math.floor((done * 80) / total), `${done}/${total} files read`), cancelled))) return;
@@ -51,14 +51,24 @@ export async function buildIndex(connection: Connection, auditor: Auditor, publi
       const findings = result ? `${result.findings.length} findings` : 'analysis taken over by an edit';
       progress?.report(100, `index built: ${findings} in ${index.size} files`);
       log.info(`fsdax-audit: index of ${index.root} built (${index.size} files, ${findings})`);
-      // What the whole-tree audit made and dropped, collected now rather than by the first edits after it
-      // (a major collection of that heap is 25-50 ms, and its concurrent marking slows the edits around it).
-      collectGarbage();
+      settle(index);
     } finally {
       progress?.done();
       publisher.setIndexing(-1);
     }
   })();
+}
+
+/**
+ * After the index's whole-tree audit or its background warm-up: what the first edit would start
+ * with, done now (AuditSession.prepareForEdits: 4-6 ms of the first edit after a restored index's
+ * warm-up), and what the audit made and dropped, collected now rather than by the first edits
+ * after it (a major collection of that heap is 25-50 ms, and its concurrent marking slows the edits
+ * around it).
+ */
+function settle(index: WorkspaceIndex): void {
+  index.prepareForEdits();
+  collectGarbage();
 }
 
 export async function auditWorkspace(connection: Connection, auditor: Auditor, publisher: Publisher, folders: string[],
