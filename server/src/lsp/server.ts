@@ -72,13 +72,13 @@ export function startServer(connection: Connection): void {
   // mm/+fs/), and the document's line offsets (the first incremental change computes them). Cheap
   // when already done; back-to-back edits never wait for it.
   let prepareTimer: NodeJS.Timeout | undefined;
+  const prepare = guardVoid(log, 'preparing for the next edit', (uri: string) => {
+    auditor.prepareForEdits(uri);
+    void documents.get(uri)?.lineCount;
+  });
   const prepareWhenQuiet = (uri: string) => {
     if (prepareTimer) clearTimeout(prepareTimer);
-    prepareTimer = setTimeout(() => {
-      prepareTimer = undefined;
-      auditor.prepareForEdits(uri);
-      void documents.get(uri)?.lineCount;
-    }, PREPARE_AFTER_MS);
+    prepareTimer = setTimeout(() => { prepareTimer = undefined; prepare(uri); }, PREPARE_AFTER_MS);
     prepareTimer.unref?.();
   };
 
