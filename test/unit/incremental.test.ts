@@ -12,6 +12,7 @@ import type { AuditOptions } from '../../server/src/analysis/audit-types';
 import { allRules } from '../../server/rules/index';
 import { parseSource, reparseSource, type ParsedFile } from '../../server/src/parse/parser';
 import { collectFunctions, type FunctionUnit } from '../../server/src/analysis/functions';
+import type { FunctionFacts } from '../../server/src/analysis/function-facts';
 import { changedSpan } from '../../server/src/parse/changed-span';
 import { preprocessIncremental, preprocessKernelC, preprocessWhole, type PreprocessResult } from '../../server/src/parse/preprocess';
 import { parseSnapshot, serializeSnapshot, type SessionSnapshot } from '../../server/src/analysis/session-snapshot';
@@ -161,10 +162,14 @@ describe('incremental editing (property)', () => {
       const session = new AuditSession(benign);
       for (const [p, t] of texts) session.setFile(p, t);
       session.audit();
+      const analyzer = (session as unknown as { analyzer: { ordered: FunctionFacts[]; factsByUnit: Map<string, FunctionFacts> } }).analyzer;
       for (const [file, edit] of edits) {
         const next = edited(texts, history, file, edit);
         session.setFile(file, next);
         assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts, benign));
+        // The order the analysis keeps up edit by edit (program.ts reorderInPlace: only the edited files' stretches) is every fact's source order.
+        const sorted = [...analyzer.factsByUnit.values()].sort((a, b) => (a.unit.file < b.unit.file ? -1 : a.unit.file > b.unit.file ? 1 : a.unit.start - b.unit.start || (a.unit.key < b.unit.key ? -1 : 1)));
+        assert.ok(analyzer.ordered.length === sorted.length && analyzer.ordered.every((f, i) => f === sorted[i]), 'the kept order is the facts\' source order');
       }
     }), { numRuns: RUNS });
   });

@@ -185,7 +185,7 @@ export class ProgramAnalyzer {
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
       this.deleteFacts(k);
-      this.beforeEdit.delete(k);
+      this.deleteBeforeEdit(k);
       this.usedBy.delete(k);
       this.absenceUsers.delete(k);
       this.failures.delete(k);
@@ -198,7 +198,7 @@ export class ProgramAnalyzer {
       const successor = successors.get(u);
       if (facts && successor) {
         // Its callers keep their results unless its summary changes (steps() compares and enqueues them).
-        this.beforeEdit.set(unitKey(successor), facts);
+        this.setBeforeEdit(unitKey(successor), facts);
         if (users) this.moveUsers(k, unitKey(successor), users);
         continue;
       }
@@ -229,7 +229,7 @@ export class ProgramAnalyzer {
       this.usedBy.set(key, next);
     }
     this.pending.units = this.pending.units.map((u) => moved.get(u) ?? u);
-    if (shift) shiftFacts([...this.factsByUnit.values(), ...this.beforeEdit.values()], shift);
+    if (shift) shiftFacts(this.factsMentioning(shift.file), shift);
     const calledWithFacts = new Set(added.map((u) => u.name).filter((n) => (this.callsTo.get(n) ?? 0) > 0));
     const kept = new Set(moved.values());
     return [
@@ -259,38 +259,101 @@ export class ProgramAnalyzer {
   private ordered: FunctionFacts[] = [];
   private orderDirty = false;
 
+  /** Files whose facts were set or deleted since the last result(): the only places the order can have changed. */
+  private readonly touchedFiles = new Set<string>();
+  /** How many facts of each file's functions factsByUnit holds. */
+  private readonly factsPerFile = new Map<string, number>();
+
   /**
    * The usual edit: the same functions, one analysed again (new facts under its key) and those after
-   * it moved (the same facts under a new key). Each place of the last order takes the facts its
-   * function's key holds now; true when that gives every fact once, still in source order (strictly
-   * ascending, so no fact twice: sourceOrder is a total order, keys breaking ties).
+   * it moved (the same facts under a new key). In each touched file's stretch of the last order (the
+   * order is by file first), each place takes the facts its function's key holds now; true when
+   * that gives the file's facts once each (as many as it holds), still in source order (strictly
+   * ascending: sourceOrder is a total order, keys breaking ties). The other files' facts are the same
+   * objects under the same keys, so their places stand: the cost is the edited files', not the tree's.
    */
   private reorderInPlace(): boolean {
     if (this.ordered.length !== this.factsByUnit.size) return false;
-    const next = new Array<FunctionFacts>(this.ordered.length);
-    for (let i = 0; i < next.length; i++) {
-      const f = this.factsByUnit.get(unitKey(this.ordered[i].unit));
-      if (!f || (i > 0 && sourceOrder(next[i - 1], f) >= 0)) return false;
-      next[i] = f;
+    const next = this.ordered.slice();
+    for (const file of this.touchedFiles) {
+      const from = firstOfFile(next, file);
+      const to = firstOfFile(next, file, true);
+      if (to - from !== (this.factsPerFile.get(file) ?? 0)) return false;
+      for (let i = from; i < to; i++) {
+        const f = this.factsByUnit.get(unitKey(next[i].unit));
+        if (!f || f.unit.file !== file || (i > from && sourceOrder(next[i - 1], f) >= 0)) return false;
+        next[i] = f;
+      }
     }
     this.ordered = next;
     return true;
   }
 
   /**
-   * Work the next edit would do first, done now (an editor calls this when idle): which files
-   * each function's results mention (relocate.ts filesIn, computed once per result and kept),
-   * which the first shift after an audit otherwise computes for every function at once.
+   * Per file, the facts held (factsByUnit and beforeEdit) whose results hold offsets in it (relocate.ts
+   * filesIn): what a shift of that file moves. Built by the first shift or prepareForEdits (a CLI run
+   * never shifts: it never pays for it), kept up to date from then on, so a shift visits the facts it
+   * moves and not every fact of the tree. `holders`: of how many of the two maps each facts is a value.
+   */
+  private mentions?: { byFile: Map<string, Set<FunctionFacts>>; holders: Map<FunctionFacts, number> };
+
+  private factsMentioning(file: string): Iterable<FunctionFacts> {
+    return this.mentionIndex().byFile.get(file) ?? [];
+  }
+
+  private mentionIndex(): NonNullable<ProgramAnalyzer['mentions']> {
+    if (!this.mentions) {
+      this.mentions = { byFile: new Map(), holders: new Map() };
+      for (const f of this.factsByUnit.values()) this.hold(f, 1);
+      for (const f of this.beforeEdit.values()) this.hold(f, 1);
+    }
+    return this.mentions;
+  }
+
+  /** `facts` became (1) or stopped being (-1) a value of factsByUnit or beforeEdit: the mentions follow. */
+  private hold(facts: FunctionFacts, by: 1 | -1): void {
+    if (!this.mentions) return;
+    const { byFile, holders } = this.mentions;
+    const count = (holders.get(facts) ?? 0) + by;
+    if (count > 0) holders.set(facts, count); else holders.delete(facts);
+    if (count === 1 && by === 1) {
+      for (const file of filesIn(facts)) { const set = byFile.get(file); if (set) set.add(facts); else byFile.set(file, new Set([facts])); }
+    } else if (count === 0) {
+      for (const file of filesIn(facts)) byFile.get(file)?.delete(facts);
+    }
+  }
+
+  private setBeforeEdit(key: string, facts: FunctionFacts): void {
+    this.deleteBeforeEdit(key);
+    this.beforeEdit.set(key, facts);
+    this.hold(facts, 1);
+  }
+
+  private deleteBeforeEdit(key: string): void {
+    const old = this.beforeEdit.get(key);
+    if (!old) return;
+    this.beforeEdit.delete(key);
+    this.hold(old, -1);
+  }
+
+  /**
+   * Work the next edit would do first, done now (an editor calls this when idle): the index of which
+   * files each function's results mention (relocate.ts filesIn), which the first shift after an
+   * audit otherwise builds for every function at once.
    */
   prepareForEdits(): void {
-    for (const f of this.factsByUnit.values()) filesIn(f);
+    this.mentionIndex();
   }
 
   /** Sets a function's facts, keeping the count of calls per callee name. */
   private setFacts(key: string, facts: FunctionFacts): void {
     this.deleteFacts(key);
     this.factsByUnit.set(key, facts);
+    this.hold(facts, 1);
     this.orderDirty = true;
+    const file = facts.unit.file;
+    this.touchedFiles.add(file);
+    this.factsPerFile.set(file, (this.factsPerFile.get(file) ?? 0) + 1);
     for (const c of facts.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 0) + 1);
     const name = facts.unit.name;
     this.analysedNames.set(name, (this.analysedNames.get(name) ?? 0) + 1);
@@ -300,7 +363,12 @@ export class ProgramAnalyzer {
     const old = this.factsByUnit.get(key);
     if (!old) return;
     this.factsByUnit.delete(key);
+    this.hold(old, -1);
     this.orderDirty = true;
+    const file = old.unit.file;
+    this.touchedFiles.add(file);
+    const inFile = (this.factsPerFile.get(file) ?? 1) - 1;
+    if (inFile > 0) this.factsPerFile.set(file, inFile); else this.factsPerFile.delete(file);
     for (const c of old.calls) this.callsTo.set(c.callee, (this.callsTo.get(c.callee) ?? 1) - 1);
     const name = old.unit.name;
     const left = (this.analysedNames.get(name) ?? 1) - 1;
@@ -500,7 +568,7 @@ export class ProgramAnalyzer {
       this.analysedHere.add(unit);
       const facts = this.analyzeContained(unit, summaries);
       this.setFacts(key, facts);
-      this.beforeEdit.delete(key);
+      this.deleteBeforeEdit(key);
       facts.flagParams = this.flagParamsOf(facts);
       // Which sites can be reached depends on the flags callers pass: their calls must be seen.
       if (facts.flagParams.size > 0 && !previous?.flagParams?.size) addCallerFiles(unit, 'flags');
@@ -613,6 +681,7 @@ export class ProgramAnalyzer {
       this.ordered = kept.concat([...live].filter((f) => !held.has(f))).sort(sourceOrder);
     }
     this.orderDirty = false;
+    this.touchedFiles.clear();
     const sites = this.siteCache.resolve(this.ordered, this.files, this.shiftsSinceResult.splice(0), (key) => this.factsByUnit.get(key));
     return { sites, functionCount: this.files.knownFunctions, parsedFiles: this.files.parsedFiles };
   }
@@ -648,6 +717,18 @@ function summaryIdentical(a: CalleeSummary, b: CalleeSummary): boolean {
   const sorted = (m: ReadonlyMap<number, string>) => [...m].sort(([x], [y]) => x - y);
   const text = (s: CalleeSummary) => stableJson({ r: s.returnFact ?? null, d: sorted(s.derefParams), k: sorted(s.sinkParams), i: sorted(s.identityParams), n: s.nullForFsdax ?? [], o: s.oneOwnerOnSuccess ?? [], f: s.siteFlagNeeds ?? {} });
   return text(a) === text(b);
+}
+
+/** The first place in `ordered` (source order) whose file comes after `file` (`after`), or is `file` or after it. */
+function firstOfFile(ordered: readonly FunctionFacts[], file: string, after = false): number {
+  let lo = 0;
+  let hi = ordered.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const f = ordered[mid].unit.file;
+    if (f < file || (after && f === file)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 /** Source order: file, then offset (keys break ties; they are unique). */
