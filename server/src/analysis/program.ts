@@ -6,6 +6,7 @@
 // non-static definitions.
 import type { ModelIndex } from '../model/model';
 import { treeShape } from '../parse/nodes';
+import { withNodeMemo } from '../parse/parser';
 import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
 import type { CallAlias } from './call-alias';
 import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
@@ -627,10 +628,13 @@ export class ProgramAnalyzer {
   private analyzeContained(unit: FunctionUnit, summaries: (callee: string, fromFile: string) => CalleeSummary | undefined): FunctionFacts {
     const key = unitKey(unit);
     try {
-      if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
-      const facts = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
-      // A whole-file parse of an edited document can parse the same text otherwise (fileChanged compares).
-      if (this.files.isPinned(unit.file)) facts.shape = treeShape(unit.node);
+      const facts = withNodeMemo(() => {
+        if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
+        const analysed = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
+        // A whole-file parse of an edited document can parse the same text otherwise (fileChanged compares).
+        if (this.files.isPinned(unit.file)) analysed.shape = treeShape(unit.node);
+        return analysed;
+      });
       this.failures.delete(key);
       return facts;
     } catch (e) {

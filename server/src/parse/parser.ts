@@ -111,6 +111,39 @@ export function dropNodeRegistration(): void {
   tree._cacheNodes = () => undefined;
 }
 
+/** What a node object remembers (rememberNodeStructure): children, named children, parent, field children, positions. */
+type Kept = { __c?: unknown; __nc?: unknown; __p?: unknown; __f?: Record<string, unknown>; __s?: number; __e?: number };
+
+/** The node objects that remember something until the withNodeMemo() in progress ends; undefined outside one. */
+let memo: Kept[] | undefined;
+
+/**
+ * Runs `work` with node objects remembering their structure and positions until it returns, then
+ * forgetting it: what keepNodeStructure() keeps for good, kept for one piece of work, so a language
+ * server that holds trees stays lean. No tree is edited during it (the work is synchronous), so
+ * positions hold. Nested calls join the outer one.
+ */
+export function withNodeMemo<T>(work: () => T): T {
+  if (keepStructure || memo) return work();
+  const kept: Kept[] = (memo = []);
+  try {
+    return work();
+  } finally {
+    memo = undefined;
+    for (const n of kept) n.__c = n.__nc = n.__p = n.__f = n.__s = n.__e = undefined;
+  }
+}
+
+/** A node's remembered answer for `key` inside withNodeMemo(): computed once, forgotten when it ends. */
+function inMemo<K extends keyof Kept>(node: Kept, key: K, compute: () => Kept[K]): Kept[K] {
+  let value = node[key];
+  if (value === undefined) {
+    value = node[key] = compute();
+    memo!.push(node);
+  }
+  return value;
+}
+
 function rememberNodeStructure(p: Parser): void {
   const sample = p.parse('int x;').rootNode;
   const base = Object.getPrototypeOf(Object.getPrototypeOf(sample)) as Record<string, unknown>;
@@ -133,7 +166,6 @@ function rememberNodeStructure(p: Parser): void {
       return t;
     },
   });
-  type Kept = { __c?: unknown; __nc?: unknown; __p?: unknown; __f?: Record<string, unknown> };
   // The rest only with keepNodeStructure(): what is kept lives as long as the tree (an editor's server stays lean without it).
   // Positions too, in a tree no reparse has edited (an edit moves them in place).
   for (const [name, key] of [['startIndex', '__s'], ['endIndex', '__e']] as const) {
@@ -141,23 +173,33 @@ function rememberNodeStructure(p: Parser): void {
     if (!position) continue;
     Object.defineProperty(base, name, {
       configurable: true,
-      get(this: Kept & { tree: Tree; __s?: number; __e?: number }) {
+      get(this: Kept & { tree: Tree }) {
+        if (memo && !keepStructure) return inMemo(this, key, () => position.call(this) as number);
         if (!keepStructure || editedTrees.has(this.tree)) return position.call(this);
         return (this[key] ??= position.call(this) as number);
       },
     });
   }
-  Object.defineProperty(base, 'children', { configurable: true, get(this: Kept) { return keepStructure ? (this.__c ??= children.call(this)) : children.call(this); } });
-  Object.defineProperty(base, 'namedChildren', { configurable: true, get(this: Kept) { return keepStructure ? (this.__nc ??= namedChildren.call(this)) : namedChildren.call(this); } });
+  Object.defineProperty(base, 'children', {
+    configurable: true,
+    get(this: Kept) { return keepStructure ? (this.__c ??= children.call(this)) : memo ? inMemo(this, '__c', () => children.call(this)) : children.call(this); },
+  });
+  Object.defineProperty(base, 'namedChildren', {
+    configurable: true,
+    get(this: Kept) { return keepStructure ? (this.__nc ??= namedChildren.call(this)) : memo ? inMemo(this, '__nc', () => namedChildren.call(this)) : namedChildren.call(this); },
+  });
   Object.defineProperty(base, 'parent', {
     configurable: true,
-    get(this: Kept) { return !keepStructure ? parent.call(this) : this.__p === undefined ? (this.__p = parent.call(this)) : this.__p; },
+    get(this: Kept) {
+      if (keepStructure) return this.__p === undefined ? (this.__p = parent.call(this)) : this.__p;
+      return memo ? inMemo(this, '__p', () => parent.call(this)) : parent.call(this);
+    },
   });
   Object.defineProperty(base, 'childForFieldName', {
     configurable: true,
     value(this: Kept, name: string) {
-      if (!keepStructure) return childForFieldName.call(this, name);
-      const kept = (this.__f ??= {});
+      if (!keepStructure && !memo) return childForFieldName.call(this, name);
+      const kept = keepStructure ? (this.__f ??= {}) : inMemo(this, '__f', () => ({}))!;
       return name in kept ? kept[name] : (kept[name] = childForFieldName.call(this, name));
     },
   });
