@@ -134,6 +134,8 @@ function errorsStayApart(root: SyntaxNode): boolean {
       if (!child.hasError && !child.isMissing && child.type !== 'ERROR') continue;
       if (CONTAINERS.has(child.type)) continue;
       if (child.type === 'function_definition') return false;
+      // A directive is a line of its own: recovery inside it stays there, and its braces are no body the skeleton left out (`#define W(x...) do { ... } while (0)`).
+      if (DIRECTIVES.has(child.type)) continue;
       // One that ends with its `;` (`static DEFINE_PER_CPU(struct x, y);`) was recovered from before the definition began.
       if ((children[i - 1]?.type === 'function_definition' || children[i + 1]?.type === 'function_definition') && !/;\s*$/.test(child.text)) return false;
       if (/(?:^|[^=\s]\s*)\{/.test(child.text)) return false;
@@ -193,6 +195,7 @@ function functionKey(path: string, name: string, start: number): string {
 
 /** Where definitions collectFunctions reads can sit besides the top level: `#if` blocks and `extern "C"`. */
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'linkage_specification', 'declaration_list']);
+const DIRECTIVES = new Set(['preproc_def', 'preproc_function_def', 'preproc_call', 'preproc_include']);
 
 /** The definitions collectFunctions reads: top level, or inside `#if` blocks and `extern "C"`. */
 function definitionNodes(root: SyntaxNode): SyntaxNode[] {

@@ -30,6 +30,9 @@ const ANNOTATION_WORDS = [
   '__attribute_const__', '__lockfunc', '__kprobes', 'nokprobe_inline', '__safe', '__cacheline_aligned',
   '__cacheline_aligned_in_smp', '____cacheline_aligned', '____cacheline_aligned_in_smp',
   '__mmap_lock_may_sleep', '__nonstring', 'fallthrough', '__fallthrough',
+  // Sanitizer and section attributes (include/linux/compiler-{gcc,clang}.h, linkage.h): left in, they
+  // read as a type before `static` and tree-sitter recovers with the linkage lost (mm/page_alloc.c rmqueue).
+  '__no_sanitize_memory', '__no_kmsan_checks', '__page_aligned_bss', '__page_aligned_data',
 ];
 
 /** Annotations that take a parenthesised argument list; blanked with their arguments. */
