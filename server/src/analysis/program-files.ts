@@ -384,6 +384,25 @@ export class ProgramFiles {
     return hit;
   }
 
+  /**
+   * Per list of a file's functions (a new version of the file is a new list), its first static
+   * function of each name: what a call from that file binds to before anything else. An editor
+   * binds every call of the edited file's analysed functions again on each edit; scanning the file's
+   * functions for each was most of that (0.26 ms of an edit of gup.c).
+   */
+  private readonly staticsByList = new WeakMap<readonly FunctionUnit[], Map<string, FunctionUnit>>();
+
+  private firstStatic(path: string, name: string): FunctionUnit | undefined {
+    const units = this.functionsIn(path);
+    let byName = this.staticsByList.get(units);
+    if (!byName) {
+      byName = new Map();
+      for (const u of units) if (u.isStatic && !byName.has(u.name)) byName.set(u.name, u);
+      this.staticsByList.set(units, byName);
+    }
+    return byName.get(name);
+  }
+
   /** Whether resolve() has run: until then there are no bindings to forget. */
   private everResolved = false;
 
@@ -472,8 +491,8 @@ export class ProgramFiles {
   }
 
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
-    const local = this.functionsIn(fromFile).filter((u) => u.isStatic && u.name === name);
-    if (local.length > 0) return local.slice(0, 1);
+    const local = this.firstStatic(fromFile, name);
+    if (local) return [local];
     const sites = this.definitionSites.get(name) ?? [];
     for (const path of sites) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
     // Only definitions the pre-scan indexed: a definition the parser recovered elsewhere (inside a
