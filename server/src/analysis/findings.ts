@@ -19,7 +19,15 @@ import { fillTemplate, shortCodeSpans, tagsOf } from './finding-text';
  * What one rule reported in one file, with what it was made from: the sites (the same objects, at
  * the same offsets: an edit moves sites in place) and the views their ranges were read from.
  */
-interface RuleFileFindings { sites: readonly ResolvedSite[]; marks: number[]; views: Array<SourceView | undefined>; findings: Finding[]; problem?: FileProblem }
+interface RuleFileFindings {
+  sites: readonly ResolvedSite[];
+  marks: number[];
+  views: Array<SourceView | undefined>;
+  findings: Finding[];
+  /** The site each finding was made from (the same index). */
+  from: ResolvedSite[];
+  problem?: FileProblem;
+}
 
 /**
  * Findings kept between one session's reports (an editor's, after each edit): a rule's findings in
@@ -43,11 +51,38 @@ function signatureOf(sites: readonly ResolvedSite[], views: ReadonlyMap<string, 
 }
 
 function sameSignature(kept: RuleFileFindings, sites: readonly ResolvedSite[], sig: { marks: number[]; views: Array<SourceView | undefined> }): boolean {
-  if (kept.sites.length !== sites.length || kept.marks.length !== sig.marks.length || kept.views.length !== sig.views.length) return false;
-  for (let i = 0; i < sites.length; i++) if (kept.sites[i] !== sites[i]) return false;
+  if (!sameSites(kept, sites) || kept.marks.length !== sig.marks.length || kept.views.length !== sig.views.length) return false;
   for (let i = 0; i < sig.marks.length; i++) if (kept.marks[i] !== sig.marks[i]) return false;
   for (let i = 0; i < sig.views.length; i++) if (kept.views[i] !== sig.views[i]) return false;
   return true;
+}
+
+/**
+ * The same site objects, in the same order: what the rule decided from them stands (no rule reads
+ * a position), and only the ranges the findings quote need reading again when an edit moved the
+ * sites or replaced a view (relocated()).
+ */
+function sameSites(kept: RuleFileFindings, sites: readonly ResolvedSite[]): boolean {
+  if (kept.sites.length !== sites.length) return false;
+  for (let i = 0; i < sites.length; i++) if (kept.sites[i] !== sites[i]) return false;
+  return true;
+}
+
+/** A rule's kept findings in a file, with their ranges and paths read again from where their sites are now. */
+function relocated(kept: RuleFileFindings, views: ReadonlyMap<string, SourceView>): Finding[] {
+  return kept.findings.map((f, i) => {
+    const site = kept.from[i];
+    return { ...f, range: rangeIn(views, site.file, site.start, site.end), path: site.exposure.path.map((s) => stepIn(views, s)) };
+  });
+}
+
+function rangeIn(views: ReadonlyMap<string, SourceView>, file: string, start: number, end: number): Range {
+  const v = views.get(file);
+  return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+function stepIn(views: ReadonlyMap<string, SourceView>, s: PathStep): FindingStep {
+  return { file: s.file, function: s.function, range: rangeIn(views, s.file, s.start, s.end), label: s.label };
 }
 
 /** Turns resolved sites into findings: rules, suppressions, sorting. `cache`: what the last report of the same session made. */
@@ -74,16 +109,25 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
         made.set(file, was);
         continue;
       }
+      // Moved by an edit, or a view replaced (the edited file's): the rule's findings stand, their ranges are read again.
+      if (sig && was && !was.problem && sameSites(was, fileSites)) {
+        const moved = relocated(was, views);
+        for (const f of moved) findings.push(f);
+        made.set(file, { ...was, ...sig, findings: moved });
+        continue;
+      }
       const before = findings.length;
+      const from: ResolvedSite[] = [];
       let problem: FileProblem | undefined;
       try {
-        runRule(rule, fileSites, options, index, views, override, findings);
+        runRule(rule, fileSites, options, index, views, override, findings, from);
       } catch (e) {
         findings.length = before;
+        from.length = 0;
         problem = { file, kind: 'internal', message: `rule ${rule.meta.id} failed: ${(e as Error).message}; its findings in this file are missing`, line: 0 };
         problems.push(problem);
       }
-      if (sig) made.set(file, { sites: fileSites, ...sig, findings: findings.slice(before), ...(problem ? { problem } : {}) });
+      if (sig) made.set(file, { sites: fileSites, ...sig, findings: findings.slice(before), from, ...(problem ? { problem } : {}) });
     }
   }
   if (cache) cache.entries = next;
@@ -134,16 +178,14 @@ export function decisiveUse(uses: readonly UseKind[] | undefined): UseKind {
   return USE_ORDER.find((u) => uses?.includes(u)) ?? 'escape';
 }
 
+/** Runs a rule on a file's sites into `out`; `from` gets the site each finding was made from. */
 function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptions, index: ModelIndex,
-  views: Map<string, SourceView>, override: Severity | undefined, out: Finding[]): void {
+  views: Map<string, SourceView>, override: Severity | undefined, out: Finding[], from: ResolvedSite[]): void {
   const era: Era = options.era.era;
   const { hasSharedPages, hasSentinel } = index;
   const raceText = index.raceMechanism ?? 'needs a concurrent truncate or reflink fault';
-  const toRange = (file: string, start: number, end: number): Range => {
-    const v = views.get(file);
-    return v ? { start: v.positionAt(start), end: v.positionAt(end) } : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  };
-  const toStep = (s: PathStep): FindingStep => ({ file: s.file, function: s.function, range: toRange(s.file, s.start, s.end), label: s.label });
+  const toRange = (file: string, start: number, end: number): Range => rangeIn(views, file, start, end);
+  const toStep = (s: PathStep): FindingStep => stepIn(views, s);
   const ctx: RuleContext = {
     era, hasSharedPages, hasSentinel,
     sites: (...kinds) => sites.filter((s) => kinds.includes(s.kind)),
@@ -175,6 +217,7 @@ function runRule(rule: Rule, sites: readonly ResolvedSite[], options: AuditOptio
         fingerprint: `${rule.meta.id}|${site.file}|${site.function}|${site.expr.replace(/\s+/g, '')}`,
         use, confidence, ...(debugOnly ? { debugOnly } : {}),
       });
+      from.push(site);
     },
   };
   rule.check(ctx);
