@@ -50,8 +50,9 @@ function signatureOf(sites: readonly ResolvedSite[], views: ReadonlyMap<string, 
   return { marks, views: seen };
 }
 
-function sameSignature(kept: RuleFileFindings, sites: readonly ResolvedSite[], sig: { marks: number[]; views: Array<SourceView | undefined> }): boolean {
-  if (!sameSites(kept, sites) || kept.marks.length !== sig.marks.length || kept.views.length !== sig.views.length) return false;
+/** The same offsets and views as `kept`'s (its sites the same: sameSites). */
+function samePlaces(kept: RuleFileFindings, sig: { marks: number[]; views: Array<SourceView | undefined> }): boolean {
+  if (kept.marks.length !== sig.marks.length || kept.views.length !== sig.views.length) return false;
   for (let i = 0; i < sig.marks.length; i++) if (kept.marks[i] !== sig.marks[i]) return false;
   for (let i = 0; i < sig.views.length; i++) if (kept.views[i] !== sig.views[i]) return false;
   return true;
@@ -103,18 +104,20 @@ export function findingsFor(sites: readonly ResolvedSite[], parsed: ReadonlyArra
     for (const [file, fileSites] of byFile) {
       const sig = signatures?.get(file);
       const was = kept?.get(file);
-      if (sig && was && sameSignature(was, fileSites, sig)) {
-        for (const f of was.findings) findings.push(f);
-        if (was.problem) problems.push(was.problem);
-        made.set(file, was);
-        continue;
-      }
-      // Moved by an edit, or a view replaced (the edited file's): the rule's findings stand, their ranges are read again.
-      if (sig && was && !was.problem && sameSites(was, fileSites)) {
-        const moved = relocated(was, views);
-        for (const f of moved) findings.push(f);
-        made.set(file, { ...was, ...sig, findings: moved });
-        continue;
+      if (sig && was && sameSites(was, fileSites)) {
+        if (samePlaces(was, sig)) {
+          for (const f of was.findings) findings.push(f);
+          if (was.problem) problems.push(was.problem);
+          made.set(file, was);
+          continue;
+        }
+        // Moved by an edit, or a view replaced (the edited file's): the rule's findings stand, their ranges are read again.
+        if (!was.problem) {
+          const moved = relocated(was, views);
+          for (const f of moved) findings.push(f);
+          made.set(file, { ...was, ...sig, findings: moved });
+          continue;
+        }
       }
       const before = findings.length;
       const from: ResolvedSite[] = [];

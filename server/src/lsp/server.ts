@@ -76,8 +76,12 @@ export function startServer(connection: Connection): void {
     auditor.prepareForEdits(uri);
     void documents.get(uri)?.lineCount;
   });
-  const prepareWhenQuiet = (uri: string) => {
+  const cancelPrepare = () => {
     if (prepareTimer) clearTimeout(prepareTimer);
+    prepareTimer = undefined;
+  };
+  const prepareWhenQuiet = (uri: string) => {
+    cancelPrepare();
     prepareTimer = setTimeout(() => { prepareTimer = undefined; prepare(uri); }, PREPARE_AFTER_MS);
     prepareTimer.unref?.();
   };
@@ -87,7 +91,7 @@ export function startServer(connection: Connection): void {
   const schedule = (uri: string, cascade: boolean, delay = DEBOUNCE_MS) => {
     // Not idle: an edit came (its audit may be cancelled by the next one and publish nothing for a while).
     collectWhenIdle();
-    if (prepareTimer) { clearTimeout(prepareTimer); prepareTimer = undefined; }
+    cancelPrepare();
     const prev = pending.get(uri);
     if (prev) { prev.stop(); prev.cancelled = true; }
     // No delay: the next turn of the event loop, not a timer (a 0 ms timer waits a millisecond or more).

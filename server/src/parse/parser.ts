@@ -134,14 +134,23 @@ export function withNodeMemo<T>(work: () => T): T {
   }
 }
 
-/** A node's remembered answer for `key` inside withNodeMemo(): computed once, forgotten when it ends. */
-function inMemo<K extends keyof Kept>(node: Kept, key: K, compute: () => Kept[K]): Kept[K] {
+/**
+ * A node's answer for `key`: kept for good (keepNodeStructure), kept until the withNodeMemo() in
+ * progress ends, or else asked of the binding every time. `ask` is the binding's getter.
+ */
+function remembered<K extends keyof Kept>(node: Kept, key: K, ask: (this: Kept) => unknown): Kept[K] {
+  if (!keepStructure && !memo) return ask.call(node) as Kept[K];
   let value = node[key];
   if (value === undefined) {
-    value = node[key] = compute();
-    memo!.push(node);
+    value = node[key] = ask.call(node) as Kept[K];
+    if (!keepStructure) memo!.push(node);
   }
   return value;
+}
+
+/** A fresh map of a node's field children (what childForFieldName keeps). */
+function noFields(): Record<string, unknown> {
+  return {};
 }
 
 function rememberNodeStructure(p: Parser): void {
@@ -166,40 +175,28 @@ function rememberNodeStructure(p: Parser): void {
       return t;
     },
   });
-  // The rest only with keepNodeStructure(): what is kept lives as long as the tree (an editor's server stays lean without it).
-  // Positions too, in a tree no reparse has edited (an edit moves them in place).
+  // The rest is kept per node object only with keepNodeStructure() (for as long as the tree lives) or
+  // inside a withNodeMemo() (until it ends): an editor's server stays lean without either.
+  // Positions too, but never for good in a tree a reparse has edited (an edit moves them in place).
   for (const [name, key] of [['startIndex', '__s'], ['endIndex', '__e']] as const) {
     const position = getter(name);
     if (!position) continue;
     Object.defineProperty(base, name, {
       configurable: true,
       get(this: Kept & { tree: Tree }) {
-        if (memo && !keepStructure) return inMemo(this, key, () => position.call(this) as number);
-        if (!keepStructure || editedTrees.has(this.tree)) return position.call(this);
-        return (this[key] ??= position.call(this) as number);
+        if (keepStructure && editedTrees.has(this.tree)) return position.call(this);
+        return remembered(this, key, position);
       },
     });
   }
-  Object.defineProperty(base, 'children', {
-    configurable: true,
-    get(this: Kept) { return keepStructure ? (this.__c ??= children.call(this)) : memo ? inMemo(this, '__c', () => children.call(this)) : children.call(this); },
-  });
-  Object.defineProperty(base, 'namedChildren', {
-    configurable: true,
-    get(this: Kept) { return keepStructure ? (this.__nc ??= namedChildren.call(this)) : memo ? inMemo(this, '__nc', () => namedChildren.call(this)) : namedChildren.call(this); },
-  });
-  Object.defineProperty(base, 'parent', {
-    configurable: true,
-    get(this: Kept) {
-      if (keepStructure) return this.__p === undefined ? (this.__p = parent.call(this)) : this.__p;
-      return memo ? inMemo(this, '__p', () => parent.call(this)) : parent.call(this);
-    },
-  });
+  Object.defineProperty(base, 'children', { configurable: true, get(this: Kept) { return remembered(this, '__c', children); } });
+  Object.defineProperty(base, 'namedChildren', { configurable: true, get(this: Kept) { return remembered(this, '__nc', namedChildren); } });
+  Object.defineProperty(base, 'parent', { configurable: true, get(this: Kept) { return remembered(this, '__p', parent); } });
   Object.defineProperty(base, 'childForFieldName', {
     configurable: true,
     value(this: Kept, name: string) {
       if (!keepStructure && !memo) return childForFieldName.call(this, name);
-      const kept = keepStructure ? (this.__f ??= {}) : inMemo(this, '__f', () => ({}))!;
+      const kept = remembered(this, '__f', noFields)!;
       return name in kept ? kept[name] : (kept[name] = childForFieldName.call(this, name));
     },
   });
