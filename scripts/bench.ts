@@ -102,6 +102,11 @@ async function main(): Promise<void> {
   console.log(`fsdax-audit (CLI, --jobs ${jobs}): ${secs(ours.seconds)}, CPU ${cpu(ours)}, peak RSS ${mib(ours.maxRssBytes)}, ` +
     `${doc.findings.length} findings (${bySeverity('error')} errors, ${bySeverity('warning')} warnings), era ${doc.era.era}`);
   console.log(`ratio fsdax-audit / floor: ${(ours.seconds / floor.seconds).toFixed(2)}x (target <= 0.5x, RSS <= 1024 MiB)`);
+  // The analysis is one thread: what the main thread used bounds the run from below (docs/performance.md, session 11).
+  const mainThread = typeof ours.mainThreadCpuSeconds === 'number' ? ours.mainThreadCpuSeconds : undefined;
+  if (mainThread !== undefined && ours.cpuSeconds !== undefined) {
+    console.log(`  of its CPU: main thread ${secs(mainThread)} (${(mainThread / floor.seconds).toFixed(2)}x the floor), other threads ${secs(ours.cpuSeconds - mainThread)} (the reader threads, V8's optimizing compiler and GC)`);
+  }
 
   // One file in the context of the tree, as a CI job auditing a patch runs it: cold, then warm from the kept result.
   const file = arg('file', 'fs/dax.c');
