@@ -8,7 +8,7 @@ import {
   LanguageClient, TransportKind, type ClientCapabilities, type FeatureState, type LanguageClientOptions, type ServerOptions, type StaticFeature,
 } from 'vscode-languageclient/node';
 import {
-  AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, SHOW_EXPLANATION_COMMAND, SHOW_EXPLANATION_REQUEST, STATUS_NOTIFICATION,
+  AUDIT_WORKSPACE_REQUEST, EXPLANATION_CAPABILITY, SERVER_NODE_OPTIONS, SHOW_EXPLANATION_COMMAND, SHOW_EXPLANATION_REQUEST, STATUS_NOTIFICATION,
   type AuditWorkspaceResult, type FsdaxAuditClientCapabilities, type FsdaxAuditInitializationOptions, type ShowExplanationParams, type StatusParams,
 } from '../../server/src/protocol';
 import { explanationMiddleware, explanationOf, registerExplainUriHandler } from './explanation-links';
@@ -49,9 +49,12 @@ export async function deactivate(): Promise<void> {
 function createClient(context: vscode.ExtensionContext, status: vscode.StatusBarItem, view: ExplanationView): LanguageClient {
   // The server is bundled next to this file (dist/server.js) by `npm run bundle`.
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  // The server's node options, where the extension host is node (VS Code server, code-server): the
+  // desktop forks the server with Electron, whose handling of them is not checked here.
+  const nodeOptions = process.versions.electron ? [] : [...SERVER_NODE_OPTIONS];
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: nodeOptions } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...nodeOptions, '--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // Files on disk only: the index and era detection need the kernel tree around the file.

@@ -149,3 +149,14 @@ export interface FsdaxAuditClientCapabilities { explanationView?: boolean }
 
 /** The VS Code client's command that opens the webview; args: [scenario or rule id, era?]. */
 export const SHOW_EXPLANATION_COMMAND = 'fsdaxAudit.showExplanation';
+
+/**
+ * Node options a client starts the server with (`node <options> server.js`). V8's platform has four
+ * background threads by default: its optimizing compiler and its GC's helpers run there, and on a
+ * 2-core machine they take the main thread's core while it audits an edit. With one background
+ * thread the main thread keeps a core: edit -> diagnostics p95 of a fresh server's first edits went
+ * from 18.6-20.1 to 11.1-12.6 ms (`mm/memory-failure.c`) and from 19.2-24.6 to 11.5-14.4 ms
+ * (`mm/gup.c`); docs/performance.md, session 11. Electron running as node (VS Code desktop forks
+ * the server with its own binary) may not honour it: clients there leave it out (client/src/extension.ts).
+ */
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=1'];

@@ -13,6 +13,7 @@ import {
   DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, type ClientCapabilities,
   ShutdownRequest, ExitNotification, WorkDoneProgress, ShowMessageNotification, LogMessageNotification, type ProgressToken,
 } from 'vscode-languageserver-protocol/node';
+import { SERVER_NODE_OPTIONS } from '../../server/src/protocol';
 
 export const REPO = path.join(__dirname, '..', '..', '..');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
@@ -44,7 +45,8 @@ export class TestClient {
   constructor(env: Record<string, string> = {}) {
     // FSDAX_SERVER=dist/server.js runs the same tests against the bundled server.
     const server = process.env.FSDAX_SERVER ? path.resolve(REPO, process.env.FSDAX_SERVER) : path.join(REPO, 'bin', 'fsdax-audit-server.js');
-    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '1', ...env } });
+    // Started as the VS Code extension starts it on a node host (SERVER_NODE_OPTIONS).
+    this.proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FSDAX_AUDIT_NO_CACHE: '1', ...env } });
     this.proc.stderr!.on('data', (d) => this.stderr.push(String(d)));
     this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => { this.diagnostics.push(p); this.wake(); });

@@ -37,6 +37,19 @@ describe('fsdax-audit in VS Code', () => {
     await waitFor(() => ext.isActive, 'activation');
   });
 
+  it('starts the language server with its node options where the extension host is node', async function () {
+    // SERVER_NODE_OPTIONS (server/src/protocol.ts): on an Electron host (VS Code desktop) the client leaves them out.
+    // The processes' command lines are read from /proc: on a desktop without it there is nothing to check.
+    if (!fs.existsSync('/proc/self/cmdline')) this.skip();
+    const server = path.join(vscode.extensions.getExtension('fsdax-audit.fsdax-audit').extensionPath, 'dist', 'server.js');
+    const cmdlines = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+      try { return [fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')]; } catch { return []; }
+    });
+    const args = await waitFor(() => cmdlines().find((a) => a.includes(server)), `a process running ${server}`);
+    if (process.versions.electron) assert.ok(!args.includes('--v8-pool-size=1'), args.join(' '));
+    else assert.ok(args.slice(0, args.indexOf(server)).includes('--v8-pool-size=1'), args.join(' '));
+  });
+
   it('shows interprocedural diagnostics on the flagged lines', async () => {
     const ds = await waitFor(() => { const d = ours(uri); return d.length === 2 ? d : undefined; }, 'two fsdax-audit diagnostics in fs/b.c');
     assert.deepStrictEqual(summary(ds), ['10:fsdax/index-read', '5:fsdax/mapping-read']);
