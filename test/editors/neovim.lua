@@ -3,7 +3,7 @@
 local server = os.getenv('FSDAX_SERVER_BIN')
 local out = os.getenv('FSDAX_NVIM_OUT')
 local root = os.getenv('FSDAX_ROOT')
-local id = vim.lsp.start_client({ name = 'fsdax-audit', cmd = { 'node', server, '--stdio' }, root_dir = root })
+local id = vim.lsp.start_client({ name = 'fsdax-audit', cmd = { 'node', '--v8-pool-size=1', server, '--stdio' }, root_dir = root })
 vim.lsp.buf_attach_client(0, id)
 vim.wait(30000, function() return #vim.diagnostic.get(0) >= 2 end, 100)
 local lines = {}
