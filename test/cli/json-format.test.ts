@@ -4,6 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv2020 from 'ajv/dist/2020';
+import { USE_ORDER } from '../../server/src/analysis/sites';
 import { copyTree, FIXTURE_TREES, REPO, runCli, SAMPLE_TREE } from './helpers';
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'docs', 'json-format.schema.json'), 'utf8'));
@@ -54,6 +55,11 @@ describe('cli json format', () => {
     const file = path.join(tree, 'baseline.json');
     await runCli(['--baseline', file, '--update-baseline', tree]);
     check(JSON.parse((await runCli(['--format', 'json', '--baseline', file, tree])).stdout));
+  });
+
+  it('the schema allows every use a finding can have, and no other (USE_ORDER)', () => {
+    // A mainline report's which-page findings have `identity`, which no fixture tree above gives.
+    assert.deepStrictEqual(schema.$defs.finding.properties.use.enum, [...USE_ORDER, null]);
   });
 
   it('the schema rejects a report that breaks it (the check can fail)', async () => {
