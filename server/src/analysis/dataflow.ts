@@ -6,7 +6,7 @@
 import type { SyntaxNode } from '../parse/parser';
 import { declaratorName } from '../parse/nodes';
 import type { ModelIndex } from '../model/model';
-import { buildCfg, Cfg } from './cfg';
+import { buildCfg, Cfg, type CfgNode } from './cfg';
 import { nullBranchDeclines, predecessors, type EdgeFilter } from './null-branch';
 import { nullForFsdaxParams, oneOwnerOnSuccessParams, siteFlagNeeds } from './return-summary';
 import { Fact, joinFacts, Origin, sameOrigins, ValueKind } from './facts';
@@ -60,6 +60,7 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
       noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf(), takes));
     }
   }
+  markUnusedReads(facts.sites, cfg, inStates);
   const nullForFsdax = nullForFsdaxParams(unit, cfg, inStates, predsOf, (name) => reassignedIn(unit, name));
   if (nullForFsdax.length > 0) facts.nullForFsdax = nullForFsdax;
   const oneOwner = oneOwnerOnSuccessParams(unit, cfg, inStates, (name) => reassignedIn(unit, name));
@@ -170,4 +171,56 @@ function transfer(ast: SyntaxNode, state: State, unit: FunctionUnit, model: Mode
       ev.eval(ast);
       return ev;
   }
+}
+
+/**
+ * A read whose value is put in a local and reaches none of that local's uses: `mapping =
+ * folio->mapping;` where every later mention of `mapping` is on a path an FS-DAX page does not take
+ * (a kernel fact decides a condition first) or comes after `mapping` was given another value. It
+ * gets the use `unused` (benign). Only where the dataflow shows the local holding the read right
+ * after it: a value it does not follow (arithmetic on it) may be used unseen, and stays an escape.
+ */
+function markUnusedReads(sites: RawSite[], cfg: Cfg, inStates: ReadonlyArray<State | undefined>): void {
+  for (const site of sites) {
+    if ((site.kind !== 'mapping-read' && site.kind !== 'index-read') || (site.uses?.length ?? 0) > 0) continue;
+    const node = innermostNode(cfg, inStates, site.start, site.end);
+    const target = node && assignedLocal(node.ast!, site.start, site.end);
+    if (!node || !target) continue;
+    const holds = (id: number) => !!inStates[id]?.vars.get(target.name)?.readAt?.includes(site.start);
+    // The local holds the read after its statement, on some path.
+    if (!node.succ.some((e) => holds(e.to))) continue;
+    const mentions = new RegExp(`\\b${target.name}\\b`);
+    const text = node.ast!.text;
+    const rest = text.slice(0, target.holder.startIndex - node.ast!.startIndex) + text.slice(target.holder.endIndex - node.ast!.startIndex);
+    // Mentioned again in its own statement (`m = f->mapping, h = m->host`): not decided here.
+    if (mentions.test(rest)) continue;
+    const used = cfg.nodes.some((n) => n !== node && n.ast && holds(n.id) && mentions.test(n.ast.text));
+    if (!used) site.uses = ['unused'];
+  }
+}
+
+/** The reachable CFG node with the smallest span holding [start, end). */
+function innermostNode(cfg: Cfg, inStates: ReadonlyArray<State | undefined>, start: number, end: number): CfgNode | undefined {
+  let best: CfgNode | undefined;
+  for (const n of cfg.nodes) {
+    if (!n.ast || !inStates[n.id] || n.ast.startIndex > start || n.ast.endIndex < end) continue;
+    if (!best || n.ast.endIndex - n.ast.startIndex < best.ast!.endIndex - best.ast!.startIndex) best = n;
+  }
+  return best;
+}
+
+/** The local whose declaration or assignment (`holder`) takes the value at [start, end), up from it within `within`. */
+function assignedLocal(within: SyntaxNode, start: number, end: number): { name: string; holder: SyntaxNode } | undefined {
+  for (let n: SyntaxNode | null = within.descendantForIndex(start, end); n && n.startIndex >= within.startIndex; n = n.parent) {
+    if (n.type === 'init_declarator') {
+      const name = declaratorName(n);
+      return name ? { name, holder: n } : undefined;
+    }
+    if (n.type === 'assignment_expression') {
+      const left = n.childForFieldName('left');
+      return left?.type === 'identifier' && n.childForFieldName('operator')?.text === '=' ? { name: left.text, holder: n } : undefined;
+    }
+    if (n === within) break;
+  }
+  return undefined;
 }

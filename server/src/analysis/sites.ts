@@ -16,19 +16,20 @@ export type RawSiteKind = SiteKind | 'mapping-read' | 'index-read' | 'head-page'
  * `compare` (equality with a known mapping), `recheck` (compared with an earlier read of
  * the same field: a retry), `null-test`, `decode` (masked, or a lookup that maps the marker
  * to NULL which is then tested), `call` (the page passed to a helper whose body is in the
- * tree and reported on its own).
+ * tree and reported on its own), `unused` (put in a local that none of the local's uses on the
+ * page's paths reads: dataflow.ts markUnusedReads).
  */
-export type UseKind = 'deref' | 'offset' | 'identity' | 'escape' | 'branch' | 'restrict' | 'compare' | 'recheck' | 'null-test' | 'decode' | 'call';
+export type UseKind = 'deref' | 'offset' | 'identity' | 'escape' | 'branch' | 'restrict' | 'compare' | 'recheck' | 'null-test' | 'decode' | 'call' | 'unused';
 
 /**
  * `restrict`: a guard clause that only lets anon pages on (`if (!folio_test_anon(f)) return;`): a
  * shared FS-DAX page gets through, and what the code after it does with the page is reported there;
  * no other path is skipped for it.
  */
-export const BENIGN_USES: ReadonlySet<UseKind> = new Set<UseKind>(['restrict', 'compare', 'recheck', 'null-test', 'decode', 'call']);
+export const BENIGN_USES: ReadonlySet<UseKind> = new Set<UseKind>(['restrict', 'compare', 'recheck', 'null-test', 'decode', 'call', 'unused']);
 
 /** The use that decides, worst first. */
-export const USE_ORDER: readonly UseKind[] = ['deref', 'offset', 'identity', 'escape', 'branch', 'restrict', 'compare', 'recheck', 'null-test', 'decode', 'call'];
+export const USE_ORDER: readonly UseKind[] = ['deref', 'offset', 'identity', 'escape', 'branch', 'restrict', 'compare', 'recheck', 'null-test', 'decode', 'call', 'unused'];
 
 /** A flag requirement on a param: every path to the site tested it so (or the site's helper needs it so). */
 export interface ParamFlags { param: number; set: string[]; clear: string[] }
