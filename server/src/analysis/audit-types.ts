@@ -83,7 +83,7 @@ export interface Finding {
 
 export interface FileProblem {
   file: string;
-  kind: ParseProblem['kind'] | 'model';
+  kind: ParseProblem['kind'] | 'model' | 'unparsed';
   message: string;
   line: number;
 }

@@ -10,6 +10,17 @@ import { LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
 import { scanText, type NameScan } from './name-scan';
 
+/**
+ * A definition the file's skeleton has that neither its own parse nor the whole file's gives as a
+ * function definition: a syntax error in it that tree-sitter recovers from otherwise (the analysis
+ * says the function was not analysed: an `unparsed` problem).
+ */
+export class UnparsedDefinition extends Error {
+  constructor(readonly functionName: string) {
+    super(`not analysed: tree-sitter parses no function definition here (a syntax error in it)`);
+  }
+}
+
 export interface ProgramFile {
   path: string;
   /** Set when the file was parsed up front (the LSP's open documents). */
@@ -134,10 +145,13 @@ export class ProgramFiles {
     if (!file) throw new Error(`internal: ${u.key} asked for after ${path} was removed`);
     const alone = file.prepare && !file.parsed ? parseDefinition(file.prepare(), u.start, u.end) : undefined;
     if (alone && !alone.hasError) return alone;
-    for (const [key, again] of definitionNodesByKey(file.parse())) this.nodes.set(key, again);
+    const whole = file.parse();
+    for (const [key, again] of definitionNodesByKey(whole)) this.nodes.set(key, again);
     const node = this.nodes.get(u.key) ?? alone;
-    if (!node) throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
-    return node;
+    if (node) return node;
+    // The skeleton took these braces for a definition, and no parse makes one of them: a syntax error inside.
+    if (file.prepare && whole.tree.rootNode.hasError) throw new UnparsedDefinition(u.name);
+    throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
   }
 
   /** Paths whose text has a suppression comment, kept as files come and go (asked on every audit). */

@@ -12,7 +12,7 @@ import type { CallAlias } from './call-alias';
 import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
 import type { FunctionUnit } from './functions';
-import type { ProgramFiles } from './program-files';
+import { UnparsedDefinition, type ProgramFiles } from './program-files';
 import { filesIn, shiftFacts, textShift, type TextShift } from './relocate';
 import type { ResolvedSite } from './exposure';
 import { SiteCache } from './site-cache';
@@ -42,11 +42,14 @@ function macroOfKey(key: string): Pick<CallAlias, 'file' | 'name'> | undefined {
   return { file: rest.slice(0, at), name: rest.slice(at + 1) };
 }
 
+/** A function the analysis could not analyse, and why (`unparsed`: a syntax error in it that no parse makes a definition of, not a fault of ours). */
+export interface AnalysisFailure { file: string; function: string; message: string; unparsed?: true }
+
 /** The analysis state a snapshot keeps: facts of analysed functions, who used whose summary, failures. */
 export interface AnalyzerState {
   facts: FunctionFacts[];
   usedBy: Array<[string, string[]]>;
-  failures: Array<[string, { file: string; function: string; message: string }]>;
+  failures: Array<[string, AnalysisFailure]>;
 }
 
 /** A file to open for the callers of `callee` in it. */
@@ -622,7 +625,8 @@ export class ProgramAnalyzer {
   }
 
   /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */
-  readonly failures = new Map<string, { file: string; function: string; message: string }>();
+  /** Functions whose analysis failed (`unparsed`: no parse gives their definition), with why: said as problems. */
+  readonly failures = new Map<string, AnalysisFailure>();
 
   /** One function's failure costs that function's results only; the audit goes on. */
   private analyzeContained(unit: FunctionUnit, summaries: (callee: string, fromFile: string) => CalleeSummary | undefined): FunctionFacts {
@@ -638,8 +642,9 @@ export class ProgramAnalyzer {
       this.failures.delete(key);
       return facts;
     } catch (e) {
-      const message = e instanceof RangeError ? 'too deeply nested to analyse (stack exhausted)' : `analysis failed: ${(e as Error).message}`;
-      this.failures.set(key, { file: unit.file, function: unit.name, message });
+      const unparsed = e instanceof UnparsedDefinition;
+      const message = e instanceof RangeError ? 'too deeply nested to analyse (stack exhausted)' : unparsed ? e.message : `analysis failed: ${(e as Error).message}`;
+      this.failures.set(key, { file: unit.file, function: unit.name, message, ...(unparsed ? { unparsed: true } : {}) });
       this.prepared.set(key, undefined);
       return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
     }

@@ -293,7 +293,7 @@ export class AuditSession {
     const problems: FileProblem[] = [...this.modelProblems];
     for (const f of this.analyzer.failures.values()) {
       const line = this.files.get(f.file)?.seen?.view.positionAt(this.program.functionsIn(f.file).find((u) => u.name === f.function)?.start ?? 0).line ?? 0;
-      problems.push({ file: f.file, kind: 'internal', message: `${f.function}(): ${f.message}; its findings are missing`, line });
+      problems.push({ file: f.file, kind: f.unparsed ? 'unparsed' : 'internal', message: `${f.function}(): ${f.message}; its findings are missing`, line });
     }
     for (const f of this.files.values()) problems.push(...f.prescanProblems);
     problems.push(...this.rereadProblems.values());
