@@ -194,9 +194,22 @@ function markUnusedReads(sites: RawSite[], cfg: Cfg, inStates: ReadonlyArray<Sta
     const rest = text.slice(0, target.holder.startIndex - node.ast!.startIndex) + text.slice(target.holder.endIndex - node.ast!.startIndex);
     // Mentioned again in its own statement (`m = f->mapping, h = m->host`): not decided here.
     if (mentions.test(rest)) continue;
-    const used = cfg.nodes.some((n) => n !== node && n.ast && holds(n.id) && mentions.test(n.ast.text));
+    const used = cfg.nodes.some((n) => n !== node && n.ast && holds(n.id) && mentions.test(n.ast.text) && readsLocal(n.ast, target.name));
     if (!used) site.uses = ['unused'];
   }
+}
+
+/** Whether `ast` mentions `name` other than as the target of a plain assignment (`name = other;` gives it a value, it reads none). */
+function readsLocal(ast: SyntaxNode, name: string): boolean {
+  const visit = (n: SyntaxNode): boolean => {
+    if (n.type === 'identifier') return n.text === name;
+    if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=' && n.childForFieldName('left')?.type === 'identifier') {
+      const right = n.childForFieldName('right');
+      return !!right && visit(right);
+    }
+    return n.namedChildren.some(visit);
+  };
+  return visit(ast);
 }
 
 /** The reachable CFG node with the smallest span holding [start, end). */
