@@ -16,8 +16,8 @@ import { scanText, type NameScan } from './name-scan';
  * says the function was not analysed: an `unparsed` problem).
  */
 export class UnparsedDefinition extends Error {
-  constructor(readonly functionName: string) {
-    super(`not analysed: tree-sitter parses no function definition here (a syntax error in it)`);
+  constructor() {
+    super('not analysed: tree-sitter parses no function definition here (a syntax error in it)');
   }
 }
 
@@ -150,7 +150,7 @@ export class ProgramFiles {
     const node = this.nodes.get(u.key) ?? alone;
     if (node) return node;
     // The skeleton took these braces for a definition, and no parse makes one of them: a syntax error inside.
-    if (file.prepare && whole.tree.rootNode.hasError) throw new UnparsedDefinition(u.name);
+    if (file.prepare && whole.tree.rootNode.hasError) throw new UnparsedDefinition();
     throw new Error(`internal: ${u.key} not found after reparsing ${path}`);
   }
 
