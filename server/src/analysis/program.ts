@@ -624,8 +624,7 @@ export class ProgramAnalyzer {
       .map((f) => ({ file: f.unit.file, function: f.unit.name, ...(f.nullForFsdax ? { nullForFsdax: f.nullForFsdax } : {}), ...(f.siteFlagNeeds ? { siteFlagNeeds: f.siteFlagNeeds } : {}) }));
   }
 
-  /** Functions the analysis could not handle (too deep to walk, a bug of ours): reported, never fatal. */
-  /** Functions whose analysis failed (`unparsed`: no parse gives their definition), with why: said as problems. */
+  /** Functions the analysis could not handle (too deep to walk, no parse gives their definition, a bug of ours): reported, never fatal. */
   readonly failures = new Map<string, AnalysisFailure>();
 
   /** One function's failure costs that function's results only; the audit goes on. */
