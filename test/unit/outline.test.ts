@@ -3,14 +3,40 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDefinition, parsePreprocessed, parseSource, preprocessSource } from '../../server/src/parse/parser';
+import { parseDefinition, parsePreprocessed, parseSource, preprocessSource, type PreprocessedFile } from '../../server/src/parse/parser';
 import { skeletonOf } from '../../server/src/parse/outline';
-import { collectFunctions, collectOutlined, type FunctionUnit } from '../../server/src/analysis/functions';
+import { collectFunctions, collectOutlined, paramsRead, type FunctionUnit } from '../../server/src/analysis/functions';
+import { storedUnit, unitsOf } from '../../server/src/analysis/session-snapshot';
 import { listFiles } from '../fixture-runner';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
 
 const signature = (u: FunctionUnit) => ({ key: u.key, start: u.start, end: u.end, name: u.name, isStatic: u.isStatic, params: u.params, parsed: u.parsed });
+
+/**
+ * Units read from a skeleton, with the node ProgramFiles gives them (their params are read from
+ * it): the definition parsed alone, or where that has an error, the whole parse's.
+ */
+function withNodes(units: FunctionUnit[], pre: PreprocessedFile): FunctionUnit[] {
+  let whole: Map<string, FunctionUnit> | undefined;
+  for (const u of units) {
+    Object.defineProperty(u, 'node', {
+      get: () => {
+        const alone = parseDefinition(pre, u.start, u.end);
+        if (alone && !alone.hasError) return alone;
+        whole ??= new Map(collectFunctions(parsePreprocessed(pre)).map((w) => [w.key, w]));
+        return whole.get(u.key)?.node;
+      },
+    });
+  }
+  return units;
+}
+
+/** The skeleton's definitions of `pre`, with their nodes (undefined where the file is read whole). */
+function outlinedWithNodes(pre: PreprocessedFile): FunctionUnit[] | undefined {
+  const units = collectOutlined(pre);
+  return units && withNodes(units, pre);
+}
 
 describe('outline: definitions without parsing their bodies', () => {
   it('leaves out the inside of top-level braces, and maps skeleton offsets back to the text', () => {
@@ -57,7 +83,7 @@ describe('outline: definitions without parsing their bodies', () => {
     // An error that ends with its `;` (an initializer's braces are no body) is read from the skeleton, next to a definition too.
     const apart = 'static DEFINE_PER_CPU(       counts, c) = {{0}};\nint f(void) { return 0; }\n';
     assert.ok(parseSource('apart.c', apart).tree.rootNode.hasError);
-    assert.deepStrictEqual(collectOutlined(preprocessSource('apart.c', apart))?.map(signature), collectFunctions(parseSource('apart.c', apart)).map(signature));
+    assert.deepStrictEqual(outlinedWithNodes(preprocessSource('apart.c', apart))?.map(signature), collectFunctions(parseSource('apart.c', apart)).map(signature));
   });
 
   it('every fixture: the skeleton gives the whole parse\'s definitions, and each parsed alone is the whole parse\'s node', () => {
@@ -67,7 +93,7 @@ describe('outline: definitions without parsing their bodies', () => {
       const rel = path.relative(FIXTURES, file);
       const pre = preprocessSource(rel, fs.readFileSync(file));
       const whole = collectFunctions(parsePreprocessed(pre));
-      const fromSkeleton = collectOutlined(pre);
+      const fromSkeleton = outlinedWithNodes(pre);
       if (!fromSkeleton) continue;
       outlined++;
       assert.deepStrictEqual(fromSkeleton.map(signature), whole.map(signature), rel);
@@ -81,6 +107,23 @@ describe('outline: definitions without parsing their bodies', () => {
       }
     }
     assert.ok(outlined > 50 && definitions > 200, `only ${outlined} fixture files outlined, ${definitions} definitions compared`);
+  });
+
+  it('reads a skeleton definition\'s params from its own node, only when they are asked for', () => {
+    const text = 'int f(struct page *p, pgoff_t i) { return 0; }\nstatic void g(void) { }\n';
+    const pre = preprocessSource('p.c', text);
+    const units = collectOutlined(pre)!;
+    assert.deepStrictEqual(units.map(paramsRead), [undefined, undefined]);
+    withNodes(units, pre);
+    assert.deepStrictEqual(units[0].params.map((p) => [p.name, p.kind, text.slice(p.start, p.end)]), [['p', 'page', 'struct page *p'], ['i', 'index', 'pgoff_t i']]);
+    assert.ok(paramsRead(units[0]));
+    assert.strictEqual(paramsRead(units[1]), undefined);
+    // A snapshot keeps the params that were read; a unit restored without them reads them from its node.
+    const stored = units.map(storedUnit);
+    assert.deepStrictEqual([stored[0].params?.length, 'params' in stored[1]], [2, false]);
+    const restored = withNodes(unitsOf({ path: 'p.c', text, units: stored, defined: [], problems: [] }), pre);
+    assert.deepStrictEqual(restored.map(paramsRead), [units[0].params, undefined]);
+    assert.deepStrictEqual(restored[1].params.map((p) => p.type), ['void']);
   });
 
   it('a range that is not one whole definition parses to nothing', () => {

@@ -11,7 +11,7 @@ import { analyzeFunction, prepareFunction, PreparedFunction } from './dataflow';
 import type { CallAlias } from './call-alias';
 import type { CalleeSummary, FunctionFacts, ReturnSummaryLookup } from './function-facts';
 import { Fact, factsEqual, joinFacts } from './facts';
-import type { FunctionUnit } from './functions';
+import { paramsRead, type FunctionUnit } from './functions';
 import { UnparsedDefinition, type ProgramFiles } from './program-files';
 import { filesIn, shiftFacts, textShift, type TextShift } from './relocate';
 import type { ResolvedSite } from './exposure';
@@ -714,8 +714,10 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
     const candidates = fresh.get(name);
     // A name the pre-scan gained or lost here binds differently from other files: its callers are analysed again.
     if (more.length > 0 || !candidates || candidates.length !== 1 || reindexed.has(name)) continue;
+    // A function never analysed may not have read its params; its successor would serve nothing (fileChanged asks only for those with facts).
+    const oldParams = paramsRead(old);
     const next = candidates[0];
-    if (next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(old.params.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
+    if (oldParams && next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(oldParams.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
   }
   return out;
 }

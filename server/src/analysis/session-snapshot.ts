@@ -10,11 +10,11 @@
 // changed, and the line mapping of every file it parsed. Pure: bytes in and out, no fs.
 import { createHash } from 'crypto';
 import * as v8 from 'v8';
-import type { FieldMacro, FunctionParam, FunctionUnit } from './functions';
+import { paramsRead, withParamsFromNode, type FieldMacro, type FunctionParam, type FunctionUnit } from './functions';
 import type { AnalyzerState } from './program';
 
 /** Bumped whenever what a snapshot holds, or what it means, changes. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** A function as kept: what collectFunctions gave, less the node and the parsed text (both got back by parsing the file). */
 export interface StoredUnit {
@@ -23,7 +23,8 @@ export interface StoredUnit {
   end: number;
   name: string;
   isStatic: boolean;
-  params: FunctionParam[];
+  /** Left out when the session never read them (paramsRead): read from the node again. */
+  params?: FunctionParam[];
   fieldMacros?: Array<[string, FieldMacro]>;
 }
 
@@ -75,7 +76,8 @@ export function parseSnapshot(bytes: Uint8Array): (SessionSnapshot & { meta?: un
 }
 
 export function storedUnit(u: FunctionUnit): StoredUnit {
-  return { key: u.key, start: u.start, end: u.end, name: u.name, isStatic: u.isStatic, params: u.params, ...(u.fieldMacros ? { fieldMacros: [...u.fieldMacros] } : {}) };
+  const params = paramsRead(u);
+  return { key: u.key, start: u.start, end: u.end, name: u.name, isStatic: u.isStatic, ...(params ? { params } : {}), ...(u.fieldMacros ? { fieldMacros: [...u.fieldMacros] } : {}) };
 }
 
 /**
@@ -92,6 +94,7 @@ export function unitsOf(file: StoredFile): FunctionUnit[] {
       fieldMacros = macros.get(k) ?? new Map(s.fieldMacros);
       macros.set(k, fieldMacros);
     }
-    return { key: s.key, file: file.path, start: s.start, end: s.end, name: s.name, isStatic: s.isStatic, params: s.params, ...(fieldMacros ? { fieldMacros } : {}) } as FunctionUnit;
+    const unit = { key: s.key, file: file.path, start: s.start, end: s.end, name: s.name, isStatic: s.isStatic, ...(fieldMacros ? { fieldMacros } : {}) } as Omit<FunctionUnit, 'params'>;
+    return s.params ? { ...unit, params: s.params } as FunctionUnit : withParamsFromNode(unit);
   });
 }
