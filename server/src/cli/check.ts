@@ -16,6 +16,7 @@ import { runAudit, type CliOptions } from './audit-run';
 import type { CliIo } from './cli-io';
 import { createProgress } from './progress';
 import { TOOL_NAME } from './project';
+import { applyCliV8Flags } from './v8-flags';
 
 export const CHECK_NAME = `${TOOL_NAME}-check`;
 
@@ -84,6 +85,7 @@ const LEVELS = { info: 0, warning: 1, error: 2 } as const;
 
 /** `fsdax-audit-check [our options] [CHECKFLAGS] [c_flags] file.c`; args without node and script. Returns the exit code. */
 export async function checkMain(args: readonly string[], io: CliIo, cwd = process.cwd()): Promise<number> {
+  applyCliV8Flags();
   let parsed: CheckArgs;
   try {
     parsed = parseCheckArgs(args);

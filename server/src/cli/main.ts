@@ -1,7 +1,6 @@
 // cli front-end: argument parsing, reading files, printing, exit codes. All
 // analysis goes through the core's AuditSession; only this folder prints or sets exit codes.
 import * as os from 'os';
-import * as v8 from 'v8';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultModel, indexModel } from '../model/model';
@@ -13,6 +12,7 @@ import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { formatText } from './format/text';
 import { createProgress } from './progress';
+import { applyCliV8Flags } from './v8-flags';
 import { explanationUrl, TOOL_NAME, toolVersion } from './project';
 import { explainText, lookupScenarioId, scenarioIds } from '../explain/index';
 import { DEFAULT_ERA } from '../model/era';
@@ -68,17 +68,8 @@ function buildProgram(io: CliIo): Command {
     });
 }
 
-/**
- * V8 flags for a run of seconds, set before the analysis's code gets hot. Without inlining, V8's
- * optimizing compiler does about a third of the work: on two cores its background thread took the
- * main thread's core, and a cold 6.12 `mm/`+`fs/` run went from 4.0 to 3.6 s, CPU 6.8 to 5.4 s
- * (docs/performance.md, session 12). Flags are the process's: the language server, which runs the
- * same code for hours and is judged per edit, keeps V8's defaults.
- */
-const CLI_V8_FLAGS = '--no-turbo-inlining';
-
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  v8.setFlagsFromString(CLI_V8_FLAGS);
+  applyCliV8Flags();
   // `fsdax-audit repro ...`: its own options (cli/repro.ts); a tree path named repro is ./repro.
   if (argv[2] === 'repro') return (await import('./repro')).reproMain(argv.slice(3), io);
   // `fsdax-audit check <sparse's arguments>`: kbuild's checker hook, as bin/fsdax-audit-check.js.
