@@ -2,11 +2,12 @@
 import * as v8 from 'v8';
 
 /**
- * Without inlining, V8's optimizing compiler does about a third of the work. On two cores its
- * background thread took the main thread's core: a cold 6.12 `mm/`+`fs/` run went from 0.59x to
- * 0.53x the floor in one hour, CPU 7.7 to 6.1 s (docs/performance.md, session 12). Flags are the
- * process's: the language server, which runs the same code for hours and is judged per edit, keeps
- * V8's defaults.
+ * Without inlining, V8's optimizing compiler has far less to do in a run of seconds, and on two
+ * cores its background thread had taken the main thread's core. A cold 6.12 `mm/`+`fs/` run went
+ * from 0.59x to 0.53x the floor in one hour: CPU 7.7 to 6.1 s, of which the threads besides the
+ * main one (the readers, the compiler, the GC) 4.1 to 2.4 s (docs/performance.md, session 12).
+ * Flags are the process's: the language server, which runs the same code for hours and is judged
+ * per edit, keeps V8's defaults.
  */
 const CLI_V8_FLAGS = '--no-turbo-inlining';
 
