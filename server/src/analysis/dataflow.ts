@@ -55,9 +55,11 @@ export function analyzeFunction(unit: FunctionUnit, model: ModelIndex, summaries
     if (!state || !node.ast) continue;
     const ev = transfer(node.ast, cloneState(state), unit, model, summaries, recorder, node.kind === 'condition', walksUserMapping);
     // Declined (the NULL goes back to the caller as a failure), or a function where NULL changes nothing for FS-DAX.
+    const harmless = model.nullMappingHarmless.has(unit.name);
     for (const t of ev.nullTests) {
+      if (harmless) { noteNullBranch(facts, t.readAt, true); continue; }
       const takes = fsdaxTakes(cfg, inStates, t.fact, (ast, s) => transfer(ast, s, unit, model, summaries, undefined, true, walksUserMapping), model);
-      noteNullBranch(facts, t.readAt, model.nullMappingHarmless.has(unit.name) || nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf(), takes));
+      noteNullBranch(facts, t.readAt, nullBranchDeclines(cfg, node.id, t.nullWhen, predsOf(), takes));
     }
   }
   markUnusedReads(facts.sites, cfg, inStates);

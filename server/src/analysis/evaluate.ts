@@ -150,7 +150,8 @@ export class Evaluator {
    * declines, but in a function where the model says NULL changes nothing for an FS-DAX folio
    * (nullMappingHarmless) it is as harmless as its branches: noted as a test, which that fact decides.
    */
-  private noteKeptNullTest(f: Fact): void {
+  private keptNullTest(f: Fact, how: string): void {
+    this.useValue(f, 'null-test', how);
     if (this.model.nullMappingHarmless.has(this.unit.name)) this.noteNullTest(f, true);
   }
 
@@ -210,7 +211,7 @@ export class Evaluator {
         // where a was true (false), as on a condition's edge; what a proves holds while b is evaluated.
         const r = op === '&&' || op === '||' ? this.evalAfter(left, op === '&&', node.childForFieldName('right')!) : this.eval(node.childForFieldName('right')!);
         // `swizzled = in_swap(f) || f->mapping`: an operand of || / && is tested for NULL, and the answer kept.
-        if (op === '||' || op === '&&') for (const f of [l, r]) if (f?.kind === 'mapping') { this.useValue(f, 'null-test', node.text); this.noteKeptNullTest(f); }
+        if (op === '||' || op === '&&') for (const f of [l, r]) if (f?.kind === 'mapping') this.keptNullTest(f, node.text);
         const mapping = l?.kind === 'mapping' ? l : r?.kind === 'mapping' ? r : undefined;
         if (op === '&' && mapping && this.model.sentinelMask.test(node.text)) this.useValue(mapping, 'decode', node.text);
         return ARITHMETIC.has(op) ? l ?? r : undefined;
@@ -232,7 +233,7 @@ export class Evaluator {
         const f = arg ? this.eval(arg) : undefined;
         if (node.child(0)?.type !== '!') return f;
         // `!mapping` as a value (`unmapped = !folio_raw_mapping(folio)`): a NULL test whose answer is kept, not a branch that declines.
-        if (f?.kind === 'mapping') { this.useValue(f, 'null-test', node.text); this.noteKeptNullTest(f); }
+        if (f?.kind === 'mapping') this.keptNullTest(f, node.text);
         return undefined;
       }
       case 'sizeof_expression':
