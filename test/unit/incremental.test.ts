@@ -22,6 +22,8 @@ const FILES = ['mm/poison.c', 'fs/dax-report.c'];
 const options: AuditOptions = { era: { era: '6.2-6.14', known: true, evidence: 'test' }, rules: allRules };
 /** FSDAX_PROPERTY_RUNS=600 for a deeper search than the suite's. */
 const RUNS = Number(process.env.FSDAX_PROPERTY_RUNS ?? 60);
+/** A failure's `seed` and `path` as fast-check printed them (FSDAX_PROPERTY_SEED, FSDAX_PROPERTY_PATH): replays it. */
+const REPLAY = process.env.FSDAX_PROPERTY_SEED ? { seed: Number(process.env.FSDAX_PROPERTY_SEED), path: process.env.FSDAX_PROPERTY_PATH } : {};
 const originals = new Map(FILES.map((f) => [f, fs.readFileSync(path.join(FIXTURES, f), 'utf8')] as const));
 
 /** Text an edit may insert: directives, braces, comment and string delimiters, continuations, macros the preprocessor rewrites. */
@@ -114,7 +116,7 @@ describe('incremental editing (property)', () => {
         if (!sameResult(incremental, whole)) return false;
       }
       return true;
-    }), { numRuns: RUNS * 5 });
+    }), { numRuns: RUNS * 5, ...REPLAY });
   });
 
   it('incremental reparse gives the tree of a fresh parse, and the session the findings of a cold audit', () => {
@@ -150,7 +152,7 @@ describe('incremental editing (property)', () => {
           assert.strictEqual(freshFindings(texts), cold, 'findings, files read from skeletons');
         }
       }
-    }), { numRuns: RUNS });
+    }), { numRuns: RUNS, ...REPLAY });
     assert.ok(withoutErrors > 0, 'no edit left the files without a syntax error: the skeletons were never compared');
   });
 
@@ -171,7 +173,7 @@ describe('incremental editing (property)', () => {
         const sorted = [...analyzer.factsByUnit.values()].sort((a, b) => (a.unit.file < b.unit.file ? -1 : a.unit.file > b.unit.file ? 1 : a.unit.start - b.unit.start || (a.unit.key < b.unit.key ? -1 : 1)));
         assert.ok(analyzer.ordered.length === sorted.length && analyzer.ordered.every((f, i) => f === sorted[i]), 'the kept order is the facts\' source order');
       }
-    }), { numRuns: RUNS });
+    }), { numRuns: RUNS, ...REPLAY });
   });
 
   it('an edit that changes no facts resolves no site again (the findings move with it); one that does, resolves', () => {
@@ -213,7 +215,7 @@ describe('incremental editing (property)', () => {
       const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
       for (const [file, edit] of edits) edited(texts, history, file, edit);
       assert.strictEqual(resumedFindings(bytes, originals, texts), freshFindings(texts));
-    }), { numRuns: RUNS });
+    }), { numRuns: RUNS, ...REPLAY });
   });
 
   it('a callee edited in another file: the caller\'s findings follow, in an editor\'s session and in a resumed one', () => {
