@@ -260,6 +260,28 @@ describe('incremental editing (property)', () => {
     }), { numRuns: 2000 });
   });
 
+  it('a moved function whose new key was another removed function\'s old one keeps its own results', () => {
+    // Found by the suite's property (seed 221073198): a pasted second `report_owner_index` at line
+    // 118, then text pasted at the start, then both undone. The pasted copy moves onto the key the
+    // real one had; the real one's results were taken from that key after the copy's were put there.
+    const edits: Array<[string, Edit]> = [
+      ['mm/poison.c', { kind: 'paste', from: 30532885, length: 135, at: 2077824155 }],
+      ['mm/poison.c', { kind: 'paste', from: 0, length: 92, at: 0 }],
+      ['mm/poison.c', { kind: 'undo', back: 2 }],
+    ];
+    const texts = new Map(originals);
+    const history = new Map<string, string[]>(FILES.map((f) => [f, []]));
+    const session = new AuditSession(options);
+    for (const [p, t] of texts) session.setFile(p, t);
+    const before = JSON.stringify(session.audit().findings);
+    assert.ok(before.includes('"function":"report_owner_index"'), 'the premise: report_owner_index has findings');
+    for (const [file, edit] of edits) {
+      session.setFile(file, edited(texts, history, file, edit));
+      assert.strictEqual(JSON.stringify(session.audit().findings), freshFindings(texts));
+    }
+    assert.strictEqual(texts.get('mm/poison.c'), originals.get('mm/poison.c'), 'the undo gives the original back');
+  });
+
   it('an edit elsewhere that makes tree-sitter parse an untouched function otherwise (same text) has it analysed again', () => {
     // Found by a 400-run search (seed 908667846): with a stray `#ifdef` mid-line in another function,
     // `report_owner_index(pfn_to_page(pfn));` in memory_failure_dev_pagemap parses as a declaration.

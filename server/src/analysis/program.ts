@@ -182,20 +182,26 @@ export class ProgramAnalyzer {
     const demanded = new Set<string>();
     const dependents: FunctionUnit[] = [];
     const successors = editedSuccessors(removed, added, moved, this.files.indexChanged(path));
-    for (const u of removed) {
+    // Everything is taken from the removed functions before any of it is moved: a moved function's
+    // new key can be another removed function's old one (the same name, shifted by the edit).
+    const taken = removed.map((u) => {
       const k = unitKey(u);
-      this.prepared.delete(k);
-      const twin = moved.get(u);
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
+      this.prepared.delete(k);
       this.deleteFacts(k);
       this.deleteBeforeEdit(k);
       this.usedBy.delete(k);
       this.absenceUsers.delete(k);
       this.failures.delete(k);
+      for (const c of users ?? []) this.usesFrom.get(c.file)?.delete(k);
+      return { u, facts, users };
+    });
+    for (const { u, facts, users } of taken) {
+      const twin = moved.get(u);
       if (twin) {
         if (facts) { facts.unit = twin; this.setFacts(unitKey(twin), facts); }
-        if (users) this.moveUsers(k, unitKey(twin), users);
+        if (users) this.addUsers(unitKey(twin), users);
         continue;
       }
       if (facts) demanded.add(u.name);
@@ -203,7 +209,7 @@ export class ProgramAnalyzer {
       if (facts && successor) {
         // Its callers keep their results unless its summary changes (steps() compares and enqueues them).
         this.setBeforeEdit(unitKey(successor), facts);
-        if (users) this.moveUsers(k, unitKey(successor), users);
+        if (users) this.addUsers(unitKey(successor), users);
         continue;
       }
       for (const caller of users ?? []) dependents.push(caller);
@@ -417,11 +423,11 @@ export class ProgramAnalyzer {
   }
 
   /** The callers that used one function's summary now use another's (a moved or edited function). */
-  private moveUsers(fromKey: string, calleeKey: string, users: Set<FunctionUnit>): void {
+  /** `users` call the function of `calleeKey` now (fileChanged took them from its old key). */
+  private addUsers(calleeKey: string, users: Set<FunctionUnit>): void {
     this.usedBy.set(calleeKey, users);
     for (const c of users) {
       const keys = this.usesFrom.get(c.file);
-      keys?.delete(fromKey);
       if (keys) keys.add(calleeKey); else this.usesFrom.set(c.file, new Set([calleeKey]));
     }
   }
