@@ -50,10 +50,14 @@ describe('parse layer', () => {
       'SYSCALL_DEFINE2(truncate, const char __user *, path, long, length)\n{\n\treturn do_sys_truncate(path, length);\n}',
       'static void walk(struct list_head *h) __must_hold(&lock)\n{\n\tstruct foo *p;\n\tlist_for_each_entry(p, h, list) {\n\t\tif (p->x) break;\n\t}\n}',
       'static struct foo *of(struct list_head *n)\n{\n\treturn container_of(n, struct foo, list);\n}',
+      // No parameters: the list is opened and closed (a `(` over the `)` ran the recovery into `after`).
+      'SYSCALL_DEFINE0(flushall)\n{\n\treturn flush(0);\n}',
+      'COMPAT_SYSCALL_DEFINE0( spaced )\n{\n\treturn 0;\n}',
+      'static int after(void)\n{\n\treturn 1;\n}',
     ].join('\n');
     const p = parseSource('k.c', src);
     assert.deepStrictEqual(collectSyntaxErrors(p.tree), []);
-    assert.deepStrictEqual(functionsOf(src), ['truncate', 'walk', 'of']);
+    assert.deepStrictEqual(functionsOf(src), ['truncate', 'walk', 'of', 'flushall', 'spaced', 'after']);
   });
 
   it('reports an unterminated #if and still parses', () => {

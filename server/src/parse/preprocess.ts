@@ -528,10 +528,21 @@ function rewriteSyscallDefine(chars: string[], start: number, open: number, args
   writeAt(chars, start, 'long'.padEnd(open - start + 1, ' '));
   if (args.length === 0) return;
   // args: name, type1, arg1, type2, arg2 ... ; the comma after the name opens the parameter list.
-  const [, nameEnd] = args[0];
+  const [nameStart, nameEnd] = args[0];
+  if (args.length === 1) {
+    // SYSCALL_DEFINE0(sync): no comma to open the list with, and the `)` must stay. The name moves
+    // one place left, onto the macro's `(` (blanked above): `long       sync()`. A `(` written over
+    // the `)` left the list open, and tree-sitter's recovery ran into the definitions after it.
+    const arg = chars.slice(nameStart, nameEnd).join('');
+    const name = /^\s*(\w+)\s*$/.exec(arg)?.[1];
+    const at = nameStart + arg.search(/\S/) - 1;
+    if (!name || chars[at] === '\n' || chars[at] === '\r') return;
+    writeAt(chars, nameStart - 1, ' '.repeat(nameEnd - nameStart + 2));
+    writeAt(chars, at, `${name}()`);
+    return;
+  }
   chars[nameEnd] = '(';
   for (let i = 1; i + 1 < args.length; i += 2) chars[args[i][1]] = ' ';
-  if (args.length === 1) chars[nameEnd] = '(';
 }
 
 /**
