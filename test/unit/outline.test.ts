@@ -86,6 +86,23 @@ describe('outline: definitions without parsing their bodies', () => {
     assert.deepStrictEqual(outlinedWithNodes(preprocessSource('apart.c', apart))?.map(signature), collectFunctions(parseSource('apart.c', apart)).map(signature));
   });
 
+  it('reads from the skeleton a file whose definitions use a subsystem\'s attribute names or SYSCALL_DEFINE0', () => {
+    // Each left a syntax error in a definition (mm/slub.c, fs/xfs, mm/mlock.c were parsed whole for it).
+    const text = [
+      'static __fastpath_inline\nbool a(struct page *p)\n{\n\treturn p->index;\n}',
+      'STATIC void\nb(\n\tint x)\n{\n\tg(x);\n}',
+      'static pad_check_attributes int\nc(void)\n{\n\treturn 0;\n}',
+      'SYSCALL_DEFINE0(d)\n{\n\treturn 0;\n}',
+      'static int e(void)\n{\n\treturn 1;\n}',
+      '',
+    ].join('\n');
+    const pre = preprocessSource('attrs.c', text);
+    const whole = collectFunctions(parsePreprocessed(pre));
+    assert.ok(!parsePreprocessed(pre).tree.rootNode.hasError);
+    assert.deepStrictEqual(whole.map((u) => [u.name, u.isStatic]), [['a', true], ['b', false], ['c', true], ['d', false], ['e', true]]);
+    assert.deepStrictEqual(outlinedWithNodes(pre)?.map(signature), whole.map(signature));
+  });
+
   it('every fixture: the skeleton gives the whole parse\'s definitions, and each parsed alone is the whole parse\'s node', () => {
     let outlined = 0;
     let definitions = 0;

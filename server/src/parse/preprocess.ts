@@ -33,6 +33,10 @@ const ANNOTATION_WORDS = [
   // Sanitizer and section attributes (include/linux/compiler-{gcc,clang}.h, linkage.h): left in, they
   // read as a type before `static` and tree-sitter recovers with the linkage lost (mm/page_alloc.c rmqueue).
   '__no_sanitize_memory', '__no_kmsan_checks', '__page_aligned_bss', '__page_aligned_data',
+  // A subsystem's own names for attributes (6.12 mm/slub.c:208-210,1212-1214; fs/xfs/xfs_linux.h:246,
+  // `static noinline`, but global in DEBUG builds, as the parse keeps it). Left in, the type after
+  // them is a syntax error: the file's skeleton is refused and the whole file parsed (outline.ts).
+  '__fastpath_inline', 'pad_check_attributes', 'STATIC',
 ];
 
 /** Annotations that take a parenthesised argument list; blanked with their arguments. */
