@@ -30,7 +30,7 @@ const originals = new Map(FILES.map((f) => [f, fs.readFileSync(path.join(FIXTURE
 const SNIPPETS = [
   ' ', 'x', '\n', '\r\n', '\r', ';\n', '}\n', '{', '(', ')', '"', "'", '/*', '*/', '//', '\\\n', '#if 0\n', '#ifdef CONFIG_X\n',
   '#else\n', '#elif 1\n', '#endif\n', '# if defined(A) \\\n && B\n', '__rcu ', '__must_hold(&l) ', 'list_for_each_entry(p, h, m) {\n',
-  'min_t(unsigned int, a, b)', 'container_of(p, struct page, lru)', 'SYSCALL_DEFINE1(x, int, a)\n{\n}\n', 'folio->mapping', 'page->index',
+  'min_t(unsigned int, a, b)', 'container_of(p, struct page, lru)', 'SYSCALL_DEFINE1(x, int, a)\n{\n}\n', 'SYSCALL_DEFINE0(y)\n', 'late_initcall(f)\n', 'folio->mapping', 'page->index',
   'static void f(struct page *page)\n{\n\tpr_info("%p", page->mapping);\n}\n', 'dax_report_page(page);', '/* fsdax-audit: ignore fsdax/mapping-read -- x */',
 ];
 

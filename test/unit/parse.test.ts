@@ -60,6 +60,28 @@ describe('parse layer', () => {
     assert.deepStrictEqual(functionsOf(src), ['truncate', 'walk', 'of', 'flushall', 'spaced', 'after']);
   });
 
+  it('blanks a file-scope macro left without its `;`, and only one', () => {
+    const text = [
+      '\nfirst_initcall(a)', // the text's first line break, then the macro (the look back stopped at 1 and looped)
+      'static int f(void)\n{\n\treturn 0;\n}',
+      '/* registered */\npostcore_initcall(f)\n\n/* the next one */',
+      'static int g(void)\n{\n\treturn 1;\n}',
+      'DECLARE_CALLBACKS(static, cb,\n\tstruct v, rb)\n#define X 1',
+      'SYSCALL_DEFINE1(h, int, a)\n{\n\treturn a;\n}', // heads a body
+      'static long\nk(int a)\n{\n\treturn a;\n}', // a declarator after its type
+      'int x = 1 + /* c */\nkept_in_expression(x)\n;',
+      'int z;\n',
+    ].join('\n');
+    const out = preprocessKernelC(text).text;
+    assert.strictEqual(out.length, text.length);
+    for (const gone of ['first_initcall', 'postcore_initcall', 'DECLARE_CALLBACKS', 'struct v']) assert.ok(!out.includes(gone), gone);
+    for (const kept of ['h( int  a)', 'k(int a)', 'kept_in_expression(x)']) assert.ok(out.includes(kept), kept);
+    assert.deepStrictEqual(functionsOf(text), ['f', 'g', 'h', 'k']);
+    const p = parseSource('init.c', text.slice(0, text.indexOf('int x;')));
+    assert.deepStrictEqual(collectSyntaxErrors(p.tree), []);
+    for (const segmentSize of [1, 16, 2048]) assert.strictEqual(preprocessKernelC(text, { segmentSize }).text, preprocessWhole(text).text, `segments of ${segmentSize}`);
+  });
+
   it('reports an unterminated #if and still parses', () => {
     const p = parseSource('u.c', '#ifdef A\nint f(void) { return 0; }\n');
     assert.ok(p.problems.some((x) => x.kind === 'unbalanced-preprocessor'));

@@ -491,6 +491,10 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
       rewrites.push({ offset: start, name, kind: 'syscall' });
       continue;
     }
+    if ((start === 0 || text.charCodeAt(start - 1) === 10) && isUnterminatedDeclarationMacro(text, start, close, ctx)) {
+      blankRange(out(), start, close + 1);
+      continue;
+    }
     if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1, ctx) && isStatementStart(text, start)) {
       write(start, 'while'.padEnd(open - start, ' '));
       rewrites.push({ offset: start, name, kind: 'iterator' });
@@ -583,6 +587,48 @@ function startsStatementAfter(text: string, from: number, ctx: LocalContext): bo
   if (from + LOOKAHEAD > text.length && !ctx.atEnd && (!rest || rest[1] === '/' || from + rest[0].length >= text.length)) ctx.overrun = true;
   if (!rest) return false;
   return /[{A-Za-z_]/.test(rest[1]);
+}
+
+/**
+ * A macro invoked at file scope without its `;` (`postcore_initcall(f)`, `WRAP_DIR_ITER(f)`,
+ * `RB_DECLARE_CALLBACKS_MAX(static, ...)`): at column 0, after a `;` or `}`, its `)` ending the
+ * line and another declaration or a directive after it (not a `{`: `SYSCALL_DEFINE1(...)` heads
+ * a body). tree-sitter reads it as the start of the definition that follows and recovers with an
+ * error there (6.12 mm/page_alloc.c:6259, mm/vmalloc.c:1041); blanked, that definition parses
+ * clean. What such macros declare (initcalls, callbacks, trace events) the analysis never read:
+ * no definition of theirs parsed either way.
+ *
+ * The look back stops at the nearest line ending in `;` or `}` (isBoundary, a `// ;` too): a
+ * segment starts at one, so a run over a segment decides as a run over the whole text. Between it
+ * and the macro only blanks and block comments opened after it may come, or a `;` or `}` closing
+ * a line's code before a comment.
+ */
+function isUnterminatedDeclarationMacro(text: string, start: number, close: number, ctx: LocalContext): boolean {
+  if (!/^[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?(?:\r?\n|$)/.test(text.slice(close + 1, close + 1 + LOOKAHEAD))) return false;
+  let from = start;
+  // (lastIndexOf reads a negative position as 0: a text starting with a line break would loop at 1.)
+  while (from > 0 && !isBoundary(text, from)) from = from < 2 ? 0 : text.lastIndexOf('\n', from - 2) + 1;
+  let i = start - 1;
+  for (;;) {
+    while (i >= from && /\s/.test(text[i])) i--;
+    if (i < from) break;
+    if (text[i] === '/' && text[i - 1] === '*') {
+      const open = text.lastIndexOf('/*', i - 2);
+      if (open < from) return false;
+      i = open - 1;
+      continue;
+    }
+    if (text[i] !== ';' && text[i] !== '}') return false;
+    break;
+  }
+  const after = close + 1;
+  const rest = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.)/.exec(text.slice(after, after + LOOKAHEAD));
+  // As startsStatementAfter: cut short by the segment's end, the answer stands only if decided before it.
+  if (after + LOOKAHEAD > text.length && !ctx.atEnd && (!rest || rest[1] === '/' || after + rest[0].length >= text.length)) {
+    ctx.overrun = true;
+    return false;
+  }
+  return !rest || /[A-Za-z_#]/.test(rest[1]);
 }
 
 /** The macro name starts a statement: preceded by ';', '{', '}', ')' or a line start (after blanks). */
