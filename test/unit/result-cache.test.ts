@@ -9,8 +9,9 @@ import * as path from 'path';
 import { AuditSession } from '../../server/src/analysis/audit';
 import type { AuditOptions, AuditResult } from '../../server/src/analysis/audit-types';
 import {
-  analysisKey, cacheMismatch, compareFileHashes, contentHash, parseTreeResult, serializeTreeResult, RESULT_CACHE_FORMAT, type CachedTreeResult,
+  analysisKey, cacheMismatch, compareFileHashes, parseTreeResult, serializeTreeResult, RESULT_CACHE_FORMAT, type CachedTreeResult,
 } from '../../server/src/analysis/result-cache';
+import { contentHash } from '../../server/src/analysis/prescan';
 import { defaultModel } from '../../server/src/model/model';
 import { parseSource } from '../../server/src/parse/parser';
 import { cacheDirectory, IndexCacheFile } from '../../server/src/host/result-store';

@@ -54,3 +54,8 @@ export class LinkScope {
     return !to.endsWith('.h') || this.buildArch === undefined || b.arch === this.buildArch;
   }
 }
+
+/** A header's static inlines are bound from every file that includes it (the pre-scan names them too). */
+export function isHeaderPath(path: string): boolean {
+  return path.endsWith('.h');
+}

@@ -4,11 +4,12 @@
 // the CLI computes it in worker threads (--jobs) and posts it to the session
 // (AuditSession.setPrescanned); no decoded text is kept for a file the analysis never parses.
 import { isUtf8 } from 'buffer';
+import { createHash } from 'crypto';
 import * as zlib from 'zlib';
 import { MAX_FILE_BYTES } from '../parse/source-bytes';
 import type { FileProblem } from './audit-types';
 import { scanNames, scanText, type NameScan } from './name-scan';
-import { isHeaderPath } from './program-files';
+import { isHeaderPath } from './link-scope';
 
 export interface Prescan {
   /** What makes the file unreadable as C (binary, too large, not UTF-8). */
@@ -42,15 +43,19 @@ export function prescanSource(path: string, content: Uint8Array | string, withNa
   return { problems, names, size, checksum };
 }
 
+/** sha1 of a file's bytes (a string is hashed as its UTF-8 encoding): the key kept results are stored under (result-cache.ts). */
+export function contentHash(content: Uint8Array | string): string {
+  return createHash('sha1').update(content).digest('hex');
+}
+
 /** A whole file's checksum (the re-read check; not a content hash for caches). */
 export function checksumOf(bytes: Uint8Array): number {
   return typeof zlib.crc32 === 'function' ? zlib.crc32(bytes) : crc32(bytes);
 }
 
 function hasNulByte(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.byteLength, 8192);
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
+  // Buffer's indexOf is memchr: a loop here was 7% of a reader thread's time on 6.12 mm/+fs/.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 8192)).indexOf(0) >= 0;
 }
 
 /** NOTE: zlib.crc32 came with Node 20.15; this is for older Node 20 releases. */

@@ -6,7 +6,7 @@
 import { parseDefinition, type ParsedFile, type PreprocessedFile, type SyntaxNode } from '../parse/parser';
 import { callAliasIn, macroBodyCalls, MAX_FORWARD_DEPTH, sameForward, type CallAlias } from './call-alias';
 import { collectFunctions, collectOutlined, definitionNodesByKey, FunctionUnit } from './functions';
-import { LinkScope } from './link-scope';
+import { isHeaderPath, LinkScope } from './link-scope';
 import { NameIndex } from './name-index';
 import { scanText, type NameScan } from './name-scan';
 
@@ -39,11 +39,6 @@ export interface ProgramFile {
   release?: () => void;
   /** The pre-scan's names of the file (prescan.ts); nothing for files the parse layer refuses (binary, too large). */
   names: NameScan;
-}
-
-/** A header's static inlines are bound from every file that includes it (the pre-scan names them too). */
-export function isHeaderPath(path: string): boolean {
-  return path.endsWith('.h');
 }
 
 /** Parsed trees kept at once. A whole-kernel scan parses thousands of files; trees are ~10x their text. */

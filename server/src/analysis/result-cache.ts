@@ -7,10 +7,10 @@
 // Invariant: a stored result is only ever matched against the hashes of the exact
 // bytes it was computed from; any file added, removed or differing, any option or
 // tool change, and any damage to the stored text is a miss, never a stale result.
-import { createHash } from 'crypto';
 import type { AuditOptions, AuditResult, FileProblem, Finding, FindingStep, Range } from './audit-types';
 import type { FsdaxModel } from '../model/types';
 import { DEFAULT_ARCH } from '../model/model';
+import { contentHash } from './prescan';
 
 /** Bumped whenever the stored shape or the meaning of a field changes. */
 export const RESULT_CACHE_FORMAT = 1;
@@ -32,11 +32,6 @@ export interface CachedTreeResult {
    */
   stats?: Record<string, readonly number[]>;
   result: AuditResult;
-}
-
-/** sha1 of a file's bytes (a string is hashed as its UTF-8 encoding). */
-export function contentHash(content: Uint8Array | string): string {
-  return createHash('sha1').update(content).digest('hex');
 }
 
 /**

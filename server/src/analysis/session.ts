@@ -14,10 +14,10 @@ import type { AuditOptions, AuditResult, FileProblem } from './audit-types';
 import { compareProblems, FindingsCache, findingsFor } from './findings';
 import { DerivedFact, ProgramAnalyzer } from './program';
 import type { FunctionUnit } from './functions';
-import { DEFAULT_LIVE_TREES, isHeaderPath, ProgramFiles } from './program-files';
+import { DEFAULT_LIVE_TREES, ProgramFiles } from './program-files';
 import { checksumOf, prescanSource, type Prescan } from './prescan';
 import { scanText, type NameScan } from './name-scan';
-import { LinkScope } from './link-scope';
+import { isHeaderPath, LinkScope } from './link-scope';
 
 /**
  * Where a file's text comes from when it is parsed: the content the front-end handed over

@@ -8,7 +8,7 @@
 // the working tree has not are removed (listed, never a failure).
 import type { AuditSession } from '../analysis/audit';
 import type { Finding } from '../analysis/audit-types';
-import { contentHash } from '../analysis/result-cache';
+import { contentHash } from '../analysis/prescan';
 import type { GitChange, GitCheckout } from '../host/git';
 
 export interface DiffSummary {

@@ -1,11 +1,11 @@
 // cli front-end: a worker thread of the --jobs pool (read-tree.ts). Reads files
-// and runs the core's pre-scan on them; loads no tree-sitter.
+// and runs the core's pre-scan on them; loads no tree-sitter and no model (each import of
+// this file is loaded by every thread before its first chunk: test/unit/read-tree.test.ts).
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
 import { LinkScope } from '../analysis/link-scope';
-import { prescanSource } from '../analysis/prescan';
+import { contentHash, prescanSource } from '../analysis/prescan';
 import { packScans, type NameScan } from '../analysis/name-scan';
-import { contentHash } from '../analysis/result-cache';
 import type { ChunkRequest, ChunkResult } from './read-tree';
 
 const options = workerData as { fsdaxArchitectures?: string[]; hash?: boolean };

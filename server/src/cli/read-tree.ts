@@ -13,7 +13,7 @@ import { Worker } from 'worker_threads';
 import type { AuditSession } from '../analysis/session';
 import type { Prescan } from '../analysis/prescan';
 import type { FileProblem } from '../analysis/audit-types';
-import { contentHash } from '../analysis/result-cache';
+import { contentHash } from '../analysis/prescan';
 import { isPackedScans, packScans, unpackScans, type NameScan, type PackedScans } from '../analysis/name-scan';
 import { sameStamp, type FileStamp } from '../host/file-stamp';
 import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
@@ -57,7 +57,27 @@ const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES
  * thread, worker threads, or (for a file whose stamp is unchanged) an earlier run's kept read.
  */
 export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: ReadOptions, progress: Progress): Promise<TreeRead> {
-  const { files, unreadable } = listSourceFiles(paths, root);
+  // A folder to read: the threads start while it is listed (a thread takes ~70 ms to load before
+  // its first chunk, about what listing mm/+fs/ takes), and are ended unused if it proves small.
+  const early = options.jobs > 1 && paths.some(isDirectory) ? startReaders(options.jobs, options) : [];
+  try {
+    return await readListed(session, listSourceFiles(paths, root), early, options, progress);
+  } finally {
+    await Promise.all(early.map((w) => w.terminate()));
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
+}
+
+function startReaders(count: number, options: ReadOptions): Worker[] {
+  const workerData = { fsdaxArchitectures: options.fsdaxArchitectures, hash: !!options.keep };
+  return Array.from({ length: count }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData }));
+}
+
+async function readListed(session: AuditSession, listed: ReturnType<typeof listSourceFiles>, early: Worker[], options: ReadOptions, progress: Progress): Promise<TreeRead> {
+  const { files, unreadable } = listed;
   const hashes = new Map<string, string>();
   const hash = !!options.keep;
   const reads = options.keep ? new Map<string, FileRead>() : undefined;
@@ -114,7 +134,7 @@ export async function readTreeInto(session: AuditSession, paths: string[], root:
       if (++inChunk === got.result.files.length) { done.delete(chunk++); inChunk = 0; }
     }
   };
-  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData: { fsdaxArchitectures: options.fsdaxArchitectures, hash } }));
+  const pool = [...early.slice(0, workers), ...startReaders(Math.max(0, workers - early.length), options)];
   try {
     await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
       // Two chunks in flight per thread: it starts the next while the main thread takes the last one in.
