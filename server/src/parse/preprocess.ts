@@ -302,8 +302,10 @@ function blankInactiveBranches(text: string, problems: ParseProblem[]): string {
   const breaks = lineBreaks(text);
   while (pos < text.length) {
     const lineEnd = logicalLineEnd(text, pos, breaks);
-    const line = text.slice(pos, lineEnd);
-    const directive = inComment ? null : /^\s*#\s*(\w+)(.*)/s.exec(line);
+    // Only a line whose first non-blank is `#` is sliced and matched: most lines are code or comment.
+    let first = pos;
+    while (first < lineEnd && isRegExpSpace(text.charCodeAt(first))) first++;
+    const directive = inComment || text.charCodeAt(first) !== 0x23 /* # */ ? null : /^\s*#\s*(\w+)(.*)/s.exec(text.slice(pos, lineEnd));
     const enclosingActive = stack.every((f) => f.active);
     let blankLine = !enclosingActive;
     if (directive) {
@@ -336,7 +338,7 @@ function blankInactiveBranches(text: string, problems: ParseProblem[]): string {
       parts.push(text.slice(pos, lineEnd).replace(/[^\r\n]/g, ' '));
       kept = lineEnd;
     }
-    else inComment = endsInsideComment(line, inComment);
+    else inComment = endsInsideComment(text, pos, lineEnd, inComment);
     pos = lineEnd < text.length ? lineEnd + 1 : lineEnd;
   }
   for (const frame of stack) {
@@ -400,31 +402,39 @@ function blankRange(chars: string[], start: number, end: number): void {
 }
 
 /** Tracks /* comments across lines so a "#if" inside a comment is not a directive. */
-function endsInsideComment(line: string, inComment: boolean): boolean {
-  let i = 0;
+/** Whether text[from, to) (one logical line) ends inside a block comment, `inComment` at its start. */
+function endsInsideComment(text: string, from: number, to: number, inComment: boolean): boolean {
+  let i = from;
   let state = inComment;
-  while (i < line.length) {
+  while (i < to) {
     if (state) {
-      const close = line.indexOf('*/', i);
-      if (close < 0) return true;
+      const close = text.indexOf('*/', i);
+      if (close < 0 || close + 2 > to) return true;
       state = false;
       i = close + 2;
       continue;
     }
-    const c = line[i];
-    if (c === '"' || c === "'") { i = skipQuoted(line, i); continue; }
-    if (c === '/' && line[i + 1] === '/') return false;
-    if (c === '/' && line[i + 1] === '*') { state = true; i += 2; continue; }
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */) { i = skipQuoted(text, i, to); continue; }
+    if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f && i + 1 < to) return false;
+    if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2a /* * */ && i + 1 < to) { state = true; i += 2; continue; }
     i++;
   }
   return state;
 }
 
-function skipQuoted(line: string, start: number): number {
-  const quote = line[start];
+function skipQuoted(text: string, start: number, to: number): number {
+  const quote = text.charCodeAt(start);
   let i = start + 1;
-  while (i < line.length && line[i] !== quote) i += line[i] === '\\' ? 2 : 1;
+  while (i < to && text.charCodeAt(i) !== quote) i += text.charCodeAt(i) === 0x5c /* \\ */ ? 2 : 1;
   return i + 1;
+}
+
+/** What `\s` matches in a regular expression (ECMAScript WhiteSpace and LineTerminator). */
+function isRegExpSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function blankAnnotationCalls(text: string, ctx: LocalContext): string {
@@ -479,7 +489,8 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
   const keywords = [...text.matchAll(TYPE_KEYWORD)].map((m) => m.index ?? 0);
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
   for (const m of text.matchAll(callRe)) {
-    const name = internName(m[1]);
+    // Interned where a rewrite keeps it: most calls rewrite nothing.
+    const name = m[1];
     if (NOT_CALLS.has(name)) continue;
     const start = m.index ?? 0;
     const open = start + m[0].length - 1;
@@ -488,7 +499,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
     const syscall = SYSCALL_DEFINE.exec(name);
     if (syscall) {
       rewriteSyscallDefine(out(), start, open, splitArguments(text, open, close));
-      rewrites.push({ offset: start, name, kind: 'syscall' });
+      rewrites.push({ offset: start, name: internName(name), kind: 'syscall' });
       continue;
     }
     if ((start === 0 || text.charCodeAt(start - 1) === 10) && isUnterminatedDeclarationMacro(text, start, close, ctx)) {
@@ -497,7 +508,7 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
     }
     if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1, ctx) && isStatementStart(text, start)) {
       write(start, 'while'.padEnd(open - start, ' '));
-      rewrites.push({ offset: start, name, kind: 'iterator' });
+      rewrites.push({ offset: start, name: internName(name), kind: 'iterator' });
       continue;
     }
     const typeFirst = TYPE_FIRST_ARG.has(name);
