@@ -37,6 +37,11 @@ const ANNOTATION_WORDS = [
   // `static noinline`, but global in DEBUG builds, as the parse keeps it). Left in, the type after
   // them is a syntax error: the file's skeleton is refused and the whole file parsed (outline.ts).
   '__fastpath_inline', 'pad_check_attributes', 'STATIC',
+  // The same in files a whole-tree audit opens (6.12: include/net/net_namespace.h:428-434,
+  // lib/maple_tree.c:156, include/linux/list.h:44-46, compiler_attributes.h:405, mm/kfence/core.c:327,
+  // include/linux/ftrace.h:1195, fortify-string.h:10, compiler_types.h:365, include/linux/btf.h:85).
+  '__net_init', '__net_exit', 'noinline_for_kasan', '__list_valid_slowpath', '__noipa', 'check_canary_attributes',
+  '__notrace_funcgraph', '__FORTIFY_INLINE', '__signed_wrap', '__bpf_kfunc',
 ];
 
 /** Annotations that take a parenthesised argument list; blanked with their arguments. */
@@ -44,7 +49,7 @@ const ANNOTATION_CALLS = [
   '__must_hold', '__acquires', '__releases', '__cond_acquires', '__cond_releases',
   '__printf', '__scanf', '__section', '__aligned', '__counted_by', '__alloc_size',
   '__free', '__cleanup', '__assume_aligned', '__diagnose_as', '__guarded_by', '__pt_guarded_by',
-  '__no_sanitize_or_inline', '__realloc_size', '__nonnull',
+  '__no_sanitize_or_inline', '__realloc_size', '__nonnull', '__compiletime_error', '__RENAME',
 ];
 
 const WORD_RE = new RegExp(`\\b(?:${ANNOTATION_WORDS.join('|')})\\b`, 'g');
