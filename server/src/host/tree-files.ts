@@ -84,9 +84,15 @@ export function listSourceFiles(paths: string[], root: string): { files: SourceP
       }
     } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
     if (stat.isDirectory()) {
-      let entries: string[];
-      try { entries = fs.readdirSync(p); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
-      for (const e of entries.sort()) walk(path.join(p, e), false);
+      let entries: fs.Dirent[];
+      try { entries = fs.readdirSync(p, { withFileTypes: true }); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        // The entry's type from the directory: no stat for a file that is not a source (a third of
+        // a kernel tree's entries; the stats were a quarter of listing a whole tree).
+        if (e.isFile() && !/\.[ch]$/.test(e.name)) continue;
+        walk(path.join(p, e.name), false);
+      }
     } else if (stat.isFile() && /\.[ch]$/.test(p)) {
       found.set(path.resolve(p), stampOf(stat, listedAt));
     }
