@@ -67,6 +67,7 @@ describe('parse layer', () => {
       '/* registered */\npostcore_initcall(f)\n\n/* the next one */',
       'static int g(void)\n{\n\treturn 1;\n}',
       'DECLARE_CALLBACKS(static, cb,\n\tstruct v, rb)\n#define X 1',
+      'int flags;\nFLAG_OPS(dirty, PF_ANY)\nFLAG_OPS(clean, PF_ANY)\n/* after a blanked one, another */',
       'SYSCALL_DEFINE1(h, int, a)\n{\n\treturn a;\n}', // heads a body
       'static long\nk(int a)\n{\n\treturn a;\n}', // a declarator after its type
       'int x = 1 + /* c */\nkept_in_expression(x)\n;',
@@ -74,7 +75,7 @@ describe('parse layer', () => {
     ].join('\n');
     const out = preprocessKernelC(text).text;
     assert.strictEqual(out.length, text.length);
-    for (const gone of ['first_initcall', 'postcore_initcall', 'DECLARE_CALLBACKS', 'struct v']) assert.ok(!out.includes(gone), gone);
+    for (const gone of ['first_initcall', 'postcore_initcall', 'DECLARE_CALLBACKS', 'struct v', 'FLAG_OPS']) assert.ok(!out.includes(gone), gone);
     for (const kept of ['h( int  a)', 'k(int a)', 'kept_in_expression(x)']) assert.ok(out.includes(kept), kept);
     assert.deepStrictEqual(functionsOf(text), ['f', 'g', 'h', 'k']);
     const p = parseSource('init.c', text.slice(0, text.indexOf('int x;')));

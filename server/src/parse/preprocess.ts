@@ -492,6 +492,8 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
   const write = (at: number, s: string) => writeAt(out(), at, s);
   // Where a type argument can be: a call whose parentheses hold none of these keywords has none, so its arguments are not split.
   const keywords = [...text.matchAll(TYPE_KEYWORD)].map((m) => m.index ?? 0);
+  // The declaration macros blanked so far, by the offset of their `)`: one may follow another.
+  const declarationMacros = new Map<number, number>();
   const callRe = /\b([A-Za-z_]\w*)\s*\(/g;
   for (const m of text.matchAll(callRe)) {
     // Interned where a rewrite keeps it: most calls rewrite nothing.
@@ -507,8 +509,9 @@ function rewriteMacroCalls(text: string, rewrites: MacroRewrite[], ctx: LocalCon
       rewrites.push({ offset: start, name: internName(name), kind: 'syscall' });
       continue;
     }
-    if ((start === 0 || text.charCodeAt(start - 1) === 10) && isUnterminatedDeclarationMacro(text, start, close, ctx)) {
+    if ((start === 0 || text.charCodeAt(start - 1) === 10) && isUnterminatedDeclarationMacro(text, start, close, ctx, declarationMacros)) {
       blankRange(out(), start, close + 1);
+      declarationMacros.set(close, start);
       continue;
     }
     if (ITERATOR_NAME.test(name) && startsStatementAfter(text, close + 1, ctx) && isStatementStart(text, start)) {
@@ -616,10 +619,11 @@ function startsStatementAfter(text: string, from: number, ctx: LocalContext): bo
  *
  * The look back stops at the nearest line ending in `;` or `}` (isBoundary, a `// ;` too): a
  * segment starts at one, so a run over a segment decides as a run over the whole text. Between it
- * and the macro only blanks and block comments opened after it may come, or a `;` or `}` closing
- * a line's code before a comment.
+ * and the macro only blanks and block comments opened after it may come, such macros blanked
+ * already (`blanked`: `)` -> start; page-flags.h chains `FOLIO_FLAG(...)` lines), or a `;` or `}`
+ * closing a line's code before a comment.
  */
-function isUnterminatedDeclarationMacro(text: string, start: number, close: number, ctx: LocalContext): boolean {
+function isUnterminatedDeclarationMacro(text: string, start: number, close: number, ctx: LocalContext, blanked: ReadonlyMap<number, number>): boolean {
   if (!/^[ \t]*(?:\/\*[^\n]*?\*\/[ \t]*)?(?:\r?\n|$)/.test(text.slice(close + 1, close + 1 + LOOKAHEAD))) return false;
   let from = start;
   // (lastIndexOf reads a negative position as 0: a text starting with a line break would loop at 1.)
@@ -632,6 +636,11 @@ function isUnterminatedDeclarationMacro(text: string, start: number, close: numb
       const open = text.lastIndexOf('/*', i - 2);
       if (open < from) return false;
       i = open - 1;
+      continue;
+    }
+    const previous = blanked.get(i);
+    if (previous !== undefined && previous >= from) {
+      i = previous - 1;
       continue;
     }
     if (text[i] !== ';' && text[i] !== '}') return false;
