@@ -83,6 +83,16 @@ describe('parse layer', () => {
     for (const segmentSize of [1, 16, 2048]) assert.strictEqual(preprocessKernelC(text, { segmentSize }).text, preprocessWhole(text).text, `segments of ${segmentSize}`);
   });
 
+  it('blanks the block comments of a directive continued over lines, where tree-sitter ended the macro', () => {
+    const macro = '#define for_each_live(z) \\\n\tfor (z = first(); z; z = next(z)) \\\n\t\tif (!live(z)) \\\n\t\t\t; /* skip */ \\\n\t\telse\n';
+    const after = '\nstatic inline int h(void)\n{\n\treturn 0;\n}\n#define ONE 1 /* one line: kept */\n';
+    const out = preprocessKernelC(macro + after).text;
+    assert.strictEqual(out.length, macro.length + after.length);
+    assert.ok(!out.includes('skip') && out.includes('one line: kept'), out);
+    assert.deepStrictEqual(collectSyntaxErrors(parseSource('m.h', macro + after).tree), []);
+    assert.deepStrictEqual(functionsOf(macro + after), ['h']);
+  });
+
   it('reports an unterminated #if and still parses', () => {
     const p = parseSource('u.c', '#ifdef A\nint f(void) { return 0; }\n');
     assert.ok(p.problems.some((x) => x.kind === 'unbalanced-preprocessor'));

@@ -334,8 +334,15 @@ function blankInactiveBranches(text: string, problems: ParseProblem[]): string {
           if (!stack.pop()) problems.push({ kind: 'unbalanced-preprocessor', message: '#endif without #if', offset: pos });
           blankLine = true;
           break;
-        default:
+        default: {
+          const uncommented = blankLine ? undefined : directiveWithoutComments(text, pos, lineEnd);
+          if (uncommented !== undefined) {
+            if (kept < pos) parts.push(text.slice(kept, pos));
+            parts.push(uncommented);
+            kept = lineEnd;
+          }
           break;
+        }
       }
     }
     if (blankLine) {
@@ -407,6 +414,36 @@ function blankRange(chars: string[], start: number, end: number): void {
 }
 
 /** Tracks /* comments across lines so a "#if" inside a comment is not a directive. */
+/**
+ * A directive continued over several lines (`#define m(x) \`) with its block comments blanked, or
+ * undefined when it has none that closes inside it. tree-sitter-c ends a macro's body at a comment
+ * (a "do nothing" comment before the line's backslash in 6.12 include/linux/mmzone.h's
+ * for_each_populated_zone): the lines after it were read as code, and the error there ran into
+ * the next definition.
+ */
+function directiveWithoutComments(text: string, from: number, to: number): string | undefined {
+  const within = (at: number) => at >= 0 && at < to;
+  if (!within(text.indexOf('\n', from)) && !within(text.indexOf('\r', from))) return undefined;
+  if (!within(text.indexOf('/*', from))) return undefined;
+  let chars: string[] | undefined;
+  let i = from;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */) { i = skipQuoted(text, i, to); continue; }
+    if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) break;
+    if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2a /* * */ && i + 1 < to) {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0 || close + 2 > to) break;
+      chars ??= text.slice(from, to).split('');
+      blankRange(chars, i - from, close + 2 - from);
+      i = close + 2;
+      continue;
+    }
+    i++;
+  }
+  return chars?.join('');
+}
+
 /** Whether text[from, to) (one logical line) ends inside a block comment, `inComment` at its start. */
 function endsInsideComment(text: string, from: number, to: number, inComment: boolean): boolean {
   let i = from;
