@@ -723,9 +723,24 @@ function editedSuccessors(removed: readonly FunctionUnit[], added: readonly Func
     // A function never analysed may not have read its params; its successor would serve nothing (fileChanged asks only for those with facts).
     const oldParams = paramsRead(old);
     const next = candidates[0];
-    if (oldParams && next.isStatic === old.isStatic && JSON.stringify(next.params.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(oldParams.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
+    const nextParams = oldParams && paramsIfParsed(next);
+    if (oldParams && nextParams && next.isStatic === old.isStatic && JSON.stringify(nextParams.map((p) => [p.name, p.type, p.kind])) === JSON.stringify(oldParams.map((p) => [p.name, p.type, p.kind]))) out.set(old, next);
   }
   return out;
+}
+
+/**
+ * A unit's params, or undefined when its definition parses to none: one read from a skeleton
+ * reads them from its node, and an edit may have left a syntax error inside it (the analysis
+ * reports such a function as unparsed). Found by the resumed-session property test, seed 195188479.
+ */
+function paramsIfParsed(u: FunctionUnit): FunctionUnit['params'] | undefined {
+  try {
+    return u.params;
+  } catch (e) {
+    if (e instanceof UnparsedDefinition) return undefined;
+    throw e;
+  }
 }
 
 /** The same summary to the letter: return fact with its paths and offsets, and every deref and sink param with its text. */
