@@ -1,4 +1,4 @@
-// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --rounds 3 --file fs/dax.c --no-cocci --whole]
+// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --rounds 5 --file fs/dax.c --no-cocci --whole]
 // Not a test: measures, on a cached kernel tree, the bare tree-sitter parse of
 // the files (the floor), our full analysis through the CLI (uncached), one file
 // audited in the context of the tree, cold (empty result cache) and warm (the
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
 
   // The floor and the audit alternate, `rounds` times: a minute of another job's load on this
   // shared host moved one pair's ratio by 0.2x (docs/performance.md, session 13); the median pair's is reported.
-  const rounds = Math.max(1, Number(arg('rounds', '3')));
+  const rounds = Math.max(1, Number(arg('rounds', '5')));
   const report = path.join(scratch, 'report.json');
   const pairs: Array<{ floor: Measure; ours: Measure & Record<string, unknown> }> = [];
   for (let r = 0; r < rounds; r++) {
