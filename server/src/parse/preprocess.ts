@@ -413,7 +413,6 @@ function blankRange(chars: string[], start: number, end: number): void {
   }
 }
 
-/** Tracks /* comments across lines so a "#if" inside a comment is not a directive. */
 /**
  * A directive continued over several lines (`#define m(x) \`) with its block comments blanked, or
  * undefined when it has none that closes inside it. tree-sitter-c ends a macro's body at a comment
@@ -444,7 +443,10 @@ function directiveWithoutComments(text: string, from: number, to: number): strin
   return chars?.join('');
 }
 
-/** Whether text[from, to) (one logical line) ends inside a block comment, `inComment` at its start. */
+/**
+ * Whether text[from, to) (one logical line) ends inside a block comment, `inComment` at its start:
+ * tracks comments across lines so a "#if" inside a comment is not a directive.
+ */
 function endsInsideComment(text: string, from: number, to: number, inComment: boolean): boolean {
   let i = from;
   let state = inComment;
