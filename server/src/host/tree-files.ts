@@ -8,6 +8,9 @@ import { ERAS, Era } from '../model/types';
 import type { SourceFile } from '../analysis/audit-types';
 import { stampOf, type FileStamp } from './file-stamp';
 
+/** A C source or header, by its name: what a walk reads. */
+const SOURCE_NAME = /\.[ch]$/;
+
 /** A path or an option value the user gave is wrong: the CLI exits 2 with the message, the server logs it. */
 export class InputError extends Error {}
 
@@ -44,7 +47,7 @@ export function contextDirs(root: string): string[] {
 /** Whether a tree-relative path is a source file of the context directories. */
 export function inContextScope(relPath: string): boolean {
   const slash = relPath.indexOf('/');
-  return slash > 0 && CONTEXT_DIRS.includes(relPath.slice(0, slash)) && /\.[ch]$/.test(relPath);
+  return slash > 0 && CONTEXT_DIRS.includes(relPath.slice(0, slash)) && SOURCE_NAME.test(relPath);
 }
 
 export interface CollectedFiles {
@@ -90,17 +93,17 @@ export function listSourceFiles(paths: string[], root: string): { files: SourceP
       for (const e of entries) {
         // The entry's type from the directory: no stat for a file that is not a source (a third of
         // a kernel tree's entries; the stats were a quarter of listing a whole tree).
-        if (e.isFile() && !/\.[ch]$/.test(e.name)) continue;
+        if (e.isFile() && !SOURCE_NAME.test(e.name)) continue;
         walk(path.join(p, e.name), false);
       }
-    } else if (stat.isFile() && /\.[ch]$/.test(p)) {
+    } else if (stat.isFile() && SOURCE_NAME.test(p)) {
       found.set(path.resolve(p), stampOf(stat, listedAt));
     }
   };
   for (const p of paths) {
     if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
     const stat = fs.statSync(p);
-    if (stat.isFile() && !/\.[ch]$/.test(p)) found.set(path.resolve(p), stampOf(stat, listedAt));
+    if (stat.isFile() && !SOURCE_NAME.test(p)) found.set(path.resolve(p), stampOf(stat, listedAt));
     else walk(p, true);
   }
   return { files: [...found.keys()].sort().map((abs) => ({ abs, rel: toRelative(root, abs), stamp: found.get(abs) })), unreadable };
@@ -223,7 +226,7 @@ export function surveyTrees(dir: string, budget: { folders: number; ms: number }
       let entries: fs.Dirent[];
       try { entries = fs.readdirSync(q.dir, { withFileTypes: true }); } catch { continue; }
       for (const e of entries) {
-        if (e.isFile() && /\.[ch]$/.test(e.name)) sourceFiles++;
+        if (e.isFile() && SOURCE_NAME.test(e.name)) sourceFiles++;
         if (!e.isDirectory() || e.name === '.git') continue;
         const sub = path.join(q.dir, e.name);
         if (isTreeRoot(sub)) { trees.push(sub); continue; }

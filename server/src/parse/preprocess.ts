@@ -639,12 +639,19 @@ const LOOKAHEAD = 512;
 
 /** After an iterator macro's ')' comes a body, not ';' or an operator. */
 function startsStatementAfter(text: string, from: number, ctx: LocalContext): boolean {
+  return /[{A-Za-z_]/.test(nextSignificant(text, from, ctx));
+}
+
+/**
+ * The first character from `from` on past blanks and comments, within LOOKAHEAD characters; ''
+ * when there is none. Cut short by the segment's end, the answer stands only if it was decided
+ * before the end, on a character that cannot start a comment (a longer text could close one and
+ * look further): otherwise an overrun.
+ */
+function nextSignificant(text: string, from: number, ctx: LocalContext): string {
   const rest = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.)/.exec(text.slice(from, from + LOOKAHEAD));
-  // Cut short by the segment's end, the answer stands only if it was decided before the end, on a
-  // character that cannot start a comment (a longer text could close one and look further).
   if (from + LOOKAHEAD > text.length && !ctx.atEnd && (!rest || rest[1] === '/' || from + rest[0].length >= text.length)) ctx.overrun = true;
-  if (!rest) return false;
-  return /[{A-Za-z_]/.test(rest[1]);
+  return rest ? rest[1] : '';
 }
 
 /**
@@ -685,14 +692,9 @@ function isUnterminatedDeclarationMacro(text: string, start: number, close: numb
     if (text[i] !== ';' && text[i] !== '}') return false;
     break;
   }
-  const after = close + 1;
-  const rest = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.)/.exec(text.slice(after, after + LOOKAHEAD));
-  // As startsStatementAfter: cut short by the segment's end, the answer stands only if decided before it.
-  if (after + LOOKAHEAD > text.length && !ctx.atEnd && (!rest || rest[1] === '/' || after + rest[0].length >= text.length)) {
-    ctx.overrun = true;
-    return false;
-  }
-  return !rest || /[A-Za-z_#]/.test(rest[1]);
+  const next = nextSignificant(text, close + 1, ctx);
+  // An overrun: the segment is run again, longer, and decides then.
+  return !ctx.overrun && (next === '' || /[A-Za-z_#]/.test(next));
 }
 
 /** The macro name starts a statement: preceded by ';', '{', '}', ')' or a line start (after blanks). */
