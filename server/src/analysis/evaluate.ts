@@ -307,7 +307,7 @@ export class Evaluator {
   }
 
   /** A call of `name` with evaluated arguments; `via`: the forwarding macros followed to get here (call-alias.ts), outermost first. */
-  private applyCall(node: SyntaxNode, name: string, args: SyntaxNode[], argFacts: Array<Fact | undefined>, via: readonly string[]): Fact | undefined {
+  private applyCall(node: SyntaxNode, name: string, args: readonly SyntaxNode[], argFacts: Array<Fact | undefined>, via: readonly string[]): Fact | undefined {
     const debugMacro = this.model.debugOnlyCalls.has(name);
     const m = this.model;
     // The arguments of a debug assertion are tested, not used: BUG/WARN is the only effect.
@@ -437,7 +437,7 @@ export class Evaluator {
    * one page contains it (`containing`), a PMD/PUD lookup gives a whole folio, and the head page or
    * pfn of a containing folio is recorded as a `head-page` site (see PageOf).
    */
-  private whichPage(node: SyntaxNode, name: string, args: SyntaxNode[], f: Fact | undefined): Fact | undefined {
+  private whichPage(node: SyntaxNode, name: string, args: readonly SyntaxNode[], f: Fact | undefined): Fact | undefined {
     const m = this.model;
     if (!f || !m.largeFolios) return f;
     if (m.wholeFolio.has(name)) return { ...f, pageOf: 'whole' };
@@ -505,7 +505,7 @@ export class Evaluator {
     }
   }
 
-  private evalSource(node: SyntaxNode, name: string, args: SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean, referenced = false): Fact | undefined {
+  private evalSource(node: SyntaxNode, name: string, args: readonly SyntaxNode[], sourceId: string, entryArg?: number, pagesArg?: string, returns?: boolean, referenced = false): Fact | undefined {
     if (this.state.noFsdaxContext || this.model.noFsdaxFunctions.has(this.unit.name)) return undefined;
     if (entryArg !== undefined) {
       const entryKey = args[entryArg] ? subjectKey(args[entryArg], this.model) : undefined;
@@ -643,7 +643,7 @@ export class Evaluator {
    * flags argument rules that out; `open`: the part of the requirement that rests on this function's
    * params, for its callers to settle.
    */
-  private helperFlagCheck(name: string, kind: RawSiteKind, args: SyntaxNode[], pageArg: number): { canHurt: boolean; open?: ParamFlags } {
+  private helperFlagCheck(name: string, kind: RawSiteKind, args: readonly SyntaxNode[], pageArg: number): { canHurt: boolean; open?: ParamFlags } {
     // What the helper's body shows (every site of this kind in it needs these flags, by position) decides;
     // the model's name-keyed requirement (flags argument by pattern) is the fallback for a body not in the tree.
     const derived = this.summaries(name, this.unit.file)?.siteFlagNeeds?.[kind]?.[0];

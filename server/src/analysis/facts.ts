@@ -99,6 +99,9 @@ export function originKey(o: Origin): string {
 }
 
 export function mergeOrigins(a: readonly Origin[], b: readonly Origin[]): Origin[] {
+  // Both are sorted and deduplicated already (the invariant of Fact.origins): one that adds nothing to the other is the merge.
+  if (a === b || b.length === 0) return a as Origin[];
+  if (a.length === 0) return b as Origin[];
   const byKey = new Map<string, Origin>();
   for (const o of [...a, ...b]) byKey.set(originKey(o), o);
   return [...byKey.entries()].sort((x, y) => compareKeys(x[0], y[0])).slice(0, MAX_ORIGINS).map(([, o]) => o);
@@ -115,6 +118,7 @@ function compareKeys(a: string, b: string): number {
 export function joinFacts(a: Fact | undefined, b: Fact | undefined): Fact | undefined {
   if (!a) return b;
   if (!b) return a;
+  if (a === b) return a;
   return {
     kind: a.kind,
     origins: mergeOrigins(a.origins, b.origins),

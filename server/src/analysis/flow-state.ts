@@ -76,22 +76,37 @@ export function dropFrom(state: State, part: StatePart, key: string): void {
 }
 
 export function joinStates(a: State, b: State): State {
-  const vars = new Map(a.vars);
-  for (const [k, f] of b.vars) vars.set(k, joinFacts(vars.get(k), f)!);
+  // A collection both states share (clones of one state that neither wrote to) joins to itself:
+  // kept, shared by all three, instead of copied. Most joins in a loop-free stretch are of such states.
+  let shared = 0;
+  const same = <K extends StatePart>(part: K): boolean => {
+    if (a[part] !== b[part]) return false;
+    const bit = PART[part];
+    shared |= bit;
+    a.shared |= bit;
+    b.shared |= bit;
+    return true;
+  };
+  let vars = a.vars;
+  if (!same('vars')) {
+    vars = new Map(a.vars);
+    for (const [k, f] of b.vars) vars.set(k, joinFacts(vars.get(k), f)!);
+  }
   return {
     vars,
-    excluded: new Set([...a.excluded].filter((k) => b.excluded.has(k))),
+    excluded: same('excluded') ? a.excluded : new Set([...a.excluded].filter((k) => b.excluded.has(k))),
     noFsdaxContext: a.noFsdaxContext && b.noFsdaxContext,
-    excludedLevels: new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
-    locks: unionFirst(a.locks, b.locks),
-    nonNullProves: unionFirst(a.nonNullProves, b.nonNullProves),
-    zeroProvesOneOwner: unionFirst(a.zeroProvesOneOwner, b.zeroProvesOneOwner),
-    truths: a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
-    flagTruths: joinFlagTruths(a.flagTruths, b.flagTruths),
-    consts: new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
-    valueTruths: joinValueTruths(a.valueTruths, b.valueTruths),
+    excludedLevels: same('excludedLevels') ? a.excludedLevels : new Set([...a.excludedLevels].filter((l) => b.excludedLevels.has(l))),
+    locks: same('locks') ? a.locks : unionFirst(a.locks, b.locks),
+    nonNullProves: same('nonNullProves') ? a.nonNullProves : unionFirst(a.nonNullProves, b.nonNullProves),
+    zeroProvesOneOwner: same('zeroProvesOneOwner') ? a.zeroProvesOneOwner : unionFirst(a.zeroProvesOneOwner, b.zeroProvesOneOwner),
+    truths: same('truths') ? a.truths : a.truths.size === 0 || b.truths.size === 0 ? new Map() : new Map([...a.truths].filter(([k, v]) => b.truths.get(k) === v)),
+    flagTruths: same('flagTruths') ? a.flagTruths : joinFlagTruths(a.flagTruths, b.flagTruths),
+    consts: same('consts') ? a.consts : new Map([...a.consts].filter(([k, v]) => b.consts.get(k) === v)),
+    // Joined with itself a value truth is not always itself (an equality drops what it rules out): shared only when empty.
+    valueTruths: a.valueTruths.size === 0 && same('valueTruths') ? a.valueTruths : joinValueTruths(a.valueTruths, b.valueTruths),
     debugOnly: a.debugOnly && b.debugOnly,
-    shared: 0,
+    shared,
   };
 }
 
@@ -115,6 +130,7 @@ function joinFlagTruths(a: State['flagTruths'], b: State['flagTruths']): State['
 }
 
 export function statesEqual(a: State, b: State): boolean {
+  if (a === b) return true;
   if (a.vars.size !== b.vars.size || a.excluded.size !== b.excluded.size || a.noFsdaxContext !== b.noFsdaxContext || a.excludedLevels.size !== b.excludedLevels.size) return false;
   if (a.locks.size !== b.locks.size || a.nonNullProves.size !== b.nonNullProves.size || a.zeroProvesOneOwner.size !== b.zeroProvesOneOwner.size || a.truths.size !== b.truths.size) return false;
   if (a.debugOnly !== b.debugOnly || a.consts.size !== b.consts.size || a.flagTruths.size !== b.flagTruths.size) return false;

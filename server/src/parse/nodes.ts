@@ -14,8 +14,8 @@ export function unwrap(node: SyntaxNode): SyntaxNode {
     if (n.type === 'cast_expression') { const v = n.childForFieldName('value'); if (v) { n = v; continue; } }
     if (n.type === 'call_expression') {
       const name = calleeName(n);
-      const args = callArguments(n);
-      if (name && TRANSPARENT_CALLS.has(name) && args.length >= 1) { n = args[0]; continue; }
+      const args = name && TRANSPARENT_CALLS.has(name) ? callArguments(n) : NO_NODES;
+      if (args.length >= 1) { n = args[0]; continue; }
     }
     return n;
   }
@@ -29,11 +29,15 @@ export function calleeName(call: SyntaxNode): string | undefined {
   return undefined;
 }
 
-export function callArguments(call: SyntaxNode): SyntaxNode[] {
+export function callArguments(call: SyntaxNode): readonly SyntaxNode[] {
   const list = call.childForFieldName('arguments');
-  if (!list) return [];
-  return list.namedChildren.filter((c) => c.type !== 'comment');
+  if (!list) return NO_NODES;
+  // The list itself where no comment is in it (nearly always): namedChildren is kept per node during an analysis.
+  const named = list.namedChildren;
+  return named.some((c) => c.type === 'comment') ? named.filter((c) => c.type !== 'comment') : named;
 }
+
+const NO_NODES: readonly SyntaxNode[] = Object.freeze([]);
 
 /** `&x->f`: the expression's address is taken; nothing is loaded through it there. */
 export function isAddressTaken(node: SyntaxNode): boolean {
