@@ -16,7 +16,7 @@ import type { FileProblem } from '../analysis/audit-types';
 import { contentHash } from '../analysis/prescan';
 import { isPackedScans, packScans, unpackScans, type NameScan, type PackedScans } from '../analysis/name-scan';
 import { sameStamp, type FileStamp } from '../host/file-stamp';
-import { listSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
+import { walkSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
 export interface ChunkRequest { chunk: number; files: SourcePath[] }
@@ -58,10 +58,11 @@ const parallelMinFiles = () => Number(process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES
  */
 export async function readTreeInto(session: AuditSession, paths: string[], root: string, options: ReadOptions, progress: Progress): Promise<TreeRead> {
   // A folder to read: the threads start while it is listed (a thread takes ~70 ms to load before
-  // its first chunk, about what listing mm/+fs/ takes), and are ended unused if it proves small.
+  // its first chunk), and read the first chunks while the rest is listed (listing a whole kernel
+  // takes over a second); they are ended unused if it proves small.
   const early = options.jobs > 1 && paths.some(isDirectory) ? startReaders(options.jobs, options) : [];
   try {
-    return await readListed(session, listSourceFiles(paths, root), early, options, progress);
+    return await readListed(session, paths, root, early, options, progress);
   } finally {
     await Promise.all(early.map((w) => w.terminate()));
   }
@@ -76,8 +77,11 @@ function startReaders(count: number, options: ReadOptions): Worker[] {
   return Array.from({ length: count }, () => new Worker(path.join(__dirname, 'prescan-worker.js'), { workerData }));
 }
 
-async function readListed(session: AuditSession, listed: ReturnType<typeof listSourceFiles>, early: Worker[], options: ReadOptions, progress: Progress): Promise<TreeRead> {
-  const { files, unreadable } = listed;
+/** Files listed between two turns of the event loop while a walk hands out chunks: results come in meanwhile. */
+const LISTED_PER_TURN = 512;
+
+async function readListed(session: AuditSession, paths: string[], root: string, early: Worker[], options: ReadOptions, progress: Progress): Promise<TreeRead> {
+  const unreadable: CollectedFiles['unreadable'] = [];
   const hashes = new Map<string, string>();
   const hash = !!options.keep;
   const reads = options.keep ? new Map<string, FileRead>() : undefined;
@@ -87,82 +91,153 @@ async function readListed(session: AuditSession, listed: ReturnType<typeof listS
     if (reads && fileHash && f.stamp) reads.set(f.rel, { stamp: f.stamp, hash: fileHash, scan });
     session.setPrescanned(f.rel, scan, { reread: () => readAgain(f.abs), hash: fileHash });
   };
-  const kept = files.map((f) => {
+  const keptRead = (f: SourcePath) => {
     const k = options.kept?.get(f.rel);
     return k && sameStamp(k.stamp, f.stamp) ? k : undefined;
-  });
-  const toRead = files.filter((_, i) => !kept[i]);
-  progress.phase('fsdax-audit: reading', files.length);
-  const counts = { taken: files.length - toRead.length, listed: files.length };
-  // Chunks small enough that every thread gets several; not more threads than chunks.
-  const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(toRead.length / (options.jobs * 4))));
-  const workers = Math.min(options.jobs, Math.ceil(toRead.length / chunkFiles));
-  if (options.jobs <= 1 || toRead.length < parallelMinFiles() || workers <= 1) {
-    files.forEach((f, i) => {
-      const k = kept[i];
-      if (k) return give(f, k.scan, k.hash);
-      let content: Buffer;
-      try { content = fs.readFileSync(f.abs); } catch (e) {
-        progress.tick();
-        unreadable.push({ file: f.rel, message: (e as Error).message });
-        return;
-      }
-      give(f, session.prescan(f.rel, content), hash ? contentHash(content) : undefined);
-    });
-    return { unreadable, hashes, reads, ...counts };
-  }
-  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${toRead.length} files with ${workers} workers\n`);
+  };
+  // The files listed so far (in path order), their kept reads, and those to read, in chunks.
+  const files: SourcePath[] = [];
+  const kept: Array<FileRead | undefined> = [];
+  const toRead: SourcePath[] = [];
   const chunks: SourcePath[][] = [];
-  for (let i = 0; i < toRead.length; i += chunkFiles) chunks.push(toRead.slice(i, i + chunkFiles));
-  const done = new Map<number, { result: ChunkResult; names: Array<NameScan | undefined> }>();
-  let nextToHand = 0;
+  const list = (f: SourcePath) => {
+    files.push(f);
+    const k = keptRead(f);
+    kept.push(k);
+    if (!k) toRead.push(f);
+  };
+  let pool: ReadPool | undefined;
   // The next file to give the session (index into `files`), and the next chunk and file in it that the files to read are at.
   let nextFile = 0;
   let chunk = 0;
   let inChunk = 0;
+  // Not while the walk lists: the progress line counts the files read against those listed.
+  let listing = true;
   const take = () => {
+    if (listing) return;
     // In path order only: a chunk that arrives early waits for the ones before it, and a kept file for the chunks before it.
     for (; nextFile < files.length; nextFile++) {
       const f = files[nextFile];
       const k = kept[nextFile];
       if (k) { give(f, k.scan, k.hash); continue; }
-      const got = done.get(chunk);
+      const got = pool?.done.get(chunk);
       if (!got) return;
       const r = got.result.files[inChunk];
       if (r.scan) give(f, { ...r.scan, names: got.names[inChunk] }, r.hash);
       else { progress.tick(); unreadable.push({ file: r.rel, message: r.error ?? 'unreadable' }); }
-      if (++inChunk === got.result.files.length) { done.delete(chunk++); inChunk = 0; }
+      if (++inChunk === got.result.files.length) { pool!.done.delete(chunk++); inChunk = 0; }
     }
   };
-  const pool = [...early.slice(0, workers), ...startReaders(Math.max(0, workers - early.length), options)];
-  try {
-    await Promise.all(pool.map((worker) => new Promise<void>((resolve, reject) => {
-      // Two chunks in flight per thread: it starts the next while the main thread takes the last one in.
-      let inFlight = 0;
-      const handOut = () => {
-        while (inFlight < 2 && nextToHand < chunks.length) {
-          const c = nextToHand++;
-          inFlight++;
-          worker.postMessage({ chunk: c, files: chunks[c] } satisfies ChunkRequest);
+  const walk = walkSourceFiles(paths, root, unreadable);
+  let listed: SourcePath[] | undefined;
+  if (early.length > 0) {
+    // Listed and read at once: chunks of CHUNK_FILES go to the threads as the walk finds them, once the tree is big enough for threads.
+    for (let n = 1; ; n++) {
+      const r = walk.next();
+      if (r.done) { listed = r.value; break; }
+      list(r.value);
+      if (!pool && toRead.length >= parallelMinFiles()) pool = new ReadPool(early, chunks, () => take());
+      if (pool && toRead.length - chunks.length * CHUNK_FILES >= CHUNK_FILES) { chunks.push(toRead.slice(chunks.length * CHUNK_FILES, (chunks.length + 1) * CHUNK_FILES)); pool.handOut(); }
+      if (pool && n % LISTED_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The walk yields in the list's order or not at all (tree-files.ts): a list it did not yield is taken whole.
+    if (files.length === 0) listed.forEach(list);
+    else if (files.length !== listed.length || files.some((f, i) => f.abs !== listed![i].abs)) throw new Error('internal: the walk yielded files out of the listing\'s order');
+  } else {
+    for (let r = walk.next(); ; r = walk.next()) if (r.done) { listed = r.value; break; }
+    listed.forEach(list);
+  }
+  listing = false;
+  progress.phase('fsdax-audit: reading', files.length);
+  const counts = { taken: files.length - toRead.length, listed: files.length };
+  if (!pool) {
+    // Chunks small enough that every thread gets several; not more threads than chunks.
+    const chunkFiles = Math.max(1, Math.min(CHUNK_FILES, Math.ceil(toRead.length / (options.jobs * 4))));
+    const workers = Math.min(options.jobs, Math.ceil(toRead.length / chunkFiles));
+    if (options.jobs <= 1 || toRead.length < parallelMinFiles() || workers <= 1) {
+      files.forEach((f, i) => {
+        const k = kept[i];
+        if (k) return give(f, k.scan, k.hash);
+        let content: Buffer;
+        try { content = fs.readFileSync(f.abs); } catch (e) {
+          progress.tick();
+          unreadable.push({ file: f.rel, message: (e as Error).message });
+          return;
         }
-        if (inFlight === 0) resolve();
-      };
-      worker.on('message', (result: ChunkResult) => {
-        inFlight--;
-        done.set(result.chunk, { result, names: unpackScans(result.names) });
-        handOut();
-        take();
+        give(f, session.prescan(f.rel, content), hash ? contentHash(content) : undefined);
       });
-      worker.once('error', reject);
-      worker.once('exit', (code) => { if (nextToHand < chunks.length || done.size > 0) reject(new Error(`a reader thread exited (code ${code})`)); });
-      handOut();
-    })));
+      return { unreadable, hashes, reads, ...counts };
+    }
+    for (let i = 0; i < toRead.length; i += chunkFiles) chunks.push(toRead.slice(i, i + chunkFiles));
+    pool = new ReadPool([...early.slice(0, workers), ...startReaders(Math.max(0, workers - early.length), options)], chunks, () => take());
+  } else {
+    const handed = chunks.length * CHUNK_FILES;
+    if (handed < toRead.length) chunks.push(toRead.slice(handed));
+  }
+  if (process.env.FSDAX_AUDIT_DEBUG) process.stderr.write(`fsdax-audit: reading ${toRead.length} files with ${pool.workers.length} workers\n`);
+  try {
+    await pool.finish();
     take();
     if (nextFile !== files.length) throw new Error(`internal: read ${chunk} of ${chunks.length} chunks`);
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await Promise.all(pool.workers.map((w) => w.terminate()));
   }
   return { unreadable, hashes, reads, ...counts };
+}
+
+/**
+ * Reader threads and the chunks they read: `chunks` may grow while they read (a walk still
+ * listing), handOut() gives each thread up to two at a time, and finish() waits until every chunk
+ * there is then has come back. `onResult` hears of each result as it comes (in `done` by chunk).
+ */
+class ReadPool {
+  readonly done = new Map<number, { result: ChunkResult; names: Array<NameScan | undefined> }>();
+  private nextToHand = 0;
+  private readonly inFlight: number[];
+  private failed?: Error;
+  private whenIdle?: { resolve: () => void; reject: (e: Error) => void };
+
+  constructor(readonly workers: Worker[], private readonly chunks: SourcePath[][], private readonly onResult: () => void) {
+    this.inFlight = workers.map(() => 0);
+    workers.forEach((worker, w) => {
+      worker.on('message', (result: ChunkResult) => {
+        this.inFlight[w]--;
+        this.done.set(result.chunk, { result, names: unpackScans(result.names) });
+        this.handOut();
+        this.onResult();
+        this.settle();
+      });
+      worker.once('error', (e) => this.fail(e));
+      worker.once('exit', (code) => { if (this.nextToHand < this.chunks.length || this.inFlight[w] > 0) this.fail(new Error(`a reader thread exited (code ${code})`)); });
+    });
+  }
+
+  /** Two chunks in flight per thread: it starts the next while the main thread takes the last one in. */
+  handOut(): void {
+    this.workers.forEach((worker, w) => {
+      while (this.inFlight[w] < 2 && this.nextToHand < this.chunks.length) {
+        const c = this.nextToHand++;
+        this.inFlight[w]++;
+        worker.postMessage({ chunk: c, files: this.chunks[c] } satisfies ChunkRequest);
+      }
+    });
+  }
+
+  /** Every chunk handed out and back (no more will be added). */
+  finish(): Promise<void> {
+    this.handOut();
+    return new Promise((resolve, reject) => { this.whenIdle = { resolve, reject }; this.settle(); });
+  }
+
+  private settle(): void {
+    if (this.failed) this.whenIdle?.reject(this.failed);
+    else if (this.nextToHand === this.chunks.length && this.inFlight.every((n) => n === 0)) this.whenIdle?.resolve();
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    this.settle();
+  }
 }
 
 /** The reads as kept (one set of typed arrays for every file's names: V8 serializes them as bytes). */

@@ -74,39 +74,90 @@ export interface SourcePath { abs: string; rel: string; stamp?: FileStamp }
  * files are read; a path given by the user is always followed.
  */
 export function listSourceFiles(paths: string[], root: string): { files: SourcePath[]; unreadable: CollectedFiles['unreadable'] } {
-  const found = new Map<string, FileStamp | undefined>();
   const unreadable: CollectedFiles['unreadable'] = [];
+  const walk = walkSourceFiles(paths, root, unreadable);
+  for (;;) {
+    const r = walk.next();
+    if (r.done) return { files: r.value, unreadable };
+  }
+}
+
+/**
+ * listSourceFiles as a walk that yields each file as it finds it, in the order of the sorted list
+ * it returns, so that a reader can start on the first files while the rest are listed (listing a
+ * whole kernel takes over a second). It yields them when no given path is given twice or lies in a
+ * given folder: it then takes the paths, and each folder's entries, in the sorted list's order (a
+ * folder's name sorts as if followed by `/`). Otherwise it yields nothing and only returns the list.
+ * What cannot be walked goes to `unreadable`; a missing path throws before anything is yielded.
+ */
+export function* walkSourceFiles(paths: string[], root: string, unreadable: CollectedFiles['unreadable']): Generator<SourcePath, SourcePath[], void> {
+  const found = new Map<string, FileStamp | undefined>();
   const listedAt = Date.now();
-  const walk = (p: string, given: boolean) => {
+  const given = paths.map((p) => {
+    if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
+    const stat = fs.statSync(p);
+    const abs = path.resolve(p);
+    return { p, stat, key: stat.isDirectory() ? `${abs}/` : abs };
+  }).sort((a, b) => compareNames(a.key, b.key)).filter((g, i, all) => !all.slice(0, i).some((folder) => walkReaches(folder, g)));
+  // Sorted keys: one that is a prefix of a later one is a prefix of the next one too.
+  const inOrder = given.every((g, i) => i === 0 || !g.key.startsWith(given[i - 1].key));
+  function* add(p: string, stat: fs.Stats): Generator<SourcePath> {
+    const abs = path.resolve(p);
+    if (found.has(abs)) return;
+    const stamp = stampOf(stat, listedAt);
+    found.set(abs, stamp);
+    if (inOrder) yield { abs, rel: toRelative(root, abs), stamp };
+  }
+  function* walk(p: string, isGiven: boolean): Generator<SourcePath> {
     let stat: fs.Stats;
     try {
       stat = fs.lstatSync(p);
       if (stat.isSymbolicLink()) {
         stat = fs.statSync(p);
-        if (stat.isDirectory() && !given) return;
+        if (stat.isDirectory() && !isGiven) return;
       }
     } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
     if (stat.isDirectory()) {
       let entries: fs.Dirent[];
       try { entries = fs.readdirSync(p, { withFileTypes: true }); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // As their paths sort: `a.c` before the folder `a/`, the folder `a/` before `a-b`... (a link's target is not followed here).
+      const key = (e: fs.Dirent) => (e.isDirectory() ? `${e.name}/` : e.name);
+      entries.sort((a, b) => compareNames(key(a), key(b)));
       for (const e of entries) {
         // The entry's type from the directory: no stat for a file that is not a source (a third of
         // a kernel tree's entries; the stats were a quarter of listing a whole tree).
         if (e.isFile() && !SOURCE_NAME.test(e.name)) continue;
-        walk(path.join(p, e.name), false);
+        yield* walk(path.join(p, e.name), false);
       }
     } else if (stat.isFile() && SOURCE_NAME.test(p)) {
-      found.set(path.resolve(p), stampOf(stat, listedAt));
+      yield* add(p, stat);
     }
-  };
-  for (const p of paths) {
-    if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
-    const stat = fs.statSync(p);
-    if (stat.isFile() && !SOURCE_NAME.test(p)) found.set(path.resolve(p), stampOf(stat, listedAt));
-    else walk(p, true);
   }
-  return { files: [...found.keys()].sort().map((abs) => ({ abs, rel: toRelative(root, abs), stamp: found.get(abs) })), unreadable };
+  for (const { p, stat } of given) {
+    if (stat.isFile() && !SOURCE_NAME.test(p)) yield* add(p, stat);
+    else yield* walk(p, true);
+  }
+  return [...found.keys()].sort(compareNames).map((abs) => ({ abs, rel: toRelative(root, abs), stamp: found.get(abs) }));
+}
+
+/**
+ * Whether walking the given `folder` lists every file the given `inner` path lists, at the same
+ * paths: `inner` (a folder, or a source file) lies in it and no folder on the way is a symlink
+ * (which the walk does not follow). Such a path adds nothing (the CLI reads `mm`, `fs` and the
+ * whole tree), and leaving it out keeps the walk in the list's order.
+ */
+function walkReaches(folder: { p: string; key: string; stat: fs.Stats }, inner: { p: string; key: string; stat: fs.Stats }): boolean {
+  if (!folder.stat.isDirectory() || !inner.key.startsWith(folder.key) || (!inner.stat.isDirectory() && !SOURCE_NAME.test(inner.p))) return false;
+  // A folder the walk enters must be no link itself; a file may be (it is read).
+  const entered = inner.stat.isDirectory() ? path.resolve(inner.p) : path.dirname(path.resolve(inner.p));
+  try {
+    return fs.realpathSync(entered) === fs.realpathSync(folder.p) + entered.slice(folder.key.length - 1);
+  } catch { return false; }
+}
+
+/** By UTF-16 code units, as Array.prototype.sort's default. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
