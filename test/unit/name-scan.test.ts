@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { DEFINITION_RE, MACRO_DEFINITION_RE, hashBytes, isPackedScans, packScans, scanNameList, scanText, unpackScans } from '../../server/src/analysis/name-scan';
+import { DEFINITION_RE, MACRO_DEFINITION_RE, hashBytes, scanNameList, scanText } from '../../server/src/analysis/name-scan';
 import { prescanSource } from '../../server/src/analysis/prescan';
 import { NameIndex } from '../../server/src/analysis/name-index';
 import { decodeSource } from '../../server/src/parse/source-view';
@@ -140,36 +140,5 @@ describe('name index', () => {
     for (let n = 0; n < 300; n++) i.set(`g${n}.c`, scanText('z(1);'));
     assert.strictEqual(i.filesCalling(['z']).length, 301);
     assert.strictEqual(i.filesCalling(['x']).length, 149);
-  });
-
-  it('takes the scans of a reader thread\'s chunk, numbered across it, as it takes each file\'s own', () => {
-    // Names shared by files in another order of first appearance, a file with none, one without a scan.
-    const texts = ['a(); b(); c();\nint d(void)\n{ e(); }\n', '', 'c(); a(); z();\n#define M(x) a(x)\n', 'b(); b(); y();', 'e();'];
-    const chunks = [texts.slice(0, 3), texts.slice(3)];
-    const plain = new NameIndex();
-    const numbered = new NameIndex();
-    chunks.forEach((chunk, c) => {
-      const scans = chunk.map((t, i) => (c === 0 && i === 1 ? undefined : scanText(t)));
-      const packed = packScans(scans, true);
-      assert.ok(isPackedScans(packed, scans.length));
-      const unpacked = unpackScans(packed);
-      scans.forEach((scan, i) => {
-        if (!scan) { assert.strictEqual(unpacked[i], undefined); return; }
-        const p = `${c}/${i}.c`;
-        assert.deepStrictEqual(plain.set(p, scan), numbered.set(p, unpacked[i]!), p);
-        assert.deepStrictEqual(scanNameList(unpacked[i]!), scanNameList(scan), p);
-      });
-      // The chunk's distinct names, each numbered once: a, b, c, d, e, z, M (first chunk).
-      if (c === 0) assert.strictEqual(packed.numbers!.distinct, 7);
-    });
-    for (const name of ['a', 'b', 'c', 'd', 'e', 'y', 'z', 'M', 'nowhere']) assert.deepStrictEqual(numbered.filesCalling([name]), plain.filesCalling([name]), name);
-    assert.deepStrictEqual(numbered.filesCalling(['a']), ['0/0.c', '0/2.c']);
-  });
-
-  it('refuses packed scans whose numbers do not fit them (kept data is checked)', () => {
-    const packed = packScans([scanText('a(); b();')], true);
-    assert.ok(isPackedScans(packed, 1));
-    assert.ok(!isPackedScans({ ...packed, numbers: { ids: new Uint32Array([0, 5]), distinct: 2 } }, 1));
-    assert.ok(!isPackedScans({ ...packed, numbers: { ids: new Uint32Array([0]), distinct: 2 } }, 1));
   });
 });

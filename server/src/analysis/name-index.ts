@@ -3,8 +3,84 @@
 // names kept as bytes (a whole kernel: about a million names, 20 MB, against 1.3 GB of decoded
 // text); per name, the files that call it (built when first asked, then kept up to date for
 // the few files that change). Pure.
-import type { NameScan, SharedChunk } from './name-scan';
-import { NameTable } from './name-table';
+import { hashBytes, type NameScan } from './name-scan';
+
+/** Distinct names as ASCII bytes, each with a number; found by an open-addressing hash on the bytes. */
+class NameTable {
+  private bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  private ends = new Uint32Array(1 << 10);
+  private hashes = new Uint32Array(1 << 10);
+  private slots = new Int32Array(1 << 11).fill(-1);
+  count = 0;
+
+  /** The number of name src[from, to), whose hashBytes is `h`, added when new. */
+  intern(src: Uint8Array, from: number, to: number, h: number): number {
+    const found = this.find(src, from, to, h);
+    if (found >= 0) return found;
+    const len = to - from;
+    if (this.count === this.ends.length) { this.ends = grow(this.ends); this.hashes = grow(this.hashes); }
+    if (this.used + len > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.used + len));
+      bigger.set(this.bytes.subarray(0, this.used));
+      this.bytes = bigger;
+    }
+    this.bytes.set(src.subarray(from, to), this.used);
+    this.used += len;
+    const id = this.count++;
+    this.ends[id] = this.used;
+    this.hashes[id] = h;
+    if (this.count * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+      for (let k = 0; k < this.count - 1; k++) this.place(k);
+    }
+    this.place(id);
+    return id;
+  }
+
+  /** The number of `name`, or -1 when no file has it. */
+  lookup(name: string): number {
+    const b = Buffer.from(name, 'latin1');
+    return this.find(b, 0, b.length, hashBytes(b, 0, b.length));
+  }
+
+  name(id: number): string {
+    const at = id === 0 ? 0 : this.ends[id - 1];
+    // One Buffer over the table's bytes (made again when they grow): a Buffer per name cost more than the name.
+    if (this.view?.buffer !== this.bytes.buffer) this.view = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.view.toString('latin1', at, this.ends[id]);
+  }
+
+  private view?: Buffer;
+
+  private find(src: Uint8Array, from: number, to: number, h: number): number {
+    const mask = this.slots.length - 1;
+    const len = to - from;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = this.slots[s];
+      if (id === -1) return -1;
+      if (this.hashes[id] !== h) continue;
+      const at = id === 0 ? 0 : this.ends[id - 1];
+      if (this.ends[id] - at !== len) continue;
+      let same = true;
+      for (let k = 0; k < len; k++) if (this.bytes[at + k] !== src[from + k]) { same = false; break; }
+      if (same) return id;
+    }
+  }
+
+  private place(id: number): void {
+    const mask = this.slots.length - 1;
+    let s = this.hashes[id] & mask;
+    while (this.slots[s] !== -1) s = (s + 1) & mask;
+    this.slots[s] = id;
+  }
+}
+
+function grow(a: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
 
 interface FileNames { path: string; calls: Uint32Array }
 
@@ -27,19 +103,8 @@ export class NameIndex {
     let no = this.numbers.get(path);
     if (no === undefined) { no = this.files.length; this.numbers.set(path, no); this.files.push(undefined); }
     const calls = new Uint32Array(scan.ends.length);
-    const known = scan.shared && this.chunkNumbers(scan.shared.chunk);
-    const shared = scan.shared?.ids;
     let at = 0;
-    for (let i = 0; i < scan.ends.length; i++) {
-      if (known && shared) {
-        let id = known[shared[i]];
-        if (id < 0) id = known[shared[i]] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]);
-        calls[i] = id;
-      } else {
-        calls[i] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]);
-      }
-      at = scan.ends[i];
-    }
+    for (let i = 0; i < scan.ends.length; i++) { calls[i] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]); at = scan.ends[i]; }
     this.files[no] = { path, calls };
     this.changed.add(no);
     return { defined: Array.from(scan.defined, (i) => this.definedName(calls[i])), macros: Array.from(scan.macros, (i) => this.definedName(calls[i])) };
@@ -68,14 +133,6 @@ export class NameIndex {
       if (calls && ids.some((id) => calls.includes(id))) found.add(no);
     }
     return [...found].map((no) => this.files[no]!.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-
-  /** The numbers in the table of the last chunk's names (SharedNames), -1 until one of its files has the name: its files come one after another. */
-  private lastChunk?: { chunk: SharedChunk; numbers: Int32Array };
-
-  private chunkNumbers(chunk: SharedChunk): Int32Array {
-    if (this.lastChunk?.chunk !== chunk) this.lastChunk = { chunk, numbers: new Int32Array(chunk.distinct).fill(-1) };
-    return this.lastChunk.numbers;
   }
 
   private definedName(id: number): string {

@@ -5,9 +5,6 @@
 // Exactly what regexes over the decoded text match (`\bNAME\s*\(`, DEFINITION_RE and
 // MACRO_DEFINITION_RE below), checked against them by test/unit/name-scan.test.ts. Pure, no tree-sitter: the CLI's reader threads run it.
 import { isAscii } from 'buffer';
-import { FNV_OFFSET, FNV_PRIME, grow, NameTable } from './name-table';
-
-export { hashBytes } from './name-table';
 
 /** What a file's bytes say about its names; plain data (posted from worker threads). */
 export interface NameScan {
@@ -22,17 +19,7 @@ export interface NameScan {
   macros: Uint32Array;
   /** The text has `fsdax-audit:` (a suppression comment, perhaps). */
   hasSuppressions: boolean;
-  /** For a scan that came in a chunk of files (a reader thread's, packScans): its names' numbers among the chunk's. */
-  shared?: SharedNames;
 }
-
-/**
- * A name's number among the distinct names of all the files of its chunk, per name of one file:
- * the identifier index looks each distinct name of a chunk up once (a name such as `spin_lock`
- * is in most files of a folder), not once per file. `chunk` is one object for all the chunk's scans.
- */
-export interface SharedNames { chunk: SharedChunk; ids: Uint32Array }
-export interface SharedChunk { readonly distinct: number }
 
 /**
  * The reference the scanner reproduces: names that start a line followed by `(` (kernel-style
@@ -114,6 +101,16 @@ function threeByteSpace(a: number, b: number, c: number): boolean {
 function skipWhitespace(t: string, i: number, n: number, utf8: boolean): number {
   for (let w = i < n ? whitespaceAt(t, i, n, utf8) : 0; w > 0; w = i < n ? whitespaceAt(t, i, n, utf8) : 0) i += w;
   return i;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a of b[from, to): how names are hashed here and in the identifier index. */
+export function hashBytes(b: Uint8Array, from: number, to: number): number {
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i], FNV_PRIME);
+  return h >>> 0;
 }
 
 /** A file's distinct names while it is scanned: bytes, ends, an open-addressing hash on them. Reused across files (one scan at a time per thread). */
@@ -317,6 +314,12 @@ function scanAny(t: string, utf8: boolean, start: number, names: Names): void {
   }
 }
 
+function grow(a: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
 /** The names of a scan, as strings (tests, and the few lookups that need them). */
 export function scanNameList(scan: NameScan): string[] {
   const out: string[] = [];
@@ -339,14 +342,11 @@ export interface PackedScans {
   macros: Uint32Array;
   /** Per file: names, defined names, macros, and 1 when it has suppressions (or -1 names: no scan). */
   counts: Int32Array;
-  /** With packScans' `numbered`: per name (as `ends`), its number among the distinct names of all the files, and how many there are. */
-  numbers?: { ids: Uint32Array; distinct: number };
 }
 
 const PER_FILE = 4;
 
-/** `numbered`: number the names across the files (PackedScans.numbers; a reader thread's chunk). */
-export function packScans(scans: ReadonlyArray<NameScan | undefined>, numbered = false): PackedScans {
+export function packScans(scans: ReadonlyArray<NameScan | undefined>): PackedScans {
   let bytes = 0;
   let names = 0;
   let defs = 0;
@@ -370,26 +370,7 @@ export function packScans(scans: ReadonlyArray<NameScan | undefined>, numbered =
     defs += s.defined.length;
     macros += s.macros.length;
   });
-  if (numbered) out.numbers = numberNames(out);
   return out;
-}
-
-function numberNames(packed: PackedScans): { ids: Uint32Array; distinct: number } {
-  const table = new NameTable();
-  const ids = new Uint32Array(packed.ends.length);
-  // `ends` restart at each file's blob: name i of the packed set starts where the one before ended, or at its file's blob.
-  let base = 0;
-  let name = 0;
-  for (let i = 0; i < packed.counts.length; i += PER_FILE) {
-    const count = packed.counts[i];
-    if (count <= 0) continue;
-    for (let k = 0, at = 0; k < count; k++, name++) {
-      ids[name] = table.intern(packed.blob, base + at, base + packed.ends[name], packed.hashes[name]);
-      at = packed.ends[name];
-    }
-    base += packed.ends[name - 1];
-  }
-  return { ids, distinct: table.count };
 }
 
 /** Whether `value` is what packScans gives for `files` files (kept data read back: never trusted blindly). */
@@ -409,7 +390,6 @@ export function isPackedScans(value: unknown, files: number): value is PackedSca
     if (names > p.ends.length) return false;
     if (p.counts[i] > 0) bytes += p.ends[names - 1];
   }
-  if (p.numbers && (!(p.numbers.ids instanceof Uint32Array) || p.numbers.ids.length !== p.ends.length || p.numbers.ids.some((id) => id >= p.numbers!.distinct))) return false;
   return names === p.ends.length && defs === p.defined.length && macros === p.macros.length && bytes === p.blob.length;
 }
 
@@ -420,8 +400,6 @@ export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
   let names = 0;
   let defs = 0;
   let macros = 0;
-  const numbers = packed.numbers;
-  const chunk: SharedChunk | undefined = numbers && { distinct: numbers.distinct };
   for (let i = 0; i < packed.counts.length; i += PER_FILE) {
     const [nameCount, defCount, macroCount, suppressions] = packed.counts.subarray(i, i + PER_FILE);
     if (nameCount < 0) { out.push(undefined); continue; }
@@ -430,7 +408,6 @@ export function unpackScans(packed: PackedScans): Array<NameScan | undefined> {
     out.push({
       blob: packed.blob.subarray(bytes, bytes + size), ends, hashes: packed.hashes.subarray(names, names + nameCount),
       defined: packed.defined.subarray(defs, defs + defCount), macros: packed.macros.subarray(macros, macros + macroCount), hasSuppressions: suppressions === 1,
-      ...(numbers && chunk ? { shared: { chunk, ids: numbers.ids.subarray(names, names + nameCount) } } : {}),
     });
     bytes += size;
     names += nameCount;

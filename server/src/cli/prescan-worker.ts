@@ -51,8 +51,6 @@ parentPort!.on('message', (request: ChunkRequest) => {
       return { rel, error: (e as Error).message };
     }
   });
-  // Numbered across the chunk: the main thread looks each distinct name of it up once.
-  const names = packScans(scans, true);
-  parentPort!.postMessage({ chunk: request.chunk, files, names } satisfies ChunkResult,
-    [names.blob.buffer, names.ends.buffer, names.hashes.buffer, names.defined.buffer, names.macros.buffer, names.counts.buffer, names.numbers!.ids.buffer]);
+  const names = packScans(scans);
+  parentPort!.postMessage({ chunk: request.chunk, files, names } satisfies ChunkResult, [names.blob.buffer, names.ends.buffer, names.defined.buffer, names.macros.buffer, names.counts.buffer]);
 });
