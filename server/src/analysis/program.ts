@@ -53,7 +53,8 @@ export interface AnalyzerState {
 }
 
 /** A file to open for the callers of `callee` in it. */
-interface CallerFile { path: string; callee: string }
+/** A file whose callers of `callee` are to be analysed, for a change of summary at analysis `since` (ProgramAnalyzer.analysedAt). */
+interface CallerFile { path: string; callee: string; since: number }
 
 interface PendingWork {
   units: FunctionUnit[];
@@ -133,7 +134,7 @@ export class ProgramAnalyzer {
   }
 
   /** Files whose text calls `name(`, or a forwarding macro of it (not parsed yet: the run opens them one per step). */
-  private callerFiles(callee: FunctionUnit): CallerFile[] {
+  private callerFiles(callee: FunctionUnit): Array<Omit<CallerFile, 'since'>> {
     const names = [callee.name, ...this.files.macrosForwardingTo(callee.name, callee.file)];
     return names.flatMap((name) => {
       const paths = callee.isStatic ? [callee.file] : this.files.filesCalling([name]).filter((p) => this.files.linkable(p, callee.file));
@@ -392,6 +393,13 @@ export class ProgramAnalyzer {
   private readonly absenceUsers = new Map<string, Set<FunctionUnit>>();
   /** Functions this process analysed, whose absence uses are therefore known (not ones a snapshot restored). */
   private readonly analysedHere = new WeakSet<FunctionUnit>();
+  /**
+   * When each function (this version of it) was last analysed, by a count of analyses. A caller
+   * analysed after a callee's summary changed has read it (or did not depend on it), and would
+   * give the same result again; an edited function is a new unit, with no count.
+   */
+  private readonly analysedAt = new WeakMap<FunctionUnit, number>();
+  private analysisCount = 0;
 
   private recordAbsenceUse(resolved: readonly FunctionUnit[], caller: FunctionUnit): void {
     for (const r of resolved) {
@@ -515,7 +523,8 @@ export class ProgramAnalyzer {
     const addCallerFiles = (u: FunctionUnit, why: string) => {
       const files = this.callerFiles(u);
       if (debug && files.length > 100) process.stderr.write(`${files.length} caller files to open for ${u.key} (${why})\n`);
-      for (const f of files) addCallerFile(f);
+      const since = this.analysedAt.get(u) ?? this.analysisCount;
+      for (const f of files) addCallerFile({ ...f, since });
     };
     const addCallerFile = (f: CallerFile) => {
       const k = `${f.path}|${f.callee}`;
@@ -539,15 +548,18 @@ export class ProgramAnalyzer {
         return;
       }
       if (queue.length === 0 && callerFiles.length > 0) {
-        const { path, callee } = callerFiles.shift()!;
-        if (this.files.has(path)) this.callersIn(path, callee).forEach(enqueue);
+        const { path, callee, since } = callerFiles.shift()!;
+        // Not the callers analysed since that summary (they have read it), nor the function whose summary it is (a
+        // recursive one reads its own through usedBy, like any callee's).
+        if (this.files.has(path)) for (const c of this.callersIn(path, callee)) if (!((this.analysedAt.get(c) ?? 0) >= since)) enqueue(c);
         yield;
         continue;
       }
       if (queue.length === 0) {
         const next = nextInitial();
         if (next.done) break;
-        if (isLive(next.value)) enqueue(next.value);
+        // A starting point this run analysed already (as a callee) is up to date: its callees' changes bring it back.
+        if (isLive(next.value) && !runs.has(unitKey(next.value))) enqueue(next.value);
         yield;
         continue;
       }
@@ -576,6 +588,7 @@ export class ProgramAnalyzer {
       const previous = this.factsByUnit.get(key) ?? beforeEdit;
       this.analyses++;
       this.analysedHere.add(unit);
+      this.analysedAt.set(unit, ++this.analysisCount);
       const facts = this.analyzeContained(unit, summaries);
       this.setFacts(key, facts);
       this.deleteBeforeEdit(key);
