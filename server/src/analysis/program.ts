@@ -52,8 +52,7 @@ export interface AnalyzerState {
   failures: Array<[string, AnalysisFailure]>;
 }
 
-/** A file to open for the callers of `callee` in it. */
-/** A file whose callers of `callee` are to be analysed, for a change of summary at analysis `since` (ProgramAnalyzer.analysedAt). */
+/** A file to open for the callers of `callee` in it, for a summary that changed at analysis `since` (ProgramAnalyzer.analysedAt). */
 interface CallerFile { path: string; callee: string; since: number }
 
 interface PendingWork {
