@@ -14,6 +14,8 @@ export interface ProgressStream {
 export interface Progress {
   /** Starts a phase; with a total it shows `label n/total`, without one just the label. */
   phase(label: string, total?: number): void;
+  /** The phase's total, once known: what was counted already stays (files read while the walk still lists them). */
+  setTotal(total: number): void;
   tick(): void;
   /** Clears the line. */
   done(): void;
@@ -21,7 +23,7 @@ export interface Progress {
 
 const REDRAW_MS = 80;
 
-const SILENT: Progress = { phase() {}, tick() {}, done() {} };
+const SILENT: Progress = { phase() {}, setTotal() {}, tick() {}, done() {} };
 
 export function createProgress(stream: ProgressStream, wanted: boolean, now: () => number = Date.now): Progress {
   if (!wanted || !stream.isTTY) return SILENT;
@@ -42,6 +44,10 @@ export function createProgress(stream: ProgressStream, wanted: boolean, now: () 
       label = newLabel;
       total = newTotal;
       count = 0;
+      draw();
+    },
+    setTotal(newTotal) {
+      total = newTotal;
       draw();
     },
     tick() {

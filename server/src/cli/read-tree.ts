@@ -111,10 +111,7 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
   let nextFile = 0;
   let chunk = 0;
   let inChunk = 0;
-  // Not while the walk lists: the progress line counts the files read against those listed.
-  let listing = true;
   const take = () => {
-    if (listing) return;
     // In path order only: a chunk that arrives early waits for the ones before it, and a kept file for the chunks before it.
     for (; nextFile < files.length; nextFile++) {
       const f = files[nextFile];
@@ -130,6 +127,8 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
   };
   const walk = walkSourceFiles(paths, root, unreadable);
   let listed: SourcePath[] | undefined;
+  // The total is known once the walk ends; files read meanwhile count already.
+  progress.phase('fsdax-audit: reading');
   if (early.length > 0) {
     // Listed and read at once: chunks of CHUNK_FILES go to the threads as the walk finds them, once the tree is big enough for threads.
     for (let n = 1; ; n++) {
@@ -147,8 +146,7 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
     for (let r = walk.next(); ; r = walk.next()) if (r.done) { listed = r.value; break; }
     listed.forEach(list);
   }
-  listing = false;
-  progress.phase('fsdax-audit: reading', files.length);
+  progress.setTotal(files.length);
   const counts = { taken: files.length - toRead.length, listed: files.length };
   if (!pool) {
     // Chunks small enough that every thread gets several; not more threads than chunks.
