@@ -88,6 +88,28 @@ describe('cli: results kept between runs', () => {
     }
   });
 
+  it('files read by the reader threads (a cold run stats none when listing) are stamped as read: the next run reads none again', async () => {
+    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const cache = scratchDir();
+    const hourAgo = new Date(Date.now() - 3600 * 1000);
+    for (const f of listFiles(tree)) fs.utimesSync(f, hourAgo, hourAgo);
+    const files = listFiles(path.join(tree, 'mm')).concat(listFiles(path.join(tree, 'fs')));
+    const taken = (r: { stderr: string }) => Number(/(\d+) of \d+ files unchanged since the kept state/.exec(r.stderr)?.[1] ?? -1);
+    process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES = '1';
+    try {
+      for (const jobs of ['2', '1']) {
+        const args = ['--cache-dir', path.join(cache, jobs), '--root', tree, '--jobs', jobs];
+        const cold = await run(args);
+        const warm = await run(args);
+        assert.strictEqual(taken(warm), files.length, `--jobs ${jobs}: ${warm.stderr}`);
+        assert.ok(warm.hit);
+        assert.strictEqual(warm.stdout, cold.stdout);
+      }
+    } finally {
+      delete process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES;
+    }
+  });
+
   it('does not read again a file whose stat is unchanged since the kept state; any other change to it is read, and the report is a cold run\'s', async () => {
     const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
     const cache = scratchDir();

@@ -7,6 +7,7 @@ import { LinkScope } from '../analysis/link-scope';
 import { contentHash, prescanSource } from '../analysis/prescan';
 import { packScans, type NameScan } from '../analysis/name-scan';
 import type { ChunkRequest, ChunkResult } from './read-tree';
+import { stampOf, type FileStamp } from '../host/file-stamp';
 
 const options = workerData as { fsdaxArchitectures?: string[]; hash?: boolean };
 const scope = new LinkScope(options.fsdaxArchitectures);
@@ -18,9 +19,12 @@ const scope = new LinkScope(options.fsdaxArchitectures);
  * reference to the bytes (prescan.ts: names are copied out).
  */
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
-function readWhole(abs: string): Buffer {
+function readWhole(abs: string): { bytes: Buffer; stamp?: FileStamp } {
   const fd = fs.openSync(abs, 'r');
   try {
+    // With the cache on, the file's stamp, taken before it is read (file-stamp.ts); the listing took none.
+    const statAt = Date.now();
+    const stamp = options.hash ? stampOf(fs.fstatSync(fd), statAt) : undefined;
     let size = 0;
     for (;;) {
       if (size === scratch.length) {
@@ -29,7 +33,7 @@ function readWhole(abs: string): Buffer {
         scratch = bigger;
       }
       const n = fs.readSync(fd, scratch, size, scratch.length - size, null);
-      if (n === 0) return scratch.subarray(0, size);
+      if (n === 0) return { bytes: scratch.subarray(0, size), stamp };
       size += n;
     }
   } finally {
@@ -42,10 +46,10 @@ parentPort!.on('message', (request: ChunkRequest) => {
   const files = request.files.map(({ abs, rel }): ChunkResult['files'][number] => {
     try {
       // Files the analysis will not look at need no names (link-scope.ts).
-      const bytes = readWhole(abs);
+      const { bytes, stamp } = readWhole(abs);
       const { names, ...scan } = prescanSource(rel, bytes, scope.analysable(rel));
       scans.push(names);
-      return { rel, scan, hash: options.hash ? contentHash(bytes) : undefined };
+      return { rel, scan, hash: options.hash ? contentHash(bytes) : undefined, ...(stamp ? { stamp } : {}) };
     } catch (e) {
       scans.push(undefined);
       return { rel, error: (e as Error).message };

@@ -15,13 +15,13 @@ import type { Prescan } from '../analysis/prescan';
 import type { FileProblem } from '../analysis/audit-types';
 import { contentHash } from '../analysis/prescan';
 import { isPackedScans, packScans, unpackScans, type NameScan, type PackedScans } from '../analysis/name-scan';
-import { sameStamp, type FileStamp } from '../host/file-stamp';
+import { sameStamp, stampNow, type FileStamp } from '../host/file-stamp';
 import { walkSourceFiles, type CollectedFiles, type SourcePath } from '../host/tree-files';
 import type { Progress } from './progress';
 
 export interface ChunkRequest { chunk: number; files: SourcePath[] }
 /** Per file the pre-scan without its names, which come packed for the whole chunk (one set of buffers to transfer). */
-export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Omit<Prescan, 'names'>; hash?: string; error?: string }>; names: PackedScans }
+export interface ChunkResult { chunk: number; files: Array<{ rel: string; scan?: Omit<Prescan, 'names'>; hash?: string; stamp?: FileStamp; error?: string }>; names: PackedScans }
 
 /**
  * A file as a run read it: a later run takes a file whose stamp is unchanged as read, neither
@@ -85,10 +85,13 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
   const hashes = new Map<string, string>();
   const hash = !!options.keep;
   const reads = options.keep ? new Map<string, FileRead>() : undefined;
-  const give = (f: SourcePath, scan: Prescan, fileHash: string | undefined) => {
+  // Stamps from the listing where kept reads are compared with them; else each file's from its read (fstat before it).
+  const listingStamps = !!options.kept && options.kept.size > 0;
+  const give = (f: SourcePath, scan: Prescan, fileHash: string | undefined, readStamp?: FileStamp) => {
     progress.tick();
     if (fileHash) hashes.set(f.rel, fileHash);
-    if (reads && fileHash && f.stamp) reads.set(f.rel, { stamp: f.stamp, hash: fileHash, scan });
+    const stamp = f.stamp ?? readStamp;
+    if (reads && fileHash && stamp) reads.set(f.rel, { stamp, hash: fileHash, scan });
     session.setPrescanned(f.rel, scan, { reread: () => readAgain(f.abs), hash: fileHash });
   };
   const keptRead = (f: SourcePath) => {
@@ -120,12 +123,12 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
       const got = pool?.done.get(chunk);
       if (!got) return;
       const r = got.result.files[inChunk];
-      if (r.scan) give(f, { ...r.scan, names: got.names[inChunk] }, r.hash);
+      if (r.scan) give(f, { ...r.scan, names: got.names[inChunk] }, r.hash, r.stamp);
       else { progress.tick(); unreadable.push({ file: r.rel, message: r.error ?? 'unreadable' }); }
       if (++inChunk === got.result.files.length) { pool!.done.delete(chunk++); inChunk = 0; }
     }
   };
-  const walk = walkSourceFiles(paths, root, unreadable);
+  const walk = walkSourceFiles(paths, root, unreadable, listingStamps);
   let listed: SourcePath[] | undefined;
   // The total is known once the walk ends; files read meanwhile count already.
   progress.phase('fsdax-audit: reading');
@@ -157,12 +160,13 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
         const k = kept[i];
         if (k) return give(f, k.scan, k.hash);
         let content: Buffer;
+        const readStamp = hash && !f.stamp ? stampNow(f.abs) : undefined;
         try { content = fs.readFileSync(f.abs); } catch (e) {
           progress.tick();
           unreadable.push({ file: f.rel, message: (e as Error).message });
           return;
         }
-        give(f, session.prescan(f.rel, content), hash ? contentHash(content) : undefined);
+        give(f, session.prescan(f.rel, content), hash ? contentHash(content) : undefined, readStamp);
       });
       return { unreadable, hashes, reads, ...counts };
     }
