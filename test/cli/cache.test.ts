@@ -15,6 +15,23 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string; hi
   return { stdout: r.stdout, stderr: r.stderr, hit: /result from cache/.test(r.stderr) };
 }
 
+/**
+ * A copy of the context fixture tree with every file written an hour ago (a stat taken now can be
+ * trusted: file-stamp.ts leaves out files written within 2 s of it), and the files a run reads
+ * (mm/ and fs/: context mode).
+ */
+function contextTreeWrittenAnHourAgo(): { tree: string; files: string[]; hourAgo: Date } {
+  const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+  const hourAgo = new Date(Date.now() - 3600 * 1000);
+  for (const f of listFiles(tree)) fs.utimesSync(f, hourAgo, hourAgo);
+  return { tree, files: listFiles(path.join(tree, 'mm')).concat(listFiles(path.join(tree, 'fs'))), hourAgo };
+}
+
+/** How many files a run took as the kept state had them (its --debug line), or -1 without kept state. */
+function taken(r: { stderr: string }): number {
+  return Number(/(\d+) of \d+ files unchanged since the kept state/.exec(r.stderr)?.[1] ?? -1);
+}
+
 describe('cli: results kept between runs', () => {
   it('a second run is answered from the cache, with a byte-identical report; a changed file is a miss with the new result', async () => {
     const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
@@ -89,12 +106,8 @@ describe('cli: results kept between runs', () => {
   });
 
   it('files read by the reader threads (a cold run stats none when listing) are stamped as read: the next run reads none again', async () => {
-    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const { tree, files } = contextTreeWrittenAnHourAgo();
     const cache = scratchDir();
-    const hourAgo = new Date(Date.now() - 3600 * 1000);
-    for (const f of listFiles(tree)) fs.utimesSync(f, hourAgo, hourAgo);
-    const files = listFiles(path.join(tree, 'mm')).concat(listFiles(path.join(tree, 'fs')));
-    const taken = (r: { stderr: string }) => Number(/(\d+) of \d+ files unchanged since the kept state/.exec(r.stderr)?.[1] ?? -1);
     process.env.FSDAX_AUDIT_PARALLEL_MIN_FILES = '1';
     try {
       for (const jobs of ['2', '1']) {
@@ -111,15 +124,9 @@ describe('cli: results kept between runs', () => {
   });
 
   it('does not read again a file whose stat is unchanged since the kept state; any other change to it is read, and the report is a cold run\'s', async () => {
-    const tree = copyTree(path.join(FIXTURE_TREES, 'context'));
+    const { tree, files, hourAgo } = contextTreeWrittenAnHourAgo();
     const cache = scratchDir();
-    // Files written an hour ago: a stat taken now can be trusted (file-stamp.ts leaves out files written within 2 s of it).
-    const hourAgo = new Date(Date.now() - 3600 * 1000);
-    for (const f of listFiles(tree)) fs.utimesSync(f, hourAgo, hourAgo);
-    // The files a run reads (mm/ and fs/: context mode).
-    const files = listFiles(path.join(tree, 'mm')).concat(listFiles(path.join(tree, 'fs')));
     const args = ['--cache-dir', cache, '--root', tree];
-    const taken = (r: { stderr: string }) => Number(/(\d+) of \d+ files unchanged since the kept state/.exec(r.stderr)?.[1] ?? -1);
     const fresh = async () => (await runCli(['--format', 'json', '--fail-on', 'never', '--no-cache', '--root', tree])).stdout;
     const cold = await run(args);
     assert.strictEqual(taken(cold), -1, 'nothing kept yet');
