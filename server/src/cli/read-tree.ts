@@ -132,23 +132,19 @@ async function readListed(session: AuditSession, paths: string[], root: string, 
   let listed: SourcePath[] | undefined;
   // The total is known once the walk ends; files read meanwhile count already.
   progress.phase('fsdax-audit: reading');
-  if (early.length > 0) {
-    // Listed and read at once: chunks of CHUNK_FILES go to the threads as the walk finds them, once the tree is big enough for threads.
-    for (let n = 1; ; n++) {
-      const r = walk.next();
-      if (r.done) { listed = r.value; break; }
-      list(r.value);
-      if (!pool && toRead.length >= parallelMinFiles()) pool = new ReadPool(early, chunks, () => take());
-      if (pool && toRead.length - chunks.length * CHUNK_FILES >= CHUNK_FILES) { chunks.push(toRead.slice(chunks.length * CHUNK_FILES, (chunks.length + 1) * CHUNK_FILES)); pool.handOut(); }
-      if (pool && n % LISTED_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    // The walk yields in the list's order or not at all (tree-files.ts): a list it did not yield is taken whole.
-    if (files.length === 0) listed.forEach(list);
-    else if (files.length !== listed.length || files.some((f, i) => f.abs !== listed![i].abs)) throw new Error('internal: the walk yielded files out of the listing\'s order');
-  } else {
-    for (let r = walk.next(); ; r = walk.next()) if (r.done) { listed = r.value; break; }
-    listed.forEach(list);
+  // With threads started (a folder given), listed and read at once: chunks of CHUNK_FILES go to them as the walk
+  // finds the files, once the tree is big enough for threads.
+  for (let n = 1; ; n++) {
+    const r = walk.next();
+    if (r.done) { listed = r.value; break; }
+    list(r.value);
+    if (!pool && early.length > 0 && toRead.length >= parallelMinFiles()) pool = new ReadPool(early, chunks, () => take());
+    if (pool && toRead.length - chunks.length * CHUNK_FILES >= CHUNK_FILES) { chunks.push(toRead.slice(chunks.length * CHUNK_FILES, (chunks.length + 1) * CHUNK_FILES)); pool.handOut(); }
+    if (pool && n % LISTED_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
   }
+  // The walk yields in the list's order or not at all (tree-files.ts): a list it did not yield is taken whole.
+  if (files.length === 0) listed.forEach(list);
+  else if (files.length !== listed.length || files.some((f, i) => f.abs !== listed![i].abs)) throw new Error('internal: the walk yielded files out of the listing\'s order');
   progress.setTotal(files.length);
   const counts = { taken: files.length - toRead.length, listed: files.length };
   if (!pool) {

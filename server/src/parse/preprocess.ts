@@ -676,7 +676,7 @@ function isUnterminatedDeclarationMacro(text: string, start: number, close: numb
   while (from > 0 && !isBoundary(text, from)) from = from < 2 ? 0 : text.lastIndexOf('\n', from - 2) + 1;
   let i = start - 1;
   for (;;) {
-    while (i >= from && /\s/.test(text[i])) i--;
+    while (i >= from && isRegExpSpace(text.charCodeAt(i))) i--;
     if (i < from) break;
     if (text[i] === '/' && text[i - 1] === '*') {
       const open = text.lastIndexOf('/*', i - 2);
