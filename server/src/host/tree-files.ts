@@ -94,7 +94,7 @@ export function listSourceFiles(paths: string[], root: string): { files: SourceP
  * read instead).
  */
 export function* walkSourceFiles(paths: string[], root: string, unreadable: CollectedFiles['unreadable'], stamps = true): Generator<SourcePath, SourcePath[], void> {
-  const found = new Map<string, FileStamp | undefined>();
+  const found = new Map<string, SourcePath>();
   const listedAt = Date.now();
   const given = paths.map((p) => {
     if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
@@ -104,12 +104,13 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
   }).sort((a, b) => compareNames(a.key, b.key)).filter((g, i, all) => !all.slice(0, i).some((folder) => walkReaches(folder, g)));
   // Sorted keys: one that is a prefix of a later one is a prefix of the next one too.
   const inOrder = given.every((g, i) => i === 0 || !g.key.startsWith(given[i - 1].key));
-  function* add(p: string, stat: fs.Stats | undefined): Generator<SourcePath> {
-    const abs = path.resolve(p);
+  const relative = relativeTo(root);
+  /** `abs`: an absolute, normalized path (a walked folder's entries are joined to it, not resolved again). */
+  function* add(abs: string, stat: fs.Stats | undefined): Generator<SourcePath> {
     if (found.has(abs)) return;
-    const stamp = stat && stampOf(stat, listedAt);
-    found.set(abs, stamp);
-    if (inOrder) yield { abs, rel: toRelative(root, abs), stamp };
+    const file: SourcePath = { abs, rel: relative(abs), stamp: stat && stampOf(stat, listedAt) };
+    found.set(abs, file);
+    if (inOrder) yield file;
   }
   function* walk(p: string, isGiven: boolean): Generator<SourcePath> {
     let stat: fs.Stats;
@@ -119,13 +120,13 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
         stat = fs.statSync(p);
         if (stat.isDirectory() && !isGiven) return;
       }
-    } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+    } catch (e) { unreadable.push({ file: relative(p), message: (e as Error).message }); return; }
     if (stat.isDirectory()) yield* walkFolder(p);
     else if (stat.isFile() && SOURCE_NAME.test(p)) yield* add(p, stat);
   }
   function* walkFolder(p: string): Generator<SourcePath> {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(p, { withFileTypes: true }); } catch (e) { unreadable.push({ file: p, message: (e as Error).message }); return; }
+    try { entries = fs.readdirSync(p, { withFileTypes: true }); } catch (e) { unreadable.push({ file: relative(p), message: (e as Error).message }); return; }
     // As their paths sort: `a.c` before the folder `a/`, the folder `a/` before `a-b`... (a link's target is not followed here).
     const key = (e: fs.Dirent) => (e.isDirectory() ? `${e.name}/` : e.name);
     entries.sort((a, b) => compareNames(key(a), key(b)));
@@ -134,17 +135,17 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
       // a kernel tree's entries; the stats were a quarter of listing a whole tree), nor, without
       // stamps, for a plain file or folder (a link, or a type the file system does not say, is stat'ed).
       if (e.isFile() && !SOURCE_NAME.test(e.name)) continue;
-      const child = path.join(p, e.name);
+      const child = p.endsWith(path.sep) ? p + e.name : p + path.sep + e.name;
       if (!stamps && e.isFile()) yield* add(child, undefined);
       else if (!stamps && e.isDirectory()) yield* walkFolder(child);
       else yield* walk(child, false);
     }
   }
   for (const { p, stat } of given) {
-    if (stat.isFile() && !SOURCE_NAME.test(p)) yield* add(p, stat);
-    else yield* walk(p, true);
+    if (stat.isFile() && !SOURCE_NAME.test(p)) yield* add(path.resolve(p), stat);
+    else yield* walk(path.resolve(p), true);
   }
-  return [...found.keys()].sort(compareNames).map((abs) => ({ abs, rel: toRelative(root, abs), stamp: found.get(abs) }));
+  return [...found.keys()].sort(compareNames).map((abs) => found.get(abs)!);
 }
 
 /**
@@ -192,6 +193,16 @@ export function readSourceFiles(files: readonly SourcePath[], visit: (f: SourceF
     }
     visit({ path: rel, content });
   }
+}
+
+/**
+ * toRelative(root, ·) for many absolute, normalized paths: one under the root is its tail (60,000
+ * path.relative calls, each resolving both paths again, were a twentieth of a whole tree's main thread).
+ */
+function relativeTo(root: string): (abs: string) => string {
+  const rootAbs = path.resolve(root);
+  const prefix = rootAbs.endsWith(path.sep) ? rootAbs : rootAbs + path.sep;
+  return (abs) => (abs.startsWith(prefix) && path.sep === '/' ? abs.slice(prefix.length) : toRelative(root, abs));
 }
 
 export function toRelative(root: string, abs: string): string {
