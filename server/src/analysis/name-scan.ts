@@ -269,10 +269,17 @@ function scanPlain(t: string, utf8: boolean, start: number, names: Names): void 
   let resume = 0;
   if (start < n && IDENT_START[t.charCodeAt(start)] === 1) resume = definitionAt(t, start, n, utf8, names, resume);
   else if (start < n && t.charCodeAt(start) === HASH) macroAt(t, start, n, names);
-  for (let nl = t.indexOf('\n', start); nl >= 0 && nl + 1 < n; nl = t.indexOf('\n', nl + 1)) {
+  // The first `(` from the line on: a `#` line without one defines no function-like macro, and
+  // is not read further (a third of a kernel's bytes are register headers of `#define` lines).
+  let paren = t.indexOf('(', start);
+  for (let nl = t.indexOf('\n', start), next = 0; nl >= 0 && nl + 1 < n; nl = next) {
     const p = nl + 1;
+    next = t.indexOf('\n', p);
     if (p >= resume && IDENT_START[t.charCodeAt(p)] === 1) resume = definitionAt(t, p, n, utf8, names, resume);
-    else if (t.charCodeAt(p) === HASH) macroAt(t, p, n, names);
+    else if (t.charCodeAt(p) === HASH) {
+      if (paren >= 0 && paren < p) paren = t.indexOf('(', p);
+      if (paren >= 0 && (next < 0 || paren < next)) macroAt(t, p, n, names);
+    }
   }
   for (let q = t.indexOf('(', start); q >= 0; q = t.indexOf('(', q + 1)) {
     let e = q;
