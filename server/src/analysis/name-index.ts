@@ -11,7 +11,12 @@ class NameTable {
   private used = 0;
   private ends = new Uint32Array(1 << 10);
   private hashes = new Uint32Array(1 << 10);
-  private slots = new Int32Array(1 << 11).fill(-1);
+  /**
+   * The open-addressing table: per slot a name's hash and number (-1: empty), side by side, so
+   * a probe reads one place rather than a number, then that name's hash elsewhere (a whole
+   * kernel's million names: each probe was a cache miss more).
+   */
+  private slots = emptySlots(1 << 11);
   count = 0;
 
   /** The number of name src[from, to), whose hashBytes is `h`, added when new. */
@@ -30,8 +35,8 @@ class NameTable {
     const id = this.count++;
     this.ends[id] = this.used;
     this.hashes[id] = h;
-    if (this.count * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    if (this.count * 4 > this.slots.length) {
+      this.slots = emptySlots(this.slots.length);
       for (let k = 0; k < this.count - 1; k++) this.place(k);
     }
     this.place(id);
@@ -54,12 +59,13 @@ class NameTable {
   private view?: Buffer;
 
   private find(src: Uint8Array, from: number, to: number, h: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     const len = to - from;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const id = this.slots[s];
+      const id = slots[2 * s + 1];
       if (id === -1) return -1;
-      if (this.hashes[id] !== h) continue;
+      if (slots[2 * s] !== (h | 0)) continue;
       const at = id === 0 ? 0 : this.ends[id - 1];
       if (this.ends[id] - at !== len) continue;
       let same = true;
@@ -69,11 +75,19 @@ class NameTable {
   }
 
   private place(id: number): void {
-    const mask = this.slots.length - 1;
+    const mask = (this.slots.length >> 1) - 1;
     let s = this.hashes[id] & mask;
-    while (this.slots[s] !== -1) s = (s + 1) & mask;
-    this.slots[s] = id;
+    while (this.slots[2 * s + 1] !== -1) s = (s + 1) & mask;
+    this.slots[2 * s] = this.hashes[id];
+    this.slots[2 * s + 1] = id;
   }
+}
+
+/** A table of `entries` slots, each [hash, -1]. */
+function emptySlots(entries: number): Int32Array {
+  const slots = new Int32Array(2 * entries);
+  for (let s = 1; s < slots.length; s += 2) slots[s] = -1;
+  return slots;
 }
 
 function grow(a: Uint32Array): Uint32Array {
