@@ -95,6 +95,8 @@ export class ProgramAnalyzer {
   /** How many analysed functions have each name: a call passing no FS-DAX value binds only to those (ReturnSummaryLookup). */
   private readonly analysedNames = new Map<string, number>();
   private readonly prepared = new Map<string, PreparedFunction | undefined>();
+  /** file -> keys of `prepared` in it: an evicted file's are dropped without a look at every other's (a whole tree evicts hundreds of files). */
+  private readonly preparedIn = new Map<string, Set<string>>();
   /**
    * Facts of an edited function before the edit, keyed by its successor (same name,
    * linkage and parameters): its callers are analysed again only if the new
@@ -115,7 +117,10 @@ export class ProgramAnalyzer {
     this.seedRe = new RegExp(`\\b(?:${seedNames.join('|')})\\s*\\(`);
     this.seedNames = seedNames;
     // A released tree must not stay alive through a cached CFG.
-    files.onEvict((path) => { for (const k of this.prepared.keys()) if (k.startsWith(`${path}#`)) this.prepared.delete(k); });
+    files.onEvict((path) => {
+      for (const k of this.preparedIn.get(path) ?? []) this.prepared.delete(k);
+      this.preparedIn.delete(path);
+    });
   }
 
   /** A function's text as parsed: what its node's text is, without the tree (a whole-kernel scan asks it of tens of thousands). */
@@ -189,6 +194,7 @@ export class ProgramAnalyzer {
       const facts = this.factsByUnit.get(k) ?? this.beforeEdit.get(k);
       const users = this.usedBy.get(k);
       this.prepared.delete(k);
+      this.preparedIn.get(u.file)?.delete(k);
       this.deleteFacts(k);
       this.deleteBeforeEdit(k);
       this.usedBy.delete(k);
@@ -645,12 +651,18 @@ export class ProgramAnalyzer {
   /** Functions the analysis could not handle (too deep to walk, no parse gives their definition, a bug of ours): reported, never fatal. */
   readonly failures = new Map<string, AnalysisFailure>();
 
+  private setPrepared(unit: FunctionUnit, key: string, prepared: PreparedFunction | undefined): void {
+    this.prepared.set(key, prepared);
+    const keys = this.preparedIn.get(unit.file);
+    if (keys) keys.add(key); else this.preparedIn.set(unit.file, new Set([key]));
+  }
+
   /** One function's failure costs that function's results only; the audit goes on. */
   private analyzeContained(unit: FunctionUnit, summaries: (callee: string, fromFile: string) => CalleeSummary | undefined): FunctionFacts {
     const key = unitKey(unit);
     try {
       const facts = withNodeMemo(() => {
-        if (!this.prepared.has(key)) this.prepared.set(key, prepareFunction(unit, this.model));
+        if (!this.prepared.has(key)) this.setPrepared(unit, key, prepareFunction(unit, this.model));
         const analysed = analyzeFunction(unit, this.model, summaries, this.prepared.get(key));
         // A whole-file parse of an edited document can parse the same text otherwise (fileChanged compares).
         if (this.files.isPinned(unit.file)) analysed.shape = treeShape(unit.node);
@@ -662,7 +674,7 @@ export class ProgramAnalyzer {
       const unparsed = e instanceof UnparsedDefinition;
       const message = e instanceof RangeError ? 'too deeply nested to analyse (stack exhausted)' : unparsed ? e.message : `analysis failed: ${(e as Error).message}`;
       this.failures.set(key, { file: unit.file, function: unit.name, message, ...(unparsed ? { unparsed: true } : {}) });
-      this.prepared.set(key, undefined);
+      this.setPrepared(unit, key, undefined);
       return { unit, sites: [], calls: [], derefParams: new Map(), sinkParams: new Map(), identityParams: new Map(), callContexts: new Map(), pageTableLevels: new Set() };
     }
   }
