@@ -1,4 +1,4 @@
-// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --rounds 5 --file fs/dax.c --no-cocci --whole]
+// npm run bench [-- --version 6.12 --dirs mm,fs --jobs N --rounds 5 --file fs/dax.c --no-cocci --whole --whole-rounds 3]
 // Not a test: measures, on a cached kernel tree, the bare tree-sitter parse of
 // the files (the floor), our full analysis through the CLI (uncached), one file
 // audited in the context of the tree, cold (empty result cache) and warm (the
@@ -148,20 +148,39 @@ async function main(): Promise<void> {
   const withLine = (what: string) => fs.writeFileSync(patched, `${text.slice(0, at)}\tpr_debug("${what} %p\\n", (void *)0);\n${text.slice(at)}`);
   // The per-function cache (issue 25): a cold run of the committed tree keeps its analysis state; after a one-line change the
   // next run resumes from it; after another one-line change, --diff HEAD too (its base is the committed tree's kept result).
-  const stateCache = path.join(scratch, 'state-cache');
-  const inCheckout = (label: string, args: string[]) => node('run-cli.js', ['--root', checkout, ...args, '--format', 'json', '--output', path.join(scratch, `${label}.json`),
-    '--fail-on', 'never', '--no-progress', '--cache-dir', stateCache, '--jobs', String(jobs)], 'stderr');
-  const before = await inCheckout('state-cold', [path.join(checkout, file)]);
-  withLine('bench');
-  const resumed = await inCheckout('state-file', [path.join(checkout, file)]);
-  const freshFile = await node('run-cli.js', ['--root', checkout, path.join(checkout, file), '--format', 'json', '--output', path.join(scratch, 'state-file-fresh.json'), '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
-  withLine('bench, again');
-  const resumedDiff = await inCheckout('state-diff', ['--diff', 'HEAD']);
-  const freshDiff = await node('run-cli.js', ['--root', checkout, '--diff', 'HEAD', '--format', 'json', '--output', path.join(scratch, 'state-diff-fresh.json'), '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
+  // Rounds (--rounds, at most 3): a resumed run takes well under a second, and a tenth of a second of the host's
+  // noise moves its ratio by 0.04x. Each round starts from an empty cache and the committed file; the median round's
+  // ratios are the rows. Round 1's reports are checked against fresh (uncached) runs'.
+  const inCheckout = (label: string, args: string[], cacheDir: string) => node('run-cli.js', ['--root', checkout, ...args, '--format', 'json', '--output', path.join(scratch, `${label}.json`),
+    '--fail-on', 'never', '--no-progress', '--cache-dir', cacheDir, '--jobs', String(jobs)], 'stderr');
   const same = (a: string, b: string) => fs.readFileSync(path.join(scratch, `${a}.json`), 'utf8') === fs.readFileSync(path.join(scratch, `${b}.json`), 'utf8');
-  if (!same('state-file', 'state-file-fresh') || !same('state-diff', 'state-diff-fresh')) throw new Error('a run resumed from the kept analysis state differs from a fresh one');
-  console.log(`after a one-line change in ${file}: --root T T/${file} ${secs(resumed.seconds)} (${(resumed.seconds / before.seconds).toFixed(2)}x its cold run, ${secs(before.seconds)}; fresh ${secs(freshFile.seconds)}), ` +
-    `--diff HEAD after another ${secs(resumedDiff.seconds)} (${(resumedDiff.seconds / before.seconds).toFixed(2)}x; fresh ${secs(freshDiff.seconds)}); reports byte-identical to fresh runs' (target <= 0.25x)`);
+  const resumedRounds: Array<{ before: Measure; resumed: Measure; resumedDiff: Measure }> = [];
+  let fresh: { file: Measure; diff: Measure } | undefined;
+  for (let r = 0; r < Math.min(rounds, 3); r++) {
+    const stateCache = path.join(scratch, `state-cache-${r}`);
+    fs.writeFileSync(patched, text);
+    const before = await inCheckout('state-cold', [path.join(checkout, file)], stateCache);
+    withLine('bench');
+    const resumed = await inCheckout('state-file', [path.join(checkout, file)], stateCache);
+    const freshFile = r === 0 ? await node('run-cli.js', ['--root', checkout, path.join(checkout, file), '--format', 'json', '--output', path.join(scratch, 'state-file-fresh.json'), '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr') : undefined;
+    withLine('bench, again');
+    const resumedDiff = await inCheckout('state-diff', ['--diff', 'HEAD'], stateCache);
+    if (freshFile) {
+      const freshDiff = await node('run-cli.js', ['--root', checkout, '--diff', 'HEAD', '--format', 'json', '--output', path.join(scratch, 'state-diff-fresh.json'), '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
+      if (!same('state-file', 'state-file-fresh') || !same('state-diff', 'state-diff-fresh')) throw new Error('a run resumed from the kept analysis state differs from a fresh one');
+      fresh = { file: freshFile, diff: freshDiff };
+    }
+    resumedRounds.push({ before, resumed, resumedDiff });
+  }
+  const medianBy = (key: (x: (typeof resumedRounds)[number]) => number) => [...resumedRounds].sort((a, b) => key(a) - key(b))[Math.floor((resumedRounds.length - 1) / 2)];
+  const fileRatio = (x: (typeof resumedRounds)[number]) => x.resumed.seconds / x.before.seconds;
+  const diffRatio = (x: (typeof resumedRounds)[number]) => x.resumedDiff.seconds / x.before.seconds;
+  const { before, resumed } = medianBy(fileRatio);
+  const { before: diffBefore, resumedDiff } = medianBy(diffRatio);
+  const eachRound = resumedRounds.map((x) => `${secs(x.resumed.seconds)} / ${secs(x.resumedDiff.seconds)} of ${secs(x.before.seconds)}`).join(', ');
+  console.log(`after a one-line change in ${file}: --root T T/${file} ${secs(resumed.seconds)} (${fileRatio({ before, resumed, resumedDiff }).toFixed(2)}x its cold run, ${secs(before.seconds)}; fresh ${secs(fresh!.file.seconds)}), ` +
+    `--diff HEAD after another ${secs(resumedDiff.seconds)} (${(resumedDiff.seconds / diffBefore.seconds).toFixed(2)}x; fresh ${secs(fresh!.diff.seconds)}); reports byte-identical to fresh runs' (target <= 0.25x); ` +
+    `the median of ${resumedRounds.length} rounds (file / --diff of the cold run): ${eachRound}`);
   const diffRun = (label: string) => node('run-cli.js', ['--root', checkout, '--diff', 'HEAD', '--format', 'json', '--output', path.join(scratch, `${label}.json`),
     '--fail-on', 'never', '--no-progress', '--cache-dir', path.join(scratch, 'diff-cache'), '--jobs', String(jobs)], 'stderr');
   const diffCold = await diffRun('diff-cold');
@@ -182,14 +201,32 @@ async function main(): Promise<void> {
     row('`--diff HEAD`, warm', diffWarm, `${diffDoc.findings.length} new`),
     row(`copy of the tree: \`${file}\` in context, cold`, before, '-'),
     row(`... after a one-line change (resumed; vs its cold run: ${(resumed.seconds / before.seconds).toFixed(2)}x)`, resumed, '-'),
-    row(`... \`--diff HEAD\` after another (resumed; ${(resumedDiff.seconds / before.seconds).toFixed(2)}x)`, resumedDiff, '-'),
+    row(`... \`--diff HEAD\` after another (resumed; ${(resumedDiff.seconds / diffBefore.seconds).toFixed(2)}x)`, resumedDiff, '-'),
   ];
   if (process.argv.includes('--whole')) {
-    // The whole tree (every .c/.h, `--root T T`), uncached: the soak's run, timed here with the rest.
-    const whole = await node('run-cli.js', ['--root', root, root, '--format', 'json', '--output', path.join(scratch, 'whole.json'), '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
-    const wholeDoc = JSON.parse(fs.readFileSync(path.join(scratch, 'whole.json'), 'utf8'));
-    console.log(`whole tree (--root T T, ${wholeDoc.stats.files} files, ${wholeDoc.stats.parsedFiles} parsed): ${secs(whole.seconds)}, CPU ${cpu(whole)}, peak RSS ${mib(whole.maxRssBytes)}, ${wholeDoc.findings.length} findings (target <= 20 s, <= 1024 MiB)`);
-    rows.push(row(`whole tree, \`--root T T\`, --jobs ${jobs}`, whole, String(wholeDoc.findings.length)));
+    // The whole tree (every .c/.h, `--root T T`), uncached: the soak's run, timed here with the rest. Its target is
+    // absolute (20 s), and this host has slow spells that stretch a run by half (docs/performance.md, session 14): each
+    // round runs the floor just before, so a spell shows as a slow floor too, and the median round is the row.
+    const wholeRounds = Math.max(1, Number(arg('whole-rounds', '3')));
+    const runs: Array<{ whole: Measure; floor: Measure }> = [];
+    let wholeDoc: { stats: { files: number; parsedFiles: number }; findings: unknown[] } | undefined;
+    let firstReport: string | undefined;
+    for (let r = 0; r < wholeRounds; r++) {
+      const floorRun = jobs > 1 ? await parseFloor(files, jobs, scratch) : floor1;
+      const output = path.join(scratch, 'whole.json');
+      const whole = await node('run-cli.js', ['--root', root, root, '--format', 'json', '--output', output, '--fail-on', 'never', '--no-progress', '--no-cache', '--jobs', String(jobs)], 'stderr');
+      const report = fs.readFileSync(output, 'utf8');
+      // Deterministic output: every round's report byte-identical (the stats hold no times).
+      if (firstReport !== undefined && report !== firstReport) throw new Error(`the whole tree's report of round ${r + 1} differs from round 1's`);
+      firstReport ??= report;
+      wholeDoc ??= JSON.parse(report);
+      runs.push({ whole, floor: floorRun });
+    }
+    const { whole } = [...runs].sort((a, b) => a.whole.seconds - b.whole.seconds)[Math.floor((runs.length - 1) / 2)];
+    const each = runs.map((x) => `${secs(x.whole.seconds)} (CPU ${cpu(x.whole)}, RSS ${mib(x.whole.maxRssBytes)}; floor just before ${secs(x.floor.seconds)})`).join(', ');
+    console.log(`whole tree (--root T T, ${wholeDoc!.stats.files} files, ${wholeDoc!.stats.parsedFiles} parsed): ${secs(whole.seconds)}, CPU ${cpu(whole)}, peak RSS ${mib(whole.maxRssBytes)}, ` +
+      `${wholeDoc!.findings.length} findings (target <= 20 s, <= 1024 MiB); the median of ${runs.length} rounds, reports byte-identical: ${each}`);
+    rows.push(row(`whole tree, \`--root T T\`, --jobs ${jobs} (median of ${runs.length})`, whole, String(wholeDoc!.findings.length)));
   }
   if (process.argv.includes('--no-cocci')) {
     console.log('coccinelle: skipped (--no-cocci)');
