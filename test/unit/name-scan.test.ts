@@ -141,4 +141,29 @@ describe('name index', () => {
     assert.strictEqual(i.filesCalling(['z']).length, 301);
     assert.strictEqual(i.filesCalling(['x']).length, 149);
   });
+
+  it('finds the files that may define a name, as a function or a function-like macro, as they change', () => {
+    const i = new NameIndex();
+    const defines = (n: number) => `int d${n % 3}(void)\n{\n\treturn 0;\n}\n#define m${n % 2}(x) d0(x)\nstatic int s(void);\n`;
+    for (let n = 0; n < 300; n++) i.set(`f${String(n).padStart(3, '0')}.c`, scanText(defines(n)));
+    assert.strictEqual(i.filesDefining('d1').length, 100);
+    assert.deepStrictEqual(i.filesDefining('d1').slice(0, 2), ['f001.c', 'f004.c'], 'in path order');
+    assert.strictEqual(i.filesDefiningMacro('m0').length, 150);
+    assert.deepStrictEqual(i.filesDefining('s'), [], 'a static definition of a .c file is its own');
+    assert.deepStrictEqual(i.filesDefining('m0'), [], 'a macro is no function definition');
+    assert.deepStrictEqual(i.definedIn('f004.c'), ['d1', 'm0']);
+    assert.strictEqual(i.hasMacros('f004.c'), true);
+    // A file that stops defining d1 and its macro, one removed, one added.
+    i.set('f004.c', scanText('void user(void)\n{\n\td1();\n}\n'));
+    i.remove('f001.c');
+    i.set('new.c', scanText(defines(1)));
+    assert.deepStrictEqual(i.definedIn('f004.c'), ['user']);
+    assert.strictEqual(i.hasMacros('f004.c'), false);
+    assert.deepStrictEqual(i.definedIn('f001.c'), []);
+    assert.deepStrictEqual(i.filesDefining('d1').slice(0, 2), ['f007.c', 'f010.c']);
+    assert.ok(i.filesDefining('d1').includes('new.c'));
+    assert.strictEqual(i.filesDefining('d1').length, 99);
+    assert.strictEqual(i.filesDefiningMacro('m0').length, 149);
+    assert.strictEqual(i.filesDefiningMacro('m1').length, 150, 'f001.c gone, new.c come');
+  });
 });

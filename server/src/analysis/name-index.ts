@@ -96,74 +96,132 @@ function grow(a: Uint32Array): Uint32Array {
   return bigger;
 }
 
-interface FileNames { path: string; calls: Uint32Array }
+/** A file's names as numbers: those it calls, and of those, the ones it may define as functions and as function-like macros. */
+interface FileNames { path: string; calls: Uint32Array; defined: Uint32Array; macros: Uint32Array }
 
 /** Files changed since the per-name lists were built, beyond which they are built again. */
 const MAX_CHANGED_SINCE_BUILD = 256;
+
+/**
+ * Per name, the files whose `pick` list has it: `files[starts[id] .. starts[id + 1])`, built when
+ * first asked, then kept up to date for the few files that change (those are looked at one by one).
+ */
+class Postings {
+  private lists?: { starts: Uint32Array; files: Uint32Array; names: number };
+  /** Files set or removed since the lists were built: the lists do not speak for them. */
+  private readonly changed = new Set<number>();
+
+  constructor(private readonly pick: (f: FileNames) => Uint32Array) {}
+
+  touch(no: number): void {
+    this.changed.add(no);
+  }
+
+  /** The numbers of the files having any of `ids` (`names`: the table's count). */
+  find(ids: readonly number[], files: ReadonlyArray<FileNames | undefined>, names: number): Set<number> {
+    if (!this.lists || this.changed.size > MAX_CHANGED_SINCE_BUILD) this.build(files, names);
+    const lists = this.lists!;
+    const found = new Set<number>();
+    for (const id of ids) {
+      if (id >= lists.names) continue;
+      for (let k = lists.starts[id]; k < lists.starts[id + 1]; k++) if (!this.changed.has(lists.files[k])) found.add(lists.files[k]);
+    }
+    for (const no of this.changed) {
+      const f = files[no];
+      if (f && ids.some((id) => this.pick(f).includes(id))) found.add(no);
+    }
+    return found;
+  }
+
+  private build(files: ReadonlyArray<FileNames | undefined>, names: number): void {
+    const starts = new Uint32Array(names + 1);
+    for (const f of files) if (f) for (const id of this.pick(f)) starts[id + 1]++;
+    for (let id = 0; id < names; id++) starts[id + 1] += starts[id];
+    const listed = new Uint32Array(starts[names]);
+    const next = starts.slice(0, names);
+    files.forEach((f, no) => { if (f) for (const id of this.pick(f)) listed[next[id]++] = no; });
+    this.lists = { starts, files: listed, names };
+    this.changed.clear();
+  }
+}
+
+const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class NameIndex {
   private readonly table = new NameTable();
   private readonly numbers = new Map<string, number>();
   private readonly files: Array<FileNames | undefined> = [];
-  /** Per name, the files calling it: `callers[starts[id] .. starts[id + 1])`, as of the last build. */
-  private lists?: { starts: Uint32Array; callers: Uint32Array; names: number };
-  /** Files set or removed since the lists were built: the lists do not speak for them. */
-  private readonly changed = new Set<number>();
-  /** Defined names as strings, one string per name. */
+  private readonly callers = new Postings((f) => f.calls);
+  private readonly definers = new Postings((f) => f.defined);
+  private readonly macroDefiners = new Postings((f) => f.macros);
+  /** Defined names as strings, one string per name, made when first asked (a whole kernel's 330,000 were a tenth of taking its files in). */
   private readonly strings = new Map<number, string>();
 
-  /** Indexes a file's scan (replacing what it had); returns the names it may define, as functions and as function-like macros. */
-  set(path: string, scan: NameScan): { defined: string[]; macros: string[] } {
+  /** Indexes a file's scan (replacing what it had). */
+  set(path: string, scan: NameScan): void {
     let no = this.numbers.get(path);
     if (no === undefined) { no = this.files.length; this.numbers.set(path, no); this.files.push(undefined); }
     const calls = new Uint32Array(scan.ends.length);
     let at = 0;
     for (let i = 0; i < scan.ends.length; i++) { calls[i] = this.table.intern(scan.blob, at, scan.ends[i], scan.hashes[i]); at = scan.ends[i]; }
-    this.files[no] = { path, calls };
-    this.changed.add(no);
-    return { defined: Array.from(scan.defined, (i) => this.definedName(calls[i])), macros: Array.from(scan.macros, (i) => this.definedName(calls[i])) };
+    this.files[no] = { path, calls, defined: scan.defined.map((i) => calls[i]), macros: scan.macros.map((i) => calls[i]) };
+    this.touch(no);
   }
 
   remove(path: string): void {
     const no = this.numbers.get(path);
     if (no === undefined || !this.files[no]) return;
     this.files[no] = undefined;
-    this.changed.add(no);
+    this.touch(no);
   }
 
   /** The files (paths, sorted) that call any of `names` (`\bNAME\s*\(` anywhere in their text). */
   filesCalling(names: readonly string[]): string[] {
+    return this.pathsOf(this.callers, names);
+  }
+
+  /** The files (paths, sorted) with a line that may define `name` as a function (name-scan.ts DEFINITION_RE). */
+  filesDefining(name: string): string[] {
+    return this.pathsOf(this.definers, [name]);
+  }
+
+  /** The files (paths, sorted) with a `#define name(` line. */
+  filesDefiningMacro(name: string): string[] {
+    return this.pathsOf(this.macroDefiners, [name]);
+  }
+
+  /** The names a file may define, functions first, then function-like macros (as its scan listed them). */
+  definedIn(path: string): string[] {
+    const f = this.fileOf(path);
+    if (!f) return [];
+    return [...Array.from(f.defined, (id) => this.definedName(id)), ...Array.from(f.macros, (id) => this.definedName(id))];
+  }
+
+  /** Whether a file defines function-like macros. */
+  hasMacros(path: string): boolean {
+    return (this.fileOf(path)?.macros.length ?? 0) > 0;
+  }
+
+  private fileOf(path: string): FileNames | undefined {
+    const no = this.numbers.get(path);
+    return no === undefined ? undefined : this.files[no];
+  }
+
+  private touch(no: number): void {
+    this.callers.touch(no);
+    this.definers.touch(no);
+    this.macroDefiners.touch(no);
+  }
+
+  private pathsOf(postings: Postings, names: readonly string[]): string[] {
     const ids = names.map((n) => this.table.lookup(n)).filter((id) => id >= 0);
     if (ids.length === 0) return [];
-    if (!this.lists || this.changed.size > MAX_CHANGED_SINCE_BUILD) this.build();
-    const lists = this.lists!;
-    const found = new Set<number>();
-    for (const id of ids) {
-      if (id >= lists.names) continue;
-      for (let k = lists.starts[id]; k < lists.starts[id + 1]; k++) if (!this.changed.has(lists.callers[k])) found.add(lists.callers[k]);
-    }
-    for (const no of this.changed) {
-      const calls = this.files[no]?.calls;
-      if (calls && ids.some((id) => calls.includes(id))) found.add(no);
-    }
-    return [...found].map((no) => this.files[no]!.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...postings.find(ids, this.files, this.table.count)].map((no) => this.files[no]!.path).sort(byPath);
   }
 
   private definedName(id: number): string {
     let s = this.strings.get(id);
     if (s === undefined) { s = this.table.name(id); this.strings.set(id, s); }
     return s;
-  }
-
-  private build(): void {
-    const names = this.table.count;
-    const starts = new Uint32Array(names + 1);
-    for (const f of this.files) if (f) for (const id of f.calls) starts[id + 1]++;
-    for (let id = 0; id < names; id++) starts[id + 1] += starts[id];
-    const callers = new Uint32Array(starts[names]);
-    const next = starts.slice(0, names);
-    this.files.forEach((f, no) => { if (f) for (const id of f.calls) callers[next[id]++] = no; });
-    this.lists = { starts, callers, names };
-    this.changed.clear();
   }
 }

@@ -49,22 +49,14 @@ export class ProgramFiles {
   private readonly byPath = new Map<string, Omit<ProgramFile, 'names'>>();
   private readonly unitsByPath = new Map<string, FunctionUnit[]>();
   private readonly unitsByName = new Map<string, FunctionUnit[]>();
-  /** name -> paths whose text has a line that may define it (the pre-scan's). */
-  private readonly definitionSites = new Map<string, string[]>();
-  /** name -> paths with a `#define name(` line (the pre-scan's). */
-  private readonly macroSites = new Map<string, string[]>();
-  /** path -> the function-like macros it defines (the pre-scan's). */
-  private readonly macrosByPath = new Map<string, string[]>();
   /** name -> the forwarding macros found to call it, with the files they were read from (macrosForwardingTo). */
   private readonly forwardersOf = new Map<string, { names: string[]; paths: string[] }>();
   /** path -> what its macros' bodies call (macroBodyCalls), read once per file the callers search visits. */
   private readonly bodyCallsByPath = new Map<string, Map<string, string[]>>();
   /** path -> the call aliases asked of it so far, by macro name (null: that macro is no forward). */
   private readonly aliasesByPath = new Map<string, Map<string, CallAlias | null>>();
-  /** What each file calls and defines, by name: what the search asks instead of the texts. */
+  /** What each file calls and may define (functions, function-like macros), by name: what the search and the binding ask instead of the texts. */
   private readonly names = new NameIndex();
-  /** path -> the names its pre-scan indexed (functions and macros), to unindex them when the file changes. */
-  private readonly definedNames = new Map<string, string[]>();
   private readonly reindexed = new Map<string, Set<string>>();
   private parsedCount = 0;
   private sortedPaths?: string[];
@@ -156,16 +148,8 @@ export class ProgramFiles {
     const names = f.names;
     // Not the names: the index holds them (an object spread here was a tenth of taking a tree in).
     this.byPath.set(f.path, { path: f.path, parsed: f.parsed, parse: f.parse, prepare: f.prepare, text: f.text, release: f.release });
-    const { defined, macros } = this.names.set(f.path, names);
+    this.names.set(f.path, names);
     if (names.hasSuppressions) this.withSuppressions.add(f.path);
-    for (const [sites, list] of [[this.definitionSites, defined], [this.macroSites, macros]] as const) {
-      for (const name of list) {
-        const paths = sites.get(name);
-        if (paths) paths.push(f.path); else sites.set(name, [f.path]);
-      }
-    }
-    this.definedNames.set(f.path, macros.length === 0 ? defined : [...defined, ...macros]);
-    if (macros.length > 0) this.macrosByPath.set(f.path, macros);
   }
 
   /**
@@ -179,17 +163,10 @@ export class ProgramFiles {
       const list = this.unitsByName.get(u.name);
       if (list) this.unitsByName.set(u.name, list.filter((x) => x !== u));
     }
-    const before = new Set(this.definedNames.get(path) ?? []);
-    for (const name of before) {
-      for (const sites of [this.definitionSites, this.macroSites]) {
-        const list = sites.get(name);
-        if (list) sites.set(name, list.filter((p) => p !== path));
-      }
-    }
-    this.definedNames.delete(path);
+    const before = new Set(this.names.definedIn(path));
     this.aliasesByPath.delete(path);
     // Which macros forward to a name may change with this file (a forward added or removed).
-    if (this.macrosByPath.delete(path) || file?.names.macros.length) this.forwardersOf.clear();
+    if (this.names.hasMacros(path) || file?.names.macros.length) this.forwardersOf.clear();
     this.bodyCallsByPath.delete(path);
     this.names.remove(path);
     this.withSuppressions.delete(path);
@@ -200,11 +177,11 @@ export class ProgramFiles {
     // The sorted paths stand while the set of paths does (an edit replaces a file).
     if (had !== !!file) this.sortedPaths = undefined;
     if (file) this.add(file);
-    this.forgetBindings(path, [...removed.map((u) => u.name), ...(this.definedNames.get(path) ?? [])]);
+    this.forgetBindings(path, () => [...removed.map((u) => u.name), ...this.names.definedIn(path)]);
     // A file new to the audit (every file of a first read) changed its index by all its names: not stored.
     if (before.size === 0) this.reindexed.delete(path);
     else {
-      const after = new Set(this.definedNames.get(path) ?? []);
+      const after = new Set(this.names.definedIn(path));
       this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
     }
     return removed;
@@ -212,13 +189,14 @@ export class ProgramFiles {
 
   /** Names the last replace() of `path` added to or removed from its pre-scan index: calls from other files bind differently. */
   indexChanged(path: string): ReadonlySet<string> {
-    return this.reindexed.get(path) ?? new Set(this.definedNames.get(path) ?? []);
+    return this.reindexed.get(path) ?? new Set(this.names.definedIn(path));
   }
 
   /** Drops the cached bindings a changed file can affect: calls from it, and calls of names it defined or defines. */
-  private forgetBindings(path: string, names: string[]): void {
+  private forgetBindings(path: string, namesOf: () => string[]): void {
     // Nothing bound yet (the files of a first read): nothing to forget, and no one counts from an epoch.
     if (!this.everResolved) return;
+    const names = namesOf();
     this.resolved.delete(path);
     // Only the files that bound these names: an edit's bookkeeping stays proportional to the edited file.
     for (const name of names) {
@@ -351,13 +329,13 @@ export class ProgramFiles {
 
   /** The names the pre-scan takes a file to define. */
   definedIn(path: string): string[] {
-    return this.definedNames.get(path) ?? [];
+    return this.names.definedIn(path);
   }
 
   /** What a file defined by the pre-scan before its last change, when its previous version was not set here (a snapshot's). */
   setIndexedBefore(path: string, names: readonly string[]): void {
     const before = new Set(names);
-    const after = new Set(this.definedNames.get(path) ?? []);
+    const after = new Set(this.names.definedIn(path));
     this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
   }
 
@@ -426,8 +404,8 @@ export class ProgramFiles {
    * definition the call can see agrees on. Reads the defining files' texts, not their trees.
    */
   callAlias(name: string, fromFile: string): CallAlias | undefined {
-    const sites = this.macroSites.get(name);
-    if (!sites || this.resolve(name, fromFile).length > 0) return undefined;
+    const sites = this.names.filesDefiningMacro(name);
+    if (sites.length === 0 || this.resolve(name, fromFile).length > 0) return undefined;
     const own = sites.includes(fromFile) ? this.aliasIn(fromFile, name) : undefined;
     if (own !== undefined) return own ?? undefined;
     let found: CallAlias | undefined;
@@ -471,7 +449,7 @@ export class ProgramFiles {
       for (const path of this.filesCalling([name])) {
         if (!isHeaderPath(path) && path !== definedIn) continue;
         const file = this.byPath.get(path);
-        if (!this.macrosByPath.has(path) || !file) continue;
+        if (!this.names.hasMacros(path) || !file) continue;
         let bodyCalls = this.bodyCallsByPath.get(path);
         if (!bodyCalls) {
           bodyCalls = macroBodyCalls(textOf(file));
@@ -502,7 +480,7 @@ export class ProgramFiles {
   private resolveUncached(name: string, fromFile: string): FunctionUnit[] {
     const local = this.firstStatic(fromFile, name);
     if (local) return [local];
-    const sites = this.definitionSites.get(name) ?? [];
+    const sites = this.names.filesDefining(name);
     for (const path of sites) if (this.scope.linkable(fromFile, path)) this.functionsIn(path);
     // Only definitions the pre-scan indexed: a definition the parser recovered elsewhere (inside a
     // broken function) would bind or not depending on whether its file happened to be parsed already.
