@@ -177,11 +177,14 @@ export class ProgramFiles {
     // The sorted paths stand while the set of paths does (an edit replaces a file).
     if (had !== !!file) this.sortedPaths = undefined;
     if (file) this.add(file);
-    this.forgetBindings(path, () => [...removed.map((u) => u.name), ...this.names.definedIn(path)]);
+    // The names it defines now, made once and only when asked (a first read's files ask for none).
+    let defined: string[] | undefined;
+    const definedNow = () => (defined ??= this.names.definedIn(path));
+    this.forgetBindings(path, () => [...removed.map((u) => u.name), ...definedNow()]);
     // A file new to the audit (every file of a first read) changed its index by all its names: not stored.
     if (before.size === 0) this.reindexed.delete(path);
     else {
-      const after = new Set(this.names.definedIn(path));
+      const after = new Set(definedNow());
       this.reindexed.set(path, new Set([...before].filter((n) => !after.has(n)).concat([...after].filter((n) => !before.has(n)))));
     }
     return removed;

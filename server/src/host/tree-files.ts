@@ -100,7 +100,7 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
     if (!fs.existsSync(p)) throw new InputError(`no such path: ${p}`);
     const stat = fs.statSync(p);
     const abs = path.resolve(p);
-    return { p, stat, key: stat.isDirectory() ? `${abs}/` : abs };
+    return { p, abs, stat, key: stat.isDirectory() ? `${abs}/` : abs };
   }).sort((a, b) => compareNames(a.key, b.key)).filter((g, i, all) => !all.slice(0, i).some((folder) => walkReaches(folder, g)));
   // Sorted keys: one that is a prefix of a later one is a prefix of the next one too.
   const inOrder = given.every((g, i) => i === 0 || !g.key.startsWith(given[i - 1].key));
@@ -141,12 +141,15 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
       else yield* walk(child, false);
     }
   }
-  for (const { p, stat } of given) {
-    if (stat.isFile() && !SOURCE_NAME.test(p)) yield* add(path.resolve(p), stat);
-    else yield* walk(path.resolve(p), true);
+  for (const { p, abs, stat } of given) {
+    if (stat.isFile() && !SOURCE_NAME.test(p)) yield* add(abs, stat);
+    else yield* walk(abs, true);
   }
   return [...found.keys()].sort(compareNames).map((abs) => found.get(abs)!);
 }
+
+/** A path given to a walk: as given, resolved, its stat, and its sort key (a folder's ends in `/`). */
+interface GivenPath { p: string; abs: string; stat: fs.Stats; key: string }
 
 /**
  * Whether walking the given `folder` lists every file the given `inner` path lists, at the same
@@ -154,10 +157,10 @@ export function* walkSourceFiles(paths: string[], root: string, unreadable: Coll
  * (which the walk does not follow). Such a path adds nothing (the CLI reads `mm`, `fs` and the
  * whole tree), and leaving it out keeps the walk in the list's order.
  */
-function walkReaches(folder: { p: string; key: string; stat: fs.Stats }, inner: { p: string; key: string; stat: fs.Stats }): boolean {
+function walkReaches(folder: GivenPath, inner: GivenPath): boolean {
   if (!folder.stat.isDirectory() || !inner.key.startsWith(folder.key) || (!inner.stat.isDirectory() && !SOURCE_NAME.test(inner.p))) return false;
   // A folder the walk enters must be no link itself; a file may be (it is read).
-  const entered = inner.stat.isDirectory() ? path.resolve(inner.p) : path.dirname(path.resolve(inner.p));
+  const entered = inner.stat.isDirectory() ? inner.abs : path.dirname(inner.abs);
   try {
     return fs.realpathSync(entered) === fs.realpathSync(folder.p) + entered.slice(folder.key.length - 1);
   } catch { return false; }
